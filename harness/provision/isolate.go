@@ -1,0 +1,99 @@
+package provision
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// NewName returns a short random identifier with a readable kind, safe as a
+// database name and inside a key prefix.
+func NewName(kind string) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("hbh_%s_%s", kind, hex.EncodeToString(b))
+}
+
+// Prefix is the Redis key prefix for an isolated name.
+func Prefix(name string) string { return name + ":" }
+
+// CreateDatabase creates database name on the server of adminDSN and returns
+// a DSN for it and a function that drops it (forcibly: a crashed test's
+// connections must not keep it alive).
+func CreateDatabase(ctx context.Context, adminDSN, name string) (string, func(context.Context) error, error) {
+	conn, err := pgx.Connect(ctx, adminDSN)
+	if err != nil {
+		return "", nil, fmt.Errorf("connecting to %s to create a database: %w", Redact(adminDSN), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("creating database %s: %w", name, err)
+	}
+	u, err := url.Parse(adminDSN)
+	if err != nil {
+		return "", nil, fmt.Errorf("parsing %s: %w", Redact(adminDSN), err)
+	}
+	u.Path = "/" + name
+	drop := func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, adminDSN)
+		if err != nil {
+			return fmt.Errorf("connecting to drop database %s: %w", name, err)
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("dropping database %s: %w", name, err)
+		}
+		return nil
+	}
+	return u.String(), drop, nil
+}
+
+// DeleteKeys removes every key under prefix, by SCAN, never FLUSH.
+func DeleteKeys(ctx context.Context, c *redis.Client, prefix string) error {
+	if prefix == "" {
+		return fmt.Errorf("refusing to delete keys with an empty prefix")
+	}
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 500 {
+			if err := c.Unlink(ctx, batch...).Err(); err != nil {
+				return fmt.Errorf("deleting keys under %s: %w", prefix, err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return fmt.Errorf("scanning keys under %s: %w", prefix, err)
+	}
+	if len(batch) > 0 {
+		return c.Unlink(ctx, batch...).Err()
+	}
+	return nil
+}
+
+// RedisClient opens a client for url with Antenna's 5 s connect timeout
+// (unless the URL sets dial_timeout) and a pool sized for many pollers.
+func RedisClient(rawURL string, dialTimeout time.Duration) (*redis.Client, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid Redis URL %s: %w", Redact(rawURL), err)
+	}
+	u, _ := url.Parse(rawURL)
+	if u == nil || u.Query().Get("dial_timeout") == "" {
+		opt.DialTimeout = dialTimeout
+	}
+	if opt.PoolSize < 64 {
+		opt.PoolSize = 64
+	}
+	return redis.NewClient(opt), nil
+}

@@ -1,0 +1,87 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// Options carries what a scenario declares about its own verdicts.
+type Options struct {
+	// Expect maps an invariant name to "pass" or "fail", from the scenario's
+	// expect: block; invariants it leaves out are expected to pass.
+	Expect map[string]string
+}
+
+// Validate reports expectations that name no invariant or an outcome other
+// than pass/fail, which would otherwise silently never match.
+func (o Options) Validate() error {
+	var errs []error
+	for _, name := range sortedKeys(o.Expect) {
+		if !slices.Contains(Names(), name) {
+			errs = append(errs, fmt.Errorf("expect: %q is not an invariant; use one of %s", name, strings.Join(Names(), ", ")))
+			continue
+		}
+		if v := Outcome(o.Expect[name]); v != Pass && v != Fail {
+			errs = append(errs, fmt.Errorf("expect: %s: %q is not an outcome; use %q or %q", name, o.Expect[name], Pass, Fail))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// invariant is one checker: pure, judging the history alone.
+type invariant struct {
+	name  string
+	check func(history.History) (Outcome, string)
+}
+
+func invariants() []invariant {
+	return []invariant{
+		{AtMostOnePerWindow, checkAtMostOne},
+		{RateNearExpected, checkRate},
+		{LastSeenNeverStale, checkStale},
+		{NeverOfflineWhilePolled, checkOffline},
+		{RequestsSucceed, checkRequests},
+		{ObserversAgree, checkAgree},
+	}
+}
+
+// Check judges a history against every invariant, one Verdict each in
+// Names() order. A verdict passes when its outcome matches what the scenario
+// expected; n/a always passes, since the invariant could not be judged.
+func Check(h history.History, opt Options) []Verdict {
+	invs := invariants()
+	verdicts := make([]Verdict, 0, len(invs))
+	for _, inv := range invs {
+		outcome, detail := inv.check(h)
+		expected := Pass
+		if v, ok := opt.Expect[inv.name]; ok {
+			expected = Outcome(v)
+		}
+		verdicts = append(verdicts, Verdict{
+			Name:     inv.name,
+			Outcome:  outcome,
+			Expected: expected,
+			Passed:   outcome == expected || outcome == NotApplicable,
+			Detail:   detail,
+		})
+	}
+	return verdicts
+}
+
+// Passed reports whether every verdict matched its expectation. No verdicts
+// at all is not a pass: nothing was proven.
+func Passed(vs []Verdict) bool {
+	if len(vs) == 0 {
+		return false
+	}
+	for _, v := range vs {
+		if !v.Passed {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package verify
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+func TestCheckOffline(t *testing.T) {
+	offline := func(id int64, at time.Duration) history.Sample {
+		return history.Sample{At: at, ServiceID: id, Staleness: 70 * time.Second}
+	}
+	runInvariantCases(t, checkOffline, []invariantCase{
+		{
+			name:   "live samples pass",
+			want:   Pass,
+			detail: []string{"no polled service read offline", "216 samples judged"},
+		},
+		{
+			name: "last_seen_live false while polled fails",
+			edit: func(h *history.History) {
+				h.Samples = append(h.Samples, offline(2, 4*time.Minute), offline(2, 3*time.Minute+12*time.Second), offline(1, 5*time.Minute))
+			},
+			want:   Fail,
+			detail: []string{"service 2 read offline (last_seen_live=false) from 3m12s, 2 samples", "3 offline samples on 2 services of 219 judged"},
+		},
+		{
+			name: "last_seen_live NULL after the grace fails",
+			edit: func(h *history.History) {
+				h.Samples = append(h.Samples, history.Sample{At: 2 * time.Minute, ServiceID: 1, Staleness: -1, LiveNull: true})
+			},
+			want:   Fail,
+			detail: []string{"service 1 read offline (last_seen_live NULL) from 2m0s, 1 samples"},
+		},
+		{
+			name: "NULL and false during the grace period are ignored",
+			edit: func(h *history.History) {
+				pollFrom(h, 2*time.Minute)
+				h.Samples = append(h.Samples,
+					history.Sample{At: 2 * time.Minute, ServiceID: 1, Staleness: -1, LiveNull: true},
+					offline(1, 3*time.Minute-time.Millisecond))
+			},
+			want: Pass,
+		},
+		{
+			name: "offline right after the grace period counts",
+			edit: func(h *history.History) {
+				pollFrom(h, 2*time.Minute)
+				h.Samples = append(h.Samples, offline(1, 3*time.Minute))
+			},
+			want:   Fail,
+			detail: []string{"service 1", "from 3m0s"},
+		},
+		{
+			name: "offline after polling stopped is ignored",
+			edit: func(h *history.History) {
+				h.Services[1].Polled = []history.Interval{{From: 0, To: 5 * time.Minute}}
+				h.Samples = append(h.Samples, offline(2, 5*time.Minute), offline(2, 7*time.Minute))
+			},
+			want: Pass,
+		},
+	})
+}

@@ -1,0 +1,75 @@
+package verify
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// Bounds is the dispatch count a key active for the given model time may
+// show: at least one per throttle window plus the longest poll gap (a window
+// can expire just after a poll, and the next poll re-opens it), at most one
+// per window plus the one that opens the first window. A non-positive
+// throttle leaves the count unbounded above, and a non-positive divisor
+// leaves it unbounded below.
+func Bounds(active, throttle, maxPollGap time.Duration) (lo, hi int) {
+	if active <= 0 {
+		active = 0
+	}
+	if period := throttle + maxPollGap; period > 0 {
+		lo = int(active / period)
+	}
+	if throttle <= 0 {
+		return lo, math.MaxInt
+	}
+	return lo, int((active+throttle-1)/throttle) + 1
+}
+
+// checkRate holds each active key's dispatch count within Bounds. Keys that
+// were never active have no expectation and are skipped.
+func checkRate(h history.History) (Outcome, string) {
+	events, noun := series(h)
+	counts := make(map[string]int)
+	for _, e := range events {
+		if inRun(h, e.At) {
+			counts[e.Key]++
+		}
+	}
+
+	var (
+		judged, outside int
+		found           bool
+		worst           string
+		worstMargin     int
+	)
+	for _, k := range h.Keys {
+		active := activeTime(k.Active)
+		if active <= 0 {
+			continue
+		}
+		judged++
+		lo, hi := Bounds(active, h.Throttle, h.MaxPollGap)
+		n := counts[k.Key]
+		// The margin is how far inside the nearer bound the count sits;
+		// negative when outside, so the smallest one is the worst key.
+		margin := min(n-lo, hi-n)
+		if margin < 0 {
+			outside++
+		}
+		if !found || margin < worstMargin {
+			found, worstMargin = true, margin
+			worst = fmt.Sprintf("key %s: %d %s over %s active, expected [%d, %d]",
+				k.Key, n, noun, fmtDur(active), lo, hi)
+		}
+	}
+
+	if judged == 0 {
+		return Pass, fmt.Sprintf("no key had an active span (%d keys)", len(h.Keys))
+	}
+	if outside > 0 {
+		return Fail, fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged)
+	}
+	return Pass, fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged)
+}

@@ -1,0 +1,136 @@
+package verify
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+func TestBounds(t *testing.T) {
+	cases := []struct {
+		name                      string
+		active, throttle, pollGap time.Duration
+		lo, hi                    int
+	}{
+		{"exactly ten windows", 5 * time.Minute, 30 * time.Second, 6 * time.Second, 8, 11},
+		{"one nanosecond past ten windows", 5*time.Minute + 1, 30 * time.Second, 6 * time.Second, 8, 12},
+		{"exactly one window and no poll gap", 30 * time.Second, 30 * time.Second, 0, 1, 2},
+		{"lower bound exactly on a window plus gap", 72 * time.Second, 30 * time.Second, 6 * time.Second, 2, 4},
+		{"never active", 0, 30 * time.Second, 6 * time.Second, 0, 1},
+		{"no throttle leaves the top open", time.Minute, 0, 6 * time.Second, 10, math.MaxInt},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi := Bounds(tc.active, tc.throttle, tc.pollGap)
+			assert.Equal(t, tc.lo, lo, "lo")
+			assert.Equal(t, tc.hi, hi, "hi")
+		})
+	}
+}
+
+func TestCheckRate(t *testing.T) {
+	// key1 active for exactly three windows: bounds [floor(90/36), ceil(90/30)+1] = [2, 4].
+	threeWindows := func(h *history.History, ats ...time.Duration) {
+		h.Keys[0].Active = []history.Interval{{From: time.Minute, To: time.Minute + 90*time.Second}}
+		h.Dispatches = dispatchesAt(*h, key1, ats...)
+	}
+	runInvariantCases(t, checkRate, []invariantCase{
+		{
+			name:   "one dispatch per window passes",
+			want:   Pass,
+			detail: []string{"tightest", "20 dispatches over 10m0s active, expected [16, 21]", "all 2 active keys"},
+		},
+		{
+			name:   "active exactly three windows allows four",
+			edit:   func(h *history.History) { threeWindows(h, time.Minute, 90*time.Second, 2*time.Minute, 150*time.Second) },
+			want:   Pass,
+			detail: []string{"key " + key1, "4 dispatches over 1m30s active, expected [2, 4]"},
+		},
+		{
+			name: "active exactly three windows rejects five",
+			edit: func(h *history.History) {
+				threeWindows(h, time.Minute, 70*time.Second, 90*time.Second, 2*time.Minute, 150*time.Second)
+			},
+			want:   Fail,
+			detail: []string{"key " + key1, "5 dispatches over 1m30s active, expected [2, 4]", "1 of 2 active keys out of bounds"},
+		},
+		{
+			name:   "active exactly three windows accepts two",
+			edit:   func(h *history.History) { threeWindows(h, time.Minute, 2*time.Minute) },
+			want:   Pass,
+			detail: []string{"2 dispatches over 1m30s active, expected [2, 4]"},
+		},
+		{
+			name:   "active exactly three windows rejects one",
+			edit:   func(h *history.History) { threeWindows(h, time.Minute) },
+			want:   Fail,
+			detail: []string{"1 dispatches over 1m30s active, expected [2, 4]"},
+		},
+		{
+			name: "dispatches after the run are not counted",
+			edit: func(h *history.History) {
+				h.Duration = 3 * time.Minute
+				threeWindows(h, time.Minute, 2*time.Minute, 3*time.Minute+time.Millisecond, 4*time.Minute)
+				h.Keys = h.Keys[:1]
+			},
+			want:   Pass,
+			detail: []string{"2 dispatches over 1m30s active"},
+		},
+		{
+			name: "a key that was never active is skipped",
+			edit: func(h *history.History) {
+				h.Keys[1].Active = nil
+				h.Dispatches = dispatchesAt(*h, key2)
+			},
+			want:   Pass,
+			detail: []string{"all 1 active keys within bounds"},
+		},
+		{
+			name: "overlapping active spans count once",
+			edit: func(h *history.History) {
+				threeWindows(h, time.Minute, 2*time.Minute, 150*time.Second)
+				h.Keys[0].Active = append(h.Keys[0].Active, history.Interval{From: 80 * time.Second, To: 100 * time.Second})
+			},
+			want:   Pass,
+			detail: []string{"3 dispatches over 1m30s active, expected [2, 4]"},
+		},
+		{
+			name: "a dispatch storm fails",
+			edit: func(h *history.History) {
+				for at := time.Duration(0); at < h.Duration; at += time.Second {
+					h.Dispatches = append(h.Dispatches, history.Dispatch{At: at, Key: key2})
+				}
+			},
+			want:   Fail,
+			detail: []string{"key " + key2, "620 dispatches over 10m0s active, expected [16, 21]"},
+		},
+		{
+			name: "external mode counts writes",
+			edit: func(h *history.History) {
+				h.HaveDispatches = false
+				h.Dispatches = nil
+			},
+			want:   Pass,
+			detail: []string{"20 writes over 10m0s active"},
+		},
+		{
+			name: "external mode fails on too few writes",
+			edit: func(h *history.History) {
+				h.HaveDispatches = false
+				h.Writes = h.Writes[:5]
+			},
+			want:   Fail,
+			detail: []string{"key " + key2, "0 writes over 10m0s active, expected [16, 21]", "2 of 2 active keys"},
+		},
+		{
+			name:   "no active key passes vacuously",
+			edit:   func(h *history.History) { h.Keys = nil },
+			want:   Pass,
+			detail: []string{"no key had an active span"},
+		},
+	})
+}

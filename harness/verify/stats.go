@@ -1,0 +1,151 @@
+package verify
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// KeyStats is one gate key's line of summary.json (§9 keys).
+type KeyStats struct {
+	Key string
+	// Dispatches counts the events inside the run that the rate invariant
+	// judges: dispatches, or database writes for an external target.
+	Dispatches               int
+	ExpectedMin, ExpectedMax int
+	// MinGap is the closest pair of the key's events; 0 with fewer than two.
+	MinGap   time.Duration
+	DBWrites int
+}
+
+// ServiceStats is one service's line of summary.json (§9 services).
+type ServiceStats struct {
+	ID int64
+	// MaxStaleness is the oldest last_seen read while the service was judged
+	// (polled, past the grace); NULL reads are left to the verdict.
+	MaxStaleness time.Duration
+	// OfflineFlips counts live → not-live transitions over all its samples.
+	OfflineFlips int
+}
+
+// Stats are the numbers reports print next to the verdicts.
+type Stats struct {
+	Keys            []KeyStats
+	Services        []ServiceStats
+	DispatchesTotal int
+	DBWritesTotal   int
+	MaxStaleness    time.Duration
+}
+
+// Summarize computes per-key and per-service statistics from a history with
+// the same rules the invariants use, so the report's numbers explain its verdicts.
+func Summarize(h history.History) Stats {
+	events, _ := series(h)
+	var st Stats
+	st.Keys, st.DispatchesTotal = keyStats(h, events)
+	st.DBWritesTotal = len(h.Writes)
+	st.Services = serviceStats(h)
+	for _, s := range st.Services {
+		st.MaxStaleness = max(st.MaxStaleness, s.MaxStaleness)
+	}
+	return st
+}
+
+// keyStats lists h.Keys in order, then any key that only shows up in events
+// or writes, sorted, so that unexpected keys are visible rather than dropped.
+func keyStats(h history.History, events []event) ([]KeyStats, int) {
+	groups := byKey(events)
+	inRunCount := make(map[string]int)
+	total := 0
+	for _, e := range events {
+		if inRun(h, e.At) {
+			inRunCount[e.Key]++
+			total++
+		}
+	}
+	writes := make(map[string]int)
+	for _, w := range h.Writes {
+		writes[w.Key]++
+	}
+
+	active := make(map[string]time.Duration, len(h.Keys))
+	order := make([]string, 0, len(h.Keys))
+	for _, k := range h.Keys {
+		if _, seen := active[k.Key]; !seen {
+			order = append(order, k.Key)
+		}
+		active[k.Key] += activeTime(k.Active)
+	}
+	var extra []string
+	for _, k := range sortedKeys(groups) {
+		if _, known := active[k]; !known {
+			extra = append(extra, k)
+		}
+	}
+	for _, k := range sortedKeys(writes) {
+		if _, known := active[k]; !known && groups[k] == nil {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+
+	stats := make([]KeyStats, 0, len(order)+len(extra))
+	for _, key := range append(order, extra...) {
+		lo, hi := Bounds(active[key], h.Throttle, h.MaxPollGap)
+		ks := KeyStats{Key: key, Dispatches: inRunCount[key], ExpectedMin: lo, ExpectedMax: hi, DBWrites: writes[key]}
+		ats := groups[key]
+		for i := 1; i < len(ats); i++ {
+			if gap := ats[i] - ats[i-1]; i == 1 || gap < ks.MinGap {
+				ks.MinGap = gap
+			}
+		}
+		stats = append(stats, ks)
+	}
+	return stats, total
+}
+
+// serviceStats lists h.Services in order, then any service only seen by the
+// sampler, by id.
+func serviceStats(h history.History) []ServiceStats {
+	win := newJudgedWindow(h)
+	samples := make(map[int64][]history.Sample)
+	for _, s := range h.Samples {
+		samples[s.ServiceID] = append(samples[s.ServiceID], s)
+	}
+	var order []int64
+	listed := make(map[int64]bool)
+	for _, s := range h.Services {
+		if !listed[s.ID] {
+			listed[s.ID] = true
+			order = append(order, s.ID)
+		}
+	}
+	var extra []int64
+	for id := range samples {
+		if !listed[id] {
+			extra = append(extra, id)
+		}
+	}
+	slices.Sort(extra)
+
+	stats := make([]ServiceStats, 0, len(order)+len(extra))
+	for _, id := range append(order, extra...) {
+		ss := ServiceStats{ID: id}
+		seq := slices.Clone(samples[id])
+		slices.SortStableFunc(seq, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
+		for i, s := range seq {
+			if win.judges(s) {
+				ss.MaxStaleness = max(ss.MaxStaleness, s.Staleness)
+			}
+			if i > 0 && live(seq[i-1]) && !live(s) {
+				ss.OfflineFlips++
+			}
+		}
+		stats = append(stats, ss)
+	}
+	return stats
+}
+
+func live(s history.Sample) bool { return s.Live && !s.LiveNull }

@@ -1,0 +1,110 @@
+package verify
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// statsHistory is a short run with a bit of everything Summarize must sort
+// out: a dispatch after the end, keys and services nobody declared, samples
+// during the grace and after polling stopped, and unordered samples.
+func statsHistory() history.History {
+	s := time.Second
+	return history.History{
+		Duration:       150 * s,
+		Throttle:       30 * s,
+		OfflineAfter:   60 * s,
+		MaxPollGap:     6 * s,
+		HaveDispatches: true,
+		Keys: []history.Key{
+			{Key: key1, Active: []history.Interval{{From: 0, To: 90 * s}}},
+			{Key: key2},
+		},
+		Services: []history.Service{
+			{ID: 1, Key: key1, Polled: []history.Interval{{From: 0, To: 150 * s}}},
+			{ID: 2, Key: key2, Polled: []history.Interval{{From: 0, To: 30 * s}}},
+		},
+		Dispatches: []history.Dispatch{
+			{At: 61 * s, Key: key1}, {At: 0, Key: key1}, {At: 31 * s, Key: key1}, {At: 200 * s, Key: key1},
+			{At: 10 * s, Key: key2},
+			{At: 25 * s, Key: "heartbeat:list:project:3"}, {At: 20 * s, Key: "heartbeat:list:project:3"},
+		},
+		Writes: []history.Write{
+			{At: 1 * s, Key: key1}, {At: 32 * s, Key: key1}, {At: 62 * s, Key: key1},
+			{At: 11 * s, Key: key2},
+			{At: 40 * s, Key: "heartbeat:service:9"},
+		},
+		ReferenceWrites: 5,
+		Samples: []history.Sample{
+			{At: 90 * s, ServiceID: 1, Staleness: 45 * s},
+			{At: 30 * s, ServiceID: 1, Staleness: 200 * s, Live: true}, // in the grace: not judged
+			{At: 60 * s, ServiceID: 1, Staleness: 20 * s, Live: true},
+			{At: 100 * s, ServiceID: 1, Staleness: 5 * s, Live: true},
+			{At: 110 * s, ServiceID: 1, Staleness: -1, LiveNull: true},
+			{At: 200 * s, ServiceID: 1, Staleness: 500 * s, Live: true}, // polling stopped: not judged
+			{At: 10 * s, ServiceID: 2, Staleness: 40 * s, Live: true},
+			{At: 20 * s, ServiceID: 2, Staleness: 50 * s},
+			{At: 20 * s, ServiceID: 7, Staleness: 80 * s},
+			{At: 10 * s, ServiceID: 7, Staleness: 70 * s, Live: true},
+		},
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := time.Second
+	cases := []struct {
+		name string
+		edit func(h *history.History)
+		want Stats
+	}{
+		{
+			name: "reference run",
+			want: Stats{
+				Keys: []KeyStats{
+					{Key: key1, Dispatches: 3, ExpectedMin: 2, ExpectedMax: 4, MinGap: 30 * s, DBWrites: 3},
+					{Key: key2, Dispatches: 1, ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
+					{Key: "heartbeat:list:project:3", Dispatches: 2, ExpectedMin: 0, ExpectedMax: 1, MinGap: 5 * s},
+					{Key: "heartbeat:service:9", ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
+				},
+				Services: []ServiceStats{
+					{ID: 1, MaxStaleness: 45 * s, OfflineFlips: 2},
+					{ID: 2, OfflineFlips: 1},
+					{ID: 7, OfflineFlips: 1},
+				},
+				DispatchesTotal: 6,
+				DBWritesTotal:   5,
+				MaxStaleness:    45 * s,
+			},
+		},
+		{
+			name: "external mode counts writes as dispatches",
+			edit: func(h *history.History) {
+				h.HaveDispatches = false
+				h.Services, h.Samples = nil, nil
+			},
+			want: Stats{
+				Keys: []KeyStats{
+					{Key: key1, Dispatches: 3, ExpectedMin: 2, ExpectedMax: 4, MinGap: 30 * s, DBWrites: 3},
+					{Key: key2, Dispatches: 1, ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
+					{Key: "heartbeat:service:9", Dispatches: 1, ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
+				},
+				Services:        []ServiceStats{},
+				DispatchesTotal: 5,
+				DBWritesTotal:   5,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := statsHistory()
+			if tc.edit != nil {
+				tc.edit(&h)
+			}
+			assert.Equal(t, tc.want, Summarize(h))
+		})
+	}
+}

@@ -1,0 +1,59 @@
+// Package testenv gives each test an isolated slice of the machine's shared
+// servers: its own database (dropped on cleanup) and Redis key prefix
+// (deleted on cleanup). It never flushes or reconfigures a server.
+package testenv
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/provision"
+)
+
+// Env is one test's services.
+type Env struct {
+	DSN    string
+	Pool   *pgxpool.Pool
+	Redis  *redis.Client
+	Prefix string
+	URLs   provision.URLs
+}
+
+// New provisions an Env or fails the test saying what is missing.
+func New(t testing.TB) *Env {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err, "tests need Postgres and Redis (bash .ci/run starts them)")
+	t.Cleanup(svc.Close)
+	name := provision.NewName("t")
+	dsn, drop, err := provision.CreateDatabase(ctx, svc.Database, name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if err := drop(context.Background()); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	cfg, err := pgxpool.ParseConfig(dsn)
+	require.NoError(t, err)
+	cfg.MaxConns = 40
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	rc, err := provision.RedisClient(svc.Redis, 5*time.Second)
+	require.NoError(t, err)
+	prefix := provision.Prefix(name)
+	t.Cleanup(func() {
+		if err := provision.DeleteKeys(context.Background(), rc, prefix); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+		_ = rc.Close()
+	})
+	return &Env{DSN: dsn, Pool: pool, Redis: rc, Prefix: prefix, URLs: svc.URLs}
+}

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hbharness/hbharness/reference/store"
+)
+
+// authenticator accepts the shared token and, per DESIGN.md §10, one token
+// per async service (svc-<id>), as Antenna will with application tokens.
+type authenticator struct {
+	shared string
+	store  *store.Store
+	known  sync.Map // service id -> struct{}: services stay async for a run
+}
+
+func newAuthenticator(shared string, st *store.Store) *authenticator {
+	return &authenticator{shared: shared, store: st}
+}
+
+// check returns the calling service (0 for the shared token) and whether the
+// request is authenticated.
+func (a *authenticator) check(r *http.Request) (int64, bool) {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Token ")
+	if !ok || tok == "" {
+		return 0, false
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(a.shared)) == 1 {
+		return 0, true
+	}
+	rest, ok := strings.CutPrefix(tok, "svc-")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	if _, ok := a.known.Load(id); ok {
+		return id, true
+	}
+	async, err := a.store.IsAsyncService(r.Context(), id)
+	if err != nil || !async {
+		return 0, false
+	}
+	a.known.Store(id, struct{}{})
+	return id, true
+}
+
+type serviceKey struct{}
+
+func withService(ctx context.Context, id int64) context.Context {
+	if id == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, serviceKey{}, id)
+}
+
+func serviceFrom(ctx context.Context) int64 {
+	id, _ := ctx.Value(serviceKey{}).(int64)
+	return id
+}

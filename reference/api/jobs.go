@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/strategy"
+)
+
+// fail maps an error to its answer: the client's fault is a 4xx, an
+// unavailable dependency a 503, never a bare 500 for bad input.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, errBadRequest):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "Not found.")
+	default:
+		s.log.Warn("request failed on a dependency", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "detail": err.Error()})
+	}
+}
+
+// job resolves the {id} of a job route.
+func (s *Server) job(r *http.Request) (store.Job, error) {
+	id, err := parseJobID(r.PathValue("id"))
+	if err != nil {
+		return store.Job{}, err
+	}
+	return s.jobs.get(r.Context(), id)
+}
+
+// heartbeat marks the job's services seen through the strategy, as Antenna's
+// _mark_pipeline_pull_services_seen does at the top of both views.
+func (s *Server) heartbeat(ctx context.Context, t heartbeat.Target) error {
+	return s.strategy.Heartbeat(ctx, strategy.Call{Target: t, ServiceID: serviceFrom(ctx)})
+}
+
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r.Body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	req, err := DecodeTasks(body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	job, err := s.job(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if job.PipelineID != 0 {
+		if err := s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID)); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	if !job.Active() {
+		writeJSON(w, http.StatusOK, map[string]any{"tasks": []TaskItem{}})
+		return
+	}
+	items, exhausted, err := s.supply.Take(r.Context(), job, req.BatchSize)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if exhausted {
+		if err := s.store.FinishJob(r.Context(), job.ID); err != nil {
+			s.log.Warn("could not mark a finished job", "job", job.ID, "err", err)
+		}
+		s.jobs.forget(job.ID)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": items})
+}
+
+type resultAck struct {
+	ReplySubject string `json:"reply_subject"`
+	Status       string `json:"status"`
+}
+
+func (s *Server) result(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r.Body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	req, err := DecodeResult(body)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	job, err := s.job(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if job.PipelineID != 0 {
+		if err := s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID)); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	acks := make([]resultAck, 0, len(req.Results))
+	for _, item := range req.Results {
+		err := s.broker.Enqueue(r.Context(), broker.Message{Type: broker.TypeResult,
+			Result: &broker.Result{JobID: job.ID, ReplySubject: item.ReplySubject, Payload: item.Result}})
+		if err != nil {
+			// Antenna answers 503 when a result cannot be queued: unlike the
+			// heartbeat, losing a result is not acceptable.
+			s.metrics.Results.WithLabelValues("error").Inc()
+			s.log.Warn("result enqueue failed", "job", job.ID, "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+				"status": "error", "job_id": job.ID, "results_queued": len(acks),
+				"detail": "could not queue results for processing; retry later",
+			})
+			return
+		}
+		s.metrics.Results.WithLabelValues("enqueued").Inc()
+		acks = append(acks, resultAck{ReplySubject: item.ReplySubject, Status: "queued"})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status": "accepted", "job_id": job.ID, "results_queued": len(acks), "tasks": acks,
+	})
+}
+
+type listedJob struct {
+	ID           int64  `json:"id"`
+	PipelineSlug string `json:"pipeline_slug"`
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q, err := DecodeList(r.URL.Query())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	// Idle workers only ever call this endpoint, so it carries its own
+	// heartbeat: by pipeline slugs when given, else by project.
+	switch {
+	case len(q.Slugs) > 0:
+		err = s.heartbeat(r.Context(), heartbeat.PipelinesTarget(q.Slugs))
+	case q.ProjectID != 0:
+		err = s.heartbeat(r.Context(), heartbeat.ProjectTarget(q.ProjectID))
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	refs, err := s.store.ListActiveJobs(r.Context(), store.ListFilter{Slugs: q.Slugs, ProjectID: q.ProjectID, DispatchMode: q.DispatchMode})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := make([]listedJob, len(refs))
+	for i, j := range refs {
+		out[i] = listedJob(j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": len(out), "results": out})
+}

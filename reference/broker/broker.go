@@ -1,0 +1,54 @@
+// Package broker carries deferred work from the web process to the task
+// workers, as Celery's broker does for Antenna. The queue outlives the web
+// process: a request that enqueued and returned has handed the work off.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hbharness/hbharness/reference/heartbeat"
+)
+
+// Message is one unit of deferred work: a heartbeat task or a result to process.
+type Message struct {
+	Type      string          `json:"type"` // "heartbeat" | "result"
+	Heartbeat *heartbeat.Task `json:"heartbeat,omitempty"`
+	Result    *Result         `json:"result,omitempty"`
+}
+
+// Result is one worker result posted to /result, queued for processing.
+type Result struct {
+	JobID        int64           `json:"job_id"`
+	ReplySubject string          `json:"reply_subject"`
+	Payload      json.RawMessage `json:"payload,omitempty"`
+}
+
+const (
+	TypeHeartbeat = "heartbeat"
+	TypeResult    = "result"
+)
+
+// Handler processes one message; an error is logged and the message dropped
+// (the heartbeat task has no retries in Antenna either).
+type Handler func(ctx context.Context, m Message) error
+
+// Broker is a durable work queue.
+type Broker interface {
+	Enqueue(ctx context.Context, m Message) error
+	// Consume runs handle on messages until ctx ends; consumer names this
+	// consumer so that its unfinished work can be recovered on restart.
+	Consume(ctx context.Context, consumer string, handle Handler) error
+	// Depth is the number of messages waiting.
+	Depth(ctx context.Context) (int64, error)
+	Close() error
+}
+
+func decode(raw string) (Message, error) {
+	var m Message
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return m, fmt.Errorf("decoding queued message %.80q: %w", raw, err)
+	}
+	return m, nil
+}

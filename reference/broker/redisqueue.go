@@ -1,0 +1,113 @@
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisQueue is a reliable queue on a Redis list. Producers LPUSH; each
+// consumer BLMOVEs the oldest message into its own processing list and removes
+// it once handled, so a consumer that dies mid-task leaves the message where
+// a restarted consumer of the same name puts it back. A list (rather than a
+// stream with a consumer group) keeps the hot path to one O(1) command per
+// side and needs no trimming or pending-entry bookkeeping for a
+// fire-and-forget task without retries.
+type RedisQueue struct {
+	client *redis.Client
+	queue  string
+	log    *slog.Logger
+	// pollEvery bounds how long a blocked consumer takes to notice ctx ending.
+	pollEvery time.Duration
+}
+
+// NewRedisQueue returns a queue named prefix+"queue" on client.
+func NewRedisQueue(client *redis.Client, prefix string, log *slog.Logger) *RedisQueue {
+	return &RedisQueue{client: client, queue: prefix + "queue", log: log, pollEvery: time.Second}
+}
+
+func (q *RedisQueue) processing(consumer string) string { return q.queue + ":processing:" + consumer }
+
+func (q *RedisQueue) Enqueue(ctx context.Context, m Message) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding %s message: %w", m.Type, err)
+	}
+	if err := q.client.LPush(ctx, q.queue, raw).Err(); err != nil {
+		return fmt.Errorf("enqueueing %s message on %s: %w", m.Type, q.queue, err)
+	}
+	return nil
+}
+
+func (q *RedisQueue) Depth(ctx context.Context) (int64, error) {
+	n, err := q.client.LLen(ctx, q.queue).Result()
+	if err != nil {
+		return 0, fmt.Errorf("reading depth of %s: %w", q.queue, err)
+	}
+	return n, nil
+}
+
+// Consume recovers what this consumer left unfinished, then works until ctx ends.
+func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handler) error {
+	proc := q.processing(consumer)
+	for ctx.Err() == nil {
+		err := q.client.LMove(ctx, proc, q.queue, "RIGHT", "RIGHT").Err()
+		if errors.Is(err, redis.Nil) {
+			break
+		}
+		if err != nil {
+			q.log.Warn("broker unreachable while recovering unfinished work; retrying", "consumer", consumer, "err", err)
+			if !sleep(ctx, q.pollEvery) {
+				return nil
+			}
+		}
+	}
+	for ctx.Err() == nil {
+		raw, err := q.client.BLMove(ctx, q.queue, proc, "RIGHT", "LEFT", q.pollEvery).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil
+			}
+			q.log.Warn("broker unreachable; consumer waiting", "consumer", consumer, "err", err)
+			if !sleep(ctx, q.pollEvery) {
+				return nil
+			}
+			continue
+		}
+		if m, err := decode(raw); err != nil {
+			q.log.Error("dropping undecodable message", "err", err)
+		} else if err := handle(ctx, m); err != nil {
+			q.log.Warn("task failed (no retries, as in Antenna)", "type", m.Type, "err", err)
+		}
+		// Acknowledge with a fresh context: a message handled just as ctx ended
+		// must still leave the processing list, or a restart would run it twice.
+		ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := q.client.LRem(ackCtx, proc, 1, raw).Err(); err != nil {
+			q.log.Warn("could not acknowledge message; it may run again after a restart", "err", err)
+		}
+		cancel()
+	}
+	return nil
+}
+
+// Close is a no-op: the client belongs to the caller.
+func (q *RedisQueue) Close() error { return nil }
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

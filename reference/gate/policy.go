@@ -1,0 +1,73 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Policy names what a gate failure (Redis down or slow) means. Antenna's
+// cache client ignores exceptions, so cache.add returns a falsy value and no
+// heartbeat goes out: fail-closed.
+type Policy string
+
+const (
+	FailClosed    Policy = "fail-closed"
+	FailOpen      Policy = "fail-open"
+	FailOpenLocal Policy = "fail-open-local"
+)
+
+// Policies lists the valid names.
+func Policies() []Policy { return []Policy{FailClosed, FailOpen, FailOpenLocal} }
+
+// ParsePolicy validates a policy name.
+func ParsePolicy(s string) (Policy, error) {
+	for _, p := range Policies() {
+		if string(p) == s {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("unknown gate failure policy %q: use one of fail-closed, fail-open, fail-open-local", s)
+}
+
+// Decision is what the gate said, after the policy.
+type Decision string
+
+const (
+	Won        Decision = "won"
+	Suppressed Decision = "suppressed"
+	// Errored: the gate failed; Dispatch tells whether the policy still lets the call through.
+	Errored Decision = "error"
+)
+
+// Guarded applies a failure policy to a gate.
+type Guarded struct {
+	Inner  Gate
+	Policy Policy
+	// Fallback serves fail-open-local: one winner per process per window
+	// instead of a stampede on every request while Redis is away.
+	Fallback Gate
+}
+
+// Acquire returns the decision, whether to dispatch, and the gate error if any.
+func (g Guarded) Acquire(ctx context.Context, key string, ttl time.Duration) (Decision, bool, error) {
+	won, err := g.Inner.Acquire(ctx, key, ttl)
+	if err == nil {
+		if won {
+			return Won, true, nil
+		}
+		return Suppressed, false, nil
+	}
+	switch g.Policy {
+	case FailOpen:
+		return Errored, true, err
+	case FailOpenLocal:
+		if g.Fallback == nil {
+			return Errored, false, fmt.Errorf("%w (and fail-open-local has no local gate configured)", err)
+		}
+		ok, _ := g.Fallback.Acquire(ctx, key, ttl)
+		return Errored, ok, err
+	default:
+		return Errored, false, err
+	}
+}

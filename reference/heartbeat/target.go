@@ -1,0 +1,118 @@
+// Package heartbeat holds the vocabulary shared by the request path, the
+// strategies, the broker and the task workers: what a heartbeat marks
+// (Target), the deferred work (Task) and what the reference reports (Event).
+package heartbeat
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Kind says which of Antenna's three heartbeat paths (plus the per-service
+// follow-up) a target came from; it decides the gate key and the rows updated.
+type Kind string
+
+const (
+	// KindJob: /tasks and /result, every async service of the job's (pipeline, project).
+	KindJob Kind = "job"
+	// KindPipelines: the jobs list with pipeline__slug__in, every async service of those pipelines.
+	KindPipelines Kind = "pipelines"
+	// KindProject: the jobs list with only project_id, every async service of the project.
+	KindProject Kind = "project"
+	// KindService: the calling service alone (per-service strategy, own token).
+	KindService Kind = "service"
+)
+
+// Target is the set of service rows one heartbeat marks live.
+type Target struct {
+	Kind       Kind     `json:"kind"`
+	PipelineID int64    `json:"pipeline_id,omitempty"`
+	ProjectID  int64    `json:"project_id,omitempty"`
+	Slugs      []string `json:"slugs,omitempty"`
+	ServiceID  int64    `json:"service_id,omitempty"`
+}
+
+// JobTarget is the /tasks and /result target.
+func JobTarget(pipelineID, projectID int64) Target {
+	return Target{Kind: KindJob, PipelineID: pipelineID, ProjectID: projectID}
+}
+
+// PipelinesTarget sorts and de-duplicates the slugs so that the same set in
+// any order shares one gate key, as Antenna's key does.
+func PipelinesTarget(slugs []string) Target {
+	s := slices.Clone(slugs)
+	slices.Sort(s)
+	return Target{Kind: KindPipelines, Slugs: slices.Compact(s)}
+}
+
+// ProjectTarget is the list-path target without slugs.
+func ProjectTarget(projectID int64) Target {
+	return Target{Kind: KindProject, ProjectID: projectID}
+}
+
+// ServiceTarget is the per-service target.
+func ServiceTarget(serviceID int64) Target {
+	return Target{Kind: KindService, ServiceID: serviceID}
+}
+
+// GateKey is the Redis key exactly as Antenna spells it (DESIGN.md §1, §10),
+// without any run prefix.
+func (t Target) GateKey() string {
+	switch t.Kind {
+	case KindJob:
+		return fmt.Sprintf("heartbeat:pipeline:%d:project:%d", t.PipelineID, t.ProjectID)
+	case KindPipelines:
+		return "heartbeat:list:pipelines:" + strings.Join(t.Slugs, ",")
+	case KindProject:
+		return fmt.Sprintf("heartbeat:list:project:%d", t.ProjectID)
+	case KindService:
+		return fmt.Sprintf("heartbeat:service:%d", t.ServiceID)
+	}
+	return "heartbeat:unknown"
+}
+
+// Task is the deferred heartbeat: the broker carries it, a task worker runs it.
+type Task struct {
+	Target Target `json:"target"`
+	// Check makes the task skip the UPDATE when every row is already fresher
+	// than the throttle window (task-throttle, view-gate-task-check).
+	Check      bool      `json:"check,omitempty"`
+	EnqueuedAt time.Time `json:"enqueued_at"`
+}
+
+// EventKind distinguishes the two things the harness counts.
+type EventKind string
+
+const (
+	// EventDispatch: a heartbeat was dispatched (enqueued, or run inline).
+	EventDispatch EventKind = "dispatch"
+	// EventWrite: an UPDATE changed last_seen on Rows rows.
+	EventWrite EventKind = "write"
+)
+
+// Event is reported to the harness for every dispatch and every write, from
+// Go and without scraping, so its counts need no parsing of /metrics.
+type Event struct {
+	Kind    EventKind
+	At      time.Time // wall clock
+	Key     string    // gate key
+	Rows    int64     // rows written (EventWrite)
+	Replica int
+}
+
+// Sink receives events; it must not block the request path for long.
+type Sink interface {
+	Record(Event)
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(Event)
+
+func (f SinkFunc) Record(e Event) { f(e) }
+
+// Discard drops every event.
+type Discard struct{}
+
+func (Discard) Record(Event) {}

@@ -1,0 +1,179 @@
+package reference_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/provision"
+	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+)
+
+const token = "test-token"
+
+// recorder keeps every event the reference reports.
+type recorder struct {
+	mu     sync.Mutex
+	events []heartbeat.Event
+}
+
+func (r *recorder) Record(e heartbeat.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+func (r *recorder) count(kind heartbeat.EventKind, key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.Kind == kind && (key == "" || e.Key == key) {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) rows() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for _, e := range r.events {
+		if e.Kind == heartbeat.EventWrite {
+			n += e.Rows
+		}
+	}
+	return n
+}
+
+type fixture struct {
+	env    *testenv.Env
+	ref    *reference.Reference
+	srv    *httptest.Server
+	events *recorder
+	keys   []store.Key
+}
+
+type option func(*reference.Config)
+
+func withBroker(c *redis.Client) option { return func(cfg *reference.Config) { cfg.Broker = c } }
+func withScale(s float64) option {
+	return func(cfg *reference.Config) { cfg.Clock = must(clock.New(s)) }
+}
+func withSettings(s reference.Settings) option {
+	return func(cfg *reference.Config) { cfg.Settings = s }
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// start seeds the default fixtures and serves one replica of strategy.
+func start(t *testing.T, strategy string, opts ...option) *fixture {
+	t.Helper()
+	env := testenv.New(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, store.ResetSchema(ctx, env.Pool))
+	keys, err := store.Seed(ctx, env.Pool, store.DefaultFixtures())
+	require.NoError(t, err)
+	rec := &recorder{}
+	cfg := reference.Config{
+		DB: env.Pool, Redis: env.Redis, Broker: env.Redis, KeyPrefix: env.Prefix,
+		Strategy: strategy, Clock: clock.Real(), Settings: reference.DefaultSettings(),
+		Token: token, Events: rec, Log: slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ref, err := reference.New(cfg)
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { ref.Run(ctx); close(done) }()
+	srv := httptest.NewServer(ref.Handler)
+	t.Cleanup(func() { srv.Close(); cancel(); <-done })
+	return &fixture{env: env, ref: ref, srv: srv, events: rec, keys: keys}
+}
+
+// do sends one request with tok and returns the status and decoded body.
+func (f *fixture) do(t testing.TB, method, path, tok string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	require.NoError(t, err)
+	if tok != "" {
+		req.Header.Set("Authorization", "Token "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+func (f *fixture) tasks(t testing.TB, tok string) int {
+	code, _ := f.do(t, "POST", "/api/v2/jobs/1/tasks/", tok, map[string]int{"batch_size": 2})
+	return code
+}
+
+// jobKey is the default seed's (pipeline, project) gate key.
+func (f *fixture) jobKey() string {
+	return heartbeat.JobTarget(f.keys[0].PipelineID, f.keys[0].ProjectID).GateKey()
+}
+
+// lastSeen reads the services' last_seen, in id order (zero when NULL).
+func (f *fixture) lastSeen(t testing.TB) []time.Time {
+	rows, err := f.env.Pool.Query(context.Background(), `SELECT COALESCE(last_seen, 'epoch') FROM ml_processingservice ORDER BY id`)
+	require.NoError(t, err)
+	var out []time.Time
+	for rows.Next() {
+		var ts time.Time
+		require.NoError(t, rows.Scan(&ts))
+		out = append(out, ts)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// eventually waits for cond, failing with msg.
+func eventually(t testing.TB, cond func() bool, msg string, a ...any) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, fmt.Sprintf(msg, a...))
+}
+
+// deadBroker is a client for a port nothing listens on.
+func deadBroker(t testing.TB) *redis.Client {
+	c, err := provision.RedisClient("redis://127.0.0.1:1/0", 200*time.Millisecond)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}

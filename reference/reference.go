@@ -1,0 +1,161 @@
+// Package reference assembles the system under test: Antenna's heartbeat
+// path with a selectable strategy, a Redis-backed broker with a task worker
+// pool, the offline checker and Prometheus metrics. The harness starts it
+// in-process; `hbharness serve` runs it alone.
+package reference
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hbharness/hbharness/reference/api"
+	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/checker"
+	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/worker"
+)
+
+// Settings are the model-time knobs of DESIGN.md §7 `settings:`.
+type Settings struct {
+	Throttle     time.Duration
+	OfflineAfter time.Duration
+	CheckerEvery time.Duration
+	JobCacheTTL  time.Duration
+	TaskWorkers  int
+}
+
+// DefaultSettings are Antenna's production values.
+func DefaultSettings() Settings {
+	return Settings{Throttle: 30 * time.Second, OfflineAfter: 60 * time.Second,
+		CheckerEvery: 5 * time.Second, JobCacheTTL: time.Second, TaskWorkers: 4}
+}
+
+// Config assembles one replica.
+type Config struct {
+	DB *pgxpool.Pool
+	// Redis serves the gate and the task supply; Broker carries the queue
+	// (they may be the same client, as with BROKER_URL defaulting to REDIS_URL).
+	Redis     *redis.Client
+	Broker    *redis.Client
+	KeyPrefix string // isolates runs on a shared Redis; "" in production-like serve
+	Strategy  string
+	Policy    gate.Policy
+	Clock     clock.Clock
+	Settings  Settings
+	Token     string
+	Events    heartbeat.Sink
+	Replica   int
+	Log       *slog.Logger
+	// NoChecker leaves the offline check to someone else (one per database
+	// is enough when several replicas share it, as in production).
+	NoChecker bool
+}
+
+// Reference is one running replica.
+type Reference struct {
+	Handler  http.Handler
+	Metrics  *metrics.Metrics
+	Store    *store.Store
+	Broker   broker.Broker
+	Strategy strategy.Strategy
+	pool     *worker.Pool
+	checker  *checker.Checker
+}
+
+// New wires a replica; Run starts its background work.
+func New(c Config) (*Reference, error) {
+	if c.DB == nil || c.Redis == nil || c.Broker == nil || c.Clock == nil {
+		return nil, fmt.Errorf("reference config is missing a database, Redis, broker or clock")
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Events == nil {
+		c.Events = heartbeat.Discard{}
+	}
+	if c.Policy == "" {
+		c.Policy = gate.FailClosed
+	}
+	if _, err := gate.ParsePolicy(string(c.Policy)); err != nil {
+		return nil, err
+	}
+	log := c.Log.With("replica", c.Replica)
+	m := metrics.New()
+	st := store.New(c.DB)
+	q := broker.NewRedisQueue(c.Broker, c.KeyPrefix, log)
+	local := gate.NewLocal(c.Clock.Now)
+	strat, err := strategy.New(c.Strategy, strategy.Deps{
+		Gate:     gate.Guarded{Inner: gate.NewRedis(c.Redis, c.KeyPrefix), Policy: c.Policy, Fallback: gate.NewLocal(c.Clock.Now)},
+		Local:    local,
+		Broker:   q,
+		Store:    st,
+		Clock:    c.Clock,
+		Throttle: c.Settings.Throttle,
+		Metrics:  m,
+		Events:   c.Events,
+		Replica:  c.Replica,
+		Log:      log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	srv := api.New(api.Config{
+		Store: st, Strategy: strat, Broker: q, Token: c.Token, Metrics: m, Log: log, Clock: c.Clock,
+		Supply:      &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)},
+		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
+	})
+	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Strategy: strat,
+		pool: &worker.Pool{Broker: q, Store: st, Clock: c.Clock, Throttle: c.Settings.Throttle, Metrics: m,
+			Events: c.Events, Size: c.Settings.TaskWorkers, Replica: c.Replica, Log: log,
+			Name: fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)},
+	}
+	if !c.NoChecker {
+		r.checker = &checker.Checker{Store: st, Clock: c.Clock, Every: c.Settings.CheckerEvery,
+			OfflineAfter: c.Settings.OfflineAfter, Metrics: m, Log: log}
+	}
+	return r, nil
+}
+
+// Run runs the task workers and the checker until ctx ends.
+func (r *Reference) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); r.pool.Run(ctx) }()
+	if r.checker != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.checker.Run(ctx) }()
+	}
+	wg.Wait()
+}
+
+// Drain waits (up to timeout) until the broker's queue is empty, so that a
+// run's last dispatches have reached the database before it is observed.
+func (r *Reference) Drain(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		n, err := r.Broker.Depth(ctx)
+		if err == nil && n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("broker queue still holds %d messages after %s (err: %v)", n, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hbharness/hbharness/reference/heartbeat"
+)
+
+// ErrNotFound is returned when a job or service does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store runs the reference's queries on one pool.
+type Store struct{ pool *pgxpool.Pool }
+
+// New wraps a pool; the caller owns and closes it.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool exposes the pool for callers that need raw access (tests, checker).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Job is the part of jobs_job the API needs.
+type Job struct {
+	ID           int64
+	ProjectID    int64
+	PipelineID   int64 // 0 when the job has no pipeline
+	PipelineSlug string
+	DispatchMode string
+	Status       string
+	TasksTotal   int64 // 0 = unlimited
+}
+
+// Active reports whether the job hands out tasks; RETRY is active in Antenna too.
+func (j Job) Active() bool { return j.Status == "STARTED" || j.Status == "RETRY" }
+
+// GetJob loads one job.
+func (s *Store) GetJob(ctx context.Context, id int64) (Job, error) {
+	var j Job
+	var pipeline *int64
+	var slug *string
+	err := s.pool.QueryRow(ctx, `
+		SELECT j.id, j.project_id, j.pipeline_id, p.slug, j.dispatch_mode, j.status, COALESCE(t.total, 0)
+		FROM jobs_job j LEFT JOIN ml_pipeline p ON p.id = j.pipeline_id
+		LEFT JOIN hb_job_tasks t ON t.job_id = j.id
+		WHERE j.id = $1`, id).Scan(&j.ID, &j.ProjectID, &pipeline, &slug, &j.DispatchMode, &j.Status, &j.TasksTotal)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("loading job %d: %w", id, err)
+	}
+	if pipeline != nil {
+		j.PipelineID = *pipeline
+	}
+	if slug != nil {
+		j.PipelineSlug = *slug
+	}
+	return j, nil
+}
+
+// JobRef is one row of the ids_only jobs list.
+type JobRef struct {
+	ID           int64  `json:"id"`
+	PipelineSlug string `json:"pipeline_slug"`
+}
+
+// ListFilter is the jobs list query (pipeline__slug__in, project_id, dispatch_mode).
+type ListFilter struct {
+	Slugs        []string
+	ProjectID    int64 // 0 = any
+	DispatchMode string
+}
+
+// ListActiveJobs returns the active jobs matching the filter, by id.
+func (s *Store) ListActiveJobs(ctx context.Context, f ListFilter) ([]JobRef, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT j.id, COALESCE(p.slug, '')
+		FROM jobs_job j LEFT JOIN ml_pipeline p ON p.id = j.pipeline_id
+		WHERE j.status IN ('STARTED', 'RETRY')
+		  AND (cardinality($1::text[]) = 0 OR p.slug = ANY($1))
+		  AND ($2::bigint = 0 OR j.project_id = $2)
+		  AND ($3::text = '' OR j.dispatch_mode = $3)
+		ORDER BY j.id LIMIT 1000`, f.Slugs, f.ProjectID, f.DispatchMode)
+	if err != nil {
+		return nil, fmt.Errorf("listing active jobs: %w", err)
+	}
+	refs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[JobRef])
+	if err != nil {
+		return nil, fmt.Errorf("listing active jobs: %w", err)
+	}
+	return refs, nil
+}
+
+// FinishJob marks a job whose tasks ran out as SUCCESS, once.
+func (s *Store) FinishJob(ctx context.Context, id int64) error {
+	_, err := s.pool.Exec(ctx, `UPDATE jobs_job SET status = 'SUCCESS' WHERE id = $1 AND status <> 'SUCCESS'`, id)
+	if err != nil {
+		return fmt.Errorf("finishing job %d: %w", id, err)
+	}
+	return nil
+}
+
+// IsAsyncService reports whether id names an async (pull-mode) service; it
+// backs the per-service tokens.
+func (s *Store) IsAsyncService(ctx context.Context, id int64) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ml_processingservice WHERE id = $1 AND endpoint_url IS NULL)`, id).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("looking up service %d: %w", id, err)
+	}
+	return ok, nil
+}
+
+// targetCond is the WHERE clause (over alias s) selecting the async services
+// a target marks, with its arguments starting at $argBase.
+func targetCond(t heartbeat.Target, argBase int) (string, []any, error) {
+	p := func(i int) string { return fmt.Sprintf("$%d", argBase+i) }
+	switch t.Kind {
+	case heartbeat.KindJob:
+		return `s.endpoint_url IS NULL
+			AND s.id IN (SELECT processingservice_id FROM ml_processingservice_pipelines WHERE pipeline_id = ` + p(0) + `)
+			AND s.id IN (SELECT processingservice_id FROM ml_processingservice_projects WHERE project_id = ` + p(1) + `)`,
+			[]any{t.PipelineID, t.ProjectID}, nil
+	case heartbeat.KindPipelines:
+		return `s.endpoint_url IS NULL AND s.id IN (
+			SELECT pp.processingservice_id FROM ml_processingservice_pipelines pp
+			JOIN ml_pipeline pl ON pl.id = pp.pipeline_id WHERE pl.slug = ANY(` + p(0) + `))`,
+			[]any{t.Slugs}, nil
+	case heartbeat.KindProject:
+		return `s.endpoint_url IS NULL AND s.id IN (
+			SELECT processingservice_id FROM ml_processingservice_projects WHERE project_id = ` + p(0) + `)`,
+			[]any{t.ProjectID}, nil
+	case heartbeat.KindService:
+		return `s.endpoint_url IS NULL AND s.id = ` + p(0), []any{t.ServiceID}, nil
+	}
+	return "", nil, fmt.Errorf("heartbeat target of unknown kind %q", t.Kind)
+}
+
+// MarkSeen is the heartbeat UPDATE as Antenna runs it: every async service of
+// the target, last_seen = now, last_seen_live = true. It returns rows written.
+func (s *Store) MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time) (int64, error) {
+	cond, args, err := targetCond(t, 2)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice s SET last_seen = $1, last_seen_live = true WHERE `+cond,
+		append([]any{now}, args...)...)
+	if err != nil {
+		return 0, fmt.Errorf("marking %s seen: %w", t.GateKey(), err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// MarkSeenIfStale is the task-side check of the PR's first version: read the
+// rows, skip the UPDATE when every one was seen within the window.
+func (s *Store) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration) (int64, error) {
+	cond, args, err := targetCond(t, 2)
+	if err != nil {
+		return 0, err
+	}
+	var stale, total int64
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE s.last_seen IS NULL OR s.last_seen < $1), count(*)
+		FROM ml_processingservice s WHERE `+cond, append([]any{now.Add(-window)}, args...)...).Scan(&stale, &total)
+	if err != nil {
+		return 0, fmt.Errorf("reading freshness of %s: %w", t.GateKey(), err)
+	}
+	if total == 0 || stale == 0 {
+		return 0, nil
+	}
+	return s.MarkSeen(ctx, t, now)
+}
+
+// MarkStaleSkipLocked writes only rows older than the window and skips rows
+// another request holds, so concurrent requests never queue on each other's
+// row locks and each row is written at most once per window.
+func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration) (int64, error) {
+	cond, args, err := targetCond(t, 3)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice u SET last_seen = $1, last_seen_live = true
+		WHERE u.id IN (SELECT s.id FROM ml_processingservice s
+			WHERE `+cond+` AND (s.last_seen IS NULL OR s.last_seen < $2)
+			ORDER BY s.id FOR UPDATE SKIP LOCKED)`,
+		append([]any{now, now.Add(-window)}, args...)...)
+	if err != nil {
+		return 0, fmt.Errorf("marking stale rows of %s seen: %w", t.GateKey(), err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// MarkOffline is Antenna's periodic check: async services marked live whose
+// last_seen is older than the window are flipped to not live.
+func (s *Store) MarkOffline(ctx context.Context, now time.Time, window time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice SET last_seen_live = false
+		WHERE endpoint_url IS NULL AND last_seen_live IS TRUE
+		  AND (last_seen IS NULL OR last_seen < $1)`, now.Add(-window))
+	if err != nil {
+		return 0, fmt.Errorf("marking stale services offline: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

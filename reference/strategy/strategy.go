@@ -1,0 +1,132 @@
+// Package strategy holds the heartbeat strategies of DESIGN.md §10, one small
+// type per file behind one interface, registered by name (toxiproxy's toxics
+// are the model).
+package strategy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/store"
+)
+
+// Call is one poll that may heartbeat.
+type Call struct {
+	Target heartbeat.Target
+	// ServiceID is the calling service when it authenticated with its own
+	// token; 0 for the shared token.
+	ServiceID int64
+}
+
+// Strategy decides, on every poll, whether and how to mark services seen.
+type Strategy interface {
+	Name() string
+	// Heartbeat runs on the request path. A non-nil error fails the request;
+	// only inline returns one, because pre-PR Antenna's UPDATE ran in the view
+	// and its errors reached the client. Every other strategy logs and counts.
+	Heartbeat(ctx context.Context, c Call) error
+}
+
+// Deps is what strategies are built from.
+type Deps struct {
+	Gate     gate.Guarded
+	Local    gate.Gate // the in-process pre-gate of two-tier
+	Broker   broker.Broker
+	Store    *store.Store
+	Clock    clock.Clock
+	Throttle time.Duration // model time
+	Metrics  *metrics.Metrics
+	Events   heartbeat.Sink
+	Replica  int
+	Log      *slog.Logger
+}
+
+// Factory builds a strategy.
+type Factory func(Deps) Strategy
+
+// Registry maps each strategy name to its factory. It is built on each call
+// so that no package-level state exists to be mutated.
+func Registry() map[string]Factory {
+	return map[string]Factory{
+		"inline":               newInline,
+		"task-throttle":        newTaskThrottle,
+		"view-gate":            newViewGate,
+		"view-gate-task-check": newViewGateTaskCheck,
+		"per-service":          newPerService,
+		"two-tier":             newTwoTier,
+		"db-skip-locked":       newDBSkipLocked,
+		"none":                 newNone,
+	}
+}
+
+// Default is the merged PR's strategy.
+const Default = "view-gate"
+
+// Names lists the strategies, sorted.
+func Names() []string {
+	var n []string
+	for k := range Registry() {
+		n = append(n, k)
+	}
+	slices.Sort(n)
+	return n
+}
+
+// New builds the named strategy.
+func New(name string, d Deps) (Strategy, error) {
+	f, ok := Registry()[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown strategy %q: use one of %s", name, strings.Join(Names(), ", "))
+	}
+	if d.Events == nil {
+		d.Events = heartbeat.Discard{}
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return f(d), nil
+}
+
+// window is the throttle window in wall time, as TTLs and cutoffs need it.
+func (d Deps) window() time.Duration { return d.Clock.Wall(d.Throttle) }
+
+// admit asks the Redis gate (under the failure policy) and counts the decision.
+func (d Deps) admit(ctx context.Context, key string) bool {
+	decision, dispatch, err := d.Gate.Acquire(ctx, key, d.window())
+	d.Metrics.Gate.WithLabelValues(string(decision)).Inc()
+	if err != nil {
+		d.Log.Warn("heartbeat gate failed", "key", key, "policy", d.Gate.Policy, "dispatching", dispatch, "err", err)
+	}
+	return dispatch
+}
+
+// enqueue hands the heartbeat to the broker. Failure is logged and counted
+// and never fails the request: the heartbeat is not critical (Antenna's
+// view catches the .delay() exception).
+func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool) {
+	now := d.Clock.Now()
+	err := d.Broker.Enqueue(ctx, broker.Message{Type: broker.TypeHeartbeat,
+		Heartbeat: &heartbeat.Task{Target: t, Check: check, EnqueuedAt: now}})
+	if err != nil {
+		d.Metrics.Dispatch.WithLabelValues("error").Inc()
+		d.Log.Warn("heartbeat enqueue failed; answering anyway", "key", t.GateKey(), "err", err)
+		return
+	}
+	d.Metrics.Dispatch.WithLabelValues("enqueued").Inc()
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: now, Key: t.GateKey(), Replica: d.Replica})
+}
+
+// wrote reports a write made on the request path.
+func (d Deps) wrote(t heartbeat.Target, at time.Time, rows int64) {
+	d.Metrics.RowsUpdated.Add(float64(rows))
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventWrite, At: at, Key: t.GateKey(), Rows: rows, Replica: d.Replica})
+}

@@ -1,0 +1,16 @@
+package strategy
+
+import "context"
+
+// taskThrottle is the PR's first version: enqueue on every request and let the
+// task skip the UPDATE when every row is fresh. It cuts writes, not broker load.
+type taskThrottle struct{ Deps }
+
+func newTaskThrottle(d Deps) Strategy { return taskThrottle{d} }
+
+func (taskThrottle) Name() string { return "task-throttle" }
+
+func (s taskThrottle) Heartbeat(ctx context.Context, c Call) error {
+	s.enqueue(ctx, c.Target, true)
+	return nil
+}

@@ -1,0 +1,94 @@
+// Package worker is the Celery side of the reference: a pool of consumers
+// that run heartbeat tasks (one UPDATE, no retries) and process results.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/store"
+)
+
+// Pool runs Size consumers on one broker.
+type Pool struct {
+	Broker   broker.Broker
+	Store    *store.Store
+	Clock    clock.Clock
+	Throttle time.Duration // model; the freshness window of checking tasks
+	Metrics  *metrics.Metrics
+	Events   heartbeat.Sink
+	Size     int
+	Replica  int
+	Log      *slog.Logger
+	// Name distinguishes this pool's consumers from other processes'.
+	Name string
+}
+
+// Run blocks until ctx ends and every consumer has stopped.
+func (p *Pool) Run(ctx context.Context) {
+	name := p.Name
+	if name == "" {
+		host, _ := os.Hostname()
+		name = fmt.Sprintf("%s-%d-r%d", host, os.Getpid(), p.Replica)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < max(1, p.Size); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = p.Broker.Consume(ctx, fmt.Sprintf("%s-%d", name, i), p.Handle)
+		}()
+	}
+	wg.Wait()
+}
+
+// Handle runs one message. last_seen comes from the worker's clock at the
+// time the task runs, as in Antenna, so queue delay shows up as staleness.
+func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
+	switch m.Type {
+	case broker.TypeHeartbeat:
+		if m.Heartbeat == nil {
+			return fmt.Errorf("heartbeat message without a task")
+		}
+		return p.heartbeat(ctx, *m.Heartbeat)
+	case broker.TypeResult:
+		// Result processing is outside the heartbeat's concern; it only has to
+		// drain, taking broker capacity as Antenna's result tasks do.
+		p.Metrics.Results.WithLabelValues("processed").Inc()
+		return nil
+	}
+	return fmt.Errorf("message of unknown type %q", m.Type)
+}
+
+func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
+	now := p.Clock.Now()
+	var rows int64
+	var err error
+	if t.Check {
+		rows, err = p.Store.MarkSeenIfStale(ctx, t.Target, now, p.Clock.Wall(p.Throttle))
+	} else {
+		rows, err = p.Store.MarkSeen(ctx, t.Target, now)
+	}
+	switch {
+	case err != nil:
+		p.Metrics.Task.WithLabelValues("error").Inc()
+		return err
+	case rows == 0:
+		p.Metrics.Task.WithLabelValues("skipped").Inc()
+		return nil
+	}
+	p.Metrics.Task.WithLabelValues("ok").Inc()
+	p.Metrics.RowsUpdated.Add(float64(rows))
+	if p.Events != nil {
+		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventWrite, At: now, Key: t.Target.GateKey(), Rows: rows, Replica: p.Replica})
+	}
+	return nil
+}

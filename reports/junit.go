@@ -1,0 +1,141 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/hbharness/hbharness/harness/verify"
+)
+
+// The JUnit types follow the de-facto schema CI systems read (Jenkins,
+// GitLab, GitHub test reporters): counts and time as attributes.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Body    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
+}
+
+// WriteJUnit writes runs as JUnit XML: one testsuite per run named
+// scenario/strategy, one testcase per invariant. A verdict that missed its
+// expectation is a failure; an invariant that could not be judged is skipped.
+// An interrupted run gets one more, failing, testcase so that CI shows why
+// the run failed even when every verdict held.
+func WriteJUnit(w io.Writer, runs []Summary) error {
+	doc := junitSuites{Name: "hbharness"}
+	var total float64
+	for _, s := range runs {
+		suite := junitRun(s)
+		doc.Tests += suite.Tests
+		doc.Failures += suite.Failures
+		doc.Skipped += suite.Skipped
+		total += s.WallDurationS
+		doc.Suites = append(doc.Suites, suite)
+	}
+	doc.Time = seconds(total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	return nil
+}
+
+func junitRun(s Summary) junitSuite {
+	name := s.Scenario + "/" + s.Strategy
+	suite := junitSuite{
+		Name: name,
+		Time: seconds(s.WallDurationS),
+		Properties: []junitProperty{
+			{"time_scale", num(s.TimeScale, 6)},
+			{"model_duration_s", num(s.ModelDurationS, 3)},
+			{"target", targetName(s)},
+			{"failure_policy", s.FailurePolicy},
+			{"replicas", strconv.Itoa(s.Replicas)},
+			{"clock_tolerance_ms", num(s.ClockToleranceMS, 3)},
+		},
+	}
+	if !s.StartedAt.IsZero() {
+		// JUnit timestamps carry no zone; UTC keeps them comparable.
+		suite.Timestamp = s.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	}
+	for _, v := range s.Invariants {
+		c := junitCase{Name: v.Name, ClassName: name, Time: "0"}
+		switch {
+		case !v.Passed:
+			c.Failure = &junitFailure{
+				Message: fmt.Sprintf("outcome %s, expected %s: %s", v.Outcome, v.Expected, oneLine(v.Detail)),
+				Type:    "verdict",
+				Body:    v.Detail,
+			}
+			suite.Failures++
+		case v.Outcome == verify.NotApplicable:
+			c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(v.Detail)}
+			suite.Skipped++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	if s.Interrupted {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: "run_completed", ClassName: name, Time: seconds(s.WallDurationS),
+			Failure: &junitFailure{
+				Message: fmt.Sprintf("run interrupted after %s of model time; verdicts cover only that part", modelDuration(s.ModelDurationS)),
+				Type:    "interrupted",
+			},
+		})
+		suite.Failures++
+	}
+	suite.Tests = len(suite.Cases)
+	return suite
+}
+
+func seconds(s float64) string {
+	return strconv.FormatFloat(s, 'f', 3, 64)
+}

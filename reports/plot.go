@@ -1,0 +1,81 @@
+package reports
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// plotWidth and plotRight are the same for every run plot, so that their
+// time axes line up when read one above the other; the right margin holds
+// legends.
+const (
+	plotWidth = 960
+	plotRight = 110
+)
+
+// plotEvent is one heartbeat event on the time axis.
+type plotEvent struct {
+	At  time.Duration
+	Key string
+}
+
+// heartbeatEvents returns the reference's dispatches or, when it could not
+// report them (an external target), the database writes the observer saw,
+// with the noun that says which.
+func heartbeatEvents(h *history.History) ([]plotEvent, string) {
+	var out []plotEvent
+	if h.HaveDispatches {
+		for _, d := range h.Dispatches {
+			out = append(out, plotEvent{d.At, d.Key})
+		}
+		return out, "dispatches"
+	}
+	for _, w := range h.Writes {
+		out = append(out, plotEvent{w.At, w.Key})
+	}
+	return out, "database writes"
+}
+
+// runEnd is the end of the time axis: the run's model duration, stretched to
+// anything observed after it (a drain) so that nothing is drawn off the plot.
+func runEnd(h *history.History) float64 {
+	end := h.Duration
+	for _, d := range h.Dispatches {
+		end = max(end, d.At)
+	}
+	for _, w := range h.Writes {
+		end = max(end, w.At)
+	}
+	for _, s := range h.Samples {
+		end = max(end, s.At)
+	}
+	if end <= 0 {
+		return 1
+	}
+	return sec(end)
+}
+
+// shadeFaults draws each fault as a band across the whole plot height,
+// labelled at its top.
+func shadeFaults(c *chart, faults []history.Fault) {
+	for _, f := range faults {
+		from, to := sec(f.At), sec(f.At+f.For)
+		tip := fmt.Sprintf("%s at %s for %s", f.Kind, timeLabel(from), modelDuration(sec(f.For)))
+		c.rect(from, c.y0, to, c.y1, "fault", "", tip)
+		c.textPx(c.px(from)+3, c.Top+11, f.Kind, "start", "fault-label", tip)
+	}
+}
+
+// shadeWindows shades every other throttle window so that a reader can count
+// dispatches per window by eye. Too many windows would only grey the plot.
+func shadeWindows(c *chart, throttle time.Duration, end float64) {
+	w := sec(throttle)
+	if w <= 0 || end/w > c.plotW()/4 {
+		return
+	}
+	for from := w; from < end; from += 2 * w {
+		c.rect(from, c.y0, min(from+w, end), c.y1, "window", "", "")
+	}
+}

@@ -1,0 +1,221 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// maxStaleSeries bounds the staleness plot to the services a reader can tell
+// apart; the stalest are kept.
+const maxStaleSeries = 9
+
+// stalenessChart draws now - last_seen per service from the sampler, with the
+// offline_after line. Only staleness while a service's workers poll counts
+// against it (last_seen_never_stale): those stretches are solid and turn red
+// at or above the line; the rest are dashed and grey, and the y axis is
+// scaled to the polled stretches so that a service left alone on purpose
+// does not flatten everything else.
+func stalenessChart(h *history.History, left float64) *chart {
+	bySvc := make(map[int64][]history.Sample)
+	for _, s := range h.Samples {
+		bySvc[s.ServiceID] = append(bySvc[s.ServiceID], s)
+	}
+	polled := polledFunc(h)
+	ids := make([]int64, 0, len(bySvc))
+	worst := make(map[int64]time.Duration) // stalest read while polled
+	nullReads := make(map[int64]int)
+	for id, ss := range bySvc {
+		ids = append(ids, id)
+		for _, s := range ss {
+			switch {
+			case s.Staleness < 0:
+				nullReads[id]++
+			case polled(id, s.At):
+				worst[id] = max(worst[id], s.Staleness)
+			}
+		}
+	}
+	slices.SortFunc(ids, func(a, b int64) int {
+		if c := cmp.Compare(worst[b], worst[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(nullReads[b], nullReads[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	shown := ids[:min(len(ids), maxStaleSeries)]
+
+	end := runEnd(h)
+	top := sec(h.OfflineAfter) * 1.25
+	for _, id := range shown {
+		top = max(top, sec(worst[id])*1.05)
+	}
+	if top <= 0 {
+		top = 1
+	}
+
+	c := newChart("staleness", "staleness over time (now − last_seen)", plotWidth, 300)
+	c.Left = left
+	c.Right = plotRight
+	c.setRange(0, end, 0, top)
+	shadeFaults(c, h.Faults)
+	c.yAxis(timeTicks(0, top, 6), timeLabel, "staleness")
+	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+
+	var clip string
+	if h.OfflineAfter > 0 {
+		y := c.py(sec(h.OfflineAfter))
+		c.linePx(c.Left, y, c.Left+c.plotW(), y, "threshold", "")
+		c.textPx(c.Left+c.plotW()-4, y-4, "offline_after "+modelDuration(sec(h.OfflineAfter)), "end", "threshold-label", "")
+		clip = c.clipAbove("stale", sec(h.OfflineAfter))
+	}
+
+	nulls, unpolled := 0, false
+	for i, id := range shown {
+		color := seriesColor(i)
+		for _, seg := range staleSegments(c, bySvc[id], func(at time.Duration) bool { return polled(id, at) }) {
+			if len(seg.pts) == 1 {
+				// A lone read between two NULLs or at a polling edge draws no
+				// line; a polled one still gets a dot.
+				if seg.polled {
+					c.rectPx(c.px(seg.pts[0][0])-1, c.py(seg.pts[0][1])-1, 2, 2, "", color, "")
+				}
+				continue
+			}
+			if !seg.polled {
+				unpolled = true
+				c.polyline(seg.pts, "series unpolled", color, "")
+				continue
+			}
+			c.polyline(seg.pts, "series", color, "")
+			if clip != "" && slices.ContainsFunc(seg.pts, func(p [2]float64) bool { return p[1] >= sec(h.OfflineAfter) }) {
+				c.polyline(seg.pts, "series bad", "", clip)
+			}
+		}
+		for _, s := range bySvc[id] {
+			if s.Staleness < 0 {
+				nulls++
+				c.rectPx(c.px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("service %d: last_seen NULL at %s", id, timeLabel(sec(s.At))))
+			}
+		}
+		ly := c.Top + 12 + float64(i)*16
+		lx := c.Left + c.plotW() + 10
+		c.linePx(lx, ly-4, lx+16, ly-4, "legend-line", color)
+		tip := fmt.Sprintf("service %d: stalest %s while polled, %d NULL reads", id, modelDuration(sec(worst[id])), nullReads[id])
+		c.textPx(lx+20, ly, fmt.Sprintf("svc %d", id), "start", "legend", tip)
+	}
+	if len(shown) == 0 {
+		c.textPx(c.Left+c.plotW()/2, c.Top+c.plotH()/2, "no samples were recorded", "middle", "empty", "")
+	}
+
+	c.Caption = fmt.Sprintf("%d samples of %d services", len(h.Samples), len(ids))
+	if h.SampleEvery > 0 {
+		c.Caption += fmt.Sprintf(", one read of each every %s (model time)", modelDuration(sec(h.SampleEvery)))
+	}
+	c.Caption += ". "
+	if len(ids) > len(shown) {
+		c.Caption += fmt.Sprintf("Showing the %d stalest while polled. ", len(shown))
+	}
+	if h.OfflineAfter > 0 {
+		c.Caption += "Red: at or above offline_after while polled, where Antenna shows the service offline. "
+	}
+	if unpolled {
+		c.Caption += "Dashed: no worker was polling the service, so staleness is expected there and not held against it (cut at the top of the plot). "
+	}
+	if nulls > 0 {
+		c.Caption += fmt.Sprintf("Red marks at the top: %d reads of a NULL last_seen.", nulls)
+	}
+	return c
+}
+
+// polledFunc reports whether a service had polling workers at a model time.
+// A service the history does not describe is treated as polled, so that it
+// is judged rather than excused.
+func polledFunc(h *history.History) func(id int64, at time.Duration) bool {
+	spans := make(map[int64][]history.Interval)
+	known := make(map[int64]bool)
+	for _, s := range h.Services {
+		spans[s.ID] = append(spans[s.ID], s.Polled...)
+		known[s.ID] = true
+	}
+	return func(id int64, at time.Duration) bool {
+		if !known[id] {
+			return true
+		}
+		for _, iv := range spans[id] {
+			if at >= iv.From && at < iv.To {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// staleSeg is one unbroken stretch of a service's staleness line.
+type staleSeg struct {
+	pts    [][2]float64
+	polled bool
+}
+
+// staleSegments turns one service's samples into polylines, broken where
+// last_seen was NULL and where polling started or stopped. Each pixel column
+// keeps only its freshest and stalest sample, in time order, so that long
+// runs stay small while every peak and every refresh still shows.
+func staleSegments(c *chart, samples []history.Sample, polled func(time.Duration) bool) []staleSeg {
+	ss := slices.Clone(samples)
+	slices.SortFunc(ss, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
+	var segs []staleSeg
+	var cur staleSeg
+	var col [][2]float64 // the current pixel column's points
+	colID := math.MinInt
+	flushCol := func() {
+		if len(col) == 0 {
+			return
+		}
+		lo, hi := 0, 0
+		for i, p := range col {
+			if p[1] < col[lo][1] {
+				lo = i
+			}
+			if p[1] > col[hi][1] {
+				hi = i
+			}
+		}
+		cur.pts = append(cur.pts, col[min(lo, hi)])
+		if lo != hi {
+			cur.pts = append(cur.pts, col[max(lo, hi)])
+		}
+		col = col[:0]
+	}
+	breakSeg := func() {
+		flushCol()
+		if len(cur.pts) > 0 {
+			segs = append(segs, cur)
+		}
+		cur, colID = staleSeg{}, math.MinInt
+	}
+	for _, s := range ss {
+		if s.Staleness < 0 {
+			breakSeg()
+			continue
+		}
+		p := [2]float64{sec(s.At), sec(s.Staleness)}
+		if pol := polled(s.At); pol != cur.polled || len(cur.pts)+len(col) == 0 {
+			breakSeg()
+			cur.polled = pol
+		}
+		if id := int(math.Floor(c.px(p[0]))); id != colID {
+			flushCol()
+			colID = id
+		}
+		col = append(col, p)
+	}
+	breakSeg()
+	return segs
+}

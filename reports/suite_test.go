@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWriteSuiteTable(t *testing.T) {
+	pass := testSummary()
+	pass.Scenario, pass.Passed, pass.OutDir = "steady", true, "out/steady"
+	for i := range pass.Invariants {
+		pass.Invariants[i].Passed = true
+	}
+	fail := testSummary()
+	tests := []struct {
+		name  string
+		runs  []Summary
+		tally string
+		want  []string
+	}{
+		{"none", nil, "0 passed, 0 failed\n", nil},
+		{"mixed", []Summary{pass, fail, fail}, "1 passed, 2 failed\n",
+			[]string{"steady", "out/steady", "FAIL (dispatch_at_most_one_per_window)", "95 s", "7.5 ms"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, WriteSuiteTable(&buf, tt.runs))
+			out := buf.String()
+			assert.True(t, strings.HasSuffix(out, tt.tally), out)
+			assert.Equal(t, len(tt.runs)+2, strings.Count(out, "\n"), "header, one line per run, tally")
+			for _, w := range tt.want {
+				assert.Contains(t, out, w)
+			}
+		})
+	}
+}
+
+func TestWriteComparison(t *testing.T) {
+	gate := testSummary()
+	inline := testSummary()
+	inline.Strategy, inline.DispatchesTotal, inline.MaxStalenessS = "inline", 12000, 4.5
+	inline.Invariants = inline.Invariants[:2] // a run missing verdicts shows dashes
+	inline.Invariants = append(inline.Invariants, verify.Verdict{Name: "custom_check", Outcome: verify.Pass, Expected: verify.Pass, Passed: true})
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteComparison(&buf, []Summary{gate, inline}))
+	lines := strings.Split(buf.String(), "\n")
+	row := func(label string) []string {
+		for _, l := range lines {
+			if strings.HasPrefix(l, label+" ") {
+				return strings.Fields(strings.TrimPrefix(l, label))
+			}
+		}
+		t.Fatalf("no row %q in\n%s", label, buf.String())
+		return nil
+	}
+	assert.Equal(t, []string{"view-gate", "inline"}, strings.Fields(lines[2]), "header")
+	assert.Equal(t, []string{"48", "12000"}, row("dispatches_total"))
+	assert.Equal(t, []string{"95", "4.5"}, row("max_staleness_s"))
+	assert.Equal(t, []string{"fail", "✗", "fail", "✗"}, row(verify.AtMostOnePerWindow))
+	assert.Equal(t, []string{"fail", "✓", "—"}, row(verify.LastSeenNeverStale))
+	assert.Equal(t, []string{"—", "pass", "✓"}, row("custom_check"))
+	for _, label := range []string{"verdict", "db_writes_total", "requests rps (model)", "p50 ms", "p99 ms"} {
+		row(label)
+	}
+	for _, name := range verify.Names() {
+		row(name)
+	}
+}
+
+func TestWriteComparisonRejects(t *testing.T) {
+	other := testSummary()
+	other.Scenario = "steady"
+	tests := []struct {
+		name string
+		runs []Summary
+		want string
+	}{
+		{"no runs", nil, "no runs"},
+		{"different scenarios", []Summary{testSummary(), other}, "different scenarios"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := WriteComparison(&buf, tt.runs)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Zero(t, buf.Len())
+			assert.Error(t, WriteComparisonHTML(&buf, tt.runs))
+		})
+	}
+}

@@ -1,0 +1,164 @@
+// Package reports renders runs: the summary.json contract (DESIGN.md §9), the
+// human table, suite and comparison tables, JUnit XML and a self-contained HTML
+// report with inline SVG plots. It only reads what the harness observed and
+// verified; it never judges anything itself.
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/verify"
+)
+
+// Schema identifies the summary.json layout. Renaming or dropping any field of
+// DESIGN.md §9 requires a new schema; adding fields does not.
+const Schema = "hbharness.summary/v1"
+
+// Summary is one run as written to DIR/summary.json. All *_s fields are model
+// seconds; *_ms fields are wall milliseconds.
+type Summary struct {
+	Schema         string  `json:"schema"`
+	Scenario       string  `json:"scenario"`
+	Strategy       string  `json:"strategy"`
+	TimeScale      float64 `json:"time_scale"`
+	ModelDurationS float64 `json:"model_duration_s"`
+	// Passed is true when every invariant matched its expectation and the run
+	// was not interrupted.
+	Passed     bool             `json:"passed"`
+	Invariants []verify.Verdict `json:"invariants"`
+	Requests   Requests         `json:"requests"`
+	Keys       []KeyStats       `json:"keys"`
+	Services   []ServiceStats   `json:"services"`
+	// DispatchesTotal and DBWritesTotal are the two observers' counts that
+	// observers_agree compares.
+	DispatchesTotal int     `json:"dispatches_total"`
+	DBWritesTotal   int     `json:"db_writes_total"`
+	MaxStalenessS   float64 `json:"max_staleness_s"`
+	Faults          []Fault `json:"faults"`
+
+	// Interrupted marks a run stopped before its model duration elapsed; its
+	// verdicts judge only the part that ran.
+	Interrupted   bool      `json:"interrupted"`
+	StartedAt     time.Time `json:"started_at"`
+	WallDurationS float64   `json:"wall_duration_s"`
+	// Target is "in-process" for the reference, else the external URL.
+	Target        string `json:"target"`
+	FailurePolicy string `json:"failure_policy"`
+	Replicas      int    `json:"replicas"`
+	// ClockToleranceMS is the slack, in model milliseconds, granted when
+	// comparing dispatch gaps against the throttle window.
+	ClockToleranceMS float64       `json:"clock_tolerance_ms"`
+	LoadGenerator    LoadGenerator `json:"load_generator"`
+	Notes            []string      `json:"notes"`
+
+	// OutDir is where the run's files went; suite tables print it. It is not
+	// part of the file, which lives in that directory.
+	OutDir string `json:"-"`
+}
+
+// Requests aggregates request outcomes from the fleet and the attacks.
+type Requests struct {
+	Total  int64 `json:"total"`
+	OK     int64 `json:"ok"`
+	Errors int64 `json:"errors"` // transport errors + 5xx
+	// RPSModel is requests per model second, comparable across time scales.
+	RPSModel float64 `json:"rps_model"`
+	P50MS    float64 `json:"p50_ms"`
+	P99MS    float64 `json:"p99_ms"`
+}
+
+// KeyStats is one gate key's dispatch record.
+type KeyStats struct {
+	Key         string `json:"key"`
+	Dispatches  int    `json:"dispatches"`
+	ExpectedMin int    `json:"expected_min"`
+	ExpectedMax int    `json:"expected_max"`
+	// MinGapS is the closest pair of the key's dispatches; 0 when it had fewer
+	// than two, so read it together with Dispatches.
+	MinGapS  float64 `json:"min_gap_s"`
+	DBWrites int     `json:"db_writes"`
+}
+
+// ServiceStats is one service's liveness record.
+type ServiceStats struct {
+	ID            int64   `json:"id"`
+	MaxStalenessS float64 `json:"max_staleness_s"`
+	OfflineFlips  int     `json:"offline_flips"`
+}
+
+// Fault is one injected fault as it actually happened.
+type Fault struct {
+	Kind string  `json:"kind"`
+	AtS  float64 `json:"at_s"`
+	ForS float64 `json:"for_s"`
+}
+
+// LoadGenerator says whether the load generator kept its schedule; a
+// saturated generator understates the load the target was given.
+type LoadGenerator struct {
+	ScheduleLagP99MS float64 `json:"schedule_lag_p99_ms"`
+	LateSends        int64   `json:"late_sends"`
+	DroppedSends     int64   `json:"dropped_sends"`
+	Saturated        bool    `json:"saturated"`
+}
+
+// WriteJSON writes s as indented summary.json, stamped with Schema. Empty
+// lists are written as [] so that consumers can iterate without null checks.
+func WriteJSON(w io.Writer, s Summary) error {
+	s.Schema = Schema
+	s.Invariants = nonNil(s.Invariants)
+	s.Keys = nonNil(s.Keys)
+	s.Services = nonNil(s.Services)
+	s.Faults = nonNil(s.Faults)
+	s.Notes = nonNil(s.Notes)
+	// Encode into memory first so that a value JSON cannot hold (NaN, ±Inf)
+	// leaves no half-written file behind.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("encode summary of %s/%s: %w (a non-finite number usually means a division by a zero duration)",
+			s.Scenario, s.Strategy, err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write summary of %s/%s: %w", s.Scenario, s.Strategy, err)
+	}
+	return nil
+}
+
+// ReadJSON reads a summary.json written by WriteJSON. It refuses any other
+// schema rather than guess at renamed fields.
+func ReadJSON(r io.Reader) (Summary, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read summary: %w", err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return Summary{}, fmt.Errorf("summary is not valid JSON: %w", err)
+	}
+	switch {
+	case head.Schema == nil:
+		return Summary{}, fmt.Errorf("summary has no \"schema\" field: not an hbharness summary (want %q)", Schema)
+	case *head.Schema != Schema:
+		return Summary{}, fmt.Errorf("summary schema is %q, this build reads only %q: use the hbharness version that wrote it", *head.Schema, Schema)
+	}
+	var s Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Summary{}, fmt.Errorf("decode %s summary: %w", Schema, err)
+	}
+	return s, nil
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

@@ -1,0 +1,147 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// tableKeys is how many keys the terminal table shows; the rest are in
+// summary.json and the HTML report.
+const tableKeys = 10
+
+// WriteTable writes the human table of one run: the verdicts first, because
+// they decide the exit code, then the numbers that explain them.
+func WriteTable(w io.Writer, s Summary) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "%s · %s · time scale %s · model %s · %s\n",
+		s.Scenario, s.Strategy, num(s.TimeScale, 4), modelDuration(s.ModelDurationS), verdictWord(s))
+	fmt.Fprintf(ew, "target %s · failure policy %s · replicas %d · clock tolerance %s ms\n",
+		targetName(s), orDash(s.FailurePolicy), s.Replicas, num(s.ClockToleranceMS, 1))
+	if s.Interrupted {
+		fmt.Fprintf(ew, "interrupted: verdicts judge only the first %s of model time\n", modelDuration(s.ModelDurationS))
+	}
+	fmt.Fprintln(ew)
+
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INVARIANT\tOUTCOME\tEXPECTED\t\tDETAIL")
+	for _, v := range s.Invariants {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, v.Outcome, v.Expected, mark(v), oneLine(v.Detail))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write verdict table: %w", err)
+	}
+	fmt.Fprintln(ew)
+
+	r := s.Requests
+	fmt.Fprintf(ew, "requests    %d total, %d ok, %d errors · %s req/s (model) · p50 %s ms · p99 %s ms\n",
+		r.Total, r.OK, r.Errors, num(r.RPSModel, 1), num(r.P50MS, 2), num(r.P99MS, 2))
+	fmt.Fprintf(ew, "totals      %d dispatches · %d db writes · max staleness %s s\n",
+		s.DispatchesTotal, s.DBWritesTotal, num(s.MaxStalenessS, 2))
+	lg := s.LoadGenerator
+	if lg != (LoadGenerator{}) {
+		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
+			num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
+	}
+	for _, f := range s.Faults {
+		fmt.Fprintf(ew, "fault       %s at %s for %s\n", f.Kind, modelDuration(f.AtS), modelDuration(f.ForS))
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(ew, "note        %s\n", oneLine(n))
+	}
+
+	if len(s.Keys) > 0 {
+		fmt.Fprintln(ew)
+		keys := worstKeys(s.Keys)
+		shown := keys[:min(len(keys), tableKeys)]
+		// Numbers align right. Each cell carries its own two-space gap and
+		// the key is padded by hand, so that the key column stays flush left.
+		tw = tabwriter.NewWriter(ew, 0, 0, 0, ' ', tabwriter.AlignRight)
+		width := 0
+		for _, k := range shown {
+			width = max(width, len([]rune(k.Key)))
+		}
+		fmt.Fprintf(tw, "%-*s\t  DISPATCHES\t  EXPECTED\t  MIN GAP\t  DB WRITES\t\n", width, "KEY")
+		for _, k := range shown {
+			fmt.Fprintf(tw, "%-*s\t  %d\t  %s\t  %s\t  %d\t\n", width, k.Key, k.Dispatches, expectedRange(k), minGap(k), k.DBWrites)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write key table: %w", err)
+		}
+		if more := len(keys) - len(shown); more > 0 {
+			fmt.Fprintf(ew, "(+%d more)\n", more)
+		}
+	}
+	return ew.err
+}
+
+// worstKeys orders keys by how far their dispatch count lies outside its
+// bounds, then by the closest gap between two dispatches, so the keys that
+// explain a failing verdict come first. The input is not modified.
+func worstKeys(keys []KeyStats) []KeyStats {
+	out := slices.Clone(keys)
+	slices.SortStableFunc(out, func(a, b KeyStats) int {
+		if c := cmp.Compare(outside(b), outside(a)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(gapRank(a), gapRank(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}
+
+// outside is how many dispatches a key lies outside [ExpectedMin, ExpectedMax].
+func outside(k KeyStats) int {
+	return max(k.ExpectedMin-k.Dispatches, k.Dispatches-k.ExpectedMax, 0)
+}
+
+// gapRank sorts keys without a gap (fewer than two dispatches) after every key
+// that has one.
+func gapRank(k KeyStats) float64 {
+	if k.Dispatches < 2 {
+		return float64(1 << 62)
+	}
+	return k.MinGapS
+}
+
+func saturatedNote(lg LoadGenerator) string {
+	if lg.Saturated {
+		return " · SATURATED: the target got less load than the scenario asked for"
+	}
+	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// oneLine keeps a detail from breaking the table's columns.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// errWriter keeps the first write error so that a long run of Fprintf calls
+// can be checked once at the end.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = fmt.Errorf("write report: %w", err)
+	}
+	return n, e.err
+}

@@ -1,0 +1,111 @@
+package reports
+
+// pageTemplates holds both HTML pages and the SVG drawing they share. Every
+// value reaches the page through html/template, which escapes it for the
+// context it lands in (text, attribute, tooltip).
+const pageTemplates = `
+{{define "head"}}<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.}}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;padding:0 16px;color:#222}
+h1{font-size:21px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 6px}
+.badge{display:inline-block;padding:1px 9px;border-radius:4px;color:#fff;font-size:14px;vertical-align:2px}
+.badge.pass{background:#2e7d32} .badge.fail{background:#c62828}
+.meta{color:#555;margin:2px 0 12px} .warn{background:#fff3cd;border-left:4px solid #e0a800;padding:6px 10px}
+table{border-collapse:collapse;margin:6px 0 12px} th,td{padding:3px 10px;border-bottom:1px solid #e4e4e4;text-align:left;vertical-align:top}
+th{font-weight:600;white-space:nowrap} td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.bad td{background:#fdecea} .ok{color:#2e7d32} .no{color:#c62828;font-weight:600}
+code{font-size:13px}
+figure{margin:18px 0} figcaption{color:#555;font-size:12.5px;max-width:960px}
+.charts{display:flex;flex-wrap:wrap;gap:12px}
+svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
+svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
+svg .tick{fill:#555} svg .axis{stroke:#444} svg .grid{stroke:#ececec}
+svg .window{fill:#f1f1f1} svg .fault{fill:#f28e2b;fill-opacity:.16} svg .fault-label{fill:#a85600}
+svg .active{fill:#4e79a7;fill-opacity:.16} svg .tick-mark{fill:#333} svg .tick-mark.bad{fill:#d62728}
+svg .key-label{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10.5px}
+svg .threshold{stroke:#d62728;stroke-dasharray:5 3} svg .threshold-label{fill:#d62728}
+svg .series{fill:none;stroke-width:1.4} svg .series.bad{stroke:#d62728;stroke-width:2}
+svg .series.unpolled{stroke-dasharray:3 3;stroke-opacity:.45} svg .legend-line{stroke-width:2} svg .null-mark{fill:#d62728}
+svg .bar{fill:#4e79a7} svg .bar.over{fill:#f28e2b} svg .bar.bad{fill:#d62728}
+svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
+</style>
+</head>
+{{end}}
+
+{{define "svg"}}<svg xmlns="http://www.w3.org/2000/svg" width="{{px .Width}}" height="{{px .Height}}" viewBox="0 0 {{px .Width}} {{px .Height}}" role="img" aria-label="{{.Title}}">
+{{- if .Clips}}<defs>{{range .Clips}}<clipPath id="{{.ID}}"><rect x="{{px .X}}" y="{{px .Y}}" width="{{px .W}}" height="{{px .H}}"/></clipPath>{{end}}</defs>{{end}}
+<text x="{{px .Left}}" y="14" class="title">{{.Title}}</text>
+{{range .Els}}{{template "el" .}}
+{{end}}</svg>{{end}}
+
+{{define "el"}}
+{{- if eq .Kind "rect"}}<rect x="{{px .X}}" y="{{px .Y}}" width="{{px .W}}" height="{{px .H}}"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} fill="{{.Color}}"{{end}}>{{if .Tip}}<title>{{.Tip}}</title>{{end}}</rect>
+{{- else if eq .Kind "line"}}<line x1="{{px .X}}" y1="{{px .Y}}" x2="{{px .X2}}" y2="{{px .Y2}}"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} stroke="{{.Color}}"{{end}}/>
+{{- else if eq .Kind "polyline"}}<polyline points="{{.Points}}" fill="none"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} stroke="{{.Color}}"{{end}}{{if .Clip}} clip-path="url(#{{.Clip}})"{{end}}/>
+{{- else if eq .Kind "text"}}<text x="{{px .X}}" y="{{px .Y}}"{{if .Anchor}} text-anchor="{{.Anchor}}"{{end}}{{if .Class}} class="{{.Class}}"{{end}}>{{if .Tip}}<title>{{.Tip}}</title>{{end}}{{.Text}}</text>
+{{- end}}
+{{- end}}
+
+{{define "verdicts"}}<table>
+<tr><th>invariant</th><th>outcome</th><th>expected</th><th></th><th>detail</th></tr>
+{{range .}}<tr{{if not .Passed}} class="bad"{{end}}><td><code>{{.Name}}</code></td><td>{{.Outcome}}</td><td>{{.Expected}}</td><td class="{{if .Passed}}ok{{else}}no{{end}}">{{mark .}}</td><td>{{.Detail}}</td></tr>
+{{end}}</table>{{end}}
+
+{{define "run"}}{{template "head" (printf "hbharness · %s · %s · %s" .S.Scenario .S.Strategy .Verdict)}}
+<body>
+<h1>{{.S.Scenario}} · {{.S.Strategy}} <span class="badge {{if .S.Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h1>
+<p class="meta">time scale {{num .S.TimeScale 4}} · model {{dur .S.ModelDurationS}}
+{{- if not .S.StartedAt.IsZero}} · started {{.S.StartedAt.Format "2006-01-02 15:04:05 MST"}}{{end}} · wall {{num .S.WallDurationS 1}} s
+· target {{target .S}} · failure policy {{orDash .S.FailurePolicy}} · replicas {{.S.Replicas}} · clock tolerance {{num .S.ClockToleranceMS 1}} ms</p>
+{{if .S.Interrupted}}<p class="warn">The run was interrupted: its verdicts judge only the first {{dur .S.ModelDurationS}} of model time.</p>{{end}}
+{{if .S.LoadGenerator.Saturated}}<p class="warn">The load generator was saturated: the target got less load than the scenario asked for.</p>{{end}}
+
+<h2>Verdicts</h2>
+{{template "verdicts" .S.Invariants}}
+
+<h2>Run</h2>
+<table>
+<tr><th>requests</th><td>{{.S.Requests.Total}} total, {{.S.Requests.OK}} ok, {{.S.Requests.Errors}} errors · {{num .S.Requests.RPSModel 1}} req/s (model) · p50 {{num .S.Requests.P50MS 2}} ms · p99 {{num .S.Requests.P99MS 2}} ms</td></tr>
+<tr><th>heartbeats</th><td>{{.S.DispatchesTotal}} dispatches · {{.S.DBWritesTotal}} database writes</td></tr>
+<tr><th>max staleness</th><td>{{num .S.MaxStalenessS 2}} s (model)</td></tr>
+<tr><th>load generator</th><td>schedule lag p99 {{num .S.LoadGenerator.ScheduleLagP99MS 2}} ms · {{.S.LoadGenerator.LateSends}} late · {{.S.LoadGenerator.DroppedSends}} dropped{{if .S.LoadGenerator.Saturated}} · <span class="no">saturated</span>{{end}}</td></tr>
+{{range .S.Faults}}<tr><th>fault</th><td>{{.Kind}} at {{dur .AtS}} for {{dur .ForS}}</td></tr>
+{{end}}{{range .S.Notes}}<tr><th>note</th><td>{{.}}</td></tr>
+{{end}}</table>
+
+{{range .Charts}}<figure>{{template "svg" .}}<figcaption>{{.Caption}}</figcaption></figure>
+{{end}}
+{{if .Keys}}<h2>Keys</h2>
+<table>
+<tr><th>key</th><th>dispatches</th><th>expected</th><th>min gap</th><th>db writes</th></tr>
+{{range .Keys}}<tr{{if outside .}} class="bad"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
+{{end}}</table>
+{{if .MoreKeys}}<p class="meta">(+{{.MoreKeys}} more in summary.json)</p>{{end}}{{end}}
+{{if .Services}}<h2>Services</h2>
+<table>
+<tr><th>service</th><th>max staleness</th><th>offline flips</th></tr>
+{{range .Services}}<tr{{if .OfflineFlips}} class="bad"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
+{{end}}</table>
+{{if .MoreServices}}<p class="meta">(+{{.MoreServices}} more in summary.json)</p>{{end}}{{end}}
+</body>
+</html>
+{{end}}
+
+{{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
+<body>
+<h1>{{.Scenario}} · {{len .Runs}} strategies</h1>
+<p class="meta">{{range $i, $s := .Runs}}{{if $i}} · {{end}}{{$s.Strategy}} <span class="{{if $s.Passed}}ok{{else}}no{{end}}">{{verdict $s}}</span>{{end}}</p>
+<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
+<table>
+{{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
+{{end}}</table>
+<p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red bars: runs that did not pass.</p>
+</body>
+</html>
+{{end}}
+`

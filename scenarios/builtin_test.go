@@ -1,0 +1,192 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The built-ins all run back to back in `make loadtest` on a 2-core machine
+// within 5 minutes, so each one is held to this budget.
+const (
+	maxBuiltinWall     = 20 * time.Second
+	maxBuiltinWallRate = 2500.0 // requests per wall second
+	minTimeScale       = 0.02   // below this, ms scheduler noise distorts model time
+)
+
+// wallRequestRate is the most requests per wall second a scenario can send:
+// every worker at full speed (an active worker sends tasks then result per
+// cycle, or one list poll per idle_every when it has no job; an idle worker
+// one list poll per cycle) plus every attack at its higher rate.
+func wallRequestRate(s *Spec) float64 {
+	model := 0.0
+	for _, g := range s.Fleet {
+		perWorker := 1 / g.PollEvery.Seconds()
+		if g.Behaviour == BehaviourActive {
+			perWorker = max(2/g.PollEvery.Seconds(), 1/g.IdleEvery.Seconds())
+		}
+		model += float64(g.Workers) * perWorker
+	}
+	for _, a := range s.Load {
+		model += max(a.Rate.Per, a.RateTo.Per)
+	}
+	return model / s.TimeScale
+}
+
+func wallDuration(s *Spec) time.Duration {
+	return time.Duration(float64(s.Duration) * s.TimeScale)
+}
+
+func TestBuiltinsListing(t *testing.T) {
+	got := Builtins()
+	var names []string
+	for _, b := range got {
+		names = append(names, b.Name)
+		require.NotEmpty(t, b.Description, b.Name)
+		require.NotContains(t, b.Description, "\n", b.Name)
+		require.NotContains(t, b.Description, "does not parse", b.Name)
+	}
+	require.Equal(t, []string{"idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
+		"ramp", "sparse-polls", "steady", "thundering-herd", "too-sparse"}, names)
+	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
+}
+
+func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
+	var total time.Duration
+	for _, b := range Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			raw, err := builtinFS.ReadFile("builtin/" + b.Name + ".yaml")
+			require.NoError(t, err)
+			require.True(t, strings.HasPrefix(string(raw), "# "), "start with a comment saying what the scenario proves")
+
+			spec, err := Load(b.Name, Options{Strategies: designStrategies})
+			require.NoError(t, err)
+			require.Equal(t, b.Name, spec.Name, "name must match the file name")
+			require.Equal(t, "builtin:"+b.Name, spec.Source)
+			checkSpec(t, spec)
+
+			require.GreaterOrEqual(t, spec.TimeScale, minTimeScale)
+			require.LessOrEqual(t, wallDuration(spec), maxBuiltinWall, "duration × time_scale")
+			require.LessOrEqual(t, wallRequestRate(spec), maxBuiltinWallRate, "requests per wall second")
+			total += wallDuration(spec)
+
+			// Only the known-bad scenarios may let a poll gap reach the offline window.
+			if _, knownBad := spec.Expect["last_seen_never_stale"]; !knownBad {
+				require.Less(t, spec.MaxPollGap(), spec.Settings.OfflineAfter)
+			}
+		})
+	}
+	require.LessOrEqual(t, total, 200*time.Second, "all built-ins back to back")
+}
+
+// TestBuiltinsProveWhatTheySay pins each built-in to the setup its
+// description promises, so a budget tweak cannot quietly hollow one out.
+func TestBuiltinsProveWhatTheySay(t *testing.T) {
+	tests := map[string]func(t *testing.T, s *Spec){
+		"steady": func(t *testing.T, s *Spec) {
+			require.Equal(t, 50, s.WorkerCount())
+			require.Equal(t, 1, s.Fixtures.Keys())
+			g := s.Fleet[0]
+			require.Equal(t, []any{"active", "spread", 5 * time.Second, time.Second}, []any{g.Behaviour, g.Start, g.PollEvery, g.Jitter})
+			require.Equal(t, 10*time.Minute, s.Duration)
+			require.Empty(t, s.Expect)
+		},
+		"many-keys": func(t *testing.T, s *Spec) {
+			require.GreaterOrEqual(t, s.Fixtures.Keys(), 200)
+			require.GreaterOrEqual(t, s.WorkerCount(), 2000)
+			require.Equal(t, 3, s.Fixtures.ServicesPerKey)
+			require.GreaterOrEqual(t, s.Duration, 4*s.Settings.Throttle, "several windows per key")
+		},
+		"thundering-herd": func(t *testing.T, s *Spec) {
+			require.Equal(t, 1000, s.WorkerCount())
+			require.Equal(t, 1, s.Fixtures.Keys())
+			require.Equal(t, StartTogether, s.Fleet[0].Start)
+			require.Zero(t, s.Fleet[0].Jitter)
+		},
+		"idle-workers": func(t *testing.T, s *Spec) {
+			for _, g := range s.Fleet {
+				require.Equal(t, BehaviourIdle, g.Behaviour)
+			}
+			require.Empty(t, s.Load)
+		},
+		"jobs-finish": func(t *testing.T, s *Spec) {
+			require.Equal(t, 1, s.Fixtures.JobsPerKey)
+			g := s.Fleet[0]
+			perSecond := float64(g.Workers*g.BatchSize) / g.PollEvery.Seconds()
+			drained := time.Duration(float64(s.Fixtures.TasksPerJob) / perSecond * float64(time.Second))
+			require.InDelta(t, s.Duration.Seconds()/3, drained.Seconds(), s.Duration.Seconds()/10,
+				"the job must run out of tasks about a third of the way in")
+		},
+		"sparse-polls": func(t *testing.T, s *Spec) {
+			require.Equal(t, 45*time.Second, s.MaxPollGap())
+			require.Greater(t, s.MaxPollGap(), s.Settings.Throttle)
+			require.Equal(t, StartTogether, s.Fleet[0].Start, "lockstep, so the key really waits the whole gap")
+			require.Empty(t, s.Expect)
+		},
+		"too-sparse": func(t *testing.T, s *Spec) {
+			require.Equal(t, 75*time.Second, s.MaxPollGap())
+			require.Greater(t, s.MaxPollGap(), s.Settings.OfflineAfter)
+			require.Equal(t, StartTogether, s.Fleet[0].Start)
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+		},
+		"multi-replica": func(t *testing.T, s *Spec) {
+			require.Equal(t, 4, s.Replicas)
+			require.Equal(t, 200, s.WorkerCount())
+		},
+		"ramp": func(t *testing.T, s *Spec) {
+			require.Equal(t, 5000, s.WorkerCount())
+			require.Equal(t, StartRamp, s.Fleet[0].Start)
+			require.Equal(t, s.Duration, s.Fleet[0].RampOver)
+			require.Less(t, s.Fleet[0].PollEvery+s.Fleet[0].Jitter, s.Settings.OfflineAfter)
+		},
+		"no-gate": func(t *testing.T, s *Spec) {
+			require.Equal(t, "none", s.Strategy)
+			require.Equal(t, "fail", s.Expect["dispatch_at_most_one_per_window"])
+		},
+	}
+	require.Len(t, tests, len(Builtins()), "every built-in has a check here")
+	for name, check := range tests {
+		t.Run(name, func(t *testing.T) {
+			spec, err := Load(name, Options{Strategies: designStrategies})
+			require.NoError(t, err)
+			check(t, spec)
+		})
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mine.yaml")
+	require.NoError(t, os.WriteFile(path, src(`
+name: mine
+duration: 1m
+fleet: [{name: a, workers: 1}]
+`), 0o600))
+	spec, err := Load(path, Options{})
+	require.NoError(t, err)
+	require.Equal(t, "mine", spec.Name)
+	require.Equal(t, path, spec.Source)
+
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: bad\nduration: 1m\nfleet: [{name: a, workers: 0}]\n"), 0o600))
+	_, err = Load(bad, Options{})
+	require.ErrorContains(t, err, bad+":3: fleet[0].workers:")
+}
+
+func TestLoadMissingNamesTheBuiltins(t *testing.T) {
+	_, err := Load("stedy", Options{})
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (idle-workers, jobs-finish, many-keys,`)
+	require.ErrorContains(t, err, "steady")
+}
+
+func TestLoadBuiltinChecksStrategy(t *testing.T) {
+	_, err := Load("no-gate", Options{Strategies: []string{"view-gate"}})
+	require.ErrorContains(t, err, `builtin:no-gate:`)
+	require.ErrorContains(t, err, `strategy: "none" is not one of view-gate`)
+}

@@ -1,0 +1,80 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseAppliesDefaults(t *testing.T) {
+	spec, err := Parse(src(`
+name: minimal
+duration: 10m
+fleet:
+  - {name: a, workers: 3}
+  - {name: r, workers: 9, start: ramp, start_at: 1m}
+load:
+  - {name: b, endpoint: list, rate: 120/m, rate_to: 6/s, duration: 1m, keys: [0]}
+faults:
+  - {kind: redis-slow, at: 0s, for: 1m, latency: 250ms}
+`), "min.yaml", Options{Strategies: designStrategies})
+	require.NoError(t, err)
+	want := &Spec{
+		Name:          "minimal",
+		Duration:      10 * time.Minute,
+		TimeScale:     0.05,
+		Strategy:      "view-gate",
+		FailurePolicy: "fail-closed",
+		Replicas:      1,
+		Settings: Settings{Throttle: 30 * time.Second, OfflineAfter: 60 * time.Second, CheckerEvery: 5 * time.Second,
+			SampleEvery: time.Second, JobCacheTTL: time.Second, TaskWorkers: 4},
+		Fixtures: Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1},
+		Fleet: []Group{
+			{Name: "a", Behaviour: "active", Start: "spread", Workers: 3, BatchSize: 8,
+				PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, StopAt: 10 * time.Minute},
+			{Name: "r", Behaviour: "active", Start: "ramp", Workers: 9, BatchSize: 8,
+				PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, RampOver: 10 * time.Minute,
+				StartAt: time.Minute, StopAt: 10 * time.Minute},
+		},
+		Load: []Attack{{Name: "b", Endpoint: "list", Rate: Rate{Per: 2}, RateTo: Rate{Per: 6},
+			Duration: time.Minute, Keys: []int{0}}},
+		Faults: []Fault{{Kind: "redis-slow", For: time.Minute, Latency: 250 * time.Millisecond}},
+		Expect: map[string]string{},
+		Source: "min.yaml",
+	}
+	require.Equal(t, want, spec)
+}
+
+func TestParseKeepsExplicitValues(t *testing.T) {
+	spec, err := Parse(src(`
+name: full
+description: every field set
+duration: 1h
+time_scale: 1
+strategy: per-service
+failure_policy: fail-open-local
+replicas: 3
+allowed_errors: 7
+settings: {throttle: 20s, offline_after: 45s, checker_every: 10s, sample_every: 5s, task_workers: 2, job_cache_ttl: 0s}
+fixtures: {projects: 4, pipelines: 5, services_per_key: 2, jobs_per_key: 3, tasks_per_job: 100}
+fleet:
+  - {name: g, workers: 10, behaviour: idle, poll_every: 40s, idle_every: 7s, jitter: 3s, start: ramp, ramp_over: 20m, start_at: 5m, stop_at: 50m, batch_size: 16, keys: [19, 0]}
+expect: {observers_agree: fail, requests_succeed: pass}
+`), "full.yaml", Options{Strategies: designStrategies})
+	require.NoError(t, err)
+	require.Equal(t, "every field set", spec.Description)
+	require.Equal(t, time.Hour, spec.Duration)
+	require.InDelta(t, 1.0, spec.TimeScale, 0)
+	require.Equal(t, "per-service", spec.Strategy)
+	require.Equal(t, "fail-open-local", spec.FailurePolicy)
+	require.Equal(t, 3, spec.Replicas)
+	require.Equal(t, 7, spec.AllowedErrors)
+	require.Equal(t, Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
+		SampleEvery: 5 * time.Second, TaskWorkers: 2}, spec.Settings)
+	require.Equal(t, Fixtures{Projects: 4, Pipelines: 5, ServicesPerKey: 2, JobsPerKey: 3, TasksPerJob: 100}, spec.Fixtures)
+	require.Equal(t, []Group{{Name: "g", Behaviour: "idle", Start: "ramp", Workers: 10, BatchSize: 16,
+		PollEvery: 40 * time.Second, IdleEvery: 7 * time.Second, Jitter: 3 * time.Second, RampOver: 20 * time.Minute,
+		StartAt: 5 * time.Minute, StopAt: 50 * time.Minute, Keys: []int{19, 0}}}, spec.Fleet)
+	require.Equal(t, map[string]string{"observers_agree": "fail", "requests_succeed": "pass"}, spec.Expect)
+}

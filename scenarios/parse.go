@@ -1,0 +1,199 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+func topFields() []string {
+	return []string{"name", "description", "duration", "time_scale", "strategy", "failure_policy",
+		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect"}
+}
+
+// Parse decodes and validates one scenario file. source names it in every
+// problem (a file path, or "builtin:NAME"). The error, when not nil, is a
+// *ValidationError listing every problem found.
+func Parse(data []byte, source string, opt Options) (*Spec, error) {
+	d := &decoder{file: source}
+	root := d.document(data)
+	if root == nil {
+		return nil, d.err()
+	}
+	spec := d.spec(root, opt)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	spec.Source = source
+	return spec, nil
+}
+
+// document returns the single top-level mapping, or nil after recording why
+// there is none.
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	err := decodeNode(dec, &doc)
+	if errors.Is(err, io.EOF) {
+		d.errorf(nil, "", "the file is empty: a scenario needs at least name, duration, and a fleet or load")
+		return nil
+	}
+	if err != nil {
+		d.syntaxError(err)
+		return nil
+	}
+	var extra yaml.Node
+	switch err := decodeNode(dec, &extra); {
+	case err == nil:
+		d.errorf(&extra, "", "a second YAML document starts here: a scenario file holds exactly one (remove the extra ---)")
+		return nil
+	case !errors.Is(err, io.EOF):
+		d.syntaxError(err)
+		return nil
+	}
+	var root *yaml.Node
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = resolve(doc.Content[0])
+	}
+	if isNull(root) {
+		d.errorf(nil, "", "the file is empty: a scenario needs at least name, duration, and a fleet or load")
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "", "the top level must be a mapping of fields (name: ..., duration: ...), got %s", describe(root))
+		return nil
+	}
+	return root
+}
+
+// decodeNode keeps a parser panic on hostile input from taking the caller
+// down: Parse promises an error, never a panic.
+func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the YAML parser failed on this input: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (d *decoder) syntaxError(err error) {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if parserProblem(m[2]) {
+			line++ // the YAML library reports parser (not scanner) errors on 0-based lines
+		}
+		d.problems = append(d.problems, Problem{File: d.file, Line: line, Msg: "not valid YAML: " + m[2]})
+		return
+	}
+	d.errorf(nil, "", "not valid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// parserProblem reports whether a YAML error message comes from the parser
+// stage, whose line numbers the library leaves 0-based.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"did not find expected '-' indicator", "did not find expected <document start>",
+		"did not find expected <stream-start>", "did not find expected key",
+		"did not find expected node content", "found duplicate %TAG directive",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found undefined tag handle":
+		return true
+	}
+	return false
+}
+
+func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
+	s := &Spec{
+		TimeScale:     DefaultTimeScale,
+		Strategy:      DefaultStrategy,
+		FailurePolicy: DefaultFailurePolicy,
+		Replicas:      DefaultReplicas,
+		Expect:        map[string]string{},
+	}
+	f, _ := d.mapping(root, "", topFields())
+
+	if n, ok := f["name"]; ok {
+		if v, ok := d.str(n, "name"); ok {
+			if validName.MatchString(v) {
+				s.Name = v
+			} else {
+				d.errorf(resolve(n), "name", "%q may only use a-z, 0-9 and -", v)
+			}
+		}
+	} else {
+		d.errorf(root, "name", "is required (lowercase letters, digits and -)")
+	}
+	if n, ok := f["description"]; ok {
+		s.Description, _ = d.str(n, "description")
+	}
+	durationOK := false
+	if n, ok := f["duration"]; ok {
+		s.Duration, durationOK = d.duration(n, "duration", true)
+	} else {
+		d.errorf(root, "duration", "is required (model time, e.g. 10m)")
+	}
+	if n, ok := f["time_scale"]; ok {
+		if v, ok := d.float(n, "time_scale"); ok {
+			if v > 0 && v <= 1 {
+				s.TimeScale = v
+			} else {
+				d.errorf(resolve(n), "time_scale", "%s is out of range: give a number in (0, 1], e.g. 0.05 (one model second lasts 50 ms)", resolve(n).Value)
+			}
+		}
+	}
+	if n, ok := f["strategy"]; ok {
+		if len(opt.Strategies) > 0 {
+			if v, ok := d.enum(n, "strategy", opt.Strategies); ok {
+				s.Strategy = v
+			}
+		} else if v, ok := d.str(n, "strategy"); ok {
+			s.Strategy = v
+		}
+	}
+	if n, ok := f["failure_policy"]; ok {
+		if v, ok := d.enum(n, "failure_policy", enumPolicy()); ok {
+			s.FailurePolicy = v
+		}
+	}
+	if n, ok := f["replicas"]; ok {
+		if v, ok := d.integer(n, "replicas", 1); ok {
+			s.Replicas = v
+		}
+	}
+	if n, ok := f["allowed_errors"]; ok {
+		s.AllowedErrors, _ = d.integer(n, "allowed_errors", 0)
+	}
+	s.Settings = d.settings(f["settings"])
+	var keys int
+	s.Fixtures, keys = d.fixtures(f["fixtures"])
+
+	// The scenario's duration bounds every schedule; when it is itself invalid
+	// those checks are skipped rather than reported against a bogus value.
+	total := time.Duration(0)
+	if durationOK {
+		total = s.Duration
+	}
+	var fleetOK, loadOK bool
+	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys)
+	s.Load, loadOK = d.attacks(f["load"], total, keys)
+	s.Faults = d.faults(f["faults"], total)
+	d.expect(f["expect"], s.Expect)
+	if fleetOK && loadOK && len(s.Fleet) == 0 && len(s.Load) == 0 {
+		d.errorf(root, "fleet", "the scenario sends nothing: give fleet at least one group or load at least one attack")
+	}
+	return s
+}
