@@ -19,6 +19,9 @@ const (
 	FaultRedisDown  = "redis-down"
 	FaultRedisSlow  = "redis-slow"
 	FaultDBSlow     = "db-slow"
+	// FaultRedisBlackhole holds Redis traffic without answering: the 5 s
+	// connect/read timeout case of Antenna's cache client.
+	FaultRedisBlackhole = "redis-blackhole"
 
 	PolicyFailClosed    = "fail-closed"
 	PolicyFailOpen      = "fail-open"
@@ -64,7 +67,7 @@ func enumBehaviour() []string { return []string{BehaviourActive, BehaviourIdle} 
 func enumStart() []string     { return []string{StartTogether, StartSpread, StartRamp} }
 func enumEndpoint() []string  { return []string{EndpointTasks, EndpointResult, EndpointList} }
 func enumFaultKind() []string {
-	return []string{FaultBrokerDown, FaultRedisDown, FaultRedisSlow, FaultDBSlow}
+	return []string{FaultBrokerDown, FaultRedisDown, FaultRedisBlackhole, FaultRedisSlow, FaultDBSlow}
 }
 func enumPolicy() []string  { return []string{PolicyFailClosed, PolicyFailOpen, PolicyFailOpenLocal} }
 func enumOutcome() []string { return []string{OutcomePass, OutcomeFail} }

@@ -37,7 +37,7 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration) Fault {
 	if v, ok := f["kind"]; ok {
 		x.Kind, kindOK = d.enum(v, at("kind"), enumFaultKind())
 	} else {
-		d.errorf(resolve(n), at("kind"), "is required (one of broker-down, redis-down, redis-slow, db-slow)")
+		d.errorf(resolve(n), at("kind"), "is required (one of broker-down, redis-down, redis-blackhole, redis-slow, db-slow)")
 	}
 
 	startOK, forOK := false, false

@@ -221,7 +221,7 @@ duration: 10m
 fleet: [{name: a, workers: 1}]
 faults:
   - {kind: broker-slow, at: 1m, for: 1m}
-`, line: 5, field: "faults[0].kind", msg: `"broker-slow" is not one of broker-down, redis-down, redis-slow, db-slow`},
+`, line: 5, field: "faults[0].kind", msg: `"broker-slow" is not one of broker-down, redis-down, redis-blackhole, redis-slow, db-slow`},
 		{name: "unknown invariant in expect", src: `
 name: x
 duration: 10m

@@ -79,7 +79,7 @@ type Attack struct {
 
 // Fault is one scheduled failure of a dependency.
 type Fault struct {
-	Kind    string // broker-down | redis-down | redis-slow | db-slow
+	Kind    string // broker-down | redis-down | redis-blackhole | redis-slow | db-slow
 	At      time.Duration
 	For     time.Duration
 	Latency time.Duration // only for the *-slow kinds

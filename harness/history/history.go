@@ -108,4 +108,8 @@ type History struct {
 	// (faults make some failures expected).
 	AllowedErrors int64   `json:"allowed_errors"`
 	Faults        []Fault `json:"faults"`
+	// UnseenRowUpdates counts row updates Postgres's statistics recorded but
+	// the sampler never saw (external mode): a row written twice between two
+	// samples, i.e. writes closer together than the sample period.
+	UnseenRowUpdates int64 `json:"unseen_row_updates"`
 }

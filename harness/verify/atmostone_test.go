@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +69,16 @@ func TestCheckAtMostOne(t *testing.T) {
 			detail: []string{"key " + key2, "writes", "1.01s apart at 2m1.01s"},
 		},
 	})
+}
+
+func TestAtMostOneFailsOnUnseenRowUpdates(t *testing.T) {
+	h := history.History{Throttle: 30 * time.Second, SampleEvery: time.Second, UnseenRowUpdates: 3}
+	out, detail := checkAtMostOne(h)
+	if out != Fail || !strings.Contains(detail, "3 row updates") {
+		t.Fatalf("got %s: %s", out, detail)
+	}
+	h.HaveDispatches = true // in-process, the audit counts every write: the field is not used
+	if out, _ := checkAtMostOne(h); out != Pass {
+		t.Fatalf("in-process history judged on unseen row updates")
+	}
 }

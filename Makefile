@@ -1,0 +1,39 @@
+# The README's two commands: `make loadtest` (the product's main job) and
+# `make test` (the test suite). Both bring up Postgres and Redis first.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/hbharness
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build test lint bench loadtest services fuzz clean
+
+all: build
+
+services:
+	@bash scripts/services.sh
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/hbharness
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: services lint
+	$(GO) test -count=1 -timeout 12m ./...
+
+# Every built-in scenario with its default strategy, one table at the end.
+loadtest: services build
+	$(BIN) suite --out out/loadtest/$$(date +%Y%m%d-%H%M%S)
+
+# Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
+bench: services
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./reference/bench/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./reference/api/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./scenarios/
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,70 @@
+// Package observe watches a run from outside the system under test: an audit
+// trigger on the service rows (in-process runs, where the harness owns the
+// database), a sampler of last_seen / last_seen_live / xmin (any database,
+// read-only), Postgres's own table statistics, and a collector of the
+// reference's dispatch events. None of it trusts the reference's counters.
+package observe
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// auditSQL records every write of last_seen with the writing transaction,
+// into the harness's own table: one transaction is one heartbeat UPDATE.
+const auditSQL = `
+CREATE TABLE IF NOT EXISTS hb_audit (
+	id         bigserial PRIMARY KEY,
+	service_id bigint NOT NULL,
+	last_seen  timestamptz,
+	txid       bigint NOT NULL,
+	at         timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE OR REPLACE FUNCTION hb_audit_last_seen() RETURNS trigger AS $$
+BEGIN
+	INSERT INTO hb_audit(service_id, last_seen, txid) VALUES (NEW.id, NEW.last_seen, txid_current());
+	RETURN NULL;
+END $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS hb_audit_last_seen ON ml_processingservice;
+CREATE TRIGGER hb_audit_last_seen AFTER UPDATE ON ml_processingservice
+	FOR EACH ROW WHEN (NEW.last_seen IS DISTINCT FROM OLD.last_seen)
+	EXECUTE FUNCTION hb_audit_last_seen();
+`
+
+// InstallAudit adds the audit table and trigger. Only for a database the
+// harness created: it alters nothing of Antenna's schema but adds a trigger.
+func InstallAudit(ctx context.Context, pool *pgxpool.Pool) error {
+	if _, err := pool.Exec(ctx, auditSQL); err != nil {
+		return fmt.Errorf("installing the audit trigger: %w", err)
+	}
+	return nil
+}
+
+// AuditedWrite is one UPDATE statement (transaction) that wrote last_seen.
+type AuditedWrite struct {
+	TxID     int64
+	At       time.Time // the last_seen it wrote (the writer's clock)
+	Services []int64
+}
+
+// ReadAudit returns the audited writes in time order.
+func ReadAudit(ctx context.Context, pool *pgxpool.Pool) ([]AuditedWrite, error) {
+	rows, err := pool.Query(ctx, `SELECT txid, min(last_seen), array_agg(service_id ORDER BY service_id)
+		FROM hb_audit GROUP BY txid ORDER BY min(last_seen), txid`)
+	if err != nil {
+		return nil, fmt.Errorf("reading the audit table: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditedWrite, error) {
+		var w AuditedWrite
+		err := r.Scan(&w.TxID, &w.At, &w.Services)
+		return w, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the audit table: %w", err)
+	}
+	return out, nil
+}

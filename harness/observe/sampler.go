@@ -1,0 +1,177 @@
+package observe
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// Sampler reads every async service row at a fixed period. It needs only
+// SELECT, so it works on a deployment's database too. Besides staleness it
+// notes each row's xmin: a new xmin with a new last_seen is a heartbeat write
+// it saw, which lets writes be counted without a trigger.
+type Sampler struct {
+	Pool  *pgxpool.Pool
+	Every time.Duration // wall
+	Start time.Time     // run start (wall)
+	Scale float64
+	Log   *slog.Logger
+
+	mu      sync.Mutex
+	samples []history.Sample
+	last    map[int64]rowState
+	seen    map[string]*SeenWrite // by xmin
+	updates int64                 // row versions seen (writes and offline flips)
+	errors  int
+}
+
+type rowState struct {
+	xmin     uint32
+	lastSeen time.Time
+	null     bool
+}
+
+// SeenWrite is one writing transaction the sampler caught.
+type SeenWrite struct {
+	At       time.Time
+	Services []int64
+}
+
+// Run samples until ctx ends, then takes one final sample.
+func (s *Sampler) Run(ctx context.Context) {
+	s.mu.Lock()
+	s.last = make(map[int64]rowState)
+	s.seen = make(map[string]*SeenWrite)
+	s.mu.Unlock()
+	t := time.NewTicker(s.Every)
+	defer t.Stop()
+	for {
+		s.Sample(ctx)
+		select {
+		case <-ctx.Done():
+			s.Sample(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sample takes one sample now.
+func (s *Sampler) Sample(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	rows, err := s.Pool.Query(ctx, `SELECT id, xmin::text::bigint, last_seen, last_seen_live, clock_timestamp()
+		FROM ml_processingservice WHERE endpoint_url IS NULL`)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	defer rows.Close()
+	type row struct {
+		id       int64
+		xmin     int64
+		lastSeen *time.Time
+		live     *bool
+		now      time.Time
+	}
+	var batch []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.xmin, &r.lastSeen, &r.live, &r.now); err != nil {
+			s.fail(err)
+			return
+		}
+		batch = append(batch, r)
+	}
+	if err := rows.Err(); err != nil {
+		s.fail(err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range batch {
+		at := s.model(r.now.Sub(s.Start))
+		smp := history.Sample{At: at, ServiceID: r.id, Staleness: -1, LiveNull: r.live == nil}
+		if r.live != nil {
+			smp.Live = *r.live
+		}
+		st := rowState{xmin: uint32(r.xmin), null: r.lastSeen == nil}
+		if r.lastSeen != nil {
+			smp.Staleness = s.model(r.now.Sub(*r.lastSeen))
+			st.lastSeen = *r.lastSeen
+		}
+		s.samples = append(s.samples, smp)
+		prev, known := s.last[r.id]
+		s.last[r.id] = st
+		if !known || prev.xmin == st.xmin {
+			continue
+		}
+		s.updates++
+		if st.null || (!prev.null && st.lastSeen.Equal(prev.lastSeen)) {
+			continue // a flip of last_seen_live, not a heartbeat
+		}
+		key := fmt.Sprint(st.xmin)
+		w := s.seen[key]
+		if w == nil {
+			w = &SeenWrite{At: st.lastSeen}
+			s.seen[key] = w
+		}
+		w.Services = append(w.Services, r.id)
+	}
+}
+
+func (s *Sampler) model(wall time.Duration) time.Duration {
+	return time.Duration(float64(wall) / s.Scale)
+}
+
+func (s *Sampler) fail(err error) {
+	s.mu.Lock()
+	s.errors++
+	n := s.errors
+	s.mu.Unlock()
+	if n <= 3 && s.Log != nil {
+		s.Log.Warn("database sample failed", "err", err)
+	}
+}
+
+// Samples returns what was sampled, in time order.
+func (s *Sampler) Samples() []history.Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]history.Sample(nil), s.samples...)
+}
+
+// Writes returns the writing transactions the sampler caught, by time.
+func (s *Sampler) Writes() []SeenWrite {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]SeenWrite, 0, len(s.seen))
+	for _, w := range s.seen {
+		cp := *w
+		sort.Slice(cp.Services, func(i, j int) bool { return cp.Services[i] < cp.Services[j] })
+		out = append(out, cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// RowUpdatesSeen is how many new row versions the sampler saw.
+func (s *Sampler) RowUpdatesSeen() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.updates
+}
+
+// Errors is how many samples failed.
+func (s *Sampler) Errors() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.errors
+}
