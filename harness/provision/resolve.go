@@ -87,7 +87,7 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 		return startContainers(ctx, u, dbErr != nil, redisErr != nil || brokerErr != nil)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v: tried\n", ErrUnavailable)
+	b.WriteString("tried\n")
 	line := func(name, url string, err error) {
 		status := "ok"
 		if err != nil {
@@ -102,7 +102,7 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 	}
 	fmt.Fprintf(&b, "  docker   %s\n", dockerErr)
 	b.WriteString("fix: start the servers (see .ci/run), point DATABASE_URL / REDIS_URL / BROKER_URL at running ones, or start a Docker daemon")
-	return nil, errors.New(b.String())
+	return nil, fmt.Errorf("%w: %s", ErrUnavailable, b.String())
 }
 
 // ProbePostgres connects and pings once.

@@ -1,0 +1,109 @@
+// Command hbharness drives, observes and verifies a throttled, deferred
+// heartbeat (DESIGN.md §8). It is a thin layer over the library packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Exit codes of §8.
+const (
+	exitOK      = 0
+	exitVerdict = 1
+	exitUsage   = 2
+)
+
+// usageError marks a bad flag, file or environment: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// verdictError marks a run whose verdicts did not all match: exit 1.
+type verdictError struct{ msg string }
+
+func (e verdictError) Error() string { return e.msg }
+
+var version = "dev" // set with -ldflags "-X main.version=..."
+
+const usage = `hbharness — load-test and verify a throttled, deferred heartbeat
+
+usage:
+  hbharness run       --scenario NAME|FILE [--strategy S] [--time-scale X] [--out DIR]
+                      [--target URL --token T --observe-db DSN [--allow-remote]]
+  hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
+  hbharness suite     [--scenarios a,b] [--out DIR]      every built-in, one table
+  hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE] [--token T]
+  hbharness scenarios
+  hbharness version
+
+services: DATABASE_URL, REDIS_URL, BROKER_URL (default: REDIS_URL).
+exit codes: 0 every verdict matched, 1 a verdict did not, 2 usage/config/environment error.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	// go-redis prints every failed dial itself; our own logs say it once, better.
+	redis.SetLogger(quietRedis{})
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, log)
+	case "run":
+		err = cmdRun(ctx, args[1:], stdout, log)
+	case "compare":
+		err = cmdCompare(ctx, args[1:], stdout, log)
+	case "suite":
+		err = cmdSuite(ctx, args[1:], stdout, log)
+	case "scenarios":
+		err = cmdScenarios(stdout)
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "hbharness %s\n", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		err = usagef("unknown command %q\n\n%s", args[0], usage)
+	}
+	var ue usageError
+	var ve verdictError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ve):
+		fmt.Fprintln(stderr, "hbharness:", err)
+		return exitVerdict
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "hbharness:", err)
+		return exitUsage
+	default:
+		// Anything unclassified is an environment problem, not a verdict:
+		// never let a broken setup pass for a failed (or passed) check.
+		fmt.Fprintln(stderr, "hbharness:", err)
+		return exitUsage
+	}
+}

@@ -1,0 +1,64 @@
+package attack
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/latency"
+)
+
+// Report is what a set of attacks did.
+type Report struct {
+	Requests    latency.RequestStats // every attack together
+	Attacks     []Stats              // in Config.Attacks order
+	Interrupted bool
+}
+
+// Stats is one attack's outcome. Rates are averages over the time it ran.
+type Stats struct {
+	Name, Endpoint string
+	Requests       latency.RequestStats
+	// Lag is how late hits went out against the pacer's schedule; Dropped
+	// counts hits the schedule asked for that were never sent.
+	Lag  latency.LagStats
+	Hits uint64
+
+	RequestedPerWallSecond, AchievedPerWallSecond   float64
+	RequestedPerModelSecond, AchievedPerModelSecond float64
+	WallDuration                                    time.Duration
+
+	// Behind is true when the generator did not offer the load asked of it, so
+	// the run measured the generator rather than the target; Reason says why.
+	Behind bool
+	Reason string
+}
+
+func (s Stats) judge(tolerance time.Duration) (bool, string) {
+	var why []string
+	if s.RequestedPerWallSecond > 0 && s.AchievedPerWallSecond < behindRatio*s.RequestedPerWallSecond {
+		why = append(why, fmt.Sprintf("sent %.1f/s of the %.1f/s requested (wall; %.0f%% < %.0f%%)",
+			s.AchievedPerWallSecond, s.RequestedPerWallSecond,
+			100*s.AchievedPerWallSecond/s.RequestedPerWallSecond, 100*behindRatio))
+	}
+	if s.Lag.P99 > tolerance {
+		why = append(why, fmt.Sprintf("p99 send lag %v exceeds %v (%d of %d hits late)",
+			s.Lag.P99, tolerance, s.Lag.Late, s.Lag.Sends))
+	}
+	if len(why) == 0 {
+		return false, ""
+	}
+	return true, fmt.Sprintf("attack %q fell behind: %s. Raise max workers, lower the rate or raise time_scale",
+		s.Name, strings.Join(why, "; "))
+}
+
+// Behind reports whether any attack fell behind, with every reason.
+func (r *Report) Behind() (bool, string) {
+	var why []string
+	for _, s := range r.Attacks {
+		if s.Behind {
+			why = append(why, s.Reason)
+		}
+	}
+	return len(why) > 0, strings.Join(why, "\n")
+}

@@ -1,0 +1,90 @@
+package fleet
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/latency"
+)
+
+// RequestStats and LagStats are shared with the open-model attack package.
+type (
+	RequestStats = latency.RequestStats
+	LagStats     = latency.LagStats
+)
+
+// Report is what a fleet run did.
+type Report struct {
+	Requests    RequestStats
+	PerEndpoint map[string]RequestStats // keyed by EndpointTasks, EndpointResult, EndpointList
+	Lag         LagStats
+	Workers     []WorkerStats
+	// ProtocolErrors counts 2xx answers whose body was not the §2 shape.
+	ProtocolErrors uint64
+	Interrupted    bool
+}
+
+// WorkerStats is one worker's view of its own polling. Offsets are model time
+// from the run start, taken when each 2xx answer arrived (the target had seen
+// the request by then); -1 means "never".
+type WorkerStats struct {
+	ID       int
+	Group    string
+	KeyIndex int
+
+	FirstPoll, LastPoll time.Duration
+	Polls               int
+	// MaxGap is the longest time between consecutive successful polls.
+	MaxGap time.Duration
+	// WentIdleAt is when the worker's job first answered with no tasks.
+	WentIdleAt time.Duration
+	// Late and Dropped are this worker's share of Report.Lag: sends that went
+	// out late, and scheduled sends skipped because it had fallen a period behind.
+	Late, Dropped int
+}
+
+func (s *WorkerStats) polled(at time.Duration) {
+	if s.Polls == 0 {
+		s.FirstPoll = at
+	} else {
+		s.MaxGap = max(s.MaxGap, at-s.LastPoll)
+	}
+	s.LastPoll = at
+	s.Polls++
+}
+
+// Saturated reports whether the fleet failed to offer the load it was asked
+// for: more than tolerance (a fraction, e.g. 0.01) of scheduled sends went out
+// late or were dropped. A saturated generator measures itself, not the target.
+func (r *Report) Saturated(tolerance float64) (bool, string) {
+	scheduled := r.Lag.Scheduled()
+	if scheduled == 0 {
+		return false, "no sends were scheduled"
+	}
+	missed := r.Lag.Missed()
+	frac := float64(missed) / float64(scheduled)
+	if frac <= tolerance {
+		return false, fmt.Sprintf("%d of %d scheduled sends late or dropped (%.2f%% ≤ %.2f%%)",
+			missed, scheduled, 100*frac, 100*tolerance)
+	}
+	return true, fmt.Sprintf("fleet could not keep its schedule: %d of %d scheduled sends were late by more than %v (%d) or dropped (%d), %.2f%% > %.2f%% allowed; schedule lag p99 %v, max %v. Use fewer workers or a larger time_scale",
+		missed, scheduled, r.Lag.Tolerance, r.Lag.Late, r.Lag.Dropped, 100*frac, 100*tolerance, r.Lag.P99, r.Lag.Max)
+}
+
+func (rec *recorders) report(workers []WorkerStats) *Report {
+	var all latency.RequestRecorder
+	all.Merge(&rec.tasks)
+	all.Merge(&rec.result)
+	all.Merge(&rec.list)
+	return &Report{
+		Requests: all.Stats(),
+		PerEndpoint: map[string]RequestStats{
+			EndpointTasks:  rec.tasks.Stats(),
+			EndpointResult: rec.result.Stats(),
+			EndpointList:   rec.list.Stats(),
+		},
+		Lag:            rec.lag.Stats(),
+		Workers:        workers,
+		ProtocolErrors: rec.protocol.Load(),
+	}
+}

@@ -1,0 +1,221 @@
+package fleet
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// antenna is a minimal §2 target for the fleet tests: token check, a finite or
+// endless task supply per job, a jobs list filtered by slug, the no-slash list
+// form redirected to the slash form as Django does, and optional delays.
+type antenna struct {
+	mu     sync.Mutex
+	tokens map[string]bool
+	jobs   map[int64]*testJob
+
+	tasksDelay time.Duration
+	resultCode int // 0 = 200
+
+	calls      map[string]int // endpoint → requests that passed auth
+	byToken    map[string]map[string]int
+	emptyTasks map[int64]int
+	served     map[int64]int
+	results    int
+	badResults []string
+	listQuery  []string               // raw queries of slash-form list requests
+	tasksAt    map[string][]time.Time // token → when each tasks request arrived
+	redirects  int
+	unauth     int
+}
+
+type testJob struct {
+	slug      string
+	remaining int  // < 0: endless
+	stale     bool // listed even when it has no tasks left
+	issued    map[string]bool
+}
+
+func newAntenna(t *testing.T, tokens ...string) (*antenna, *httptest.Server) {
+	a := &antenna{
+		tokens: map[string]bool{}, jobs: map[int64]*testJob{}, calls: map[string]int{},
+		byToken: map[string]map[string]int{}, emptyTasks: map[int64]int{}, served: map[int64]int{},
+		tasksAt: map[string][]time.Time{},
+	}
+	for _, tok := range tokens {
+		a.tokens[tok] = true
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v2/jobs", a.auth(func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.mu.Lock()
+		a.redirects++
+		a.mu.Unlock()
+		http.Redirect(w, r, "/api/v2/jobs/?"+r.URL.RawQuery, http.StatusMovedPermanently)
+	}))
+	mux.HandleFunc("GET /api/v2/jobs/{$}", a.auth(a.list))
+	mux.HandleFunc("POST /api/v2/jobs/{id}/tasks/", a.auth(a.tasks))
+	mux.HandleFunc("POST /api/v2/jobs/{id}/result/", a.auth(a.result))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+func (a *antenna) addJob(id int64, slug string, tasks int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.jobs[id] = &testJob{slug: slug, remaining: tasks, issued: map[string]bool{}}
+}
+
+func (a *antenna) auth(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Token ")
+		a.mu.Lock()
+		valid := ok && a.tokens[tok]
+		if !valid {
+			a.unauth++
+		}
+		a.mu.Unlock()
+		if !valid {
+			http.Error(w, `{"detail":"Invalid token."}`, http.StatusUnauthorized)
+			return
+		}
+		h(w, r, tok)
+	}
+}
+
+func (a *antenna) count(endpoint, tok string) {
+	a.calls[endpoint]++
+	if a.byToken[tok] == nil {
+		a.byToken[tok] = map[string]int{}
+	}
+	a.byToken[tok][endpoint]++
+}
+
+func (a *antenna) list(w http.ResponseWriter, r *http.Request, tok string) {
+	slugs := strings.Split(r.URL.Query().Get("pipeline__slug__in"), ",")
+	a.mu.Lock()
+	a.count(EndpointList, tok)
+	a.listQuery = append(a.listQuery, r.URL.RawQuery)
+	var ids []int64
+	for id, j := range a.jobs {
+		if (j.remaining != 0 || j.stale) && slices.Contains(slugs, j.slug) {
+			ids = append(ids, id)
+		}
+	}
+	a.mu.Unlock()
+	slices.Sort(ids)
+	var b strings.Builder
+	b.WriteString(`{"results":[`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id":%d,"pipeline_slug":"x"}`, id)
+	}
+	b.WriteString("]}")
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(b.String()))
+}
+
+func (a *antenna) tasks(w http.ResponseWriter, r *http.Request, tok string) {
+	arrived := time.Now()
+	var body struct {
+		BatchSize int `json:"batch_size"`
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.BatchSize < 1 {
+		http.Error(w, `{"error":"batch_size must be >= 1"}`, http.StatusBadRequest)
+		return
+	}
+	if a.tasksDelay > 0 {
+		time.Sleep(a.tasksDelay)
+	}
+	a.mu.Lock()
+	a.count(EndpointTasks, tok)
+	a.tasksAt[tok] = append(a.tasksAt[tok], arrived)
+	j := a.jobs[id]
+	if j == nil {
+		a.mu.Unlock()
+		http.Error(w, `{"error":"no such job"}`, http.StatusNotFound)
+		return
+	}
+	n := body.BatchSize
+	if j.remaining >= 0 {
+		n = min(n, j.remaining)
+		j.remaining -= n
+	}
+	if n == 0 {
+		a.emptyTasks[id]++
+	}
+	var b strings.Builder
+	b.WriteString(`{"tasks":[`)
+	for i := range n {
+		a.served[id]++
+		subject := fmt.Sprintf("job.%d.\"task\"\\%d", id, a.served[id])
+		j.issued[subject] = true
+		if i > 0 {
+			b.WriteString(",")
+		}
+		q, _ := json.Marshal(subject)
+		fmt.Fprintf(&b, `{"id":%d,"image_id":1,"image_url":"http://x/1.jpg","reply_subject":%s}`, a.served[id], q)
+	}
+	b.WriteString("]}")
+	a.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(b.String()))
+}
+
+func (a *antenna) result(w http.ResponseWriter, r *http.Request, tok string) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var body struct {
+		Results []struct {
+			ReplySubject string          `json:"reply_subject"`
+			Result       json.RawMessage `json:"result"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, `{"error":"malformed"}`, http.StatusBadRequest)
+		return
+	}
+	a.mu.Lock()
+	a.count(EndpointResult, tok)
+	j := a.jobs[id]
+	for _, res := range body.Results {
+		if j == nil || !j.issued[res.ReplySubject] || string(res.Result) != `{"ok":true}` {
+			a.badResults = append(a.badResults, res.ReplySubject+" "+string(res.Result))
+		}
+		a.results++
+	}
+	code := a.resultCode
+	a.mu.Unlock()
+	if code != 0 {
+		w.WriteHeader(code)
+		w.Write([]byte(`{"status":"error"}`))
+		return
+	}
+	fmt.Fprintf(w, `{"status":"accepted","job_id":%d,"results_queued":%d,"tasks":[]}`, id, len(body.Results))
+}
+
+func (a *antenna) snapshot() (calls map[string]int, byToken map[string]map[string]int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	calls = map[string]int{}
+	for k, v := range a.calls {
+		calls[k] = v
+	}
+	byToken = map[string]map[string]int{}
+	for tok, m := range a.byToken {
+		byToken[tok] = map[string]int{}
+		for k, v := range m {
+			byToken[tok][k] = v
+		}
+	}
+	return calls, byToken
+}

@@ -1,0 +1,270 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/clock"
+	"github.com/hbharness/hbharness/harness/latency"
+)
+
+// worker is one goroutine's state. Only its own goroutine touches it, so the
+// buffers are reused from request to request without locking.
+type worker struct {
+	spec   Worker
+	run    clock.Run
+	client *http.Client
+	rec    *recorders
+	stats  *WorkerStats
+	rng    *rand.Rand
+	timer  *time.Timer
+
+	base      string
+	auth      string
+	listURL   string
+	tasksBody []byte
+
+	job       int64
+	worked    bool // the current job has handed out at least one task
+	tasksURL  string
+	resultURL string
+
+	resp     bytes.Buffer
+	out      []byte
+	subjects []string
+}
+
+func newWorker(spec Worker, base *url.URL, run clock.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
+	*stats = WorkerStats{ID: spec.ID, Group: spec.Group, KeyIndex: spec.KeyIndex, FirstPoll: -1, LastPoll: -1, WentIdleAt: -1}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	w := &worker{
+		spec:    spec,
+		run:     run,
+		client:  client,
+		rec:     rec,
+		stats:   stats,
+		rng:     rand.New(rand.NewPCG(uint64(seed), uint64(spec.ID))),
+		timer:   timer,
+		base:    base.String(),
+		auth:    "Token " + spec.Token,
+		listURL: ListURL(base.String(), spec.Slugs, spec.ProjectID),
+	}
+	if spec.Behaviour == Active {
+		w.tasksBody = TasksBody(spec.BatchSize)
+		w.setJob(spec.JobID)
+	}
+	return w
+}
+
+func (w *worker) setJob(id int64) {
+	w.job = id
+	w.worked = false
+	if id != 0 {
+		w.tasksURL = TasksURL(w.base, id)
+		w.resultURL = ResultURL(w.base, id)
+	}
+}
+
+// loop runs the worker from StartAt to StopAt. Every send has an intended model
+// instant fixed by the schedule (next = previous scheduled + period ± jitter),
+// never by when the previous answer came back, so a slow target does not thin
+// out the offered load; ctx ends the worker early, reqCtx bounds its requests.
+func (w *worker) loop(ctx, reqCtx context.Context) {
+	defer w.timer.Stop()
+	stop := w.spec.StopAt
+	next := w.spec.StartAt
+	for next < stop {
+		switch {
+		case w.spec.Behaviour == Idle:
+			at, ok := w.await(ctx, next, w.spec.PollEvery)
+			if !ok {
+				return
+			}
+			w.list(ctx, reqCtx, at)
+			next = w.after(at, w.spec.PollEvery)
+
+		case w.job == 0:
+			at, ok := w.await(ctx, next, w.spec.IdleEvery)
+			if !ok {
+				return
+			}
+			job, arrived := w.list(ctx, reqCtx, at)
+			if job != 0 {
+				// The real client starts on a listed job straight away.
+				w.setJob(job)
+				next = max(arrived, at)
+				continue
+			}
+			next = w.after(at, w.spec.IdleEvery)
+
+		default:
+			cycle, ok := w.await(ctx, next, w.spec.PollEvery)
+			if !ok {
+				return
+			}
+			n, done, arrived := w.tasks(ctx, reqCtx, cycle)
+			if done {
+				// No tasks left: the job is finished and the worker goes back to
+				// listing, at once like the real client. A job that was dry from
+				// its first request (a list that still offers finished jobs) earns
+				// an idle pause first, or list → tasks → list would spin unpaced.
+				worked := w.worked
+				w.setJob(0)
+				if w.stats.WentIdleAt < 0 {
+					w.stats.WentIdleAt = arrived
+				}
+				next = max(arrived, cycle)
+				if !worked {
+					next = w.after(next, w.spec.IdleEvery)
+				}
+				continue
+			}
+			w.worked = w.worked || n > 0
+			if n > 0 {
+				// Processing takes 80% of the cycle; a late answer pushes the result back.
+				resultAt := max(cycle+w.spec.PollEvery*8/10, arrived)
+				if resultAt < stop {
+					at, ok := w.await(ctx, resultAt, 0)
+					if !ok {
+						return
+					}
+					w.result(ctx, reqCtx, at)
+				}
+			}
+			next = w.after(cycle, w.spec.PollEvery)
+		}
+	}
+}
+
+// after returns the slot one period (± jitter) after prev.
+func (w *worker) after(prev, period time.Duration) time.Duration {
+	next := prev + period
+	if j := w.spec.Jitter; j > 0 {
+		next += time.Duration(w.rng.Int64N(int64(2*j)+1)) - j
+	}
+	return next
+}
+
+// await sleeps until the intended model instant, then accounts for how late the
+// wake-up was (see catchUp). It returns the slot to send for, or false when the
+// run is over for this worker.
+func (w *worker) await(ctx context.Context, intended, period time.Duration) (time.Duration, bool) {
+	if d := time.Until(w.run.At(intended)); d > 0 {
+		w.timer.Reset(d)
+		select {
+		case <-w.timer.C:
+		case <-ctx.Done():
+			w.timer.Stop()
+			return 0, false
+		}
+	} else if ctx.Err() != nil {
+		return 0, false
+	}
+	now := time.Now()
+	slot, skipped := catchUp(intended, w.run.Since(now), period, w.spec.StopAt)
+	w.rec.lag.Dropped(skipped)
+	w.stats.Dropped += int(skipped)
+	if slot >= w.spec.StopAt {
+		return 0, false
+	}
+	if w.rec.lag.Sent(now.Sub(w.run.At(slot))) {
+		w.stats.Late++
+	}
+	return slot, true
+}
+
+// list polls the jobs list and returns the first listed job (0 for none) and
+// when the answer arrived (model).
+func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64, arrived time.Duration) {
+	status, arrived := w.do(ctx, reqCtx, &w.rec.list, http.MethodGet, w.listURL, nil, at)
+	if !ok2xx(status) {
+		return 0, arrived
+	}
+	var resp listResponse
+	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
+		w.rec.protocol.Add(1)
+		return 0, arrived
+	}
+	if len(resp.Results) == 0 {
+		return 0, arrived
+	}
+	return resp.Results[0].ID, arrived
+}
+
+// tasks asks for a batch. It returns how many tasks came back, whether the job
+// reported none left, and when the answer arrived (model). A failed request is
+// neither: the worker retries on its next cycle, as the real client does.
+func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, done bool, arrived time.Duration) {
+	status, arrived := w.do(ctx, reqCtx, &w.rec.tasks, http.MethodPost, w.tasksURL, w.tasksBody, at)
+	if !ok2xx(status) {
+		return 0, false, arrived
+	}
+	var resp tasksResponse
+	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Tasks == nil {
+		w.rec.protocol.Add(1)
+		return 0, false, arrived
+	}
+	w.subjects = w.subjects[:0]
+	for _, t := range resp.Tasks {
+		w.subjects = append(w.subjects, t.ReplySubject)
+	}
+	return len(w.subjects), len(w.subjects) == 0, arrived
+}
+
+// result posts one {"ok":true} result per task of the current cycle.
+func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
+	w.out = AppendResultBody(w.out[:0], w.subjects)
+	w.do(ctx, reqCtx, &w.rec.result, http.MethodPost, w.resultURL, w.out, at)
+}
+
+// do sends one request meant to go out at the model instant intended, records
+// its outcome with the latency measured from that instant, and leaves the body
+// in w.resp. It returns the status (0 when there was no answer) and when the
+// answer arrived (model).
+func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, method, target string, body []byte, intended time.Duration) (int, time.Duration) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(reqCtx, method, target, rd)
+	if err != nil {
+		// The URL was built from a validated base; this is a programming error,
+		// but it still must show up as a failed request, not vanish.
+		rec.Failed()
+		return 0, w.run.Since(time.Now())
+	}
+	req.Header.Set("Authorization", w.auth)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	w.resp.Reset()
+	resp, err := w.client.Do(req)
+	if err == nil {
+		_, err = w.resp.ReadFrom(resp.Body)
+		resp.Body.Close()
+	}
+	now := time.Now()
+	arrived := w.run.Since(now)
+	if err != nil {
+		// Requests we abort because the caller cancelled the run say nothing
+		// about the target.
+		if ctx.Err() == nil {
+			rec.Failed()
+		}
+		return 0, arrived
+	}
+	rec.Observe(resp.StatusCode, now.Sub(w.run.At(intended)))
+	if ok2xx(resp.StatusCode) {
+		w.stats.polled(arrived)
+	}
+	return resp.StatusCode, arrived
+}
+
+func ok2xx(status int) bool { return status >= 200 && status < 300 }

@@ -1,0 +1,101 @@
+package runner_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// short is a 3-minute model run of 20 workers on 2 keys: six throttle
+// windows per key, a few seconds of wall time.
+const short = `
+name: short
+duration: 3m
+time_scale: SCALE
+fixtures: {projects: 1, pipelines: 2, services_per_key: 3, jobs_per_key: 1}
+fleet:
+  - {name: adc, workers: 20, poll_every: 5s, jitter: 1s, start: spread, batch_size: 4}
+`
+
+func spec(t *testing.T, scale, strat string) *scenarios.Spec {
+	t.Helper()
+	s, err := scenarios.Parse([]byte(strings.ReplaceAll(short, "SCALE", scale)), "short.yaml", scenarios.Options{Strategies: strategy.Names()})
+	require.NoError(t, err)
+	s.WithOverrides(strat, 0)
+	return s
+}
+
+func outcomes(vs []verify.Verdict) map[string]verify.Outcome {
+	m := map[string]verify.Outcome{}
+	for _, v := range vs {
+		m[v.Name] = v.Outcome
+	}
+	return m
+}
+
+func run(t *testing.T, s *scenarios.Spec) *runner.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1})
+	require.NoError(t, err)
+	return res
+}
+
+func TestEndToEndViewGatePasses(t *testing.T) {
+	res := run(t, spec(t, "0.05", "view-gate"))
+	for _, v := range res.Verdicts {
+		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
+	}
+	s := res.Summary
+	require.True(t, s.Passed)
+	require.Len(t, s.Keys, 2, "two (pipeline, project) keys")
+	for _, k := range s.Keys {
+		assert.GreaterOrEqual(t, k.Dispatches, 5, "3m / 30s windows on %s", k.Key)
+		assert.LessOrEqual(t, k.Dispatches, 7, "3m / 30s windows on %s", k.Key)
+	}
+	assert.Equal(t, s.DispatchesTotal, s.DBWritesTotal)
+	assert.Positive(t, s.Requests.Total)
+	assert.Less(t, s.MaxStalenessS, 60.0)
+}
+
+func TestEndToEndNoGateIsCaught(t *testing.T) {
+	res := run(t, spec(t, "0.05", "none"))
+	o := outcomes(res.Verdicts)
+	require.Equal(t, verify.Fail, o[verify.AtMostOnePerWindow])
+	require.Equal(t, verify.Fail, o[verify.RateNearExpected])
+	require.False(t, res.Summary.Passed)
+}
+
+// The time model: the same scenario at two scales gives the same verdicts.
+func TestVerdictsDoNotDependOnTimeScale(t *testing.T) {
+	for _, strat := range []string{"view-gate", "none"} {
+		t.Run(strat, func(t *testing.T) {
+			a := run(t, spec(t, "0.05", strat))
+			b := run(t, spec(t, "0.2", strat))
+			require.Equal(t, outcomes(a.Verdicts), outcomes(b.Verdicts))
+		})
+	}
+}
+
+func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
+	s := spec(t, "0.05", "view-gate")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(2*time.Second, cancel)
+	res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler)})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotNil(t, res)
+	require.True(t, res.Summary.Interrupted)
+	require.False(t, res.Summary.Passed)
+	require.Less(t, res.Summary.ModelDurationS, 180.0)
+}
