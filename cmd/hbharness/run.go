@@ -190,4 +190,3 @@ func parseIDs(s string) ([]int64, error) {
 	}
 	return ids, nil
 }
-
