@@ -44,12 +44,15 @@ type SeenWrite struct {
 	Services []int64
 }
 
+// Baseline records every row's current version without taking a sample, so
+// that a write landing before the first sample is still seen as a write.
+// Call it while nothing writes (before the load starts).
+func (s *Sampler) Baseline(ctx context.Context) error {
+	return s.read(ctx, false)
+}
+
 // Run samples until ctx ends, then takes one final sample.
 func (s *Sampler) Run(ctx context.Context) {
-	s.mu.Lock()
-	s.last = make(map[int64]rowState)
-	s.seen = make(map[string]*SeenWrite)
-	s.mu.Unlock()
 	t := time.NewTicker(s.Every)
 	defer t.Stop()
 	for {
@@ -65,13 +68,18 @@ func (s *Sampler) Run(ctx context.Context) {
 
 // Sample takes one sample now.
 func (s *Sampler) Sample(ctx context.Context) {
+	if err := s.read(ctx, true); err != nil && ctx.Err() == nil {
+		s.fail(err)
+	}
+}
+
+func (s *Sampler) read(ctx context.Context, record bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	rows, err := s.Pool.Query(ctx, `SELECT id, xmin::text::bigint, last_seen, last_seen_live, clock_timestamp()
 		FROM ml_processingservice WHERE endpoint_url IS NULL`)
 	if err != nil {
-		s.fail(err)
-		return
+		return err
 	}
 	defer rows.Close()
 	type row struct {
@@ -85,17 +93,19 @@ func (s *Sampler) Sample(ctx context.Context) {
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.id, &r.xmin, &r.lastSeen, &r.live, &r.now); err != nil {
-			s.fail(err)
-			return
+			return err
 		}
 		batch = append(batch, r)
 	}
 	if err := rows.Err(); err != nil {
-		s.fail(err)
-		return
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = make(map[int64]rowState)
+		s.seen = make(map[string]*SeenWrite)
+	}
 	for _, r := range batch {
 		at := s.model(r.now.Sub(s.Start))
 		smp := history.Sample{At: at, ServiceID: r.id, Staleness: -1, LiveNull: r.live == nil}
@@ -107,7 +117,9 @@ func (s *Sampler) Sample(ctx context.Context) {
 			smp.Staleness = s.model(r.now.Sub(*r.lastSeen))
 			st.lastSeen = *r.lastSeen
 		}
-		s.samples = append(s.samples, smp)
+		if record {
+			s.samples = append(s.samples, smp)
+		}
 		prev, known := s.last[r.id]
 		s.last[r.id] = st
 		if !known || prev.xmin == st.xmin {
@@ -125,6 +137,7 @@ func (s *Sampler) Sample(ctx context.Context) {
 		}
 		w.Services = append(w.Services, r.id)
 	}
+	return nil
 }
 
 func (s *Sampler) model(wall time.Duration) time.Duration {

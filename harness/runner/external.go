@@ -71,6 +71,19 @@ func runExternal(ctx context.Context, spec *scenarios.Spec, opt Options) (*Resul
 	if err := pool.Ping(ctx); err != nil {
 		return nil, envErr("--observe-db %s is not reachable: %v", provision.Redact(ext.ObserveDB), err)
 	}
+	// The baselines come first: asking the list endpoint for jobs is itself
+	// a poll that may heartbeat, and that write must be seen by both
+	// observers or by neither. Postgres flushes table statistics lazily;
+	// wait until they settle so the baseline holds everything before us.
+	base, err := observe.SettledRowUpdates(ctx, pool, 0, 12*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	sampler := &observe.Sampler{Pool: pool, Every: max(time.Millisecond, time.Duration(float64(spec.Settings.SampleEvery)*spec.TimeScale)),
+		Scale: spec.TimeScale, Log: log}
+	if err := sampler.Baseline(ctx); err != nil {
+		return nil, envErr("reading ml_processingservice through --observe-db: %v", err)
+	}
 	ids := ext.JobIDs
 	if len(ids) == 0 {
 		if ids, err = listJobs(ctx, ext); err != nil {
@@ -81,14 +94,6 @@ func runExternal(ctx context.Context, spec *scenarios.Spec, opt Options) (*Resul
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	// Postgres flushes table statistics lazily; wait until they settle so
-	// that the baseline includes everything written before the run.
-	base, err := observe.SettledRowUpdates(ctx, pool, 0, 12*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-	}
-	sampler := &observe.Sampler{Pool: pool, Every: max(time.Millisecond, time.Duration(float64(spec.Settings.SampleEvery)*spec.TimeScale)),
-		Scale: spec.TimeScale, Log: log}
 	d := &drive{spec: spec, keys: keys, urls: []string{strings.TrimRight(ext.Target, "/")}, token: ext.Token,
 		sampler: sampler, seed: opt.Seed, log: log}
 	if len(spec.Faults) > 0 {
@@ -102,10 +107,12 @@ func runExternal(ctx context.Context, spec *scenarios.Spec, opt Options) (*Resul
 	// gate needs to hand over one last window, then take the last sample.
 	time.Sleep(time.Duration(float64(2*time.Second) * spec.TimeScale))
 	obs.stopSampling()
-	seen := sampler.Writes()
-	writes := make([]writeSeen, len(seen))
-	for i, w := range seen {
-		writes[i] = writeSeen{at: w.At, services: w.Services}
+	var writes []writeSeen
+	for _, w := range sampler.Writes() {
+		if w.At.Before(obs.start) {
+			continue // our own job listing's heartbeat, before the run
+		}
+		writes = append(writes, writeSeen{at: w.At, services: w.Services})
 	}
 	h := assemble(spec, keys, obs, fleetPolls(obs), nil, writes, sampler, false)
 	after, err := observe.SettledRowUpdates(context.WithoutCancel(ctx), pool, base+sampler.RowUpdatesSeen(), 12*time.Second)
