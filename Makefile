@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/hbharness
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test lint bench loadtest services fuzz clean
+.PHONY: all build test lint bench bench-load loadtest services fuzz clean
 
 all: build
 
@@ -30,6 +30,11 @@ loadtest: services build
 # Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./reference/bench/
+
+# Load-generator figures: fleet capacity (2 min) and attack overhead vs plain vegeta.
+bench-load:
+	bash scripts/bench-attack.sh
+	bash scripts/bench-fleet.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./reference/api/

@@ -8,7 +8,7 @@ import (
 )
 
 func attackFields() []string {
-	return []string{"name", "endpoint", "rate", "rate_to", "start_at", "duration", "keys"}
+	return []string{"name", "endpoint", "rate", "rate_to", "start_at", "duration", "keys", "max_workers"}
 }
 
 // attacks decodes the open-model load, one Attack per item written; ok=false
@@ -63,6 +63,9 @@ func (d *decoder) attack(n *yaml.Node, path string, total time.Duration, keys in
 	}
 	if v, ok := f["keys"]; ok {
 		a.Keys, _ = d.keyList(v, at("keys"), keys)
+	}
+	if v, ok := f["max_workers"]; ok {
+		a.MaxWorkers, _ = d.integer(v, at("max_workers"), 1)
 	}
 	startOK := true
 	if v, ok := f["start_at"]; ok {

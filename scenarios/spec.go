@@ -75,6 +75,10 @@ type Attack struct {
 	StartAt  time.Duration
 	Duration time.Duration
 	Keys     []int // nil = all keys
+	// MaxWorkers caps vegeta's concurrent senders (0: vegeta's default, no
+	// cap). Above the target's capacity an uncapped attack spawns a sender
+	// per late hit and measures its own goroutine pile-up.
+	MaxWorkers int
 }
 
 // Fault is one scheduled failure of a dependency.

@@ -39,6 +39,9 @@ type Attack struct {
 	RatePerModelSecond, RateToPerModelSecond float64
 	StartAt, Duration                        time.Duration
 	Targets                                  []Target
+	// MaxWorkers caps this attack's concurrent senders, overriding
+	// Config.MaxWorkers (0: keep the config's).
+	MaxWorkers uint64
 }
 
 // Target is one identity requests are sent as; an attack cycles through its targets.
@@ -138,13 +141,17 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		return st
 	}
 
+	workers, maxWorkers := cfg.Workers, cfg.MaxWorkers
+	if a.MaxWorkers > 0 {
+		maxWorkers, workers = a.MaxWorkers, min(workers, a.MaxWorkers)
+	}
 	opts := []func(*vegeta.Attacker){
 		vegeta.Client(client),
-		vegeta.Workers(cfg.Workers),
+		vegeta.Workers(workers),
 		vegeta.MaxBody(0), // the answers' bodies are not needed, only their status
 	}
-	if cfg.MaxWorkers > 0 {
-		opts = append(opts, vegeta.MaxWorkers(cfg.MaxWorkers))
+	if maxWorkers > 0 {
+		opts = append(opts, vegeta.MaxWorkers(maxWorkers))
 	}
 	attacker := vegeta.NewAttacker(opts...)
 	tr := newTargeter(base, a)

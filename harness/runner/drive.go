@@ -182,7 +182,8 @@ func (d *drive) attacks() ([]attack.Attack, error) {
 			targets = append(targets, attack.Target{Token: d.token, JobID: job, Slugs: []string{k.Slug}, ProjectID: k.ProjectID, BatchSize: 1})
 		}
 		out = append(out, attack.Attack{Name: a.Name, Endpoint: a.Endpoint, RatePerModelSecond: a.Rate.Per,
-			RateToPerModelSecond: a.RateTo.Per, StartAt: a.StartAt, Duration: a.Duration, Targets: targets})
+			RateToPerModelSecond: a.RateTo.Per, StartAt: a.StartAt, Duration: a.Duration, Targets: targets,
+			MaxWorkers: uint64(a.MaxWorkers)})
 	}
 	return out, nil
 }
