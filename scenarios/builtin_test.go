@@ -51,7 +51,7 @@ func TestBuiltinsListing(t *testing.T) {
 		require.NotContains(t, b.Description, "\n", b.Name)
 		require.NotContains(t, b.Description, "does not parse", b.Name)
 	}
-	require.Equal(t, []string{"idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
+	require.Equal(t, []string{"broker-outage", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
 		"ramp", "sparse-polls", "steady", "thundering-herd", "too-sparse"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
 }
@@ -144,6 +144,16 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Equal(t, s.Duration, s.Fleet[0].RampOver)
 			require.Less(t, s.Fleet[0].PollEvery+s.Fleet[0].Jitter, s.Settings.OfflineAfter)
 		},
+		"broker-outage": func(t *testing.T, s *Spec) {
+			require.Len(t, s.Faults, 1)
+			f := s.Faults[0]
+			require.Equal(t, FaultBrokerDown, f.Kind)
+			require.Greater(t, f.For, s.Settings.OfflineAfter, "longer than the offline window, so staleness is certain")
+			require.Greater(t, f.At, s.Settings.OfflineAfter, "services are fresh and judged before it starts")
+			require.Less(t, f.At+f.For+s.Settings.OfflineAfter, s.Duration, "and recover before the end")
+			require.Positive(t, s.AllowedErrors, "results answer 503 while the broker is down")
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+		},
 		"no-gate": func(t *testing.T, s *Spec) {
 			require.Equal(t, "none", s.Strategy)
 			require.Equal(t, "fail", s.Expect["dispatch_at_most_one_per_window"])
@@ -181,7 +191,7 @@ fleet: [{name: a, workers: 1}]
 func TestLoadMissingNamesTheBuiltins(t *testing.T) {
 	_, err := Load("stedy", Options{})
 	require.ErrorIs(t, err, os.ErrNotExist)
-	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (idle-workers, jobs-finish, many-keys,`)
+	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (broker-outage, idle-workers, jobs-finish, many-keys,`)
 	require.ErrorContains(t, err, "steady")
 }
 

@@ -195,6 +195,26 @@ func TestFleetSlowTargetDoesNotDriftTheSchedule(t *testing.T) {
 	}
 }
 
+// A target slower than the period holds closed-model workers back, as it
+// holds real ones: the slots they miss are blocked, not dropped, and the
+// fleet is not saturated, though every latency shows the wait.
+func TestFleetBlockedByASlowTargetIsNotSaturation(t *testing.T) {
+	const every, stop = 10 * time.Second, 60 * time.Second // 100 ms cycles
+	workers := spread(10, Active, 1, every, stop)
+	a, srv := newAntenna(t, tokensOf(workers)...)
+	a.addJob(1, "a", -1)
+	a.tasksDelay = 250 * time.Millisecond // two and a half periods
+	run := clock.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
+
+	rep := runFleet(t, Config{Target: srv.URL, Workers: workers, Run: run})
+
+	require.Positive(t, rep.Lag.Blocked, "slots passed while waiting on the target")
+	require.Zero(t, rep.Lag.Dropped, "nothing dropped by the generator itself")
+	sat, why := rep.Saturated(0.01)
+	require.False(t, sat, why)
+	require.GreaterOrEqual(t, rep.PerEndpoint[EndpointTasks].P50, 250*time.Millisecond)
+}
+
 func TestFleetWorkersGoIdleWhenTheirJobRunsOut(t *testing.T) {
 	const every, idleEvery, stop = 5 * time.Second, 10 * time.Second, 80 * time.Second
 	dry := spread(20, Active, 1, every, stop) // job 1 runs out

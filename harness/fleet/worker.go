@@ -38,6 +38,9 @@ type worker struct {
 	resp     bytes.Buffer
 	out      []byte
 	subjects []string
+	// answeredAt is when the last request finished (wall); a slot that
+	// passed before it was missed because of the target, not the generator.
+	answeredAt time.Time
 }
 
 func newWorker(spec Worker, base *url.URL, run clock.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
@@ -153,10 +156,15 @@ func (w *worker) after(prev, period time.Duration) time.Duration {
 }
 
 // await sleeps until the intended model instant, then accounts for how late the
-// wake-up was (see catchUp). It returns the slot to send for, or false when the
-// run is over for this worker.
+// wake-up was (see catchUp). A worker that reaches a slot already past because
+// its previous request was still out is not late: that is the target's
+// backpressure on a closed-model worker, which latency (measured from the
+// intended instant) shows, so its skipped slots count as blocked, and lag
+// runs only from when the worker was free. It returns the slot to send for,
+// or false when the run is over for this worker.
 func (w *worker) await(ctx context.Context, intended, period time.Duration) (time.Duration, bool) {
-	if d := time.Until(w.run.At(intended)); d > 0 {
+	due := w.run.At(intended)
+	if d := time.Until(due); d > 0 {
 		w.timer.Reset(d)
 		select {
 		case <-w.timer.C:
@@ -169,12 +177,21 @@ func (w *worker) await(ctx context.Context, intended, period time.Duration) (tim
 	}
 	now := time.Now()
 	slot, skipped := catchUp(intended, w.run.Since(now), period, w.spec.StopAt)
-	w.rec.lag.Dropped(skipped)
-	w.stats.Dropped += int(skipped)
+	blocked := w.answeredAt.After(due.Add(w.rec.lag.Tolerance()))
+	if blocked {
+		w.rec.lag.Blocked(skipped)
+	} else {
+		w.rec.lag.Dropped(skipped)
+		w.stats.Dropped += int(skipped)
+	}
 	if slot >= w.spec.StopAt {
 		return 0, false
 	}
-	if w.rec.lag.Sent(now.Sub(w.run.At(slot))) {
+	from := w.run.At(slot)
+	if blocked && w.answeredAt.After(from) {
+		from = w.answeredAt
+	}
+	if w.rec.lag.Sent(now.Sub(from)) {
 		w.stats.Late++
 	}
 	return slot, true
@@ -251,6 +268,7 @@ func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, m
 		resp.Body.Close()
 	}
 	now := time.Now()
+	w.answeredAt = now
 	arrived := w.run.Since(now)
 	if err != nil {
 		// Requests we abort because the caller cancelled the run say nothing

@@ -51,6 +51,12 @@ func checkRate(h history.History) (Outcome, string) {
 		}
 		judged++
 		lo, hi := Bounds(active, h.Throttle, h.MaxPollGap)
+		if lost := outageTime(h, k.Active); lost > 0 {
+			// While the broker or the gate is down no dispatch can land, and
+			// the window a failed attempt won is lost too: the floor only
+			// counts the time dispatching was possible.
+			lo, _ = Bounds(active-lost, h.Throttle, h.MaxPollGap)
+		}
 		n := counts[k.Key]
 		// The margin is how far inside the nearer bound the count sits;
 		// negative when outside, so the smallest one is the worst key.
@@ -72,4 +78,25 @@ func checkRate(h history.History) (Outcome, string) {
 		return Fail, fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged)
 	}
 	return Pass, fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged)
+}
+
+// dispatchOutages are the fault kinds during which no dispatch can succeed.
+var dispatchOutages = map[string]bool{"broker-down": true, "redis-down": true, "redis-blackhole": true}
+
+// outageTime is how much of the active spans an outage took away, each
+// outage extended by one throttle window (the window its failed attempt won).
+func outageTime(h history.History, active []history.Interval) time.Duration {
+	var lost time.Duration
+	for _, f := range h.Faults {
+		if !dispatchOutages[f.Kind] {
+			continue
+		}
+		from, to := f.At, f.At+f.For+h.Throttle
+		for _, iv := range active {
+			if lo, hi := max(from, iv.From), min(to, iv.To); hi > lo {
+				lost += hi - lo
+			}
+		}
+	}
+	return lost
 }

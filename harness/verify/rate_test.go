@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/stretchr/testify/assert"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -133,4 +135,23 @@ func TestCheckRate(t *testing.T) {
 			detail: []string{"no key had an active span"},
 		},
 	})
+}
+
+// During a broker outage no dispatch can land: the floor only counts the
+// time dispatching was possible, the ceiling is unchanged.
+func TestRateFloorDiscountsOutages(t *testing.T) {
+	h := history.History{Duration: 5 * time.Minute, Throttle: 30 * time.Second, MaxPollGap: 6 * time.Second,
+		Keys: []history.Key{{Key: "k", Active: []history.Interval{{From: 0, To: 5 * time.Minute}}}}}
+	for i := range 6 { // one per window, but none during the outage
+		h.Dispatches = append(h.Dispatches, history.Dispatch{Key: "k", At: time.Duration(i) * 31 * time.Second})
+	}
+	h.HaveDispatches = true
+	out, detail := checkRate(h)
+	require.Equal(t, Fail, out, "6 dispatches in 5m is below the floor of 8 without an outage: %s", detail)
+	h.Faults = []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 70 * time.Second}}
+	out, detail = checkRate(h)
+	require.Equal(t, Pass, out, detail)
+	h.Faults[0].Kind = "db-slow" // slow is not down: no discount
+	out, _ = checkRate(h)
+	require.Equal(t, Fail, out)
 }
