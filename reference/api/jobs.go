@@ -34,33 +34,38 @@ func (s *Server) job(r *http.Request) (store.Job, error) {
 	return s.jobs.get(r.Context(), id)
 }
 
-// heartbeat marks the job's services seen through the strategy, as Antenna's
-// _mark_pipeline_pull_services_seen does at the top of both views.
+// heartbeat marks services seen through the strategy.
 func (s *Server) heartbeat(ctx context.Context, t heartbeat.Target) error {
 	return s.strategy.Heartbeat(ctx, strategy.Call{Target: t, ServiceID: serviceFrom(ctx)})
 }
 
-func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+// begin is what both job views do first: read and decode the body, resolve
+// the job, and heartbeat (Antenna's _mark_pipeline_pull_services_seen sits
+// at the top of both). False means it has already answered.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, decode func([]byte) error) (store.Job, bool) {
 	body, err := readBody(r.Body)
+	if err == nil {
+		err = decode(body)
+	}
+	var job store.Job
+	if err == nil {
+		job, err = s.job(r)
+	}
+	if err == nil && job.PipelineID != 0 {
+		err = s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID))
+	}
 	if err != nil {
 		s.fail(w, err)
-		return
+		return job, false
 	}
-	req, err := DecodeTasks(body)
-	if err != nil {
-		s.fail(w, err)
+	return job, true
+}
+
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+	var req TasksRequest
+	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
+	if !ok {
 		return
-	}
-	job, err := s.job(r)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	if job.PipelineID != 0 {
-		if err := s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID)); err != nil {
-			s.fail(w, err)
-			return
-		}
 	}
 	if !job.Active() {
 		writeJSON(w, http.StatusOK, map[string]any{"tasks": []TaskItem{}})
@@ -86,26 +91,10 @@ type resultAck struct {
 }
 
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r.Body)
-	if err != nil {
-		s.fail(w, err)
+	var req ResultRequest
+	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeResult(b); return err })
+	if !ok {
 		return
-	}
-	req, err := DecodeResult(body)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	job, err := s.job(r)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	if job.PipelineID != 0 {
-		if err := s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID)); err != nil {
-			s.fail(w, err)
-			return
-		}
 	}
 	acks := make([]resultAck, 0, len(req.Results))
 	for _, item := range req.Results {

@@ -1,0 +1,83 @@
+package observe
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+)
+
+func seeded(t *testing.T) (*testenv.Env, []store.Key) {
+	env := testenv.New(t)
+	ctx := context.Background()
+	require.NoError(t, store.ResetSchema(ctx, env.Pool))
+	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1})
+	require.NoError(t, err)
+	return env, keys
+}
+
+// The audit sees every UPDATE statement, one per transaction, with the rows
+// it wrote; an offline flip (last_seen unchanged) is not a heartbeat.
+func TestAuditCountsStatements(t *testing.T) {
+	env, keys := seeded(t)
+	ctx := context.Background()
+	require.NoError(t, InstallAudit(ctx, env.Pool))
+	st := store.New(env.Pool)
+	now := time.Now()
+	for i := range 3 {
+		_, err := st.MarkSeen(ctx, heartbeat.JobTarget(keys[0].PipelineID, keys[0].ProjectID), now.Add(time.Duration(i)*time.Millisecond))
+		require.NoError(t, err)
+	}
+	_, err := st.MarkOffline(ctx, now.Add(time.Hour), time.Minute)
+	require.NoError(t, err)
+	ws, err := ReadAudit(ctx, env.Pool)
+	require.NoError(t, err)
+	require.Len(t, ws, 3, "three statements, however close together")
+	for _, w := range ws {
+		require.Equal(t, keys[0].Services, w.Services)
+	}
+}
+
+// The sampler tells heartbeat writes from offline flips by xmin and
+// last_seen, and sees a write that lands before its first sample.
+func TestSamplerSeesWritesAndFlips(t *testing.T) {
+	env, keys := seeded(t)
+	ctx := context.Background()
+	st := store.New(env.Pool)
+	s := &Sampler{Pool: env.Pool, Every: time.Hour, Start: time.Now(), Scale: 0.5, Log: slog.New(slog.DiscardHandler)}
+	require.NoError(t, s.Baseline(ctx))
+	target := heartbeat.JobTarget(keys[1].PipelineID, keys[1].ProjectID)
+	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second))
+	require.NoError(t, err)
+	s.Sample(ctx)
+	require.Len(t, s.Writes(), 1)
+	require.Equal(t, keys[1].Services, s.Writes()[0].Services)
+	_, err = st.MarkOffline(ctx, time.Now(), time.Second)
+	require.NoError(t, err)
+	s.Sample(ctx)
+	require.Len(t, s.Writes(), 1, "a flip is not a write")
+	require.Equal(t, int64(4), s.RowUpdatesSeen(), "2 written + 2 flipped rows")
+
+	var marked []bool
+	for _, smp := range s.Samples()[len(s.Samples())-4:] {
+		if smp.ServiceID == keys[1].Services[0] {
+			require.InDelta(t, 20.0, smp.Staleness.Seconds(), 2, "10 s of wall at scale 0.5 is 20 s of model time")
+			marked = append(marked, smp.Live)
+		}
+		if smp.ServiceID == keys[0].Services[0] {
+			require.Negative(t, smp.Staleness, "NULL last_seen")
+			require.True(t, smp.LiveNull)
+		}
+	}
+	require.Equal(t, []bool{false}, marked, "flipped offline")
+
+	n, err := SettledRowUpdates(ctx, env.Pool, 4, 15*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, int64(4), n, "Postgres's own count agrees once flushed")
+}
