@@ -30,9 +30,11 @@ BEGIN
 	RETURN NULL;
 END $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS hb_audit_last_seen ON ml_processingservice;
-CREATE TRIGGER hb_audit_last_seen AFTER UPDATE ON ml_processingservice
-	FOR EACH ROW WHEN (NEW.last_seen IS DISTINCT FROM OLD.last_seen)
-	EXECUTE FUNCTION hb_audit_last_seen();
+-- Every UPDATE that sets last_seen, even to the value it had: two writes
+-- in the same microsecond store the same timestamp and are still two.
+-- The offline checker sets only last_seen_live and is not audited.
+CREATE TRIGGER hb_audit_last_seen AFTER UPDATE OF last_seen ON ml_processingservice
+	FOR EACH ROW EXECUTE FUNCTION hb_audit_last_seen();
 `
 
 // InstallAudit adds the audit table and trigger. Only for a database the

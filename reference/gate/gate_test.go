@@ -83,3 +83,28 @@ func TestPolicies(t *testing.T) {
 	_, err := ParsePolicy("fail-sideways")
 	require.ErrorContains(t, err, "fail-closed, fail-open, fail-open-local")
 }
+
+// A loser learns how long the winner's window has left, so a local pre-gate
+// can hold exactly that long and ask again the moment Redis would say yes.
+func TestRedisAcquireTTLReportsTheRemainingWindow(t *testing.T) {
+	env := testenv.New(t)
+	g := NewRedis(env.Redis, env.Prefix)
+	ctx := context.Background()
+	won, left, err := g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, won)
+	require.Equal(t, 300*time.Millisecond, left)
+	time.Sleep(100 * time.Millisecond)
+	won, left, err = g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	require.NoError(t, err)
+	require.False(t, won)
+	require.InDelta(t, 200, left.Milliseconds(), 60, "what is left of the winner's window, not a fresh one")
+
+	local := NewLocal(time.Now)
+	local.Hold("k", left)
+	require.True(t, local.Held("k"))
+	require.Eventually(t, func() bool { return !local.Held("k") }, time.Second, 5*time.Millisecond)
+	won, _, err = g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	require.NoError(t, err)
+	require.True(t, won, "free in Redis once the local hold ends")
+}

@@ -49,9 +49,33 @@ type Guarded struct {
 	Fallback Gate
 }
 
+// TTLGate is a gate that can also say how long a lost key stays held.
+type TTLGate interface {
+	AcquireTTL(ctx context.Context, key string, ttl time.Duration) (bool, time.Duration, error)
+}
+
 // Acquire returns the decision, whether to dispatch, and the gate error if any.
 func (g Guarded) Acquire(ctx context.Context, key string, ttl time.Duration) (Decision, bool, error) {
-	won, err := g.Inner.Acquire(ctx, key, ttl)
+	d, dispatch, _, err := g.AcquireTTL(ctx, key, ttl)
+	return d, dispatch, err
+}
+
+// AcquireTTL is Acquire that also returns how long the key stays held
+// (ttl when the caller won or the inner gate cannot tell).
+func (g Guarded) AcquireTTL(ctx context.Context, key string, ttl time.Duration) (Decision, bool, time.Duration, error) {
+	var won bool
+	var err error
+	left := ttl
+	if tg, ok := g.Inner.(TTLGate); ok {
+		won, left, err = tg.AcquireTTL(ctx, key, ttl)
+	} else {
+		won, err = g.Inner.Acquire(ctx, key, ttl)
+	}
+	d, dispatch, err := g.decide(ctx, key, ttl, won, err)
+	return d, dispatch, left, err
+}
+
+func (g Guarded) decide(ctx context.Context, key string, ttl time.Duration, won bool, err error) (Decision, bool, error) {
 	if err == nil {
 		if won {
 			return Won, true, nil

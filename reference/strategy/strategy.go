@@ -39,7 +39,7 @@ type Strategy interface {
 // Deps is what strategies are built from.
 type Deps struct {
 	Gate     gate.Guarded
-	Local    gate.Gate // the in-process pre-gate of two-tier
+	Local    *gate.Local // the in-process pre-gate of two-tier
 	Broker   broker.Broker
 	Store    *store.Store
 	Clock    clock.Clock
