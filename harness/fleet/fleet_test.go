@@ -475,3 +475,32 @@ func TestWorkerStatsGaps(t *testing.T) {
 	}
 	require.Equal(t, WorkerStats{FirstPoll: 3 * time.Second, LastPoll: 13 * time.Second, Polls: 4, MaxGap: 7 * time.Second}, s)
 }
+
+// Workers may each name their own target (replicas without a load
+// balancer); the others use Config.Target.
+func TestFleetPerWorkerTarget(t *testing.T) {
+	const every, stop = 10 * time.Second, 30 * time.Second
+	workers := spread(6, Idle, 0, every, stop)
+	a1, srv1 := newAntenna(t, tokensOf(workers)...)
+	a2, srv2 := newAntenna(t, tokensOf(workers)...)
+	for i := range workers {
+		if i%2 == 1 {
+			workers[i].Target = srv2.URL
+		}
+	}
+	runFleet(t, Config{Target: srv1.URL, Workers: workers})
+	_, by1 := a1.snapshot()
+	_, by2 := a2.snapshot()
+	for i, w := range workers {
+		if i%2 == 1 {
+			require.Zero(t, by1[w.Token][EndpointList], "worker %d goes to its own target", w.ID)
+			require.Positive(t, by2[w.Token][EndpointList])
+		} else {
+			require.Positive(t, by1[w.Token][EndpointList])
+			require.Zero(t, by2[w.Token][EndpointList])
+		}
+	}
+	_, err := Run(context.Background(), Config{Target: srv1.URL, Run: clock.Run{Scale: testScale}, Workers: []Worker{{ID: 1, Token: "t", Slugs: []string{"a"},
+		Behaviour: Idle, PollEvery: every, StopAt: stop, Target: "ftp://nope"}}})
+	require.ErrorContains(t, err, "not a usable base URL")
+}
