@@ -29,7 +29,7 @@ loadtest: services build
 
 # Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
 bench: services
-	$(GO) test -run '^$$' -bench . -benchtime 3s ./reference/bench/
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./reference/bench/
 
 # Load-generator figures: fleet capacity (2 min) and attack overhead vs plain vegeta.
 bench-load:

@@ -89,7 +89,12 @@ func BenchmarkTasks(b *testing.B) {
 		})
 		bare = hammer(b, serve(b, h))
 	})
-	for _, name := range strategy.Names() {
+	// Strategies that write on every request run last: the row versions and
+	// autovacuum they leave behind would otherwise slow the ones after them.
+	order := []string{"two-tier", "view-gate", "per-service", "view-gate-task-check",
+		"task-throttle", "none", "db-skip-locked", "inline"}
+	require.ElementsMatch(b, strategy.Names(), order, "every strategy is benchmarked")
+	for _, name := range order {
 		b.Run(name, func(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
 			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis, Broker: env.Redis,
