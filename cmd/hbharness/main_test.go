@@ -77,6 +77,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"compare without strategies", []string{"compare", "--scenario", "steady"}, "--strategies"},
 		{"remote target", []string{"run", "--scenario", "steady", "--target", "http://192.0.2.1:8000", "--token", "t", "--observe-db", "postgres://x@127.0.0.1/db"}, "--allow-remote"},
 		{"target without db", []string{"run", "--scenario", "steady", "--target", "http://127.0.0.1:8000", "--token", "t"}, "--observe-db"},
+		{"unwritable output folder", []string{"run", "--scenario", "steady", "--out", "/proc/hbharness-nope"}, "output folder"},
 		{"serve bad strategy", []string{"serve", "--strategy", "magic"}, "magic"},
 		{"serve bad policy", []string{"serve", "--failure-policy", "maybe"}, "maybe"},
 		{"serve extra argument", []string{"serve", "now"}, "unexpected argument"},

@@ -83,6 +83,10 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 
 // runOne runs a scenario and writes its files, whatever the outcome.
 func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, stdout io.Writer, log *slog.Logger) (reports.Summary, error) {
+	// A run whose results cannot be written is not worth its minutes.
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return reports.Summary{}, usagef("cannot create the output folder: %v", err)
+	}
 	res, err := runner.Run(ctx, spec, opt)
 	if res != nil {
 		res.Summary.OutDir = out
