@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -72,44 +73,56 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 		d.sampler.Run(sampCtx)
 	}()
 
+	// A generator that cannot start ends the drive at once rather than
+	// after the whole model duration.
+	dctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
 	var wg sync.WaitGroup
 	var fleetErr, attackErr, faultErr error
+	fail := func(err *error) {
+		if *err != nil {
+			abort(*err)
+		}
+	}
 	if len(workers) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			obs.fleet, fleetErr = fleet.Run(ctx, fleet.Config{Target: d.urls[0], Run: run, Workers: workers,
+			obs.fleet, fleetErr = fleet.Run(dctx, fleet.Config{Target: d.urls[0], Run: run, Workers: workers,
 				Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, d.spec.TimeScale)})
+			fail(&fleetErr)
 		}()
 	}
 	if len(attacks) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			obs.attack, attackErr = attack.Run(ctx, attack.Config{Target: d.urls[0], Run: run, Attacks: attacks, Logger: d.log})
+			obs.attack, attackErr = attack.Run(dctx, attack.Config{Target: d.urls[0], Run: run, Attacks: attacks, Logger: d.log})
+			fail(&attackErr)
 		}()
 	}
 	if len(d.spec.Faults) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			obs.faults, faultErr = fault.Schedule(ctx, d.faultList(), *d.faults, start, d.spec.TimeScale, d.log)
+			obs.faults, faultErr = fault.Schedule(dctx, d.faultList(), *d.faults, start, d.spec.TimeScale, d.log)
+			if ctx.Err() == nil {
+				fail(&faultErr)
+			}
 		}()
 	}
 	// Wait for the whole model duration even if the load ends earlier, so the
 	// observers cover the run the scenario describes.
 	select {
-	case <-ctx.Done():
+	case <-dctx.Done():
 	case <-time.After(time.Until(run.At(d.spec.Duration))):
 	}
 	wg.Wait()
 	obs.interrupted = ctx.Err() != nil
 	obs.end = time.Now()
-	for _, err := range []error{fleetErr, attackErr, faultErr} {
-		if err != nil {
-			obs.stopSampling()
-			return obs, fmt.Errorf("%w: %w", ErrEnvironment, err)
-		}
+	if err := context.Cause(dctx); err != nil && !errors.Is(err, context.Canceled) {
+		obs.stopSampling()
+		return obs, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	return obs, nil
 }

@@ -33,6 +33,9 @@ func NewRedisQueue(client *redis.Client, prefix string, log *slog.Logger) *Redis
 
 func (q *RedisQueue) processing(consumer string) string { return q.queue + ":processing:" + consumer }
 
+// consumers names the set of consumers that have ever served this queue.
+func (q *RedisQueue) consumers() string { return q.queue + ":consumers" }
+
 func (q *RedisQueue) Enqueue(ctx context.Context, m Message) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
@@ -44,10 +47,23 @@ func (q *RedisQueue) Enqueue(ctx context.Context, m Message) error {
 	return nil
 }
 
+// Depth counts messages waiting and messages a consumer has taken but not
+// yet finished, so a drained queue means every task has run.
 func (q *RedisQueue) Depth(ctx context.Context) (int64, error) {
 	n, err := q.client.LLen(ctx, q.queue).Result()
 	if err != nil {
 		return 0, fmt.Errorf("reading depth of %s: %w", q.queue, err)
+	}
+	consumers, err := q.client.SMembers(ctx, q.consumers()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("reading consumers of %s: %w", q.queue, err)
+	}
+	for _, c := range consumers {
+		m, err := q.client.LLen(ctx, q.processing(c)).Result()
+		if err != nil {
+			return 0, fmt.Errorf("reading depth of %s: %w", q.processing(c), err)
+		}
+		n += m
 	}
 	return n, nil
 }
@@ -55,6 +71,17 @@ func (q *RedisQueue) Depth(ctx context.Context) (int64, error) {
 // Consume recovers what this consumer left unfinished, then works until ctx ends.
 func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handler) error {
 	proc := q.processing(consumer)
+	registered := false
+	for ctx.Err() == nil && !registered {
+		if err := q.client.SAdd(ctx, q.consumers(), consumer).Err(); err != nil {
+			q.log.Warn("broker unreachable while registering consumer; retrying", "consumer", consumer, "err", err)
+			if !sleep(ctx, q.pollEvery) {
+				return nil
+			}
+			continue
+		}
+		registered = true
+	}
 	for ctx.Err() == nil {
 		err := q.client.LMove(ctx, proc, q.queue, "RIGHT", "RIGHT").Err()
 		if errors.Is(err, redis.Nil) {

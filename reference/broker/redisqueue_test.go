@@ -80,3 +80,30 @@ func TestEnqueueFailsFastOnADeadBroker(t *testing.T) {
 }
 
 func redisClient(o *redis.Options) *redis.Client { return redis.NewClient(o) }
+
+// Depth counts taken-but-unfinished messages too, so a drain waits for them.
+func TestDepthCountsMessagesInFlight(t *testing.T) {
+	env := testenv.New(t)
+	q := NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	require.NoError(t, q.Enqueue(ctx, Message{Type: TypeResult, Result: &Result{}}))
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		_ = q.Consume(ctx, "slow", func(context.Context, Message) error {
+			close(started)
+			<-release
+			return nil
+		})
+		close(done)
+	}()
+	<-started
+	n, err := q.Depth(ctx)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "the message being handled still counts")
+	close(release)
+	require.Eventually(t, func() bool { n, _ := q.Depth(ctx); return n == 0 }, 3*time.Second, 10*time.Millisecond)
+	cancel()
+	<-done
+}
