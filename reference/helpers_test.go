@@ -172,7 +172,7 @@ func eventually(t testing.TB, cond func() bool, msg string, a ...any) {
 
 // deadBroker is a client for a port nothing listens on.
 func deadBroker(t testing.TB) *redis.Client {
-	c, err := provision.RedisClient("redis://127.0.0.1:1/0", 200*time.Millisecond)
+	c, err := provision.RedisClient("redis://127.0.0.1:1/0", provision.RedisTimeouts{Timeout: 200 * time.Millisecond, Retries: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c

@@ -123,7 +123,7 @@ func checkSpec(t *testing.T, s *Spec) {
 		checkKeys(a.Keys)
 	}
 	for _, x := range s.Faults {
-		require.Contains(t, []string{"broker-down", "redis-down", "redis-slow", "db-slow"}, x.Kind)
+		require.Contains(t, enumFaultKind(), x.Kind)
 		require.GreaterOrEqual(t, x.At, time.Duration(0))
 		require.Positive(t, x.For)
 		require.LessOrEqual(t, x.At, s.Duration)

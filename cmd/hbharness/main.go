@@ -40,7 +40,7 @@ var version = "dev" // set with -ldflags "-X main.version=..."
 const usage = `hbharness — load-test and verify a throttled, deferred heartbeat
 
 usage:
-  hbharness run       --scenario NAME|FILE [--strategy S] [--time-scale X] [--out DIR]
+  hbharness run       --scenario NAME|FILE [--strategy S] [--failure-policy P] [--time-scale X] [--out DIR]
                       [--target URL --token T --observe-db DSN [--allow-remote]]
   hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
   hbharness suite     [--scenarios a,b] [--out DIR]      every built-in, one table

@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-func loadSpec(name, strat string, scale float64) (*scenarios.Spec, error) {
+func loadSpec(name, strat string, scale float64, policy string) (*scenarios.Spec, error) {
 	opt := scenarios.Options{Strategies: strategy.Names()}
 	if name == "" {
 		return nil, usagef("--scenario is required: a built-in name (see `hbharness scenarios`) or a YAML file")
@@ -31,6 +32,13 @@ func loadSpec(name, strat string, scale float64) (*scenarios.Spec, error) {
 		return nil, usageError{err}
 	}
 	spec.WithOverrides(strat, scale)
+	if policy != "" {
+		p, err := gate.ParsePolicy(policy)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		spec.FailurePolicy = string(p)
+	}
 	return spec, nil
 }
 
@@ -44,6 +52,7 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	strat := fs.String("strategy", "", "override the scenario's strategy")
 	scale := fs.Float64("time-scale", 0, "override the scenario's time scale, in (0, 1]")
+	policy := fs.String("failure-policy", "", "override the gate failure policy: fail-closed, fail-open, fail-open-local")
 	out := fs.String("out", "", "output folder (default out/runs/<time>-<scenario>-<strategy>)")
 	seed := fs.Int64("seed", 1, "seed for start offsets and jitter")
 	var ext runner.External
@@ -56,7 +65,7 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	spec, err := loadSpec(*name, *strat, *scale)
+	spec, err := loadSpec(*name, *strat, *scale, *policy)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	token := fs.String("token", "dev-token", "shared API token (per-service tokens svc-<id> are accepted too)")
 	prefix := fs.String("key-prefix", "", "Redis key prefix (empty: Antenna's exact keys)")
 	workers := fs.Int("task-workers", 4, "heartbeat task workers")
-	dial := fs.Duration("redis-connect-timeout", 5*time.Second, "Redis connect timeout (Antenna's is 5s)")
+	dial := fs.Duration("redis-timeout", 5*time.Second, "Redis connect/read timeout, model time (Antenna's connect timeout is 5s); the cache never retries")
 	throttle := fs.Duration("throttle", 30*time.Second, "gate window, model time")
 	offline := fs.Duration("offline-after", 60*time.Second, "offline window, model time")
 	checkEvery := fs.Duration("checker-every", 5*time.Second, "offline check period, model time")
@@ -109,14 +109,16 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	} else if _, err := store.New(pool).ListActiveJobs(ctx, store.ListFilter{}); err != nil {
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
-	rc, err := provision.RedisClient(urls.Redis, *dial)
+	// The timeout is model time like every other duration of serve.
+	timeout := max(50*time.Millisecond, clk.Wall(*dial))
+	rc, err := provision.RedisClient(urls.Redis, provision.RedisTimeouts{Timeout: timeout, Retries: -1})
 	if err != nil {
 		return usageError{err}
 	}
 	defer rc.Close()
 	bc := rc
 	if urls.Broker != urls.Redis {
-		if bc, err = provision.RedisClient(urls.Broker, *dial); err != nil {
+		if bc, err = provision.RedisClient(urls.Broker, provision.RedisTimeouts{Timeout: timeout}); err != nil {
 			return usageError{err}
 		}
 		defer bc.Close()

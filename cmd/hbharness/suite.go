@@ -23,6 +23,7 @@ func cmdCompare(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	strats := fs.String("strategies", "", "comma-separated strategies, e.g. view-gate,two-tier,inline")
 	scale := fs.Float64("time-scale", 0, "override the scenario's time scale")
+	policy := fs.String("failure-policy", "", "override the gate failure policy")
 	out := fs.String("out", "", "output folder (default out/runs/<time>-compare-<scenario>)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -33,7 +34,7 @@ func cmdCompare(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	}
 	var specs []*scenarios.Spec
 	for _, s := range list {
-		spec, err := loadSpec(*name, s, *scale)
+		spec, err := loadSpec(*name, s, *scale, *policy)
 		if err != nil {
 			return err
 		}
@@ -69,6 +70,7 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	names := fs.String("scenarios", "", "comma-separated scenarios (default: every built-in)")
 	strat := fs.String("strategy", "", "override every scenario's strategy")
 	scale := fs.Float64("time-scale", 0, "override every scenario's time scale")
+	policy := fs.String("failure-policy", "", "override every scenario's gate failure policy")
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -81,7 +83,7 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	var specs []*scenarios.Spec
 	for _, n := range list {
-		spec, err := loadSpec(n, *strat, *scale)
+		spec, err := loadSpec(n, *strat, *scale, *policy)
 		if err != nil {
 			return err
 		}

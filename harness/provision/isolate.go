@@ -81,16 +81,39 @@ func DeleteKeys(ctx context.Context, c *redis.Client, prefix string) error {
 	return nil
 }
 
-// RedisClient opens a client for url with Antenna's 5 s connect timeout
-// (unless the URL sets dial_timeout) and a pool sized for many pollers.
-func RedisClient(rawURL string, dialTimeout time.Duration) (*redis.Client, error) {
+// RedisTimeouts is how a Redis client gives up: Antenna's cache client
+// connects with a 5 s timeout and, ignoring exceptions, never retries, so a
+// blackholed Redis costs a request up to its timeout once.
+type RedisTimeouts struct {
+	Timeout time.Duration // connect, read and write
+	// Retries after a failed command; -1 none (the cache), 0 go-redis's
+	// default of 3 (a broker publish, which Celery retries too).
+	Retries int
+}
+
+// RedisClient opens a client for url with the given timeouts (unless the URL
+// sets its own dial_timeout / read_timeout / write_timeout) and a pool sized
+// for many pollers.
+func RedisClient(rawURL string, t RedisTimeouts) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("invalid Redis URL %s: %w", Redact(rawURL), err)
 	}
-	u, _ := url.Parse(rawURL)
-	if u == nil || u.Query().Get("dial_timeout") == "" {
-		opt.DialTimeout = dialTimeout
+	q := url.Values{}
+	if u, err := url.Parse(rawURL); err == nil {
+		q = u.Query()
+	}
+	if q.Get("dial_timeout") == "" {
+		opt.DialTimeout = t.Timeout
+	}
+	if q.Get("read_timeout") == "" {
+		opt.ReadTimeout = t.Timeout
+	}
+	if q.Get("write_timeout") == "" {
+		opt.WriteTimeout = t.Timeout
+	}
+	if q.Get("max_retries") == "" {
+		opt.MaxRetries = t.Retries
 	}
 	if opt.PoolSize < 64 {
 		opt.PoolSize = 64

@@ -82,7 +82,7 @@ func TestIsolation(t *testing.T) {
 	require.NoError(t, drop(ctx))
 	require.Error(t, ProbePostgres(ctx, dsn, 2*time.Second), "database dropped")
 
-	rc, err := RedisClient(svc.Redis, 5*time.Second)
+	rc, err := RedisClient(svc.Redis, RedisTimeouts{Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	defer rc.Close()
 	p := Prefix(name)

@@ -64,7 +64,7 @@ func provisionSandbox(ctx context.Context, log *slog.Logger) (*sandbox, error) {
 		return nil, err
 	}
 	sb.cleanups = append(sb.cleanups, sb.pool.Close)
-	if sb.redis, err = provision.RedisClient(svc.Redis, 5*time.Second); err != nil {
+	if sb.redis, err = provision.RedisClient(svc.Redis, provision.RedisTimeouts{Timeout: 5 * time.Second}); err != nil {
 		sb.close()
 		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}

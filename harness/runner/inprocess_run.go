@@ -159,12 +159,15 @@ func referenceDeps(ctx context.Context, sb *sandbox, spec *scenarios.Spec) (repl
 		return fail(err)
 	}
 	closers = append(closers, pool.Close)
-	rc, err := provision.RedisClient(redisURL, 5*time.Second)
+	// Antenna's cache timeouts, on the scaled clock like everything else: a
+	// blackholed Redis costs a request 5 model seconds, not 5 wall seconds.
+	timeout := max(100*time.Millisecond, time.Duration(float64(5*time.Second)*spec.TimeScale))
+	rc, err := provision.RedisClient(redisURL, provision.RedisTimeouts{Timeout: timeout, Retries: -1})
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = rc.Close() })
-	bc, err := provision.RedisClient(brokerURL, 5*time.Second)
+	bc, err := provision.RedisClient(brokerURL, provision.RedisTimeouts{Timeout: timeout})
 	if err != nil {
 		return fail(err)
 	}

@@ -46,7 +46,7 @@ func New(t testing.TB) *Env {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	rc, err := provision.RedisClient(svc.Redis, 5*time.Second)
+	rc, err := provision.RedisClient(svc.Redis, provision.RedisTimeouts{Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	prefix := provision.Prefix(name)
 	t.Cleanup(func() {
