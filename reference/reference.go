@@ -34,6 +34,8 @@ type Settings struct {
 	CheckerEvery time.Duration
 	JobCacheTTL  time.Duration
 	TaskWorkers  int
+	// ResultCost is the model time a task worker spends on each result.
+	ResultCost time.Duration
 }
 
 // DefaultSettings are Antenna's production values.
@@ -118,7 +120,7 @@ func New(c Config) (*Reference, error) {
 	})
 	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Strategy: strat,
 		pool: &worker.Pool{Broker: q, Store: st, Clock: c.Clock, Throttle: c.Settings.Throttle, Metrics: m,
-			Events: c.Events, Size: c.Settings.TaskWorkers, Replica: c.Replica, Log: log,
+			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
 			Name: fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)},
 	}
 	if !c.NoChecker {

@@ -52,7 +52,7 @@ func TestBuiltinsListing(t *testing.T) {
 		require.NotContains(t, b.Description, "does not parse", b.Name)
 	}
 	require.Equal(t, []string{"broker-outage", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
-		"ramp", "redis-blackhole", "sparse-polls", "steady", "thundering-herd", "too-sparse"}, names)
+		"queue-backlog", "ramp", "redis-blackhole", "sparse-polls", "steady", "thundering-herd", "too-sparse"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
 }
 
@@ -152,6 +152,16 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Greater(t, f.At, s.Settings.OfflineAfter, "services are fresh and judged before it starts")
 			require.Less(t, f.At+f.For+s.Settings.OfflineAfter, s.Duration, "and recover before the end")
 			require.Positive(t, s.AllowedErrors, "results answer 503 while the broker is down")
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+		},
+		"queue-backlog": func(t *testing.T, s *Spec) {
+			g := s.Fleet[0]
+			offered := float64(g.Workers*g.BatchSize) / g.PollEvery.Seconds()
+			capacity := float64(s.Settings.TaskWorkers) / s.Settings.ResultCost.Seconds()
+			growth := offered - capacity
+			// Each window the gap between two writes grows to throttle x (1 + growth/capacity).
+			gap := s.Settings.Throttle.Seconds() * (1 + growth/capacity)
+			require.Greater(t, gap, s.Settings.OfflineAfter.Seconds()*1.15, "write gaps clearly past the offline window")
 			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
 		},
 		"redis-blackhole": func(t *testing.T, s *Spec) {

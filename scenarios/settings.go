@@ -7,7 +7,7 @@ import (
 )
 
 func settingsFields() []string {
-	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl"}
+	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost"}
 }
 
 func (d *decoder) settings(n *yaml.Node) Settings {
@@ -38,6 +38,7 @@ func (d *decoder) settings(n *yaml.Node) Settings {
 	dur("checker_every", &s.CheckerEvery, true)
 	dur("sample_every", &s.SampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
+	dur("result_cost", &s.ResultCost, false)
 	if v, ok := f["task_workers"]; ok {
 		if x, ok := d.integer(v, "settings.task_workers", 1); ok {
 			s.TaskWorkers = x

@@ -33,6 +33,10 @@ type Settings struct {
 	SampleEvery  time.Duration // observer's sampling period
 	JobCacheTTL  time.Duration // 0 disables the job lookup cache
 	TaskWorkers  int           // background task workers per replica
+	// ResultCost is how long a task worker spends on each queued result
+	// (Antenna saves detections there); results share the queue with the
+	// heartbeat tasks, so a high cost backs the queue up. 0: free.
+	ResultCost time.Duration
 }
 
 // Fixtures size the database the reference is seeded with.

@@ -110,7 +110,8 @@ func startReplicas(ctx context.Context, spec *scenarios.Spec, deps replicaDeps, 
 		return nil, nil, err
 	}
 	settings := reference.Settings{Throttle: spec.Settings.Throttle, OfflineAfter: spec.Settings.OfflineAfter,
-		CheckerEvery: spec.Settings.CheckerEvery, JobCacheTTL: spec.Settings.JobCacheTTL, TaskWorkers: spec.Settings.TaskWorkers}
+		CheckerEvery: spec.Settings.CheckerEvery, JobCacheTTL: spec.Settings.JobCacheTTL, TaskWorkers: spec.Settings.TaskWorkers,
+		ResultCost: spec.Settings.ResultCost}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var reps []*replica
 	stop := func() {

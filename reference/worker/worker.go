@@ -26,8 +26,10 @@ type Pool struct {
 	Metrics  *metrics.Metrics
 	Events   heartbeat.Sink
 	Size     int
-	Replica  int
-	Log      *slog.Logger
+	// ResultCost is the model time one result takes to process.
+	ResultCost time.Duration
+	Replica    int
+	Log        *slog.Logger
 	// Name distinguishes this pool's consumers from other processes'.
 	Name string
 }
@@ -60,8 +62,17 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 		}
 		return p.heartbeat(ctx, *m.Heartbeat)
 	case broker.TypeResult:
-		// Result processing is outside the heartbeat's concern; it only has to
-		// drain, taking broker capacity as Antenna's result tasks do.
+		// Result processing is outside the heartbeat's concern, but it takes
+		// the same workers' time: heartbeat tasks queue behind it.
+		if p.ResultCost > 0 {
+			t := time.NewTimer(p.Clock.Wall(p.ResultCost))
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
 		p.Metrics.Results.WithLabelValues("processed").Inc()
 		return nil
 	}
