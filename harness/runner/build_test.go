@@ -1,0 +1,59 @@
+package runner
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+func iv(a, b int) history.Interval {
+	return history.Interval{From: time.Duration(a) * time.Second, To: time.Duration(b) * time.Second}
+}
+
+func TestUnion(t *testing.T) {
+	require.Nil(t, union(nil))
+	require.Equal(t, []history.Interval{iv(0, 10), iv(20, 30)}, union([]history.Interval{iv(20, 25), iv(0, 5), iv(4, 10), iv(25, 30)}))
+	require.Equal(t, []history.Interval{iv(0, 10)}, union([]history.Interval{iv(0, 10), iv(2, 3)}), "contained")
+}
+
+// With one project the tasks path and the list path mark the same services:
+// a write goes to whichever of the two keys was being polled at the time.
+func TestKeyOfPrefersTheActiveKey(t *testing.T) {
+	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2, 3}}}
+	book := newKeyBook(keys)
+	job := heartbeat.JobTarget(1, 1).GateKey()
+	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
+	active := map[string][]history.Interval{job: {iv(0, 100)}, list: {iv(100, 200)}}
+	require.Equal(t, job, book.keyOf([]int64{1, 2, 3}, 50*time.Second, active))
+	require.Equal(t, list, book.keyOf([]int64{1, 2, 3}, 150*time.Second, active))
+	require.Equal(t, heartbeat.ServiceTarget(2).GateKey(), book.keyOf([]int64{2}, 50*time.Second, active))
+	require.Equal(t, "services:1,3", book.keyOf([]int64{1, 3}, 50*time.Second, active), "a set no key marks is named by its services")
+}
+
+// Workers that run out of work move from the job key to the list key; under
+// per-service every poll counts for the caller's own service key.
+func TestDeriveActivity(t *testing.T) {
+	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2}}}
+	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"},
+		{ID: 1, KeyIndex: 0, ServiceIndex: 1, Behaviour: "idle"}}
+	polls := []workerPolls{{id: 0, first: 5 * time.Second, last: 100 * time.Second, wentIdle: 40 * time.Second},
+		{id: 1, first: 10 * time.Second, last: 20 * time.Second, wentIdle: -1}}
+	act := deriveActivity(&scenarios.Spec{Strategy: "view-gate"}, keys, plan, polls)
+	job := heartbeat.JobTarget(1, 1).GateKey()
+	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
+	require.Equal(t, []history.Interval{iv(5, 40)}, act.keys[job])
+	require.Equal(t, []history.Interval{iv(10, 20), iv(40, 100)}, act.keys[list])
+	require.Equal(t, []history.Interval{iv(5, 100)}, act.services[1])
+	require.Equal(t, []history.Interval{iv(10, 20)}, act.services[2])
+
+	act = deriveActivity(&scenarios.Spec{Strategy: "per-service"}, keys, plan, polls)
+	require.Equal(t, []history.Interval{iv(5, 100)}, act.keys[heartbeat.ServiceTarget(1).GateKey()])
+	require.Equal(t, []history.Interval{iv(10, 20)}, act.keys[heartbeat.ServiceTarget(2).GateKey()])
+	require.Empty(t, act.keys[job])
+}
