@@ -19,6 +19,7 @@ import (
 	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/internal/testenv"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
@@ -72,7 +73,11 @@ type fixture struct {
 
 type option func(*reference.Config)
 
-func withBroker(c *redis.Client) option { return func(cfg *reference.Config) { cfg.Broker = c } }
+func withBroker(c *redis.Client) option {
+	return func(cfg *reference.Config) {
+		cfg.Broker = broker.NewRedisQueue(c, cfg.KeyPrefix, slog.New(slog.DiscardHandler))
+	}
+}
 func withScale(s float64) option {
 	return func(cfg *reference.Config) { cfg.Clock = must(clock.New(s)) }
 }
@@ -97,7 +102,7 @@ func start(t *testing.T, strategy string, opts ...option) *fixture {
 	require.NoError(t, err)
 	rec := &recorder{}
 	cfg := reference.Config{
-		DB: env.Pool, Redis: env.Redis, Broker: env.Redis, KeyPrefix: env.Prefix,
+		DB: env.Pool, Redis: env.Redis, Broker: broker.NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler)), KeyPrefix: env.Prefix,
 		Strategy: strategy, Clock: clock.Real(), Settings: reference.DefaultSettings(),
 		Token: token, Events: rec, Log: slog.New(slog.DiscardHandler),
 	}

@@ -47,10 +47,10 @@ func DefaultSettings() Settings {
 // Config assembles one replica.
 type Config struct {
 	DB *pgxpool.Pool
-	// Redis serves the gate and the task supply; Broker carries the queue
-	// (they may be the same client, as with BROKER_URL defaulting to REDIS_URL).
+	// Redis serves the gate and the task supply; Broker carries the deferred
+	// work (broker.Open builds it from BROKER_URL: Redis or RabbitMQ).
 	Redis     *redis.Client
-	Broker    *redis.Client
+	Broker    broker.Broker
 	KeyPrefix string // isolates runs on a shared Redis; "" in production-like serve
 	Strategy  string
 	Policy    gate.Policy
@@ -96,7 +96,7 @@ func New(c Config) (*Reference, error) {
 	log := c.Log.With("replica", c.Replica)
 	m := metrics.New()
 	st := store.New(c.DB)
-	q := broker.NewRedisQueue(c.Broker, c.KeyPrefix, log)
+	q := c.Broker
 	local := gate.NewLocal(c.Clock.Now)
 	strat, err := strategy.New(c.Strategy, strategy.Deps{
 		Gate:     gate.Guarded{Inner: gate.NewRedis(c.Redis, c.KeyPrefix), Policy: c.Policy, Fallback: gate.NewLocal(c.Clock.Now)},

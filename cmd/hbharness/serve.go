@@ -16,6 +16,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/store"
@@ -87,7 +88,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usagef("postgres at %s is not reachable: %v\nfix: start it or set DATABASE_URL", provision.Redact(urls.Database), err)
 	}
 	for name, u := range map[string]string{"redis (gate)": urls.Redis, "broker": urls.Broker} {
-		if err := provision.ProbeRedis(ctx, u, *dial); err != nil {
+		if err := provision.ProbeBroker(ctx, u, *dial); err != nil {
 			log.Warn("starting without "+name+"; heartbeats will fail per the failure policy and enqueue failures are counted",
 				"url", provision.Redact(u), "err", err)
 		}
@@ -116,13 +117,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usageError{err}
 	}
 	defer rc.Close()
-	bc := rc
-	if urls.Broker != urls.Redis {
-		if bc, err = provision.RedisClient(urls.Broker, provision.RedisTimeouts{Timeout: timeout}); err != nil {
-			return usageError{err}
-		}
-		defer bc.Close()
+	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, timeout, log)
+	if err != nil {
+		return usageError{err}
 	}
+	defer closeBroker() //nolint:errcheck // shutting down
 	if fixtures != nil && *prefix != "" {
 		// Task counters of an earlier seed would make the new jobs look used up.
 		_ = provision.DeleteKeys(ctx, rc, *prefix+"tasks:")
@@ -131,7 +130,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	settings := reference.DefaultSettings()
 	settings.Throttle, settings.OfflineAfter, settings.CheckerEvery, settings.TaskWorkers = *throttle, *offline, *checkEvery, *workers
-	ref, err := reference.New(reference.Config{DB: pool, Redis: rc, Broker: bc, KeyPrefix: *prefix, Strategy: *strat,
+	ref, err := reference.New(reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: *prefix, Strategy: *strat,
 		Policy: pol, Clock: clk, Settings: settings, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}

@@ -63,8 +63,10 @@ func startContainers(ctx context.Context, u URLs, db, rds bool) (*Services, erro
 		}
 		started = append(started, r)
 		_ = r.Expire(3600)
+		if u.Broker == u.Redis {
+			u.Broker = "redis://" + r.GetHostPort("6379/tcp") + "/0"
+		}
 		u.Redis = "redis://" + r.GetHostPort("6379/tcp") + "/0"
-		u.Broker = u.Redis
 		if err := pool.Retry(func() error { return ProbeRedis(ctx, u.Redis, 2*time.Second) }); err != nil {
 			return fail(fmt.Errorf("redis container never became ready: %w", err))
 		}

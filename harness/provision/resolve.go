@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -73,7 +74,12 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 	redisErr := ProbeRedis(ctx, u.Redis, opt.ProbeAfter)
 	brokerErr := redisErr
 	if u.Broker != u.Redis {
-		brokerErr = ProbeRedis(ctx, u.Broker, opt.ProbeAfter)
+		brokerErr = ProbeBroker(ctx, u.Broker, opt.ProbeAfter)
+	}
+	if brokerErr != nil && isAMQP(u.Broker) {
+		// Containers only stand in for Postgres and Redis: swapping the
+		// user's RabbitMQ for a Redis list would change what is measured.
+		return nil, fmt.Errorf("%w: broker %s: %v\nfix: start RabbitMQ (rabbitmq-server -detached) or unset BROKER_URL to use Redis", ErrUnavailable, Redact(u.Broker), brokerErr)
 	}
 	dockerErr := errors.New("not tried (disabled)")
 	if !opt.NoDocker && (dbErr != nil || redisErr != nil || brokerErr != nil) {
@@ -132,4 +138,20 @@ func ProbeRedis(ctx context.Context, rawURL string, timeout time.Duration) error
 		return fmt.Errorf("cannot connect: %w", err)
 	}
 	return nil
+}
+
+func isAMQP(rawURL string) bool {
+	return strings.HasPrefix(rawURL, "amqp://") || strings.HasPrefix(rawURL, "amqps://")
+}
+
+// ProbeBroker checks a BROKER_URL: Redis by PING, RabbitMQ by an AMQP handshake.
+func ProbeBroker(ctx context.Context, rawURL string, timeout time.Duration) error {
+	if !isAMQP(rawURL) {
+		return ProbeRedis(ctx, rawURL, timeout)
+	}
+	conn, err := amqp.DialConfig(rawURL, amqp.Config{Dial: amqp.DefaultDial(timeout)})
+	if err != nil {
+		return fmt.Errorf("cannot connect: %w", err)
+	}
+	return conn.Close()
 }

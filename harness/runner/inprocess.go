@@ -16,6 +16,7 @@ import (
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/store"
@@ -160,7 +161,8 @@ func startReplicas(ctx context.Context, spec *scenarios.Spec, deps replicaDeps, 
 
 type replicaDeps struct {
 	db            *pgxpool.Pool
-	redis, broker *redis.Client
+	redis         *redis.Client
+	broker        broker.Broker
 	prefix, token string
 	events        *observe.Events
 }

@@ -3,12 +3,14 @@ package runner
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -170,10 +172,20 @@ func referenceDeps(ctx context.Context, sb *sandbox, spec *scenarios.Spec) (repl
 		return fail(err)
 	}
 	closers = append(closers, func() { _ = rc.Close() })
-	bc, err := provision.RedisClient(brokerURL, provision.RedisTimeouts{Timeout: timeout})
+	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, timeout, slog.Default())
 	if err != nil {
 		return fail(err)
 	}
-	closers = append(closers, func() { _ = bc.Close() })
-	return replicaDeps{db: pool, redis: rc, broker: bc, prefix: sb.prefix, token: sharedToken}, targets, closeAll, nil
+	closers = append(closers, func() {
+		// A RabbitMQ queue lives outside the key prefix: remove it by name.
+		if d, ok := bq.(interface{ Delete(context.Context) error }); ok {
+			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := d.Delete(dctx); err != nil {
+				slog.Default().Error("could not delete the run's broker queue", "err", err)
+			}
+		}
+		_ = closeBroker()
+	})
+	return replicaDeps{db: pool, redis: rc, broker: bq, prefix: sb.prefix, token: sharedToken}, targets, closeAll, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reference/strategy"
@@ -98,4 +99,20 @@ func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
 	require.True(t, res.Summary.Interrupted)
 	require.False(t, res.Summary.Passed)
 	require.Less(t, res.Summary.ModelDurationS, 180.0)
+}
+
+// Antenna's production broker is RabbitMQ: with BROKER_URL=amqp://… the
+// heartbeat tasks and results go through a RabbitMQ queue (deleted after
+// the run) and the same verdicts hold.
+func TestEndToEndOnRabbitMQ(t *testing.T) {
+	const url = "amqp://guest:guest@127.0.0.1:5672/"
+	if err := provision.ProbeBroker(context.Background(), url, 2*time.Second); err != nil {
+		t.Skipf("RabbitMQ is not reachable at 127.0.0.1:5672 (%v); start it with `rabbitmq-server -detached`", err)
+	}
+	t.Setenv("BROKER_URL", url)
+	res := run(t, spec(t, "0.05", "view-gate"))
+	for _, v := range res.Verdicts {
+		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
+	}
+	assert.Equal(t, res.Summary.DispatchesTotal, res.Summary.DBWritesTotal)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/testenv"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
@@ -97,7 +98,8 @@ func BenchmarkTasks(b *testing.B) {
 	for _, name := range order {
 		b.Run(name, func(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
-			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis, Broker: env.Redis,
+			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis,
+				Broker:    broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
 				KeyPrefix: env.Prefix + name + ":", Strategy: name, Clock: clock.Real(),
 				Settings: reference.DefaultSettings(), Token: "bench", Log: slog.New(slog.DiscardHandler)})
 			require.NoError(b, err)
