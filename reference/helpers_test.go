@@ -9,13 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/internal/testenv"
 	"github.com/hbharness/hbharness/reference"
@@ -27,23 +27,13 @@ import (
 
 const token = "test-token"
 
-// recorder keeps every event the reference reports.
-type recorder struct {
-	mu     sync.Mutex
-	events []heartbeat.Event
-}
-
-func (r *recorder) Record(e heartbeat.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-}
+// recorder keeps every event the reference reports (the harness's own
+// collector) and counts them for assertions.
+type recorder struct{ observe.Events }
 
 func (r *recorder) count(kind heartbeat.EventKind, key string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	n := 0
-	for _, e := range r.events {
+	for _, e := range r.All() {
 		if e.Kind == kind && (key == "" || e.Key == key) {
 			n++
 		}
@@ -52,10 +42,8 @@ func (r *recorder) count(kind heartbeat.EventKind, key string) int {
 }
 
 func (r *recorder) rows() int64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var n int64
-	for _, e := range r.events {
+	for _, e := range r.All() {
 		if e.Kind == heartbeat.EventWrite {
 			n += e.Rows
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hbharness/hbharness/internal/redisconn"
 )
 
 // NewName returns a short random identifier with a readable kind, safe as a
@@ -81,42 +83,10 @@ func DeleteKeys(ctx context.Context, c *redis.Client, prefix string) error {
 	return nil
 }
 
-// RedisTimeouts is how a Redis client gives up: Antenna's cache client
-// connects with a 5 s timeout and, ignoring exceptions, never retries, so a
-// blackholed Redis costs a request up to its timeout once.
-type RedisTimeouts struct {
-	Timeout time.Duration // connect, read and write
-	// Retries after a failed command; -1 none (the cache), 0 go-redis's
-	// default of 3 (a broker publish, which Celery retries too).
-	Retries int
-}
+// RedisTimeouts is how a Redis client gives up (see redisconn.Timeouts).
+type RedisTimeouts = redisconn.Timeouts
 
-// RedisClient opens a client for url with the given timeouts (unless the URL
-// sets its own dial_timeout / read_timeout / write_timeout) and a pool sized
-// for many pollers.
+// RedisClient opens a client for url with the given timeouts.
 func RedisClient(rawURL string, t RedisTimeouts) (*redis.Client, error) {
-	opt, err := redis.ParseURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("invalid Redis URL %s: %w", Redact(rawURL), err)
-	}
-	q := url.Values{}
-	if u, err := url.Parse(rawURL); err == nil {
-		q = u.Query()
-	}
-	if q.Get("dial_timeout") == "" {
-		opt.DialTimeout = t.Timeout
-	}
-	if q.Get("read_timeout") == "" {
-		opt.ReadTimeout = t.Timeout
-	}
-	if q.Get("write_timeout") == "" {
-		opt.WriteTimeout = t.Timeout
-	}
-	if q.Get("max_retries") == "" {
-		opt.MaxRetries = t.Retries
-	}
-	if opt.PoolSize < 64 {
-		opt.PoolSize = 64
-	}
-	return redis.NewClient(opt), nil
+	return redisconn.Open(rawURL, t)
 }

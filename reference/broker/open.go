@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/hbharness/hbharness/internal/redisconn"
 )
 
 // Open returns the broker a BROKER_URL names: a Redis list for redis:// and
@@ -21,22 +21,10 @@ func Open(ctx context.Context, rawURL, prefix string, timeout time.Duration, log
 	}
 	switch u.Scheme {
 	case "redis", "rediss":
-		opt, err := redis.ParseURL(rawURL)
+		c, err := redisconn.Open(rawURL, redisconn.Timeouts{Timeout: timeout})
 		if err != nil {
-			return nil, nil, fmt.Errorf("BROKER_URL %s: %w", u.Redacted(), err)
+			return nil, nil, fmt.Errorf("BROKER_URL: %w", err)
 		}
-		q := u.Query()
-		if q.Get("dial_timeout") == "" {
-			opt.DialTimeout = timeout
-		}
-		if q.Get("read_timeout") == "" {
-			opt.ReadTimeout = timeout
-		}
-		if q.Get("write_timeout") == "" {
-			opt.WriteTimeout = timeout
-		}
-		opt.PoolSize = max(opt.PoolSize, 64)
-		c := redis.NewClient(opt)
 		return NewRedisQueue(c, prefix, log), c.Close, nil
 	case "amqp", "amqps":
 		q, err := NewAMQP(ctx, rawURL, prefix, timeout, log)
