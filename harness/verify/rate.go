@@ -80,15 +80,21 @@ func checkRate(h history.History) (Outcome, string) {
 	return Pass, fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged)
 }
 
-// dispatchOutages are the fault kinds during which no dispatch can succeed.
-var dispatchOutages = map[string]bool{"broker-down": true, "redis-down": true, "redis-blackhole": true}
+// stopsDispatch reports the fault kinds during which no dispatch can succeed.
+func stopsDispatch(kind string) bool {
+	switch kind {
+	case "broker-down", "redis-down", "redis-blackhole":
+		return true
+	}
+	return false
+}
 
 // outageTime is how much of the active spans an outage took away, each
 // outage extended by one throttle window (the window its failed attempt won).
 func outageTime(h history.History, active []history.Interval) time.Duration {
 	var lost time.Duration
 	for _, f := range h.Faults {
-		if !dispatchOutages[f.Kind] {
+		if !stopsDispatch(f.Kind) {
 			continue
 		}
 		from, to := f.At, f.At+f.For+h.Throttle

@@ -61,9 +61,11 @@ CREATE TABLE hb_job_tasks (
 `
 
 // tables lists what the schema creates, in drop order.
-var tables = []string{
-	"hb_job_tasks", "jobs_job", "ml_processingservice_projects",
-	"ml_processingservice_pipelines", "ml_processingservice", "ml_pipeline", "main_project",
+func tables() []string {
+	return []string{
+		"hb_job_tasks", "jobs_job", "ml_processingservice_projects",
+		"ml_processingservice_pipelines", "ml_processingservice", "ml_pipeline", "main_project",
+	}
 }
 
 // ResetSchema drops the reference's tables (if any) and creates them anew,
@@ -74,7 +76,7 @@ func ResetSchema(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("resetting schema: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	for _, t := range tables {
+	for _, t := range tables() {
 		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+t+" CASCADE"); err != nil {
 			return fmt.Errorf("resetting schema: dropping %s: %w", t, err)
 		}
