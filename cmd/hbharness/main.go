@@ -11,8 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hbharness/hbharness/internal/logthrottle"
 )
 
 // Exit codes of §8.
@@ -63,7 +66,10 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 func run(args []string, stdout, stderr io.Writer) int {
 	// go-redis prints every failed dial itself; our own logs say it once, better.
 	redis.SetLogger(quietRedis{})
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// A dependency that fails under load fails on every request: one line
+	// per message per second is enough to read, and says how many it held back.
+	log := slog.New(logthrottle.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}), time.Second))
+	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) == 0 {

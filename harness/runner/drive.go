@@ -46,6 +46,13 @@ type observed struct {
 	stopSampling func()
 }
 
+// defaultAttackMaxWorkers caps an attack's concurrent senders when the
+// scenario does not: the target runs in this process, and an attack far above
+// its capacity would otherwise open a connection per late hit until the
+// process runs out of file descriptors and takes the target down with it.
+// Capped, it falls behind and the run says so.
+const defaultAttackMaxWorkers = 1024
+
 // lead is how long before model time 0 the schedule is laid, so every
 // goroutine is waiting when the run starts rather than being created late.
 const lead = 300 * time.Millisecond
@@ -194,9 +201,13 @@ func (d *drive) attacks() ([]attack.Attack, error) {
 			}
 			targets = append(targets, attack.Target{Token: d.token, JobID: job, Slugs: []string{k.Slug}, ProjectID: k.ProjectID, BatchSize: 1})
 		}
+		maxWorkers := uint64(a.MaxWorkers)
+		if maxWorkers == 0 {
+			maxWorkers = defaultAttackMaxWorkers
+		}
 		out = append(out, attack.Attack{Name: a.Name, Endpoint: a.Endpoint, RatePerModelSecond: a.Rate.Per,
 			RateToPerModelSecond: a.RateTo.Per, StartAt: a.StartAt, Duration: a.Duration, Targets: targets,
-			MaxWorkers: uint64(a.MaxWorkers)})
+			MaxWorkers: maxWorkers})
 	}
 	return out, nil
 }
