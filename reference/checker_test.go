@@ -8,19 +8,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/checker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/store"
 )
 
 // The checker applies Antenna's rule on the scaled clock: at scale s, a
 // service last seen 61 model seconds ago is stale, one seen 59 ago is not.
 func TestCheckerFlipsStaleLeavesFresh(t *testing.T) {
-	for _, scale := range []float64{0.05, 0.2} {
-		t.Run(time.Duration(scale*float64(time.Second)).String()+"/s", func(t *testing.T) {
+	for _, scale := range []modeltime.Scale{0.05, 0.2} {
+		t.Run(scale.Wall(time.Second).String()+"/s", func(t *testing.T) {
 			f := start(t, "view-gate", withScale(scale))
-			c, err := clock.New(scale)
-			require.NoError(t, err)
+			c := modeltime.Clock{Scale: scale}
 			ctx := context.Background()
 			ids := f.keys[0].Services
 			now := time.Now()

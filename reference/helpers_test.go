@@ -15,21 +15,21 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/observe"
-	"github.com/hbharness/hbharness/harness/provision"
-	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 )
 
 const token = "test-token"
 
-// recorder keeps every event the reference reports (the harness's own
-// collector) and counts them for assertions.
-type recorder struct{ observe.Events }
+// recorder keeps every event the reference reports and counts them for
+// assertions.
+type recorder struct{ heartbeat.Recorder }
 
 func (r *recorder) count(kind heartbeat.EventKind, key string) int {
 	n := 0
@@ -66,18 +66,8 @@ func withBroker(c *redis.Client) option {
 		cfg.Broker = broker.NewRedisQueue(c, cfg.KeyPrefix, slog.New(slog.DiscardHandler))
 	}
 }
-func withScale(s float64) option {
-	return func(cfg *reference.Config) { cfg.Clock = must(clock.New(s)) }
-}
-func withSettings(s reference.Settings) option {
-	return func(cfg *reference.Config) { cfg.Settings = s }
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
+func withScale(s modeltime.Scale) option {
+	return func(cfg *reference.Config) { cfg.Clock = modeltime.Clock{Scale: s} }
 }
 
 // start seeds the default fixtures and serves one replica of strategy.
@@ -85,13 +75,13 @@ func start(t *testing.T, strategy string, opts ...option) *fixture {
 	t.Helper()
 	env := testenv.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, store.ResetSchema(ctx, env.Pool))
+	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
 	keys, err := store.Seed(ctx, env.Pool, store.DefaultFixtures())
 	require.NoError(t, err)
 	rec := &recorder{}
 	cfg := reference.Config{
 		DB: env.Pool, Redis: env.Redis, Broker: broker.NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler)), KeyPrefix: env.Prefix,
-		Strategy: strategy, Clock: clock.Real(), Settings: reference.DefaultSettings(),
+		Strategy: strategy, Clock: modeltime.Clock{Scale: modeltime.Real}, Settings: settings.Default(),
 		Token: token, Events: rec, Log: slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
@@ -165,7 +155,7 @@ func eventually(t testing.TB, cond func() bool, msg string, a ...any) {
 
 // deadBroker is a client for a port nothing listens on.
 func deadBroker(t testing.TB) *redis.Client {
-	c, err := provision.RedisClient("redis://127.0.0.1:1/0", provision.RedisTimeouts{Timeout: 200 * time.Millisecond, Retries: -1})
+	c, err := redisconn.Open("redis://127.0.0.1:1/0", redisconn.Timeouts{Timeout: 200 * time.Millisecond, Retries: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c

@@ -15,34 +15,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/api"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/checker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reference/worker"
 )
-
-// Settings are the model-time knobs of DESIGN.md §7 `settings:`.
-type Settings struct {
-	Throttle     time.Duration
-	OfflineAfter time.Duration
-	CheckerEvery time.Duration
-	JobCacheTTL  time.Duration
-	TaskWorkers  int
-	// ResultCost is the model time a task worker spends on each result.
-	ResultCost time.Duration
-}
-
-// DefaultSettings are Antenna's production values.
-func DefaultSettings() Settings {
-	return Settings{Throttle: 30 * time.Second, OfflineAfter: 60 * time.Second,
-		CheckerEvery: 5 * time.Second, JobCacheTTL: time.Second, TaskWorkers: 4}
-}
 
 // Config assembles one replica.
 type Config struct {
@@ -54,8 +38,8 @@ type Config struct {
 	KeyPrefix string // isolates runs on a shared Redis; "" in production-like serve
 	Strategy  string
 	Policy    gate.Policy
-	Clock     clock.Clock
-	Settings  Settings
+	Clock     modeltime.Clock
+	Settings  settings.Settings
 	Token     string
 	Events    heartbeat.Sink
 	Replica   int
@@ -78,8 +62,14 @@ type Reference struct {
 
 // New wires a replica; Run starts its background work.
 func New(c Config) (*Reference, error) {
-	if c.DB == nil || c.Redis == nil || c.Broker == nil || c.Clock == nil {
-		return nil, fmt.Errorf("reference config is missing a database, Redis, broker or clock")
+	if c.DB == nil || c.Redis == nil || c.Broker == nil {
+		return nil, fmt.Errorf("reference config is missing a database, Redis or broker")
+	}
+	if err := c.Clock.Scale.Validate(); err != nil {
+		return nil, fmt.Errorf("reference clock: %w", err)
+	}
+	if err := c.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("reference settings: %w", err)
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()

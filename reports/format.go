@@ -14,6 +14,10 @@ func verdictWord(s Summary) string {
 	switch {
 	case s.Interrupted:
 		return "INTERRUPTED"
+	case s.LoadGenerator.Saturated:
+		// The load generator fell behind: whatever the verdicts say, the
+		// target got less load than asked for, so nothing was proven.
+		return "UNUSABLE"
 	case s.Passed:
 		return "PASS"
 	default:

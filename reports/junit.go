@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
 )
@@ -44,6 +45,7 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure"`
+	Error     *junitFailure `xml:"error"`
 	Skipped   *junitSkipped `xml:"skipped"`
 }
 
@@ -69,6 +71,7 @@ func WriteJUnit(w io.Writer, runs []Summary) error {
 		suite := junitRun(s)
 		doc.Tests += suite.Tests
 		doc.Failures += suite.Failures
+		doc.Errors += suite.Errors
 		doc.Skipped += suite.Skipped
 		total += s.WallDurationS
 		doc.Suites = append(doc.Suites, suite)
@@ -109,6 +112,10 @@ func junitRun(s Summary) junitSuite {
 	for _, v := range s.Invariants {
 		c := junitCase{Name: v.Name, ClassName: name, Time: "0"}
 		switch {
+		case s.LoadGenerator.Saturated:
+			// Not judged: a verdict on less load than asked for proves nothing.
+			c.Skipped = &junitSkipped{Message: "not judged: the load generator saturated"}
+			suite.Skipped++
 		case !v.Passed:
 			c.Failure = &junitFailure{
 				Message: fmt.Sprintf("outcome %s, expected %s: %s", v.Outcome, v.Expected, oneLine(v.Detail)),
@@ -121,6 +128,17 @@ func junitRun(s Summary) junitSuite {
 			suite.Skipped++
 		}
 		suite.Cases = append(suite.Cases, c)
+	}
+	if s.LoadGenerator.Saturated {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: "load_generator_kept_up", ClassName: name, Time: seconds(s.WallDurationS),
+			Error: &junitFailure{
+				Message: "the load generator could not keep its schedule; the run measured the harness, not the target",
+				Type:    "saturated",
+				Body:    strings.Join(s.Notes, "\n"),
+			},
+		})
+		suite.Errors++
 	}
 	if s.Interrupted {
 		suite.Cases = append(suite.Cases, junitCase{

@@ -17,10 +17,13 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tSTRATEGY\tVERDICT\tDISPATCHES\tMAX STALENESS\tP99\tOUT")
-	passed := 0
+	passed, unusable := 0, 0
 	for _, s := range runs {
-		if s.Passed {
+		switch {
+		case s.Passed:
 			passed++
+		case s.LoadGenerator.Saturated:
+			unusable++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.Strategy, suiteVerdict(s),
 			s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), orDash(s.OutDir))
@@ -28,13 +31,20 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write suite table: %w", err)
 	}
-	fmt.Fprintf(ew, "%d passed, %d failed\n", passed, len(runs)-passed)
+	fmt.Fprintf(ew, "%d passed, %d failed", passed, len(runs)-passed-unusable)
+	if unusable > 0 {
+		fmt.Fprintf(ew, ", %d unusable (load generator saturated)", unusable)
+	}
+	fmt.Fprintln(ew)
 	return ew.err
 }
 
 // suiteVerdict names the failed invariants so that a suite line says why.
 func suiteVerdict(s Summary) string {
 	word := verdictWord(s)
+	if s.LoadGenerator.Saturated {
+		return word
+	}
 	var failed []string
 	for _, v := range s.Invariants {
 		if !v.Passed {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 func attackFields() []string {
@@ -53,7 +55,7 @@ func (d *decoder) attack(n *yaml.Node, path string, total time.Duration, keys in
 		a.Name, _ = d.str(v, at("name"))
 	}
 	if v, ok := required("endpoint", " (one of tasks, result, list)"); ok {
-		a.Endpoint, _ = d.enum(v, at("endpoint"), enumEndpoint())
+		a.Endpoint, _ = d.enum(v, at("endpoint"), antenna.Endpoints())
 	}
 	if v, ok := required("rate", " (e.g. 2000/s or 120/m, model time)"); ok {
 		a.Rate, _ = d.rate(v, at("rate"))

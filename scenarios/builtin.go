@@ -23,12 +23,12 @@ type Builtin struct {
 }
 
 // Builtins lists the built-in scenarios sorted by name.
-func Builtins() []Builtin {
+func Builtins(opt Options) []Builtin {
 	names := builtinNames()
 	out := make([]Builtin, 0, len(names))
 	for _, name := range names {
 		b := Builtin{Name: name}
-		if spec, err := loadBuiltin(name, Options{}); err != nil {
+		if spec, err := loadBuiltin(name, opt); err != nil {
 			// Tests keep this from happening; if it does, say so in the listing.
 			b.Description = "does not parse: " + strings.SplitN(err.Error(), "\n", 2)[0]
 		} else {

@@ -35,15 +35,15 @@ func wallRequestRate(s *Spec) float64 {
 	for _, a := range s.Load {
 		model += max(a.Rate.Per, a.RateTo.Per)
 	}
-	return model / s.TimeScale
+	return model / float64(s.TimeScale)
 }
 
 func wallDuration(s *Spec) time.Duration {
-	return time.Duration(float64(s.Duration) * s.TimeScale)
+	return s.TimeScale.Wall(s.Duration)
 }
 
 func TestBuiltinsListing(t *testing.T) {
-	got := Builtins()
+	got := Builtins(vocab())
 	var names []string
 	for _, b := range got {
 		names = append(names, b.Name)
@@ -58,13 +58,13 @@ func TestBuiltinsListing(t *testing.T) {
 
 func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 	var total time.Duration
-	for _, b := range Builtins() {
+	for _, b := range Builtins(vocab()) {
 		t.Run(b.Name, func(t *testing.T) {
 			raw, err := builtinFS.ReadFile("builtin/" + b.Name + ".yaml")
 			require.NoError(t, err)
 			require.True(t, strings.HasPrefix(string(raw), "# "), "start with a comment saying what the scenario proves")
 
-			spec, err := Load(b.Name, Options{Strategies: designStrategies})
+			spec, err := Load(b.Name, vocab())
 			require.NoError(t, err)
 			require.Equal(t, b.Name, spec.Name, "name must match the file name")
 			require.Equal(t, "builtin:"+b.Name, spec.Source)
@@ -147,7 +147,7 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		"broker-outage": func(t *testing.T, s *Spec) {
 			require.Len(t, s.Faults, 1)
 			f := s.Faults[0]
-			require.Equal(t, FaultBrokerDown, f.Kind)
+			require.Equal(t, "broker-down", f.Kind)
 			require.Greater(t, f.For, s.Settings.OfflineAfter, "longer than the offline window, so staleness is certain")
 			require.Greater(t, f.At, s.Settings.OfflineAfter, "services are fresh and judged before it starts")
 			require.Less(t, f.At+f.For+s.Settings.OfflineAfter, s.Duration, "and recover before the end")
@@ -166,8 +166,8 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		},
 		"redis-blackhole": func(t *testing.T, s *Spec) {
 			require.Len(t, s.Faults, 1)
-			require.Equal(t, FaultRedisBlackhole, s.Faults[0].Kind)
-			require.Equal(t, PolicyFailClosed, s.FailurePolicy, "Antenna's cache")
+			require.Equal(t, "redis-blackhole", s.Faults[0].Kind)
+			require.Equal(t, "fail-closed", s.FailurePolicy, "Antenna's cache")
 			require.Greater(t, s.Faults[0].At, s.Settings.OfflineAfter)
 			require.Less(t, s.Faults[0].At+s.Faults[0].For+s.Settings.OfflineAfter+s.Settings.Throttle, s.Duration, "and recover before the end")
 			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
@@ -177,10 +177,10 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Equal(t, "fail", s.Expect["dispatch_at_most_one_per_window"])
 		},
 	}
-	require.Len(t, tests, len(Builtins()), "every built-in has a check here")
+	require.Len(t, tests, len(Builtins(vocab())), "every built-in has a check here")
 	for name, check := range tests {
 		t.Run(name, func(t *testing.T) {
-			spec, err := Load(name, Options{Strategies: designStrategies})
+			spec, err := Load(name, vocab())
 			require.NoError(t, err)
 			check(t, spec)
 		})
@@ -195,26 +195,26 @@ name: mine
 duration: 1m
 fleet: [{name: a, workers: 1}]
 `), 0o600))
-	spec, err := Load(path, Options{})
+	spec, err := Load(path, vocab())
 	require.NoError(t, err)
 	require.Equal(t, "mine", spec.Name)
 	require.Equal(t, path, spec.Source)
 
 	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("name: bad\nduration: 1m\nfleet: [{name: a, workers: 0}]\n"), 0o600))
-	_, err = Load(bad, Options{})
+	_, err = Load(bad, vocab())
 	require.ErrorContains(t, err, bad+":3: fleet[0].workers:")
 }
 
 func TestLoadMissingNamesTheBuiltins(t *testing.T) {
-	_, err := Load("stedy", Options{})
+	_, err := Load("stedy", vocab())
 	require.ErrorIs(t, err, os.ErrNotExist)
 	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (broker-outage, idle-workers, jobs-finish, many-keys,`)
 	require.ErrorContains(t, err, "steady")
 }
 
 func TestLoadBuiltinChecksStrategy(t *testing.T) {
-	_, err := Load("no-gate", Options{Strategies: []string{"view-gate"}})
+	_, err := Load("no-gate", func() Options { o := vocab(); o.Strategies = []string{"view-gate"}; return o }())
 	require.ErrorContains(t, err, `builtin:no-gate:`)
 	require.ErrorContains(t, err, `strategy: "none" is not one of view-gate`)
 }

@@ -1,6 +1,10 @@
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+)
 
 // Enumerated field values, as written in scenario files.
 const (
@@ -10,40 +14,14 @@ const (
 	StartTogether = "together"
 	StartSpread   = "spread"
 	StartRamp     = "ramp"
-
-	EndpointTasks  = "tasks"
-	EndpointResult = "result"
-	EndpointList   = "list"
-
-	FaultBrokerDown = "broker-down"
-	FaultRedisDown  = "redis-down"
-	FaultRedisSlow  = "redis-slow"
-	FaultDBSlow     = "db-slow"
-	// FaultRedisBlackhole holds Redis traffic without answering: the 5 s
-	// connect/read timeout case of Antenna's cache client.
-	FaultRedisBlackhole = "redis-blackhole"
-
-	PolicyFailClosed    = "fail-closed"
-	PolicyFailOpen      = "fail-open"
-	PolicyFailOpenLocal = "fail-open-local"
-
-	OutcomePass = "pass"
-	OutcomeFail = "fail"
 )
 
-// Defaults for omitted fields: production values (DESIGN.md §1, §5).
+// Defaults for omitted fields. The reference's settings default to
+// settings.Default(), the strategy and failure policy to Options'.
 const (
-	DefaultTimeScale     = 0.05
-	DefaultStrategy      = "view-gate"
-	DefaultFailurePolicy = PolicyFailClosed
-	DefaultReplicas      = 1
-
-	DefaultThrottle     = 30 * time.Second
-	DefaultOfflineAfter = 60 * time.Second
-	DefaultCheckerEvery = 5 * time.Second
-	DefaultSampleEvery  = time.Second
-	DefaultTaskWorkers  = 4
-	DefaultJobCacheTTL  = time.Second
+	DefaultTimeScale   modeltime.Scale = 0.05
+	DefaultReplicas                    = 1
+	DefaultSampleEvery                 = time.Second
 
 	DefaultProjects       = 1
 	DefaultPipelines      = 1
@@ -65,9 +43,3 @@ const maxCount = 10_000_000
 
 func enumBehaviour() []string { return []string{BehaviourActive, BehaviourIdle} }
 func enumStart() []string     { return []string{StartTogether, StartSpread, StartRamp} }
-func enumEndpoint() []string  { return []string{EndpointTasks, EndpointResult, EndpointList} }
-func enumFaultKind() []string {
-	return []string{FaultBrokerDown, FaultRedisDown, FaultRedisBlackhole, FaultRedisSlow, FaultDBSlow}
-}
-func enumPolicy() []string  { return []string{PolicyFailClosed, PolicyFailOpen, PolicyFailOpenLocal} }
-func enumOutcome() []string { return []string{OutcomePass, OutcomeFail} }

@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/settings"
 )
 
 func TestParseAppliesDefaults(t *testing.T) {
@@ -18,7 +21,7 @@ load:
   - {name: b, endpoint: list, rate: 120/m, rate_to: 6/s, duration: 1m, keys: [0]}
 faults:
   - {kind: redis-slow, at: 0s, for: 1m, latency: 250ms}
-`), "min.yaml", Options{Strategies: designStrategies})
+`), "min.yaml", vocab())
 	require.NoError(t, err)
 	want := &Spec{
 		Name:          "minimal",
@@ -27,9 +30,9 @@ faults:
 		Strategy:      "view-gate",
 		FailurePolicy: "fail-closed",
 		Replicas:      1,
-		Settings: Settings{Throttle: 30 * time.Second, OfflineAfter: 60 * time.Second, CheckerEvery: 5 * time.Second,
-			SampleEvery: time.Second, JobCacheTTL: time.Second, TaskWorkers: 4},
-		Fixtures: Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1},
+		Settings:      settings.Default(),
+		SampleEvery:   time.Second,
+		Fixtures:      Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1},
 		Fleet: []Group{
 			{Name: "a", Behaviour: "active", Start: "spread", Workers: 3, BatchSize: 8,
 				PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, StopAt: 10 * time.Minute},
@@ -61,17 +64,18 @@ fixtures: {projects: 4, pipelines: 5, services_per_key: 2, jobs_per_key: 3, task
 fleet:
   - {name: g, workers: 10, behaviour: idle, poll_every: 40s, idle_every: 7s, jitter: 3s, start: ramp, ramp_over: 20m, start_at: 5m, stop_at: 50m, batch_size: 16, keys: [19, 0]}
 expect: {observers_agree: fail, requests_succeed: pass}
-`), "full.yaml", Options{Strategies: designStrategies})
+`), "full.yaml", vocab())
 	require.NoError(t, err)
 	require.Equal(t, "every field set", spec.Description)
 	require.Equal(t, time.Hour, spec.Duration)
-	require.InDelta(t, 1.0, spec.TimeScale, 0)
+	require.Equal(t, modeltime.Real, spec.TimeScale)
 	require.Equal(t, "per-service", spec.Strategy)
 	require.Equal(t, "fail-open-local", spec.FailurePolicy)
 	require.Equal(t, 3, spec.Replicas)
 	require.Equal(t, 7, spec.AllowedErrors)
-	require.Equal(t, Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
-		SampleEvery: 5 * time.Second, TaskWorkers: 2}, spec.Settings)
+	require.Equal(t, settings.Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
+		TaskWorkers: 2}, spec.Settings)
+	require.Equal(t, 5*time.Second, spec.SampleEvery)
 	require.Equal(t, Fixtures{Projects: 4, Pipelines: 5, ServicesPerKey: 2, JobsPerKey: 3, TasksPerJob: 100}, spec.Fixtures)
 	require.Equal(t, []Group{{Name: "g", Behaviour: "idle", Start: "ramp", Workers: 10, BatchSize: 16,
 		PollEvery: 40 * time.Second, IdleEvery: 7 * time.Second, Jitter: 3 * time.Second, RampOver: 20 * time.Minute,

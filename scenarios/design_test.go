@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/reference/settings"
 )
 
 // designExample is what the §7 example of DESIGN.md means, every default spelled out.
@@ -21,9 +23,9 @@ func designExample(source string) *Spec {
 		FailurePolicy: "fail-closed",
 		Replicas:      1,
 		AllowedErrors: 0,
-		Settings: Settings{Throttle: 30 * time.Second, OfflineAfter: 60 * time.Second, CheckerEvery: 5 * time.Second,
-			SampleEvery: time.Second, JobCacheTTL: time.Second, TaskWorkers: 4},
-		Fixtures: Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1, TasksPerJob: 0},
+		Settings:      settings.Default(),
+		SampleEvery:   time.Second,
+		Fixtures:      Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1, TasksPerJob: 0},
 		Fleet: []Group{{Name: "adc", Behaviour: "active", Start: "spread", Workers: 50, BatchSize: 8,
 			PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, Jitter: time.Second, StopAt: 10 * time.Minute}},
 		Load: []Attack{{Name: "burst", Endpoint: "tasks", Rate: Rate{Per: 2000},
@@ -37,7 +39,7 @@ func designExample(source string) *Spec {
 func TestDesignExample(t *testing.T) {
 	data, err := os.ReadFile("testdata/design-example.yaml")
 	require.NoError(t, err)
-	spec, err := Parse(data, "testdata/design-example.yaml", Options{Strategies: designStrategies})
+	spec, err := Parse(data, "testdata/design-example.yaml", vocab())
 	require.NoError(t, err)
 	require.Equal(t, designExample("testdata/design-example.yaml"), spec)
 }
@@ -54,7 +56,7 @@ func TestDesignDocExample(t *testing.T) {
 	require.NoError(t, err)
 	m := regexp.MustCompile("(?s)## 7\\..*?```yaml\n(.*?)```").FindSubmatch(text)
 	require.NotNil(t, m, "DESIGN.md has no YAML example in §7")
-	spec, err := Parse(m[1], doc, Options{Strategies: designStrategies})
+	spec, err := Parse(m[1], doc, vocab())
 	require.NoError(t, err)
 	require.Equal(t, designExample(doc), spec)
 }

@@ -5,20 +5,18 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/hbharness/hbharness/harness/verify"
 )
 
-func (d *decoder) expect(n *yaml.Node, out map[string]string) {
+func (d *decoder) expect(n *yaml.Node, out map[string]string, opt Options) {
 	n = resolve(n)
 	if isNull(n) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "expect", "expected a mapping of invariant: pass|fail, got %s", describe(n))
+		d.errorf(n, "expect", "expected a mapping of invariant: %s, got %s", strings.Join(opt.Outcomes, "|"), describe(n))
 		return
 	}
-	known := verify.Names()
+	known := opt.Invariants
 	firstLine := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
@@ -36,7 +34,7 @@ func (d *decoder) expect(n *yaml.Node, out map[string]string) {
 			continue
 		}
 		firstLine[k.Value] = k.Line
-		if outcome, ok := d.enum(v, field, enumOutcome()); ok {
+		if outcome, ok := d.enum(v, field, opt.Outcomes); ok {
 			out[k.Value] = outcome
 		}
 	}

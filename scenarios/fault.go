@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -11,22 +12,19 @@ func faultFields() []string {
 	return []string{"kind", "at", "for", "latency"}
 }
 
-func (d *decoder) faults(n *yaml.Node, total time.Duration) []Fault {
+func (d *decoder) faults(n *yaml.Node, total time.Duration, opt Options) []Fault {
 	items, ok := d.sequence(n, "faults")
 	if !ok {
 		return nil
 	}
 	out := make([]Fault, 0, len(items))
 	for i, item := range items {
-		out = append(out, d.fault(item, fmt.Sprintf("faults[%d]", i), total))
+		out = append(out, d.fault(item, fmt.Sprintf("faults[%d]", i), total, opt))
 	}
 	return out
 }
 
-// slowKind reports whether a fault kind adds latency rather than an outage.
-func slowKind(kind string) bool { return kind == FaultRedisSlow || kind == FaultDBSlow }
-
-func (d *decoder) fault(n *yaml.Node, path string, total time.Duration) Fault {
+func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, opt Options) Fault {
 	var x Fault
 	f, ok := d.mapping(n, path, faultFields())
 	if !ok {
@@ -35,10 +33,11 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration) Fault {
 	at := func(name string) string { return path + "." + name }
 	kindOK := false
 	if v, ok := f["kind"]; ok {
-		x.Kind, kindOK = d.enum(v, at("kind"), enumFaultKind())
+		x.Kind, kindOK = d.enum(v, at("kind"), opt.faultKindNames())
 	} else {
-		d.errorf(resolve(n), at("kind"), "is required (one of broker-down, redis-down, redis-blackhole, redis-slow, db-slow)")
+		d.errorf(resolve(n), at("kind"), "is required (one of %s)", strings.Join(opt.faultKindNames(), ", "))
 	}
+	kind, _ := opt.faultKind(x.Kind)
 
 	startOK, forOK := false, false
 	if v, ok := f["at"]; ok {
@@ -60,12 +59,12 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration) Fault {
 	v, hasLatency := f["latency"]
 	switch {
 	case !kindOK:
-	case slowKind(x.Kind) && hasLatency:
+	case kind.Latency && hasLatency:
 		x.Latency, _ = d.duration(v, at("latency"), true)
-	case slowKind(x.Kind):
+	case kind.Latency:
 		d.errorf(resolve(n), at("latency"), "is required for %s (the delay added to each call, e.g. 200ms)", x.Kind)
 	case hasLatency:
-		d.errorf(resolve(v), at("latency"), "only applies to redis-slow and db-slow, not %s", x.Kind)
+		d.errorf(resolve(v), at("latency"), "only applies to %s, not %s", strings.Join(opt.slowFaultKinds(), " and "), x.Kind)
 	}
 	return x
 }

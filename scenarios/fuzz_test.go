@@ -9,12 +9,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/hbharness/hbharness/harness/verify"
 )
 
 func FuzzParse(f *testing.F) {
-	for _, b := range Builtins() {
+	for _, b := range Builtins(vocab()) {
 		data, err := builtinFS.ReadFile("builtin/" + b.Name + ".yaml")
 		require.NoError(f, err)
 		f.Add(data)
@@ -27,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("name: x\nduration: 1m\nfleet: [{name: a, workers: 1, keys: [0]}]\nfaults: [{kind: db-slow, at: 0s, for: 1s, latency: 1ms}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		spec, err := Parse(data, "fuzz.yaml", Options{Strategies: designStrategies})
+		spec, err := Parse(data, "fuzz.yaml", vocab())
 		if err != nil {
 			require.Nil(t, spec)
 			var verr *ValidationError
@@ -51,7 +49,7 @@ func checkSpec(t *testing.T, s *Spec) {
 	require.Regexp(t, regexp.MustCompile(`^[a-z0-9-]+$`), s.Name)
 	require.Positive(t, s.Duration)
 	require.True(t, s.TimeScale > 0 && s.TimeScale <= 1, "time_scale %v", s.TimeScale)
-	require.Contains(t, designStrategies, s.Strategy)
+	require.Contains(t, vocab().Strategies, s.Strategy)
 	require.Contains(t, []string{"fail-closed", "fail-open", "fail-open-local"}, s.FailurePolicy)
 	require.GreaterOrEqual(t, s.Replicas, 1)
 	require.GreaterOrEqual(t, s.AllowedErrors, 0)
@@ -60,8 +58,8 @@ func checkSpec(t *testing.T, s *Spec) {
 	require.Positive(t, st.Throttle)
 	require.Less(t, st.Throttle, st.OfflineAfter)
 	require.Positive(t, st.CheckerEvery)
-	require.Positive(t, st.SampleEvery)
-	require.LessOrEqual(t, st.SampleEvery, st.Throttle/4)
+	require.Positive(t, s.SampleEvery)
+	require.LessOrEqual(t, s.SampleEvery, st.Throttle/4)
 	require.GreaterOrEqual(t, st.JobCacheTTL, time.Duration(0))
 	require.GreaterOrEqual(t, st.TaskWorkers, 1)
 
@@ -123,7 +121,7 @@ func checkSpec(t *testing.T, s *Spec) {
 		checkKeys(a.Keys)
 	}
 	for _, x := range s.Faults {
-		require.Contains(t, enumFaultKind(), x.Kind)
+		require.Contains(t, vocab().faultKindNames(), x.Kind)
 		require.GreaterOrEqual(t, x.At, time.Duration(0))
 		require.Positive(t, x.For)
 		require.LessOrEqual(t, x.At, s.Duration)
@@ -136,7 +134,7 @@ func checkSpec(t *testing.T, s *Spec) {
 	}
 	require.NotNil(t, s.Expect)
 	for name, outcome := range s.Expect {
-		require.True(t, slices.Contains(verify.Names(), name), "invariant %q", name)
+		require.True(t, slices.Contains(vocab().Invariants, name), "invariant %q", name)
 		require.Contains(t, []string{"pass", "fail"}, outcome)
 	}
 }

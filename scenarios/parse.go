@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -24,6 +26,9 @@ func topFields() []string {
 // problem (a file path, or "builtin:NAME"). The error, when not nil, is a
 // *ValidationError listing every problem found.
 func Parse(data []byte, source string, opt Options) (*Spec, error) {
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
 	d := &decoder{file: source}
 	root := d.document(data)
 	if root == nil {
@@ -119,8 +124,8 @@ func parserProblem(msg string) bool {
 func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	s := &Spec{
 		TimeScale:     DefaultTimeScale,
-		Strategy:      DefaultStrategy,
-		FailurePolicy: DefaultFailurePolicy,
+		Strategy:      opt.DefaultStrategy,
+		FailurePolicy: opt.DefaultPolicy,
 		Replicas:      DefaultReplicas,
 		Expect:        map[string]string{},
 	}
@@ -148,24 +153,20 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	}
 	if n, ok := f["time_scale"]; ok {
 		if v, ok := d.float(n, "time_scale"); ok {
-			if v > 0 && v <= 1 {
-				s.TimeScale = v
+			if scale, err := modeltime.New(v); err == nil {
+				s.TimeScale = scale
 			} else {
-				d.errorf(resolve(n), "time_scale", "%s is out of range: give a number in (0, 1], e.g. 0.05 (one model second lasts 50 ms)", resolve(n).Value)
+				d.errorf(resolve(n), "time_scale", "%v", err)
 			}
 		}
 	}
 	if n, ok := f["strategy"]; ok {
-		if len(opt.Strategies) > 0 {
-			if v, ok := d.enum(n, "strategy", opt.Strategies); ok {
-				s.Strategy = v
-			}
-		} else if v, ok := d.str(n, "strategy"); ok {
+		if v, ok := d.enum(n, "strategy", opt.Strategies); ok {
 			s.Strategy = v
 		}
 	}
 	if n, ok := f["failure_policy"]; ok {
-		if v, ok := d.enum(n, "failure_policy", enumPolicy()); ok {
+		if v, ok := d.enum(n, "failure_policy", opt.Policies); ok {
 			s.FailurePolicy = v
 		}
 	}
@@ -177,7 +178,7 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	if n, ok := f["allowed_errors"]; ok {
 		s.AllowedErrors, _ = d.integer(n, "allowed_errors", 0)
 	}
-	s.Settings = d.settings(f["settings"])
+	s.Settings, s.SampleEvery = d.settings(f["settings"])
 	var keys int
 	s.Fixtures, keys = d.fixtures(f["fixtures"])
 
@@ -190,8 +191,8 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	var fleetOK, loadOK bool
 	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys)
 	s.Load, loadOK = d.attacks(f["load"], total, keys)
-	s.Faults = d.faults(f["faults"], total)
-	d.expect(f["expect"], s.Expect)
+	s.Faults = d.faults(f["faults"], total, opt)
+	d.expect(f["expect"], s.Expect, opt)
 	if fleetOK && loadOK && len(s.Fleet) == 0 && len(s.Load) == 0 {
 		d.errorf(root, "fleet", "the scenario sends nothing: give fleet at least one group or load at least one attack")
 	}

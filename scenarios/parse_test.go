@@ -10,8 +10,23 @@ import (
 )
 
 // designStrategies are the strategy names of DESIGN.md §10, as the runner passes them.
-var designStrategies = []string{"inline", "task-throttle", "view-gate", "view-gate-task-check",
-	"per-service", "two-tier", "db-skip-locked", "none"}
+// vocab stands in for runner.ScenarioOptions(), which this package may not
+// import: the names of DESIGN.md §6, §10 and the fault kinds. A runner test
+// parses every built-in against the real registries.
+func vocab() Options {
+	return Options{
+		Strategies: []string{"inline", "task-throttle", "view-gate", "view-gate-task-check",
+			"per-service", "two-tier", "db-skip-locked", "none"},
+		DefaultStrategy: "view-gate",
+		Policies:        []string{"fail-closed", "fail-open", "fail-open-local"},
+		DefaultPolicy:   "fail-closed",
+		FaultKinds: []FaultKind{{Name: "broker-down"}, {Name: "redis-down"}, {Name: "redis-blackhole"},
+			{Name: "redis-slow", Latency: true}, {Name: "db-slow", Latency: true}},
+		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
+			"never_marked_offline_while_polled", "requests_succeed", "observers_agree"},
+		Outcomes: []string{"pass", "fail"},
+	}
+}
 
 // src strips the leading newline of a raw string literal, so line 1 of the
 // scenario is the first line written in the test.
@@ -505,7 +520,7 @@ func TestParseRejects(t *testing.T) {
 	for _, tc := range rejectCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			const file = "scenarios/x.yaml"
-			spec, err := Parse(src(tc.src), file, Options{Strategies: designStrategies})
+			spec, err := Parse(src(tc.src), file, vocab())
 			require.Error(t, err)
 			require.Nil(t, spec)
 			var verr *ValidationError
@@ -530,7 +545,7 @@ fleet:
   - name: a
     workers: 1
     poll_every: "5"
-`), "scenarios/x.yaml", Options{})
+`), "scenarios/x.yaml", vocab())
 	require.EqualError(t, err, `scenarios/x.yaml:6: fleet[0].poll_every: "5" is not a duration (write 5s, not 5)`)
 }
 
@@ -544,7 +559,7 @@ fleet:
   - {name: a, workers: 1, bogus: 1}
 faults:
   - {kind: redis-slow, at: 1m, for: 1m}
-`), "f.yaml", Options{})
+`), "f.yaml", vocab())
 	var verr *ValidationError
 	require.ErrorAs(t, err, &verr)
 	var got []string
@@ -562,15 +577,19 @@ faults:
 	require.Len(t, strings.Split(err.Error(), "\n"), len(got), "Error() prints one problem per line")
 }
 
-func TestParseSkipsStrategyCheckWithoutOptions(t *testing.T) {
-	spec, err := Parse(src(`
+// Checked against no vocabulary, any name would pass: refuse instead.
+func TestParseRefusesAnIncompleteVocabulary(t *testing.T) {
+	file := src(`
 name: x
 duration: 10m
-strategy: something-new
 fleet: [{name: a, workers: 1}]
-`), "f.yaml", Options{})
-	require.NoError(t, err)
-	require.Equal(t, "something-new", spec.Strategy)
+`)
+	_, err := Parse(file, "f.yaml", Options{})
+	require.ErrorContains(t, err, "runner.ScenarioOptions()")
+	o := vocab()
+	o.DefaultPolicy = "fail-sideways"
+	_, err = Parse(file, "f.yaml", o)
+	require.ErrorContains(t, err, "DefaultPolicy")
 }
 
 func TestParseAcceptsZeroWithoutUnitAndAliases(t *testing.T) {
@@ -582,7 +601,7 @@ fleet:
   - &g {name: a, workers: 5_000, start_at: 0, poll_every: 20s, jitter: 2s, keys: [0, 5]}
   - {name: b, workers: 2, behaviour: idle, keys: [5]}
 expect: {requests_succeed: pass}
-`), "f.yaml", Options{})
+`), "f.yaml", vocab())
 	require.NoError(t, err)
 	require.Equal(t, 5000, spec.Fleet[0].Workers)
 	require.Equal(t, []int{0, 5}, spec.Fleet[0].Keys)

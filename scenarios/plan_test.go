@@ -15,7 +15,7 @@ fixtures: {projects: 2, pipelines: 2, services_per_key: 3, jobs_per_key: 2}
 fleet:
   - {name: a, workers: 16, start: ramp, poll_every: 5s}
   - {name: b, workers: 4, behaviour: idle, start: together, keys: [3]}
-`), "t.yaml", Options{})
+`), "t.yaml", vocab())
 	require.NoError(t, err)
 	p := s.Plan(1)
 	require.Len(t, p, 20)

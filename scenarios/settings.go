@@ -4,26 +4,23 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hbharness/hbharness/reference/settings"
 )
 
 func settingsFields() []string {
 	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost"}
 }
 
-func (d *decoder) settings(n *yaml.Node) Settings {
-	s := Settings{
-		Throttle:     DefaultThrottle,
-		OfflineAfter: DefaultOfflineAfter,
-		CheckerEvery: DefaultCheckerEvery,
-		SampleEvery:  DefaultSampleEvery,
-		TaskWorkers:  DefaultTaskWorkers,
-		JobCacheTTL:  DefaultJobCacheTTL,
-	}
+// settings decodes settings: over settings.Default(). sample_every is the
+// harness's own knob and comes back apart from the reference's.
+func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
+	s, sampleEvery := settings.Default(), DefaultSampleEvery
 	f, ok := d.mapping(n, "settings", settingsFields())
 	if !ok {
-		return s
+		return s, sampleEvery
 	}
-	valid := true // the cross-field checks below need both sides valid
+	valid := true // the reference's own rules need every field decoded
 	dur := func(name string, dst *time.Duration, positive bool) {
 		if v, ok := f[name]; ok {
 			if x, ok := d.duration(v, "settings."+name, positive); ok {
@@ -36,16 +33,18 @@ func (d *decoder) settings(n *yaml.Node) Settings {
 	dur("throttle", &s.Throttle, true)
 	dur("offline_after", &s.OfflineAfter, true)
 	dur("checker_every", &s.CheckerEvery, true)
-	dur("sample_every", &s.SampleEvery, true)
+	dur("sample_every", &sampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
 	dur("result_cost", &s.ResultCost, false)
 	if v, ok := f["task_workers"]; ok {
 		if x, ok := d.integer(v, "settings.task_workers", 1); ok {
 			s.TaskWorkers = x
+		} else {
+			valid = false
 		}
 	}
 	if !valid {
-		return s
+		return s, sampleEvery
 	}
 	at := func(names ...string) (*yaml.Node, string) {
 		for _, name := range names {
@@ -55,15 +54,16 @@ func (d *decoder) settings(n *yaml.Node) Settings {
 		}
 		return resolve(n), "settings"
 	}
-	if s.Throttle >= s.OfflineAfter {
-		node, field := at("throttle", "offline_after")
-		d.errorf(node, field, "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",
-			fmtDuration(s.Throttle), fmtDuration(s.OfflineAfter))
+	for _, p := range s.Problems() {
+		// A cross-field rule is blamed on whichever of its fields the file
+		// wrote, throttle first.
+		node, field := at(p.Field, "throttle", "offline_after")
+		d.errorf(node, field, "%s", p.Msg)
 	}
-	if s.SampleEvery > s.Throttle/4 {
+	if sampleEvery > s.Throttle/4 {
 		node, field := at("sample_every", "throttle")
 		d.errorf(node, field, "sample_every %s must be at most a quarter of throttle %s, or the sampler misses staleness between dispatches",
-			fmtDuration(s.SampleEvery), fmtDuration(s.Throttle))
+			fmtDuration(sampleEvery), fmtDuration(s.Throttle))
 	}
-	return s
+	return s, sampleEvery
 }

@@ -3,7 +3,12 @@
 // defaults, and ships the built-in scenarios. All durations are model time.
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/settings"
+)
 
 // Spec is one validated scenario with every default applied, so consumers
 // never have to know what an omitted field means.
@@ -11,32 +16,22 @@ type Spec struct {
 	Name          string
 	Description   string
 	Duration      time.Duration
-	TimeScale     float64 // wall seconds per model second, in (0, 1]
+	TimeScale     modeltime.Scale
 	Strategy      string
-	FailurePolicy string // fail-closed | fail-open | fail-open-local
+	FailurePolicy string // one of Options.Policies
 	Replicas      int    // reference replicas sharing one Redis
 	AllowedErrors int    // request errors tolerated by requests_succeed
-	Settings      Settings
-	Fixtures      Fixtures
-	Fleet         []Group
-	Load          []Attack
-	Faults        []Fault
-	Expect        map[string]string // invariant name -> "pass" | "fail"; never nil
-	Source        string            // file path or "builtin:NAME"
-}
-
-// Settings are the reference's timing knobs, in model time.
-type Settings struct {
-	Throttle     time.Duration // gate TTL
-	OfflineAfter time.Duration // a service older than this is offline
-	CheckerEvery time.Duration // offline checker period
-	SampleEvery  time.Duration // observer's sampling period
-	JobCacheTTL  time.Duration // 0 disables the job lookup cache
-	TaskWorkers  int           // background task workers per replica
-	// ResultCost is how long a task worker spends on each queued result
-	// (Antenna saves detections there); results share the queue with the
-	// heartbeat tasks, so a high cost backs the queue up. 0: free.
-	ResultCost time.Duration
+	// Settings are the reference's knobs (settings: in the file).
+	Settings settings.Settings
+	// SampleEvery is the observer's sampling period (settings.sample_every):
+	// staleness is known to this precision.
+	SampleEvery time.Duration
+	Fixtures    Fixtures
+	Fleet       []Group
+	Load        []Attack
+	Faults      []Fault
+	Expect      map[string]string // invariant name -> "pass" | "fail"; never nil
+	Source      string            // file path or "builtin:NAME"
 }
 
 // Fixtures size the database the reference is seeded with.
@@ -73,7 +68,7 @@ type Group struct {
 // Attack is an open-model load: requests arrive at Rate regardless of answers.
 type Attack struct {
 	Name     string
-	Endpoint string // tasks | result | list
+	Endpoint string // one of antenna.Endpoints()
 	Rate     Rate
 	RateTo   Rate // zero = constant Rate; otherwise a linear ramp from Rate to RateTo
 	StartAt  time.Duration
@@ -87,16 +82,10 @@ type Attack struct {
 
 // Fault is one scheduled failure of a dependency.
 type Fault struct {
-	Kind    string // broker-down | redis-down | redis-blackhole | redis-slow | db-slow
+	Kind    string // one of Options.FaultKinds
 	At      time.Duration
 	For     time.Duration
-	Latency time.Duration // only for the *-slow kinds
-}
-
-// Options carry what the caller knows and this package must not import.
-type Options struct {
-	// Strategies are the valid strategy names; empty means don't check.
-	Strategies []string
+	Latency time.Duration // only for the kinds that take one
 }
 
 // WorkerCount is the total number of closed-model workers over all groups.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 func TestWorkerCountAndMaxPollGap(t *testing.T) {
@@ -43,7 +45,7 @@ func TestWithOverrides(t *testing.T) {
 	tests := []struct {
 		name     string
 		strategy string
-		scale    float64
+		scale    modeltime.Scale
 		want     Spec
 	}{
 		{name: "keep both", want: Spec{Strategy: "view-gate", TimeScale: 0.05}},
@@ -61,11 +63,8 @@ func TestWithOverrides(t *testing.T) {
 }
 
 func TestCheckOverrides(t *testing.T) {
-	opt := Options{Strategies: designStrategies}
-	require.NoError(t, CheckOverrides("", 0, opt))
-	require.NoError(t, CheckOverrides("none", 0.5, opt))
-	require.NoError(t, CheckOverrides("anything", 0, Options{}), "no strategy list means no check")
-	require.ErrorContains(t, CheckOverrides("nope", 0, opt), `strategy "nope" is not known (known: inline,`)
-	require.ErrorContains(t, CheckOverrides("", 1.5, opt), "time scale 1.5 is out of range")
-	require.ErrorContains(t, CheckOverrides("", -0.1, opt), "out of range")
+	opt := vocab()
+	require.NoError(t, CheckOverrides("", opt))
+	require.NoError(t, CheckOverrides("none", opt))
+	require.ErrorContains(t, CheckOverrides("nope", opt), `strategy "nope" is not known (known: inline,`)
 }

@@ -47,7 +47,8 @@ usage:
                       [--target URL --token T --observe-db DSN [--allow-remote]]
   hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
   hbharness suite     [--scenarios a,b] [--out DIR]      every built-in, one table
-  hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE] [--token T]
+  hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
+  hbharness gc        [--older-than D]                   remove what killed runs and tests left behind
   hbharness scenarios
   hbharness version
 
@@ -86,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdCompare(ctx, args[1:], stdout, log)
 	case "suite":
 		err = cmdSuite(ctx, args[1:], stdout, log)
+	case "gc":
+		err = cmdGC(ctx, args[1:], stdout, log)
 	case "scenarios":
 		err = cmdScenarios(stdout)
 	case "version", "--version", "-v":

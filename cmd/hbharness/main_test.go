@@ -18,7 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reports"
 )
 

@@ -3,74 +3,60 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hbharness/hbharness/harness/provision"
+	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	return fs
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
 func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	def := settings.Default()
 	fs := newFlags("serve", stdout)
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address")
 	strat := fs.String("strategy", strategy.Default, "heartbeat strategy: "+strings.Join(strategy.Names(), ", "))
-	policy := fs.String("failure-policy", string(gate.FailClosed), "gate failure policy: fail-closed, fail-open, fail-open-local")
-	scale := fs.Float64("time-scale", 1, "model-to-wall time scale in (0, 1]; 0.05 runs 20x faster")
+	policy := fs.String("failure-policy", string(gate.DefaultPolicy), "gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
+	scale := modeltime.Flag{Scale: modeltime.Real}
+	fs.Var(&scale, "time-scale", "model-to-wall time scale in (0, 1]; 0.05 runs 20x faster")
 	seed := fs.String("seed", "", "(re)create the schema and fixtures: \"default\", or a scenario name or file whose fixtures to seed")
-	token := fs.String("token", "dev-token", "shared API token (per-service tokens svc-<id> are accepted too)")
+	force := fs.Bool("force", false, "with --seed, drop and recreate the schema even in a database holding tables hbharness did not create")
+	token := fs.String("token", "dev-token", "shared API token (per-service tokens "+antenna.ServiceToken(1)+", ... are accepted too)")
 	prefix := fs.String("key-prefix", "", "Redis key prefix (empty: Antenna's exact keys)")
-	workers := fs.Int("task-workers", 4, "heartbeat task workers")
-	dial := fs.Duration("redis-timeout", 5*time.Second, "Redis connect/read timeout, model time (Antenna's connect timeout is 5s); the cache never retries")
-	throttle := fs.Duration("throttle", 30*time.Second, "gate window, model time")
-	offline := fs.Duration("offline-after", 60*time.Second, "offline window, model time")
-	checkEvery := fs.Duration("checker-every", 5*time.Second, "offline check period, model time")
+	dial := fs.Duration("redis-timeout", settings.RedisTimeout, "Redis connect/read timeout, model time (Antenna's connect timeout); the cache never retries")
+	s := def
+	fs.IntVar(&s.TaskWorkers, "task-workers", def.TaskWorkers, "heartbeat task workers")
+	fs.DurationVar(&s.Throttle, "throttle", def.Throttle, "gate window, model time")
+	fs.DurationVar(&s.OfflineAfter, "offline-after", def.OfflineAfter, "offline window, model time")
+	fs.DurationVar(&s.CheckerEvery, "checker-every", def.CheckerEvery, "offline check period, model time")
 	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	clk, err := clock.New(*scale)
-	if err != nil {
-		return usageError{err}
 	}
 	pol, err := gate.ParsePolicy(*policy)
 	if err != nil {
 		return usageError{err}
 	}
-	if _, ok := strategy.Registry()[*strat]; !ok {
+	if !slices.Contains(strategy.Names(), *strat) {
 		return usagef("unknown strategy %q: use one of %s", *strat, strings.Join(strategy.Names(), ", "))
 	}
-	if *throttle <= 0 || *offline <= *throttle || *checkEvery <= 0 || *workers < 1 {
-		return usagef("need 0 < throttle < offline-after, checker-every > 0 and task-workers >= 1")
+	if err := s.Validate(); err != nil {
+		return usagef("bad settings: %v", err)
 	}
 	var fixtures *store.Fixtures
 	if *seed != "" {
@@ -99,7 +85,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	defer pool.Close()
 	if fixtures != nil {
-		if err := store.ResetSchema(ctx, pool); err != nil {
+		if err := store.ResetSchema(ctx, pool, *force); err != nil {
+			if errors.Is(err, store.ErrForeignTables) {
+				return usagef("--seed refused on %s: %v; point DATABASE_URL at a database of its own, or pass --force to drop them anyway",
+					provision.Redact(urls.Database), err)
+			}
 			return err
 		}
 		keys, err := store.Seed(ctx, pool, *fixtures)
@@ -111,8 +101,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
 	// The timeout is model time like every other duration of serve.
+	clk := modeltime.Clock{Scale: scale.Scale}
 	timeout := max(50*time.Millisecond, clk.Wall(*dial))
-	rc, err := provision.RedisClient(urls.Redis, provision.RedisTimeouts{Timeout: timeout, Retries: -1})
+	rc, err := redisconn.Open(urls.Redis, redisconn.Timeouts{Timeout: timeout, Retries: -1})
 	if err != nil {
 		return usageError{err}
 	}
@@ -122,16 +113,12 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usageError{err}
 	}
 	defer closeBroker() //nolint:errcheck // shutting down
-	if fixtures != nil && *prefix != "" {
+	if fixtures != nil {
 		// Task counters of an earlier seed would make the new jobs look used up.
-		_ = provision.DeleteKeys(ctx, rc, *prefix+"tasks:")
-	} else if fixtures != nil {
-		_ = provision.DeleteKeys(ctx, rc, "tasks:job:")
+		_ = provision.DeleteKeys(ctx, rc, *prefix+antenna.SupplyKeys)
 	}
-	settings := reference.DefaultSettings()
-	settings.Throttle, settings.OfflineAfter, settings.CheckerEvery, settings.TaskWorkers = *throttle, *offline, *checkEvery, *workers
 	ref, err := reference.New(reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: *prefix, Strategy: *strat,
-		Policy: pol, Clock: clk, Settings: settings, Token: *token, Log: log})
+		Policy: pol, Clock: clk, Settings: s, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}
 	}
@@ -139,29 +126,20 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err != nil {
 		return usagef("cannot listen on %s: %v", *addr, err)
 	}
-	srv := &http.Server{Handler: ref.Handler, ReadHeaderTimeout: 10 * time.Second}
-	bg, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	go func() { ref.Run(bg); close(done) }()
-	log.Info("serving", "addr", ln.Addr().String(), "strategy", *strat, "failure_policy", pol, "time_scale", *scale)
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	srv := ref.Serve(ctx, ln, log)
+	log.Info("serving", "addr", ln.Addr().String(), "strategy", *strat, "failure_policy", pol, "time_scale", scale.Scale)
+	fmt.Fprintf(stdout, "listening on %s\n", srv.URL)
+	var failed error
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("server stopped: %w", err)
-		}
+	case err := <-srv.Failed():
+		failed = fmt.Errorf("server stopped: %w", err)
 	}
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	_ = srv.Shutdown(sctx)
-	cancel()
-	<-done
 	log.Info("stopped")
-	return nil
+	return failed
 }
 
 func firstJob(keys []store.Key) int64 {
@@ -178,7 +156,7 @@ func seedFixtures(name string) (store.Fixtures, error) {
 	if name == "default" {
 		return store.DefaultFixtures(), nil
 	}
-	spec, err := scenarios.Load(name, scenarios.Options{Strategies: strategy.Names()})
+	spec, err := scenarios.Load(name, runner.ScenarioOptions())
 	if err != nil {
 		return store.Fixtures{}, usageError{fmt.Errorf("--seed %s: %w", name, err)}
 	}
@@ -188,7 +166,7 @@ func seedFixtures(name string) (store.Fixtures, error) {
 }
 
 func cmdScenarios(stdout io.Writer) error {
-	for _, b := range scenarios.Builtins() {
+	for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
 		fmt.Fprintf(stdout, "%-18s %s\n", b.Name, b.Description)
 	}
 	return nil

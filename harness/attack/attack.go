@@ -9,14 +9,16 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hbharness/hbharness/harness/clock"
-	"github.com/hbharness/hbharness/harness/fleet"
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // Defaults for optional Config fields.
@@ -24,8 +26,9 @@ const (
 	DefaultWorkers      = 10
 	DefaultTimeout      = 30 * time.Second
 	DefaultLagTolerance = 50 * time.Millisecond
-	// behindRatio is the share of the requested rate an attack must achieve.
-	behindRatio = 0.95
+	// minRateRatio is the share of the requested rate an attack must achieve
+	// not to count as saturated.
+	minRateRatio = 0.95
 	// maxWallRate keeps the pacer's interval (whole nanoseconds) meaningful;
 	// it is far beyond what one machine can send anyway.
 	maxWallRate = 1e7
@@ -35,7 +38,7 @@ const (
 // Duration are model time. RateToPerModelSecond > 0 ramps the rate linearly
 // from RatePerModelSecond to it over Duration; 0 keeps it constant.
 type Attack struct {
-	Name, Endpoint                           string // Endpoint: fleet.EndpointTasks, EndpointResult or EndpointList
+	Name, Endpoint                           string // Endpoint: one of antenna.Endpoints()
 	RatePerModelSecond, RateToPerModelSecond float64
 	StartAt, Duration                        time.Duration
 	Targets                                  []Target
@@ -58,7 +61,7 @@ type Config struct {
 	// Target is the base URL of the system under test.
 	Target string
 	// Run anchors the schedule; a zero Start means "now".
-	Run     clock.Run
+	Run     modeltime.Run
 	Attacks []Attack
 	// Workers is how many vegeta workers each attack starts with (default 10);
 	// vegeta adds more while all are busy, up to MaxWorkers (0: no limit).
@@ -200,11 +203,11 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		st.RequestedPerWallSecond = expected / elapsed.Seconds()
 		st.AchievedPerWallSecond = float64(hits) / elapsed.Seconds()
 	}
-	st.RequestedPerModelSecond = st.RequestedPerWallSecond * float64(cfg.Run.Scale)
-	st.AchievedPerModelSecond = st.AchievedPerWallSecond * float64(cfg.Run.Scale)
-	st.Behind, st.Reason = st.judge(cfg.LagTolerance)
+	st.RequestedPerModelSecond = cfg.Run.Scale.PerModel(st.RequestedPerWallSecond)
+	st.AchievedPerModelSecond = cfg.Run.Scale.PerModel(st.AchievedPerWallSecond)
+	st.Saturated, st.Reason = st.judge(cfg.LagTolerance)
 	log.Info("attack finished", "name", a.Name, "hits", hits, "achieved_per_wall_s", st.AchievedPerWallSecond,
-		"requested_per_wall_s", st.RequestedPerWallSecond, "behind", st.Behind)
+		"requested_per_wall_s", st.RequestedPerWallSecond, "saturated", st.Saturated)
 	return st
 }
 
@@ -227,17 +230,14 @@ func (cfg Config) validate() (*url.URL, error) {
 	return base, nil
 }
 
-func (a Attack) validate(scale clock.Scale) error {
-	switch a.Endpoint {
-	case fleet.EndpointTasks, fleet.EndpointResult, fleet.EndpointList:
-	default:
-		return fmt.Errorf("endpoint %q is unknown: use %q, %q or %q", a.Endpoint, fleet.EndpointTasks, fleet.EndpointResult, fleet.EndpointList)
+func (a Attack) validate(scale modeltime.Scale) error {
+	if !slices.Contains(antenna.Endpoints(), a.Endpoint) {
+		return fmt.Errorf("endpoint %q is unknown: use one of %s", a.Endpoint, strings.Join(antenna.Endpoints(), ", "))
 	}
-	wall := func(r float64) float64 { return r / float64(scale) }
 	switch {
-	case !(a.RatePerModelSecond > 0) || wall(a.RatePerModelSecond) > maxWallRate:
+	case !(a.RatePerModelSecond > 0) || scale.PerWall(a.RatePerModelSecond) > maxWallRate:
 		return fmt.Errorf("rate %v/s (model) must be > 0 and at most %.0f/s once scaled to wall time", a.RatePerModelSecond, maxWallRate)
-	case a.RateToPerModelSecond < 0 || wall(a.RateToPerModelSecond) > maxWallRate || math.IsNaN(a.RateToPerModelSecond):
+	case a.RateToPerModelSecond < 0 || scale.PerWall(a.RateToPerModelSecond) > maxWallRate || math.IsNaN(a.RateToPerModelSecond):
 		return fmt.Errorf("ramp target rate %v/s (model) must be ≥ 0 (0: constant rate) and at most %.0f/s once scaled", a.RateToPerModelSecond, maxWallRate)
 	case a.StartAt < 0:
 		return fmt.Errorf("start_at %v is negative", a.StartAt)
@@ -250,11 +250,11 @@ func (a Attack) validate(scale clock.Scale) error {
 		switch {
 		case t.Token == "":
 			return fmt.Errorf("target %d has no token: every request must carry Authorization: Token <token>", i)
-		case a.Endpoint != fleet.EndpointList && t.JobID <= 0:
+		case a.Endpoint != antenna.EndpointList && t.JobID <= 0:
 			return fmt.Errorf("target %d: the %s endpoint needs a job id > 0", i, a.Endpoint)
-		case a.Endpoint == fleet.EndpointTasks && t.BatchSize < 1:
+		case a.Endpoint == antenna.EndpointTasks && t.BatchSize < 1:
 			return fmt.Errorf("target %d: batch_size is %d, the tasks endpoint needs ≥ 1", i, t.BatchSize)
-		case a.Endpoint == fleet.EndpointList && len(t.Slugs) == 0 && t.ProjectID == 0:
+		case a.Endpoint == antenna.EndpointList && len(t.Slugs) == 0 && t.ProjectID == 0:
 			return fmt.Errorf("target %d: the list endpoint needs slugs or a project id", i)
 		}
 	}

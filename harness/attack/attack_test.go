@@ -3,6 +3,7 @@ package attack
 import (
 	"context"
 	"encoding/json"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -14,12 +15,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/clock"
-	"github.com/hbharness/hbharness/harness/fleet"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // antenna is a minimal §2 target that checks what the attacks send.
-type antenna struct {
+type fakeAntenna struct {
 	mu        sync.Mutex
 	delay     time.Duration
 	calls     map[string]int
@@ -32,8 +32,8 @@ type antenna struct {
 	redirects int
 }
 
-func newAntenna(t *testing.T) (*antenna, *httptest.Server) {
-	a := &antenna{calls: map[string]int{}, byToken: map[string]int{}, jobs: map[string]int{}, subjects: map[string]int{}, arrivals: map[string][]time.Time{}}
+func newAntenna(t *testing.T) (*fakeAntenna, *httptest.Server) {
+	a := &fakeAntenna{calls: map[string]int{}, byToken: map[string]int{}, jobs: map[string]int{}, subjects: map[string]int{}, arrivals: map[string][]time.Time{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/jobs", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
@@ -41,11 +41,11 @@ func newAntenna(t *testing.T) (*antenna, *httptest.Server) {
 		a.mu.Unlock()
 		http.Redirect(w, r, "/api/v2/jobs/?"+r.URL.RawQuery, http.StatusMovedPermanently)
 	})
-	mux.HandleFunc("GET /api/v2/jobs/{$}", a.handle(fleet.EndpointList, func(r *http.Request, body []byte) string {
+	mux.HandleFunc("GET /api/v2/jobs/{$}", a.handle(antenna.EndpointList, func(r *http.Request, body []byte) string {
 		a.queries = append(a.queries, r.URL.RawQuery)
 		return `{"results":[]}`
 	}))
-	mux.HandleFunc("POST /api/v2/jobs/{id}/tasks/", a.handle(fleet.EndpointTasks, func(r *http.Request, body []byte) string {
+	mux.HandleFunc("POST /api/v2/jobs/{id}/tasks/", a.handle(antenna.EndpointTasks, func(r *http.Request, body []byte) string {
 		var req struct {
 			BatchSize int `json:"batch_size"`
 		}
@@ -54,7 +54,7 @@ func newAntenna(t *testing.T) (*antenna, *httptest.Server) {
 		}
 		return `{"tasks":[]}`
 	}))
-	mux.HandleFunc("POST /api/v2/jobs/{id}/result/", a.handle(fleet.EndpointResult, func(r *http.Request, body []byte) string {
+	mux.HandleFunc("POST /api/v2/jobs/{id}/result/", a.handle(antenna.EndpointResult, func(r *http.Request, body []byte) string {
 		var req struct {
 			Results []struct {
 				ReplySubject string          `json:"reply_subject"`
@@ -73,7 +73,7 @@ func newAntenna(t *testing.T) (*antenna, *httptest.Server) {
 	return a, srv
 }
 
-func (a *antenna) handle(endpoint string, check func(*http.Request, []byte) string) http.HandlerFunc {
+func (a *fakeAntenna) handle(endpoint string, check func(*http.Request, []byte) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		arrived := time.Now()
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Token ")
@@ -117,7 +117,7 @@ func run(t *testing.T, cfg Config) *Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	if cfg.Run.Scale == 0 {
-		cfg.Run = clock.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: 0.5}
+		cfg.Run = modeltime.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: 0.5}
 	}
 	rep, err := Run(ctx, cfg)
 	require.NoError(t, err)
@@ -130,16 +130,16 @@ func run(t *testing.T, cfg Config) *Report {
 func TestConstantRateSendsWhatWasAskedWithTheToken(t *testing.T) {
 	tests := []struct {
 		endpoint string
-		check    func(t *testing.T, a *antenna)
+		check    func(t *testing.T, a *fakeAntenna)
 	}{
-		{fleet.EndpointTasks, func(t *testing.T, a *antenna) {
+		{antenna.EndpointTasks, func(t *testing.T, a *fakeAntenna) {
 			require.Len(t, a.jobs, 3, "requests go to each target's job: %v", a.jobs)
 		}},
-		{fleet.EndpointResult, func(t *testing.T, a *antenna) {
-			require.Len(t, a.subjects, a.calls[fleet.EndpointResult], "every result carries its own reply subject")
+		{antenna.EndpointResult, func(t *testing.T, a *fakeAntenna) {
+			require.Len(t, a.subjects, a.calls[antenna.EndpointResult], "every result carries its own reply subject")
 		}},
-		{fleet.EndpointList, func(t *testing.T, a *antenna) {
-			require.Equal(t, a.calls[fleet.EndpointList], a.redirects, "the no-slash list form is used and its redirect followed")
+		{antenna.EndpointList, func(t *testing.T, a *fakeAntenna) {
+			require.Equal(t, a.calls[antenna.EndpointList], a.redirects, "the no-slash list form is used and its redirect followed")
 			q, err := url.ParseQuery(a.queries[0])
 			require.NoError(t, err)
 			require.Equal(t, url.Values{"pipeline__slug__in": {"moths,bees"}, "ids_only": {"1"}, "incomplete_only": {"1"},
@@ -173,8 +173,8 @@ func TestConstantRateSendsWhatWasAskedWithTheToken(t *testing.T) {
 			require.InDelta(t, 250, st.RequestedPerModelSecond, 0.5)
 			require.InDelta(t, 500, st.AchievedPerWallSecond, 15)
 			require.InDelta(t, 250, st.AchievedPerModelSecond, 7.5)
-			require.False(t, st.Behind, st.Reason)
-			behind, _ := rep.Behind()
+			require.False(t, st.Saturated, st.Reason)
+			behind, _ := rep.Saturated()
 			require.False(t, behind)
 		})
 	}
@@ -185,18 +185,18 @@ func TestLinearRampRisesAcrossTheAttack(t *testing.T) {
 	start := time.Now().Add(20 * time.Millisecond)
 	// 100/s rising to 500/s over one wall second (scale 1): 300 hits, a third
 	// of them in the first half.
-	rep := run(t, Config{Target: srv.URL, Run: clock.Run{Start: start, Scale: 1}, LagTolerance: 250 * time.Millisecond, Attacks: []Attack{{
-		Name: "ramp", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 100, RateToPerModelSecond: 500,
+	rep := run(t, Config{Target: srv.URL, Run: modeltime.Run{Start: start, Scale: 1}, LagTolerance: 250 * time.Millisecond, Attacks: []Attack{{
+		Name: "ramp", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 100, RateToPerModelSecond: 500,
 		Duration: time.Second, Targets: targets(1),
 	}}})
 
 	st := rep.Attacks[0]
 	require.InDelta(t, 300, st.Hits, 15)
 	require.InDelta(t, 300, st.RequestedPerWallSecond, 1)
-	require.False(t, st.Behind, st.Reason)
+	require.False(t, st.Saturated, st.Reason)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	arrivals := a.arrivals[fleet.EndpointTasks]
+	arrivals := a.arrivals[antenna.EndpointTasks]
 	firstHalf := 0
 	for _, at := range arrivals {
 		if at.Before(start.Add(500 * time.Millisecond)) {
@@ -209,21 +209,21 @@ func TestLinearRampRisesAcrossTheAttack(t *testing.T) {
 
 // One vegeta worker and a 50 ms target can manage 20 requests a second; asked
 // for 200 the attack must say it fell behind.
-func TestBehindWhenTheGeneratorCannotKeepUp(t *testing.T) {
+func TestSaturatedWhenTheGeneratorCannotKeepUp(t *testing.T) {
 	a, srv := newAntenna(t)
 	a.delay = 50 * time.Millisecond
-	rep := run(t, Config{Target: srv.URL, Workers: 1, MaxWorkers: 1, Run: clock.Run{Start: time.Now(), Scale: 1},
-		Attacks: []Attack{{Name: "slow", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 200, Duration: time.Second, Targets: targets(1)}}})
+	rep := run(t, Config{Target: srv.URL, Workers: 1, MaxWorkers: 1, Run: modeltime.Run{Start: time.Now(), Scale: 1},
+		Attacks: []Attack{{Name: "slow", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 200, Duration: time.Second, Targets: targets(1)}}})
 
 	st := rep.Attacks[0]
-	require.True(t, st.Behind)
+	require.True(t, st.Saturated)
 	require.Less(t, st.AchievedPerWallSecond, 30.0)
 	require.Contains(t, st.Reason, "of the 200.0/s requested")
 	require.Contains(t, st.Reason, "p99 send lag")
 	require.Positive(t, st.Lag.Dropped, "hits the schedule asked for were never sent")
 	require.GreaterOrEqual(t, st.Requests.P50, 50*time.Millisecond)
 	require.Greater(t, st.Requests.Max, 500*time.Millisecond, "latency runs from when the hit was due, so the backlog shows")
-	behind, why := rep.Behind()
+	behind, why := rep.Saturated()
 	require.True(t, behind)
 	require.Contains(t, why, `"slow"`)
 }
@@ -231,19 +231,19 @@ func TestBehindWhenTheGeneratorCannotKeepUp(t *testing.T) {
 func TestAttacksStartAtTheirModelOffset(t *testing.T) {
 	a, srv := newAntenna(t)
 	start := time.Now()
-	rep := run(t, Config{Target: srv.URL, Run: clock.Run{Start: start, Scale: 0.01}, Attacks: []Attack{
-		{Name: "later", Endpoint: fleet.EndpointList, RatePerModelSecond: 1, StartAt: 30 * time.Second, Duration: 20 * time.Second, Targets: targets(1)},
-		{Name: "sooner", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 1, StartAt: 0, Duration: 20 * time.Second, Targets: targets(1)},
+	rep := run(t, Config{Target: srv.URL, Run: modeltime.Run{Start: start, Scale: 0.01}, Attacks: []Attack{
+		{Name: "later", Endpoint: antenna.EndpointList, RatePerModelSecond: 1, StartAt: 30 * time.Second, Duration: 20 * time.Second, Targets: targets(1)},
+		{Name: "sooner", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 1, StartAt: 0, Duration: 20 * time.Second, Targets: targets(1)},
 	}})
 	// 1/s model at scale 0.01 is 100/s wall for 200 ms.
 	require.InDelta(t, 20, rep.Attacks[0].Hits, 2)
 	require.InDelta(t, 20, rep.Attacks[1].Hits, 2)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	require.Len(t, a.arrivals[fleet.EndpointList], int(rep.Attacks[0].Hits))
-	require.Len(t, a.arrivals[fleet.EndpointTasks], int(rep.Attacks[1].Hits))
-	require.GreaterOrEqual(t, a.arrivals[fleet.EndpointList][0].Sub(start), 300*time.Millisecond, "the list attack waits for model 30 s")
-	require.Less(t, a.arrivals[fleet.EndpointTasks][0].Sub(start), 100*time.Millisecond, "the tasks attack starts at once")
+	require.Len(t, a.arrivals[antenna.EndpointList], int(rep.Attacks[0].Hits))
+	require.Len(t, a.arrivals[antenna.EndpointTasks], int(rep.Attacks[1].Hits))
+	require.GreaterOrEqual(t, a.arrivals[antenna.EndpointList][0].Sub(start), 300*time.Millisecond, "the list attack waits for model 30 s")
+	require.Less(t, a.arrivals[antenna.EndpointTasks][0].Sub(start), 100*time.Millisecond, "the tasks attack starts at once")
 }
 
 func TestCancellationStopsAttacksQuickly(t *testing.T) {
@@ -252,9 +252,9 @@ func TestCancellationStopsAttacksQuickly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	began := time.Now()
-	rep, err := Run(ctx, Config{Target: srv.URL, Run: clock.Run{Start: time.Now(), Scale: 1}, Attacks: []Attack{
-		{Name: "long", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 50, Duration: time.Minute, Targets: targets(1)},
-		{Name: "never", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 50, StartAt: time.Minute, Duration: time.Minute, Targets: targets(1)},
+	rep, err := Run(ctx, Config{Target: srv.URL, Run: modeltime.Run{Start: time.Now(), Scale: 1}, Attacks: []Attack{
+		{Name: "long", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 50, Duration: time.Minute, Targets: targets(1)},
+		{Name: "never", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 50, StartAt: time.Minute, Duration: time.Minute, Targets: targets(1)},
 	}})
 	require.NoError(t, err)
 	require.Less(t, time.Since(began), time.Second)
@@ -266,8 +266,8 @@ func TestCancellationStopsAttacksQuickly(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	good := func() Config {
-		return Config{Target: "http://127.0.0.1:1", Run: clock.Run{Scale: 0.05}, Attacks: []Attack{{
-			Name: "a", Endpoint: fleet.EndpointTasks, RatePerModelSecond: 10, Duration: time.Second, Targets: targets(1),
+		return Config{Target: "http://127.0.0.1:1", Run: modeltime.Run{Scale: 0.05}, Attacks: []Attack{{
+			Name: "a", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 10, Duration: time.Second, Targets: targets(1),
 		}}}
 	}
 	tests := []struct {
@@ -289,7 +289,7 @@ func TestConfigValidation(t *testing.T) {
 		{"no job", func(c *Config) { c.Attacks[0].Targets[0].JobID = 0 }, "job id"},
 		{"no batch", func(c *Config) { c.Attacks[0].Targets[0].BatchSize = 0 }, "batch_size"},
 		{"list without filter", func(c *Config) {
-			c.Attacks[0].Endpoint = fleet.EndpointList
+			c.Attacks[0].Endpoint = antenna.EndpointList
 			c.Attacks[0].Targets[0].Slugs, c.Attacks[0].Targets[0].ProjectID = nil, 0
 		}, "slugs or a project"},
 	}

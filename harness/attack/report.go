@@ -28,18 +28,19 @@ type Stats struct {
 	RequestedPerModelSecond, AchievedPerModelSecond float64
 	WallDuration                                    time.Duration
 
-	// Behind is true when the generator did not offer the load asked of it, so
-	// the run measured the generator rather than the target; Reason says why.
-	Behind bool
-	Reason string
+	// Saturated is true when the generator did not offer the load asked of
+	// it, so the run measured the generator rather than the target (the
+	// fleet's word too); Reason says why.
+	Saturated bool
+	Reason    string
 }
 
 func (s Stats) judge(tolerance time.Duration) (bool, string) {
 	var why []string
-	if s.RequestedPerWallSecond > 0 && s.AchievedPerWallSecond < behindRatio*s.RequestedPerWallSecond {
+	if s.RequestedPerWallSecond > 0 && s.AchievedPerWallSecond < minRateRatio*s.RequestedPerWallSecond {
 		why = append(why, fmt.Sprintf("sent %.1f/s of the %.1f/s requested (wall; %.0f%% < %.0f%%)",
 			s.AchievedPerWallSecond, s.RequestedPerWallSecond,
-			100*s.AchievedPerWallSecond/s.RequestedPerWallSecond, 100*behindRatio))
+			100*s.AchievedPerWallSecond/s.RequestedPerWallSecond, 100*minRateRatio))
 	}
 	if s.Lag.P99 > tolerance {
 		why = append(why, fmt.Sprintf("p99 send lag %v exceeds %v (%d of %d hits late)",
@@ -48,15 +49,16 @@ func (s Stats) judge(tolerance time.Duration) (bool, string) {
 	if len(why) == 0 {
 		return false, ""
 	}
-	return true, fmt.Sprintf("attack %q fell behind: %s. Raise max workers, lower the rate or raise time_scale",
+	return true, fmt.Sprintf("attack %q saturated: %s. Raise max workers, lower the rate or raise time_scale",
 		s.Name, strings.Join(why, "; "))
 }
 
-// Behind reports whether any attack fell behind, with every reason.
-func (r *Report) Behind() (bool, string) {
+// Saturated reports whether any attack could not keep its schedule, with
+// every reason.
+func (r *Report) Saturated() (bool, string) {
 	var why []string
 	for _, s := range r.Attacks {
-		if s.Behind {
+		if s.Saturated {
 			why = append(why, s.Reason)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hbharness/hbharness/harness/clock"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // schedule is an attack's offered load in wall time: r0 hits/s at the start,
@@ -17,13 +17,13 @@ type schedule struct {
 	linear    bool
 }
 
-func newSchedule(scale clock.Scale, a Attack) schedule {
+func newSchedule(scale modeltime.Scale, a Attack) schedule {
 	// The pacer's interval is whole nanoseconds; use the rate it really runs at.
-	interval := time.Duration(math.Round(1e9 / (a.RatePerModelSecond / float64(scale))))
+	interval := time.Duration(math.Round(1e9 / scale.PerWall(a.RatePerModelSecond)))
 	s := schedule{r0: 1e9 / float64(interval)}
 	if a.RateToPerModelSecond > 0 {
 		s.linear = true
-		s.slope = (a.RateToPerModelSecond/float64(scale) - s.r0) / scale.Wall(a.Duration).Seconds()
+		s.slope = (scale.PerWall(a.RateToPerModelSecond) - s.r0) / scale.Wall(a.Duration).Seconds()
 	}
 	return s
 }

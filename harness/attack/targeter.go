@@ -7,7 +7,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/hbharness/hbharness/harness/fleet"
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // targeter builds §2 requests, cycling through an attack's targets. Vegeta
@@ -29,17 +29,17 @@ type prepared struct {
 func newTargeter(base string, a Attack) *targeter {
 	tr := &targeter{endpoint: a.Endpoint, targets: make([]prepared, len(a.Targets))}
 	for i, t := range a.Targets {
-		p := prepared{header: http.Header{"Authorization": {"Token " + t.Token}}}
+		p := prepared{header: http.Header{"Authorization": {antenna.Authorization(t.Token)}}}
 		switch a.Endpoint {
-		case fleet.EndpointTasks:
-			p.url = fleet.TasksURL(base, t.JobID)
-			p.body = fleet.TasksBody(t.BatchSize)
-		case fleet.EndpointResult:
-			p.url = fleet.ResultURL(base, t.JobID)
-		case fleet.EndpointList:
-			p.url = fleet.ListURL(base, t.Slugs, t.ProjectID)
+		case antenna.EndpointTasks:
+			p.url = antenna.TasksURL(base, t.JobID)
+			p.body = antenna.TasksBody(t.BatchSize)
+		case antenna.EndpointResult:
+			p.url = antenna.ResultURL(base, t.JobID)
+		case antenna.EndpointList:
+			p.url = antenna.ListURL(base, t.Slugs, t.ProjectID)
 		}
-		if a.Endpoint != fleet.EndpointList {
+		if a.Endpoint != antenna.EndpointList {
 			p.header.Set("Content-Type", "application/json")
 		}
 		tr.targets[i] = p
@@ -53,13 +53,13 @@ func (tr *targeter) next(t *vegeta.Target) error {
 	t.URL = p.url
 	t.Header = p.header
 	switch tr.endpoint {
-	case fleet.EndpointTasks:
+	case antenna.EndpointTasks:
 		t.Method, t.Body = http.MethodPost, p.body
-	case fleet.EndpointResult:
+	case antenna.EndpointResult:
 		// One result per request, each with its own reply subject, as a worker
 		// posting a batch of one would.
 		t.Method = http.MethodPost
-		t.Body = fleet.AppendResultBody(nil, []string{"attack-" + strconv.FormatUint(n, 10)})
+		t.Body = antenna.AppendResultBody(nil, []string{"attack-" + strconv.FormatUint(n, 10)})
 	default:
 		t.Method, t.Body = http.MethodGet, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -237,4 +238,28 @@ func describe(t Toxic) string {
 		return s.String()
 	}
 	return t.Name()
+}
+
+// ProxyURL starts a proxy in front of the server rawURL names (any
+// scheme://host:port URL) and returns it with the URL rewritten to go
+// through it.
+func ProxyURL(ctx context.Context, name, rawURL string, log *slog.Logger) (*Proxy, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return nil, "", fmt.Errorf("cannot put a fault proxy in front of %q: not a scheme://host:port URL", redacted(rawURL))
+	}
+	p, err := NewProxy(ctx, name, u.Host, log)
+	if err != nil {
+		return nil, "", fmt.Errorf("starting the %s fault proxy: %w", name, err)
+	}
+	u.Host = p.Addr()
+	return p, u.String(), nil
+}
+
+// redacted hides a password in a URL that may not even parse.
+func redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
 }

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/clock"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// Fault kinds a scenario can schedule. The first four are scenarios.Fault*;
-// redis-blackhole is the 5 s connect-timeout case of DESIGN.md §1.
+// Fault kinds a scenario can schedule; Kinds lists them. redis-blackhole is
+// the 5 s connect-timeout case of DESIGN.md §1.
 const (
 	BrokerDown     = "broker-down"
 	RedisDown      = "redis-down"
@@ -66,12 +66,28 @@ func routes() []route {
 	}
 }
 
-// FaultKinds returns the fault kinds Schedule accepts.
-func FaultKinds() []string {
+// Kind describes one fault kind to whoever schedules faults.
+type Kind struct {
+	Name string
+	// Latency says the kind slows a dependency down by a given delay rather
+	// than cutting it off, and so needs one.
+	Latency bool
+}
+
+// Kinds lists the fault kinds Schedule accepts.
+func Kinds() []Kind {
 	rs := routes()
-	names := make([]string, len(rs))
+	out := make([]Kind, len(rs))
 	for i, r := range rs {
-		names[i] = r.kind
+		out[i] = Kind{Name: r.kind, Latency: r.slow}
+	}
+	return out
+}
+
+func kindNames() []string {
+	var names []string
+	for _, k := range Kinds() {
+		names = append(names, k.Name)
 	}
 	return names
 }
@@ -107,11 +123,10 @@ type event struct {
 // most recently started fault still in effect, and when that one ends it goes
 // back to the previous one still in effect, or to pass-through when none is.
 // So a fault is never lifted early by another one ending.
-func Schedule(ctx context.Context, faults []Fault, t Targets, start time.Time, scale float64, log *slog.Logger) ([]Applied, error) {
+func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run, log *slog.Logger) ([]Applied, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	run := clock.Run{Start: start, Scale: clock.Scale(scale)}
 	if err := run.Scale.Validate(); err != nil {
 		return nil, fmt.Errorf("fault schedule: %w", err)
 	}
@@ -190,7 +205,7 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, start time.Time, s
 
 // validate resolves every fault to a proxy and toxic, so that a bad entry is
 // reported before any proxy is touched.
-func validate(faults []Fault, t Targets, scale clock.Scale) ([]*planned, error) {
+func validate(faults []Fault, t Targets, scale modeltime.Scale) ([]*planned, error) {
 	byKind := make(map[string]route)
 	for _, r := range routes() {
 		byKind[r.kind] = r
@@ -200,7 +215,7 @@ func validate(faults []Fault, t Targets, scale clock.Scale) ([]*planned, error) 
 		f := &planned{Fault: fl, index: i}
 		r, ok := byKind[f.Kind]
 		if !ok {
-			return nil, fmt.Errorf("%v: unknown fault kind %q; use one of %s", f, f.Kind, strings.Join(FaultKinds(), ", "))
+			return nil, fmt.Errorf("%v: unknown fault kind %q; use one of %s", f, f.Kind, strings.Join(kindNames(), ", "))
 		}
 		if f.At < 0 {
 			return nil, fmt.Errorf("%v: starts before the run (at must be ≥ 0)", f)
@@ -233,7 +248,7 @@ func validate(faults []Fault, t Targets, scale clock.Scale) ([]*planned, error) 
 	return plan, nil
 }
 
-func report(started []*planned, run clock.Run) []Applied {
+func report(started []*planned, run modeltime.Run) []Applied {
 	out := make([]Applied, len(started))
 	for i, f := range started {
 		out[i] = Applied{Kind: f.Kind, At: run.Since(f.started), For: run.Scale.Model(f.ended.Sub(f.started))}

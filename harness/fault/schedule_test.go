@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // transition is a proxy switching toxic, as seen by watch.
@@ -65,7 +67,7 @@ func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 		{Kind: RedisDown, At: 10 * time.Second, For: 20 * time.Second},
 		{Kind: DBSlow, At: 5 * time.Second, For: 10 * time.Second, Latency: 4 * time.Second},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: redis, DB: db}, start, 0.01, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: redis, DB: db}, modeltime.Run{Start: start, Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	returned := time.Now()
 	redisSeen, dbSeen := stopRedis(), stopDB()
@@ -98,7 +100,7 @@ func TestScheduleStacksOverlapsOnOneProxy(t *testing.T) {
 		{Kind: RedisSlow, At: 0, For: 30 * time.Second, Latency: time.Second},
 		{Kind: BrokerDown, At: 10 * time.Second, For: 10 * time.Second},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: shared, Broker: shared}, time.Now(), 0.01, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: shared, Broker: shared}, modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	var names []string
 	for _, tr := range stop() {
@@ -120,7 +122,7 @@ func TestScheduleCancelledLiftsActiveFaults(t *testing.T) {
 		{Kind: RedisDown, At: 2000 * time.Second, For: time.Second},
 	}
 	began := time.Now()
-	applied, err := Schedule(ctx, faults, Targets{Redis: p}, began, 0.01, quietLog())
+	applied, err := Schedule(ctx, faults, Targets{Redis: p}, modeltime.Run{Start: began, Scale: 0.01}, quietLog())
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorContains(t, err, "cut short with 1 of 2 faults started")
 	assert.Less(t, time.Since(began), 200*time.Millisecond)
@@ -131,7 +133,7 @@ func TestScheduleCancelledLiftsActiveFaults(t *testing.T) {
 }
 
 func TestScheduleNothing(t *testing.T) {
-	applied, err := Schedule(t.Context(), nil, Targets{}, time.Now(), 0.05, quietLog())
+	applied, err := Schedule(t.Context(), nil, Targets{}, modeltime.Run{Start: time.Now(), Scale: 0.05}, quietLog())
 	require.NoError(t, err)
 	assert.Empty(t, applied)
 }
@@ -143,7 +145,7 @@ func TestScheduleRejectsBadPlans(t *testing.T) {
 		name    string
 		faults  []Fault
 		targets Targets
-		scale   float64
+		scale   modeltime.Scale
 		wantErr string
 	}{
 		{name: "unknown kind", targets: all, faults: []Fault{{Kind: "broker-slow", At: time.Second, For: time.Second}},
@@ -164,7 +166,7 @@ func TestScheduleRejectsBadPlans(t *testing.T) {
 		{name: "latency lost to the scale", targets: all, scale: 1e-12, faults: []Fault{{Kind: DBSlow, For: time.Second, Latency: time.Millisecond}},
 			wantErr: "too small to inject"},
 		{name: "bad scale", targets: all, scale: -1, faults: []Fault{{Kind: RedisDown, For: time.Second}},
-			wantErr: "time scale -1 is not usable"},
+			wantErr: "time scale -1 is out of range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +175,7 @@ func TestScheduleRejectsBadPlans(t *testing.T) {
 				scale = 0.01
 			}
 			began := time.Now()
-			applied, err := Schedule(t.Context(), tc.faults, tc.targets, began, scale, quietLog())
+			applied, err := Schedule(t.Context(), tc.faults, tc.targets, modeltime.Run{Start: began, Scale: scale}, quietLog())
 			require.ErrorContains(t, err, tc.wantErr)
 			assert.Nil(t, applied)
 			assert.Less(t, time.Since(began), 50*time.Millisecond, "validation happens before anything waits")

@@ -56,8 +56,8 @@ func kinds() []kind {
 	}
 }
 
-// Kinds returns the names New accepts.
-func Kinds() []string {
+// Toxics returns the names New accepts.
+func Toxics() []string {
 	ks := kinds()
 	names := make([]string, len(ks))
 	for i, k := range ks {
@@ -79,5 +79,5 @@ func New(kind string, latency time.Duration) (Toxic, error) {
 		}
 		return k.build(latency)
 	}
-	return nil, fmt.Errorf("unknown toxic kind %q: use one of %s", kind, strings.Join(Kinds(), ", "))
+	return nil, fmt.Errorf("unknown toxic kind %q: use one of %s", kind, strings.Join(Toxics(), ", "))
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	assert.Equal(t, []string{"down", "blackhole", "latency"}, Kinds())
+	assert.Equal(t, []string{"down", "blackhole", "latency"}, Toxics())
 }
 
 func TestNew(t *testing.T) {

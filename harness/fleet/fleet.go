@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/clock"
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // Behaviours a worker can have (scenario field `behaviour`).
@@ -70,7 +70,7 @@ type Config struct {
 	// Target is the base URL of the system under test, e.g. http://127.0.0.1:8080.
 	Target string
 	// Run anchors the schedule; a zero Start means "now".
-	Run     clock.Run
+	Run     modeltime.Run
 	Workers []Worker
 	// Client is optional; the default keeps an idle connection per worker and
 	// shares no state with the rest of the process.
@@ -126,7 +126,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rec := newRecorders(cfg.LagTolerance)
 	stats := make([]WorkerStats, len(cfg.Workers))
 	log.Info("fleet starting", "workers", len(cfg.Workers), "target", cfg.Target,
-		"time_scale", float64(cfg.Run.Scale), "model_duration", lastStop)
+		"time_scale", cfg.Run.Scale, "model_duration", lastStop)
 
 	bases := map[string]*url.URL{"": base}
 	for _, w := range cfg.Workers {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/clock"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // BenchmarkFleet measures how well the fleet keeps its schedule with many
@@ -27,12 +27,12 @@ func BenchmarkFleet(b *testing.B) {
 				w.Write([]byte(`{"results":[]}`))
 			}))
 			b.Cleanup(srv.Close)
-			scale := clock.Scale(float64(n) / offered / every.Seconds())
+			scale := modeltime.Scale(float64(n) / offered / every.Seconds())
 			workers := spread(n, Idle, 0, every, every*6/5)
 			var last *Report
 			for b.Loop() {
 				rep, err := Run(context.Background(), Config{Target: srv.URL, Workers: workers,
-					Run: clock.Run{Start: time.Now().Add(50 * time.Millisecond), Scale: scale}})
+					Run: modeltime.Run{Start: time.Now().Add(50 * time.Millisecond), Scale: scale}})
 				if err != nil {
 					b.Fatal(err)
 				}

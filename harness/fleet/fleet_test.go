@@ -3,17 +3,18 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/clock"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // testScale makes one model second last 10 ms (30 ms under the race detector).
-var testScale = func() clock.Scale {
+var testScale = func() modeltime.Scale {
 	if raceDetector {
 		return 0.03
 	}
@@ -63,7 +64,7 @@ func runFleet(t *testing.T, cfg Config) *Report {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	if cfg.Run.Scale == 0 {
-		cfg.Run = clock.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
+		cfg.Run = modeltime.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
 	}
 	rep, err := Run(ctx, cfg)
 	require.NoError(t, err)
@@ -93,20 +94,20 @@ func TestFleetRequestCountsFollowTheSchedule(t *testing.T) {
 	}
 	calls, byToken := a.snapshot()
 	// Only tasks cycles can be dropped (a result follows its cycle's answer).
-	require.Equal(t, wantTasks, calls[EndpointTasks]+int(rep.Lag.Dropped), "every scheduled cycle is sent or dropped")
+	require.Equal(t, wantTasks, calls[antenna.EndpointTasks]+int(rep.Lag.Dropped), "every scheduled cycle is sent or dropped")
 	// Dropping a 200 ms cycle takes a 200 ms stall: it never happens on an idle
 	// machine, and only a starved one drops more than a few percent.
-	require.GreaterOrEqual(t, calls[EndpointTasks], wantTasks*85/100, "the fleet kept up; lag %+v", rep.Lag)
-	require.LessOrEqual(t, calls[EndpointResult], wantResults)
-	require.GreaterOrEqual(t, calls[EndpointResult], wantResults*98/100-int(rep.Lag.Dropped),
+	require.GreaterOrEqual(t, calls[antenna.EndpointTasks], wantTasks*85/100, "the fleet kept up; lag %+v", rep.Lag)
+	require.LessOrEqual(t, calls[antenna.EndpointResult], wantResults)
+	require.GreaterOrEqual(t, calls[antenna.EndpointResult], wantResults*98/100-int(rep.Lag.Dropped),
 		"only a cycle's own drop (or an answer pushed past the stop) loses its result")
-	require.Zero(t, calls[EndpointList], "no job ran out, so nobody lists")
+	require.Zero(t, calls[antenna.EndpointList], "no job ran out, so nobody lists")
 	require.Zero(t, a.unauth)
 	require.Empty(t, a.badResults, "every result must echo a reply_subject the server issued, with result {\"ok\":true}")
-	require.Equal(t, 4*calls[EndpointResult], a.results, "one result per task of the batch")
+	require.Equal(t, 4*calls[antenna.EndpointResult], a.results, "one result per task of the batch")
 
-	require.Equal(t, uint64(calls[EndpointTasks]), rep.PerEndpoint[EndpointTasks].OK)
-	require.Equal(t, uint64(calls[EndpointResult]), rep.PerEndpoint[EndpointResult].OK)
+	require.Equal(t, uint64(calls[antenna.EndpointTasks]), rep.PerEndpoint[antenna.EndpointTasks].OK)
+	require.Equal(t, uint64(calls[antenna.EndpointResult]), rep.PerEndpoint[antenna.EndpointResult].OK)
 	require.Equal(t, rep.Requests.OK, rep.Requests.Total)
 	require.Equal(t, rep.Requests.Total, rep.Lag.Sends, "every request is one accounted send")
 	require.Zero(t, rep.ProtocolErrors)
@@ -116,9 +117,9 @@ func TestFleetRequestCountsFollowTheSchedule(t *testing.T) {
 		w := workers[i]
 		require.Equal(t, w.ID, ws.ID)
 		require.Equal(t, w.KeyIndex, ws.KeyIndex)
-		require.Equal(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][EndpointTasks]+ws.Dropped,
+		require.Equal(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][antenna.EndpointTasks]+ws.Dropped,
 			"worker %d: its token on every cycle it sent", w.ID)
-		require.Equal(t, byToken[w.Token][EndpointTasks]+byToken[w.Token][EndpointResult], ws.Polls)
+		require.Equal(t, byToken[w.Token][antenna.EndpointTasks]+byToken[w.Token][antenna.EndpointResult], ws.Polls)
 		require.GreaterOrEqual(t, ws.FirstPoll, w.StartAt)
 		require.Less(t, ws.FirstPoll, w.StartAt+every+slack(rep))
 		require.Greater(t, ws.LastPoll, stop-2*every)
@@ -143,8 +144,8 @@ func TestFleetJitterKeepsTheAverageRate(t *testing.T) {
 		want += slots(w.StartAt, every, 0, stop)
 	}
 	calls, _ := a.snapshot()
-	require.InDelta(t, want, calls[EndpointList]+int(rep.Lag.Dropped), 0.03*float64(want))
-	require.GreaterOrEqual(t, calls[EndpointList], want*9/10, "lag %+v", rep.Lag)
+	require.InDelta(t, want, calls[antenna.EndpointList]+int(rep.Lag.Dropped), 0.03*float64(want))
+	require.GreaterOrEqual(t, calls[antenna.EndpointList], want*9/10, "lag %+v", rep.Lag)
 	maxGap := time.Duration(0)
 	for _, ws := range rep.Workers {
 		maxGap = max(maxGap, ws.MaxGap)
@@ -167,14 +168,14 @@ func TestFleetSlowTargetDoesNotDriftTheSchedule(t *testing.T) {
 	a, srv := newAntenna(t, tokensOf(workers)...)
 	a.addJob(1, "a", -1)
 	a.tasksDelay = 20 * time.Millisecond
-	run := clock.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
+	run := modeltime.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
 
 	rep := runFleet(t, Config{Target: srv.URL, Workers: workers, Run: run})
 
-	tasks := rep.PerEndpoint[EndpointTasks]
+	tasks := rep.PerEndpoint[antenna.EndpointTasks]
 	require.GreaterOrEqual(t, tasks.Min, 20*time.Millisecond)
 	require.GreaterOrEqual(t, tasks.P50, 20*time.Millisecond)
-	require.Less(t, rep.PerEndpoint[EndpointResult].P50, 20*time.Millisecond, "result is not slowed down")
+	require.Less(t, rep.PerEndpoint[antenna.EndpointResult].P50, 20*time.Millisecond, "result is not slowed down")
 	require.Equal(t, 10*len(workers), int(tasks.Total)+int(rep.Lag.Dropped))
 
 	a.mu.Lock()
@@ -204,7 +205,7 @@ func TestFleetBlockedByASlowTargetIsNotSaturation(t *testing.T) {
 	a, srv := newAntenna(t, tokensOf(workers)...)
 	a.addJob(1, "a", -1)
 	a.tasksDelay = 250 * time.Millisecond // two and a half periods
-	run := clock.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
+	run := modeltime.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: testScale}
 
 	rep := runFleet(t, Config{Target: srv.URL, Workers: workers, Run: run})
 
@@ -212,7 +213,7 @@ func TestFleetBlockedByASlowTargetIsNotSaturation(t *testing.T) {
 	require.Zero(t, rep.Lag.Dropped, "nothing dropped by the generator itself")
 	sat, why := rep.Saturated(0.01)
 	require.False(t, sat, why)
-	require.GreaterOrEqual(t, rep.PerEndpoint[EndpointTasks].P50, 250*time.Millisecond)
+	require.GreaterOrEqual(t, rep.PerEndpoint[antenna.EndpointTasks].P50, 250*time.Millisecond)
 }
 
 func TestFleetWorkersGoIdleWhenTheirJobRunsOut(t *testing.T) {
@@ -247,14 +248,14 @@ func TestFleetWorkersGoIdleWhenTheirJobRunsOut(t *testing.T) {
 		require.Less(t, ws.WentIdleAt, 3*every+slack(rep), "the 3rd cycle at the latest finds job 1 empty")
 		// After going idle: one list poll at once, then one every idleEvery.
 		want := slots(ws.WentIdleAt, idleEvery, 0, stop)
-		require.InDelta(t, want, byToken[w.Token][EndpointList]+ws.Dropped, 1, "worker %d list polls", w.ID)
+		require.InDelta(t, want, byToken[w.Token][antenna.EndpointList]+ws.Dropped, 1, "worker %d list polls", w.ID)
 		require.Less(t, ws.MaxGap, time.Duration(1+ws.Dropped)*idleEvery+slack(rep),
 			"worker %d: the list path keeps an idle worker polling", w.ID)
 	}
 	for i, ws := range rep.Workers[len(dry):] {
 		w := fresh[i]
-		require.Equal(t, 1, byToken[w.Token][EndpointList], "worker %d takes job 2 from its first list", w.ID)
-		require.InDelta(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][EndpointTasks]+ws.Dropped, 1,
+		require.Equal(t, 1, byToken[w.Token][antenna.EndpointList], "worker %d takes job 2 from its first list", w.ID)
+		require.InDelta(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][antenna.EndpointTasks]+ws.Dropped, 1,
 			"worker %d cycles on job 2", w.ID)
 		require.Equal(t, time.Duration(-1), ws.WentIdleAt)
 	}
@@ -280,8 +281,8 @@ func TestFleetStaleListDoesNotSpin(t *testing.T) {
 	_, byToken := a.snapshot()
 	for i, w := range workers {
 		want := slots(w.StartAt, idleEvery, 0, stop)
-		require.InDelta(t, want, byToken[w.Token][EndpointList]+rep.Workers[i].Dropped, 1, "worker %d list polls", w.ID)
-		require.InDelta(t, want, byToken[w.Token][EndpointTasks], 1, "worker %d tasks polls", w.ID)
+		require.InDelta(t, want, byToken[w.Token][antenna.EndpointList]+rep.Workers[i].Dropped, 1, "worker %d list polls", w.ID)
+		require.InDelta(t, want, byToken[w.Token][antenna.EndpointTasks], 1, "worker %d tasks polls", w.ID)
 	}
 }
 
@@ -297,14 +298,14 @@ func TestFleetIdleWorkersOnlyListTheRealClientsWay(t *testing.T) {
 	rep := runFleet(t, Config{Target: srv.URL, Workers: workers})
 
 	calls, byToken := a.snapshot()
-	require.Zero(t, calls[EndpointTasks])
-	require.Zero(t, calls[EndpointResult])
+	require.Zero(t, calls[antenna.EndpointTasks])
+	require.Zero(t, calls[antenna.EndpointResult])
 	for i, w := range workers {
-		require.Equal(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][EndpointList]+rep.Workers[i].Dropped, "worker %d", w.ID)
+		require.Equal(t, slots(w.StartAt, every, 0, stop), byToken[w.Token][antenna.EndpointList]+rep.Workers[i].Dropped, "worker %d", w.ID)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	require.Equal(t, calls[EndpointList], a.redirects, "every poll uses the no-slash form and follows the redirect")
+	require.Equal(t, calls[antenna.EndpointList], a.redirects, "every poll uses the no-slash form and follows the redirect")
 	for _, raw := range a.listQuery {
 		q, err := url.ParseQuery(raw)
 		require.NoError(t, err)
@@ -313,7 +314,7 @@ func TestFleetIdleWorkersOnlyListTheRealClientsWay(t *testing.T) {
 			"dispatch_mode": {"async_api"}, "project_id": {"7"},
 		}, q)
 	}
-	require.Equal(t, uint64(calls[EndpointList]), rep.PerEndpoint[EndpointList].OK)
+	require.Equal(t, uint64(calls[antenna.EndpointList]), rep.PerEndpoint[antenna.EndpointList].OK)
 	require.Equal(t, time.Duration(-1), rep.Workers[0].WentIdleAt)
 }
 
@@ -328,7 +329,7 @@ func TestFleetLateWorkersSkipAndCountTheirLag(t *testing.T) {
 		workers[i].StartAt = 0
 	}
 	a, srv := newAntenna(t, tokensOf(workers)...)
-	run := clock.Run{Start: time.Now().Add(-wall(220 * time.Millisecond)), Scale: testScale}
+	run := modeltime.Run{Start: time.Now().Add(-wall(220 * time.Millisecond)), Scale: testScale}
 
 	rep := runFleet(t, Config{Target: srv.URL, Workers: workers, Run: run, LagTolerance: 10 * time.Millisecond})
 
@@ -337,14 +338,14 @@ func TestFleetLateWorkersSkipAndCountTheirLag(t *testing.T) {
 	require.GreaterOrEqual(t, rep.Lag.Dropped, 2*n)
 	require.GreaterOrEqual(t, rep.Lag.Late, n)
 	require.GreaterOrEqual(t, rep.Lag.Max, wall(20*time.Millisecond))
-	require.GreaterOrEqual(t, rep.PerEndpoint[EndpointList].Max, wall(20*time.Millisecond),
+	require.GreaterOrEqual(t, rep.PerEndpoint[antenna.EndpointList].Max, wall(20*time.Millisecond),
 		"latency runs from the intended instant, not from when the late send went out")
 	for _, ws := range rep.Workers {
 		require.GreaterOrEqual(t, ws.Dropped, 2)
 		require.GreaterOrEqual(t, ws.Late, 1)
 	}
 	calls, _ := a.snapshot()
-	require.Equal(t, 4*len(workers), calls[EndpointList]+int(rep.Lag.Dropped))
+	require.Equal(t, 4*len(workers), calls[antenna.EndpointList]+int(rep.Lag.Dropped))
 
 	sat, why := rep.Saturated(0.01)
 	require.True(t, sat)
@@ -365,10 +366,10 @@ func TestFleetCountsFailuresByKind(t *testing.T) {
 	for _, w := range workers[:5] {
 		results += slots(w.StartAt, every, every*8/10, stop)
 	}
-	require.Equal(t, uint64(5*3), rep.PerEndpoint[EndpointTasks].OK)
-	require.Equal(t, uint64(3), rep.PerEndpoint[EndpointTasks].Status4xx, "the bad token gets 401 and no tasks")
-	require.Equal(t, uint64(results), rep.PerEndpoint[EndpointResult].Status5xx)
-	require.Zero(t, rep.PerEndpoint[EndpointResult].OK)
+	require.Equal(t, uint64(5*3), rep.PerEndpoint[antenna.EndpointTasks].OK)
+	require.Equal(t, uint64(3), rep.PerEndpoint[antenna.EndpointTasks].Status4xx, "the bad token gets 401 and no tasks")
+	require.Equal(t, uint64(results), rep.PerEndpoint[antenna.EndpointResult].Status5xx)
+	require.Zero(t, rep.PerEndpoint[antenna.EndpointResult].OK)
 	require.Zero(t, rep.Workers[5].Polls, "401s are not polls")
 	require.Equal(t, 3, rep.Workers[0].Polls, "503 results are not successful polls either")
 
@@ -389,7 +390,7 @@ func TestFleetCancellationReturnsAPartialReportQuickly(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel)
 	began := time.Now()
 	rep, err := Run(ctx, Config{Target: srv.URL, Workers: workers,
-		Run: clock.Run{Start: time.Now(), Scale: testScale}})
+		Run: modeltime.Run{Start: time.Now(), Scale: testScale}})
 	require.NoError(t, err)
 	require.Less(t, time.Since(began), time.Second)
 	require.True(t, rep.Interrupted)
@@ -425,7 +426,7 @@ func TestCatchUp(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	good := func() Config {
-		return Config{Target: "http://127.0.0.1:1", Run: clock.Run{Scale: 0.05},
+		return Config{Target: "http://127.0.0.1:1", Run: modeltime.Run{Scale: 0.05},
 			Workers: spread(1, Active, 1, 5*time.Second, time.Minute)}
 	}
 	tests := []struct {
@@ -493,14 +494,14 @@ func TestFleetPerWorkerTarget(t *testing.T) {
 	_, by2 := a2.snapshot()
 	for i, w := range workers {
 		if i%2 == 1 {
-			require.Zero(t, by1[w.Token][EndpointList], "worker %d goes to its own target", w.ID)
-			require.Positive(t, by2[w.Token][EndpointList])
+			require.Zero(t, by1[w.Token][antenna.EndpointList], "worker %d goes to its own target", w.ID)
+			require.Positive(t, by2[w.Token][antenna.EndpointList])
 		} else {
-			require.Positive(t, by1[w.Token][EndpointList])
-			require.Zero(t, by2[w.Token][EndpointList])
+			require.Positive(t, by1[w.Token][antenna.EndpointList])
+			require.Zero(t, by2[w.Token][antenna.EndpointList])
 		}
 	}
-	_, err := Run(context.Background(), Config{Target: srv1.URL, Run: clock.Run{Scale: testScale}, Workers: []Worker{{ID: 1, Token: "t", Slugs: []string{"a"},
+	_, err := Run(context.Background(), Config{Target: srv1.URL, Run: modeltime.Run{Scale: testScale}, Workers: []Worker{{ID: 1, Token: "t", Slugs: []string{"a"},
 		Behaviour: Idle, PollEvery: every, StopAt: stop, Target: "ftp://nope"}}})
 	require.ErrorContains(t, err, "not a usable base URL")
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // RequestStats and LagStats are shared with the open-model attack package.
@@ -16,7 +17,7 @@ type (
 // Report is what a fleet run did.
 type Report struct {
 	Requests    RequestStats
-	PerEndpoint map[string]RequestStats // keyed by EndpointTasks, EndpointResult, EndpointList
+	PerEndpoint map[antenna.Endpoint]RequestStats
 	Lag         LagStats
 	Workers     []WorkerStats
 	// ProtocolErrors counts 2xx answers whose body was not the §2 shape.
@@ -78,10 +79,10 @@ func (rec *recorders) report(workers []WorkerStats) *Report {
 	all.Merge(&rec.list)
 	return &Report{
 		Requests: all.Stats(),
-		PerEndpoint: map[string]RequestStats{
-			EndpointTasks:  rec.tasks.Stats(),
-			EndpointResult: rec.result.Stats(),
-			EndpointList:   rec.list.Stats(),
+		PerEndpoint: map[antenna.Endpoint]RequestStats{
+			antenna.EndpointTasks:  rec.tasks.Stats(),
+			antenna.EndpointResult: rec.result.Stats(),
+			antenna.EndpointList:   rec.list.Stats(),
 		},
 		Lag:            rec.lag.Stats(),
 		Workers:        workers,

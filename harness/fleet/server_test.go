@@ -3,6 +3,7 @@ package fleet
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -16,7 +17,7 @@ import (
 // antenna is a minimal §2 target for the fleet tests: token check, a finite or
 // endless task supply per job, a jobs list filtered by slug, the no-slash list
 // form redirected to the slash form as Django does, and optional delays.
-type antenna struct {
+type fakeAntenna struct {
 	mu     sync.Mutex
 	tokens map[string]bool
 	jobs   map[int64]*testJob
@@ -43,8 +44,8 @@ type testJob struct {
 	issued    map[string]bool
 }
 
-func newAntenna(t *testing.T, tokens ...string) (*antenna, *httptest.Server) {
-	a := &antenna{
+func newAntenna(t *testing.T, tokens ...string) (*fakeAntenna, *httptest.Server) {
+	a := &fakeAntenna{
 		tokens: map[string]bool{}, jobs: map[int64]*testJob{}, calls: map[string]int{},
 		byToken: map[string]map[string]int{}, emptyTasks: map[int64]int{}, served: map[int64]int{},
 		tasksAt: map[string][]time.Time{},
@@ -67,13 +68,13 @@ func newAntenna(t *testing.T, tokens ...string) (*antenna, *httptest.Server) {
 	return a, srv
 }
 
-func (a *antenna) addJob(id int64, slug string, tasks int) {
+func (a *fakeAntenna) addJob(id int64, slug string, tasks int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.jobs[id] = &testJob{slug: slug, remaining: tasks, issued: map[string]bool{}}
 }
 
-func (a *antenna) auth(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+func (a *fakeAntenna) auth(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Token ")
 		a.mu.Lock()
@@ -90,7 +91,7 @@ func (a *antenna) auth(h func(http.ResponseWriter, *http.Request, string)) http.
 	}
 }
 
-func (a *antenna) count(endpoint, tok string) {
+func (a *fakeAntenna) count(endpoint, tok string) {
 	a.calls[endpoint]++
 	if a.byToken[tok] == nil {
 		a.byToken[tok] = map[string]int{}
@@ -98,10 +99,10 @@ func (a *antenna) count(endpoint, tok string) {
 	a.byToken[tok][endpoint]++
 }
 
-func (a *antenna) list(w http.ResponseWriter, r *http.Request, tok string) {
+func (a *fakeAntenna) list(w http.ResponseWriter, r *http.Request, tok string) {
 	slugs := strings.Split(r.URL.Query().Get("pipeline__slug__in"), ",")
 	a.mu.Lock()
-	a.count(EndpointList, tok)
+	a.count(antenna.EndpointList, tok)
 	a.listQuery = append(a.listQuery, r.URL.RawQuery)
 	var ids []int64
 	for id, j := range a.jobs {
@@ -124,7 +125,7 @@ func (a *antenna) list(w http.ResponseWriter, r *http.Request, tok string) {
 	w.Write([]byte(b.String()))
 }
 
-func (a *antenna) tasks(w http.ResponseWriter, r *http.Request, tok string) {
+func (a *fakeAntenna) tasks(w http.ResponseWriter, r *http.Request, tok string) {
 	arrived := time.Now()
 	var body struct {
 		BatchSize int `json:"batch_size"`
@@ -138,7 +139,7 @@ func (a *antenna) tasks(w http.ResponseWriter, r *http.Request, tok string) {
 		time.Sleep(a.tasksDelay)
 	}
 	a.mu.Lock()
-	a.count(EndpointTasks, tok)
+	a.count(antenna.EndpointTasks, tok)
 	a.tasksAt[tok] = append(a.tasksAt[tok], arrived)
 	j := a.jobs[id]
 	if j == nil {
@@ -172,7 +173,7 @@ func (a *antenna) tasks(w http.ResponseWriter, r *http.Request, tok string) {
 	w.Write([]byte(b.String()))
 }
 
-func (a *antenna) result(w http.ResponseWriter, r *http.Request, tok string) {
+func (a *fakeAntenna) result(w http.ResponseWriter, r *http.Request, tok string) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var body struct {
 		Results []struct {
@@ -185,7 +186,7 @@ func (a *antenna) result(w http.ResponseWriter, r *http.Request, tok string) {
 		return
 	}
 	a.mu.Lock()
-	a.count(EndpointResult, tok)
+	a.count(antenna.EndpointResult, tok)
 	j := a.jobs[id]
 	for _, res := range body.Results {
 		if j == nil || !j.issued[res.ReplySubject] || string(res.Result) != `{"ok":true}` {
@@ -203,7 +204,7 @@ func (a *antenna) result(w http.ResponseWriter, r *http.Request, tok string) {
 	fmt.Fprintf(w, `{"status":"accepted","job_id":%d,"results_queued":%d,"tasks":[]}`, id, len(body.Results))
 }
 
-func (a *antenna) snapshot() (calls map[string]int, byToken map[string]map[string]int) {
+func (a *fakeAntenna) snapshot() (calls map[string]int, byToken map[string]map[string]int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	calls = map[string]int{}

@@ -10,15 +10,16 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/clock"
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // worker is one goroutine's state. Only its own goroutine touches it, so the
 // buffers are reused from request to request without locking.
 type worker struct {
 	spec   Worker
-	run    clock.Run
+	run    modeltime.Run
 	client *http.Client
 	rec    *recorders
 	stats  *WorkerStats
@@ -43,7 +44,7 @@ type worker struct {
 	answeredAt time.Time
 }
 
-func newWorker(spec Worker, base *url.URL, run clock.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
+func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
 	*stats = WorkerStats{ID: spec.ID, Group: spec.Group, KeyIndex: spec.KeyIndex, FirstPoll: -1, LastPoll: -1, WentIdleAt: -1}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -56,11 +57,11 @@ func newWorker(spec Worker, base *url.URL, run clock.Run, client *http.Client, r
 		rng:     rand.New(rand.NewPCG(uint64(seed), uint64(spec.ID))),
 		timer:   timer,
 		base:    base.String(),
-		auth:    "Token " + spec.Token,
-		listURL: ListURL(base.String(), spec.Slugs, spec.ProjectID),
+		auth:    antenna.Authorization(spec.Token),
+		listURL: antenna.ListURL(base.String(), spec.Slugs, spec.ProjectID),
 	}
 	if spec.Behaviour == Active {
-		w.tasksBody = TasksBody(spec.BatchSize)
+		w.tasksBody = antenna.TasksBody(spec.BatchSize)
 		w.setJob(spec.JobID)
 	}
 	return w
@@ -70,8 +71,8 @@ func (w *worker) setJob(id int64) {
 	w.job = id
 	w.worked = false
 	if id != 0 {
-		w.tasksURL = TasksURL(w.base, id)
-		w.resultURL = ResultURL(w.base, id)
+		w.tasksURL = antenna.TasksURL(w.base, id)
+		w.resultURL = antenna.ResultURL(w.base, id)
 	}
 }
 
@@ -204,7 +205,7 @@ func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64,
 	if !ok2xx(status) {
 		return 0, arrived
 	}
-	var resp listResponse
+	var resp antenna.ListAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
 		w.rec.protocol.Add(1)
 		return 0, arrived
@@ -223,7 +224,7 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 	if !ok2xx(status) {
 		return 0, false, arrived
 	}
-	var resp tasksResponse
+	var resp antenna.TasksAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Tasks == nil {
 		w.rec.protocol.Add(1)
 		return 0, false, arrived
@@ -237,7 +238,7 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 
 // result posts one {"ok":true} result per task of the current cycle.
 func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
-	w.out = AppendResultBody(w.out[:0], w.subjects)
+	w.out = antenna.AppendResultBody(w.out[:0], w.subjects)
 	w.do(ctx, reqCtx, &w.rec.result, http.MethodPost, w.resultURL, w.out, at)
 }
 

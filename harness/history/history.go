@@ -5,7 +5,11 @@
 // depends on the others (porcupine's model/checker/visualization split).
 package history
 
-import "time"
+import (
+	"time"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+)
 
 // Dispatch is one heartbeat dispatch as the reference reported it: an enqueue
 // (or, for strategies without a broker, a write attempt made in the request).
@@ -77,10 +81,10 @@ type Fault struct {
 
 // History is everything one run observed. All durations are model time.
 type History struct {
-	Duration     time.Duration `json:"duration"`
-	TimeScale    float64       `json:"time_scale"`
-	Throttle     time.Duration `json:"throttle"`
-	OfflineAfter time.Duration `json:"offline_after"`
+	Duration     time.Duration   `json:"duration"`
+	TimeScale    modeltime.Scale `json:"time_scale"`
+	Throttle     time.Duration   `json:"throttle"`
+	OfflineAfter time.Duration   `json:"offline_after"`
 	// MaxPollGap is the longest gap between two polls of one worker that the
 	// scenario allows (poll period + jitter); it widens the rate bound.
 	MaxPollGap time.Duration `json:"max_poll_gap"`

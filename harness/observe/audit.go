@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hbharness/hbharness/reference/store"
 )
 
 // auditSQL records every write of last_seen with the writing transaction,
@@ -43,7 +45,7 @@ func InstallAudit(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := pool.Exec(ctx, auditSQL); err != nil {
 		return fmt.Errorf("installing the audit trigger: %w", err)
 	}
-	return nil
+	return store.MarkOwned(ctx, pool, "hb_audit")
 }
 
 // AuditedWrite is one UPDATE statement (transaction) that wrote last_seen.

@@ -8,7 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
 )
@@ -16,7 +17,7 @@ import (
 func seeded(t *testing.T) (*testenv.Env, []store.Key) {
 	env := testenv.New(t)
 	ctx := context.Background()
-	require.NoError(t, store.ResetSchema(ctx, env.Pool))
+	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
 	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1})
 	require.NoError(t, err)
 	return env, keys
@@ -50,7 +51,7 @@ func TestSamplerSeesWritesAndFlips(t *testing.T) {
 	env, keys := seeded(t)
 	ctx := context.Background()
 	st := store.New(env.Pool)
-	s := &Sampler{Pool: env.Pool, Every: time.Hour, Start: time.Now(), Scale: 0.5, Log: slog.New(slog.DiscardHandler)}
+	s := &Sampler{Pool: env.Pool, Every: time.Hour, Anchor: modeltime.Run{Start: time.Now(), Scale: 0.5}, Log: slog.New(slog.DiscardHandler)}
 	require.NoError(t, s.Baseline(ctx))
 	target := heartbeat.JobTarget(keys[1].PipelineID, keys[1].ProjectID)
 	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second))

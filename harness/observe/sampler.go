@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // Sampler reads every async service row at a fixed period. It needs only
@@ -20,9 +21,9 @@ import (
 type Sampler struct {
 	Pool  *pgxpool.Pool
 	Every time.Duration // wall
-	Start time.Time     // run start (wall)
-	Scale float64
-	Log   *slog.Logger
+	// Anchor is the run's model clock: samples are stamped with Anchor.Since.
+	Anchor modeltime.Run
+	Log    *slog.Logger
 
 	mu      sync.Mutex
 	samples []history.Sample
@@ -107,14 +108,14 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		s.seen = make(map[string]*SeenWrite)
 	}
 	for _, r := range batch {
-		at := s.model(r.now.Sub(s.Start))
+		at := s.Anchor.Since(r.now)
 		smp := history.Sample{At: at, ServiceID: r.id, Staleness: -1, LiveNull: r.live == nil}
 		if r.live != nil {
 			smp.Live = *r.live
 		}
 		st := rowState{xmin: uint32(r.xmin), null: r.lastSeen == nil}
 		if r.lastSeen != nil {
-			smp.Staleness = s.model(r.now.Sub(*r.lastSeen))
+			smp.Staleness = s.Anchor.Scale.Model(r.now.Sub(*r.lastSeen))
 			st.lastSeen = *r.lastSeen
 		}
 		if record {
@@ -138,10 +139,6 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		w.Services = append(w.Services, r.id)
 	}
 	return nil
-}
-
-func (s *Sampler) model(wall time.Duration) time.Duration {
-	return time.Duration(float64(wall) / s.Scale)
 }
 
 func (s *Sampler) fail(err error) {

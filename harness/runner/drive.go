@@ -9,27 +9,20 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/attack"
-	hclock "github.com/hbharness/hbharness/harness/clock"
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/fleet"
-	"github.com/hbharness/hbharness/harness/observe"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// drive is one load phase: fleet, attacks, faults and the sampler on one
+// drive is the load phase: fleet, attacks, faults and the sampler on one
 // shared model clock.
 type drive struct {
 	spec  *scenarios.Spec
-	keys  []store.Key
-	urls  []string // one per replica; workers are spread over them
-	token string   // the shared token (attacks; every worker in external mode)
-	// serviceTokens makes each worker authenticate as its own service (svc-<id>).
-	serviceTokens bool
-	sampler       *observe.Sampler
-	faults        *fault.Targets
-	seed          int64
-	log           *slog.Logger
+	setup Setup
+	seed  int64
+	log   *slog.Logger
 }
 
 // observed is what a drive produced, before it becomes a history.
@@ -42,7 +35,7 @@ type observed struct {
 	faults      []fault.Applied
 	interrupted bool
 	// stopSampling ends the sampler after one final sample; call it once
-	// the target has drained, so the last writes are seen.
+	// the target has settled, so the last writes are seen.
 	stopSampling func()
 }
 
@@ -58,26 +51,19 @@ const defaultAttackMaxWorkers = 1024
 const lead = 300 * time.Millisecond
 
 func (d *drive) run(ctx context.Context) (*observed, error) {
-	scale := hclock.Scale(d.spec.TimeScale)
-	start := time.Now().Add(lead)
-	run := hclock.Run{Start: start, Scale: scale}
+	run := modeltime.Run{Start: time.Now().Add(lead), Scale: d.spec.TimeScale}
 	plan := d.spec.Plan(d.seed)
-	workers, err := d.workers(plan)
-	if err != nil {
-		return nil, err
-	}
-	attacks, err := d.attacks()
-	if err != nil {
-		return nil, err
-	}
+	workers := d.workers(plan)
+	attacks := d.attacks()
+	sampler := d.setup.Sampler
+	sampler.Anchor = run
 	sampCtx, stopSampling := context.WithCancel(context.WithoutCancel(ctx))
 	sampled := make(chan struct{})
-	obs := &observed{start: start, plan: plan, stopSampling: func() { stopSampling(); <-sampled }}
-	d.sampler.Start = start
+	obs := &observed{start: run.Start, plan: plan, stopSampling: func() { stopSampling(); <-sampled }}
 	go func() {
 		defer close(sampled)
-		time.Sleep(time.Until(start))
-		d.sampler.Run(sampCtx)
+		time.Sleep(time.Until(run.Start))
+		sampler.Run(sampCtx)
 	}()
 
 	// A generator that cannot start ends the drive at once rather than
@@ -85,38 +71,34 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 	dctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	var wg sync.WaitGroup
-	var fleetErr, attackErr, faultErr error
-	fail := func(err *error) {
-		if *err != nil {
-			abort(*err)
+	fail := func(err error) {
+		if err != nil {
+			abort(err)
 		}
 	}
 	if len(workers) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obs.fleet, fleetErr = fleet.Run(dctx, fleet.Config{Target: d.urls[0], Run: run, Workers: workers,
-				Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, d.spec.TimeScale)})
-			fail(&fleetErr)
-		}()
+		wg.Go(func() {
+			var err error
+			obs.fleet, err = fleet.Run(dctx, fleet.Config{Target: d.setup.URLs[0], Run: run, Workers: workers,
+				Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale)})
+			fail(err)
+		})
 	}
 	if len(attacks) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obs.attack, attackErr = attack.Run(dctx, attack.Config{Target: d.urls[0], Run: run, Attacks: attacks, Logger: d.log})
-			fail(&attackErr)
-		}()
+		wg.Go(func() {
+			var err error
+			obs.attack, err = attack.Run(dctx, attack.Config{Target: d.setup.URLs[0], Run: run, Attacks: attacks, Logger: d.log})
+			fail(err)
+		})
 	}
 	if len(d.spec.Faults) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obs.faults, faultErr = fault.Schedule(dctx, d.faultList(), *d.faults, start, d.spec.TimeScale, d.log)
+		wg.Go(func() {
+			var err error
+			obs.faults, err = fault.Schedule(dctx, d.faultList(), *d.setup.Faults, run, d.log)
 			if ctx.Err() == nil {
-				fail(&faultErr)
+				fail(err)
 			}
-		}()
+		})
 	}
 	// Wait for the whole model duration even if the load ends earlier, so the
 	// observers cover the run the scenario describes.
@@ -138,14 +120,14 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 // of the shortest period, at least 25 ms wall. A lockstep herd cannot put a
 // thousand requests on the wire in the same millisecond; what matters is
 // that each lands well inside its own period, so the offered load holds.
-func lagTolerance(plan []scenarios.WorkerPlan, scale float64) time.Duration {
+func lagTolerance(plan []scenarios.WorkerPlan, scale modeltime.Scale) time.Duration {
 	shortest := time.Duration(0)
 	for _, p := range plan {
 		if shortest == 0 || p.PollEvery < shortest {
 			shortest = p.PollEvery
 		}
 	}
-	return max(25*time.Millisecond, time.Duration(float64(shortest)*scale/10))
+	return max(25*time.Millisecond, scale.Wall(shortest/10))
 }
 
 func (d *drive) faultList() []fault.Fault {
@@ -157,16 +139,17 @@ func (d *drive) faultList() []fault.Fault {
 }
 
 // workers turns the scenario's plan into fleet workers with tokens and jobs.
-func (d *drive) workers(plan []scenarios.WorkerPlan) ([]fleet.Worker, error) {
+func (d *drive) workers(plan []scenarios.WorkerPlan) []fleet.Worker {
+	keys, urls := d.setup.Keys, d.setup.URLs
 	out := make([]fleet.Worker, 0, len(plan))
 	for _, p := range plan {
 		// An external target has its own keys: the scenario's key indexes
 		// wrap around them.
-		p.KeyIndex %= len(d.keys)
-		k := d.keys[p.KeyIndex]
-		tok := d.token
-		if d.serviceTokens && len(k.Services) > 0 {
-			tok = fmt.Sprintf("svc-%d", k.Services[p.ServiceIndex%len(k.Services)])
+		p.KeyIndex %= len(keys)
+		k := keys[p.KeyIndex]
+		tok := d.setup.Token
+		if d.setup.ServiceTokens && len(k.Services) > 0 {
+			tok = antenna.ServiceToken(k.Services[p.ServiceIndex%len(k.Services)])
 		}
 		var job int64
 		if p.Behaviour == scenarios.BehaviourActive && len(k.Jobs) > 0 {
@@ -174,32 +157,27 @@ func (d *drive) workers(plan []scenarios.WorkerPlan) ([]fleet.Worker, error) {
 		}
 		out = append(out, fleet.Worker{
 			ID: p.ID, Group: p.Group, Token: tok, KeyIndex: p.KeyIndex, JobID: job,
-			Target: d.urls[p.ID%len(d.urls)], Slugs: []string{k.Slug}, ProjectID: k.ProjectID,
+			Target: urls[p.ID%len(urls)], Slugs: []string{k.Slug}, ProjectID: k.ProjectID,
 			Behaviour: p.Behaviour, PollEvery: p.PollEvery, IdleEvery: p.IdleEvery, Jitter: p.Jitter,
 			StartAt: p.StartAt, StopAt: p.StopAt, BatchSize: p.BatchSize,
 		})
 	}
-	return out, nil
+	return out
 }
 
 // attacks turns the scenario's load into vegeta attacks on the keys they name.
-func (d *drive) attacks() ([]attack.Attack, error) {
+func (d *drive) attacks() []attack.Attack {
+	keys := d.setup.Keys
 	var out []attack.Attack
 	for _, a := range d.spec.Load {
-		idx := a.Keys
-		if len(idx) == 0 {
-			for i := range d.keys {
-				idx = append(idx, i)
-			}
-		}
 		var targets []attack.Target
-		for _, i := range idx {
-			k := d.keys[i%len(d.keys)]
+		for _, i := range keyIndexes(a.Keys, len(keys)) {
+			k := keys[i%len(keys)]
 			var job int64
 			if len(k.Jobs) > 0 {
 				job = k.Jobs[0]
 			}
-			targets = append(targets, attack.Target{Token: d.token, JobID: job, Slugs: []string{k.Slug}, ProjectID: k.ProjectID, BatchSize: 1})
+			targets = append(targets, attack.Target{Token: d.setup.Token, JobID: job, Slugs: []string{k.Slug}, ProjectID: k.ProjectID, BatchSize: 1})
 		}
 		maxWorkers := uint64(a.MaxWorkers)
 		if maxWorkers == 0 {
@@ -209,5 +187,17 @@ func (d *drive) attacks() ([]attack.Attack, error) {
 			RateToPerModelSecond: a.RateTo.Per, StartAt: a.StartAt, Duration: a.Duration, Targets: targets,
 			MaxWorkers: maxWorkers})
 	}
-	return out, nil
+	return out
+}
+
+// keyIndexes is the keys an attack names, or every key when it names none.
+func keyIndexes(named []int, keys int) []int {
+	if len(named) > 0 {
+		return named
+	}
+	all := make([]int, keys)
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }

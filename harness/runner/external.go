@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hbharness/hbharness/harness/observe"
-	"github.com/hbharness/hbharness/harness/provision"
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -56,76 +57,90 @@ func (e *External) CheckTarget() error {
 	return nil
 }
 
-func runExternal(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error) {
-	ext := opt.External
-	log := opt.Log.With("scenario", spec.Name, "target", ext.Target)
-	began := time.Now()
+// external is a deployment the harness only talks to over §2 and reads
+// (SELECT only) through --observe-db. Its task queue and its own counts are
+// invisible: writes are seen by sampling the service rows.
+type external struct {
+	spec *scenarios.Spec
+	ext  *External
+	log  *slog.Logger
+
+	pool    *pgxpool.Pool
+	sampler *observe.Sampler
+	base    int64 // pg_stat row updates before the run
+}
+
+func (t *external) Close() {
+	if t.pool != nil {
+		t.pool.Close()
+	}
+}
+
+func (t *external) Start(ctx context.Context) (Setup, error) {
+	ext := t.ext
 	if err := ext.CheckTarget(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	pool, err := openPool(ctx, ext.ObserveDB, 4)
-	if err != nil {
-		return nil, err
+	var err error
+	if t.pool, err = openPool(ctx, ext.ObserveDB, 4); err != nil {
+		return Setup{}, err
 	}
-	defer pool.Close()
-	if err := pool.Ping(ctx); err != nil {
-		return nil, envErr("--observe-db %s is not reachable: %v", provision.Redact(ext.ObserveDB), err)
+	if err := t.pool.Ping(ctx); err != nil {
+		return Setup{}, envErr("--observe-db %s is not reachable: %v", provision.Redact(ext.ObserveDB), err)
 	}
 	// The baselines come first: asking the list endpoint for jobs is itself
 	// a poll that may heartbeat, and that write must be seen by both
 	// observers or by neither. Postgres flushes table statistics lazily;
 	// wait until they settle so the baseline holds everything before us.
-	base, err := observe.SettledRowUpdates(ctx, pool, 0, 12*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	if t.base, err = observe.SettledRowUpdates(ctx, t.pool, 0, 12*time.Second); err != nil {
+		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	sampler := &observe.Sampler{Pool: pool, Every: max(time.Millisecond, time.Duration(float64(spec.Settings.SampleEvery)*spec.TimeScale)),
-		Scale: spec.TimeScale, Log: log}
-	if err := sampler.Baseline(ctx); err != nil {
-		return nil, envErr("reading ml_processingservice through --observe-db: %v", err)
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, t.spec.TimeScale.Wall(t.spec.SampleEvery)), Log: t.log}
+	if err := t.sampler.Baseline(ctx); err != nil {
+		return Setup{}, envErr("reading ml_processingservice through --observe-db: %v", err)
 	}
 	ids := ext.JobIDs
 	if len(ids) == 0 {
 		if ids, err = listJobs(ctx, ext); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+			return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
 	}
-	keys, err := discoverKeys(ctx, pool, ids)
+	keys, err := discoverKeys(ctx, t.pool, ids)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	d := &drive{spec: spec, keys: keys, urls: []string{strings.TrimRight(ext.Target, "/")}, token: ext.Token,
-		sampler: sampler, seed: opt.Seed, log: log}
-	if len(spec.Faults) > 0 {
-		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
+	return Setup{Name: ext.Target, URLs: []string{strings.TrimRight(ext.Target, "/")}, Keys: keys, Token: ext.Token,
+		Sampler: t.sampler, Log: t.log}, nil
+}
+
+// Settle gives the target's invisible queue the time the gate needs to hand
+// over one last window before the last sample.
+func (t *external) Settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(t.spec.TimeScale.Wall(2 * time.Second)):
 	}
-	obs, err := d.run(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// The target's task queue is invisible from here: give it the time the
-	// gate needs to hand over one last window, then take the last sample.
-	time.Sleep(time.Duration(float64(2*time.Second) * spec.TimeScale))
-	obs.stopSampling()
-	var writes []writeSeen
-	for _, w := range sampler.Writes() {
-		if w.At.Before(obs.start) {
+}
+
+func (t *external) Collect(ctx context.Context, start time.Time) (Observations, error) {
+	var seen Observations
+	for _, w := range t.sampler.Writes() {
+		if w.At.Before(start) {
 			continue // our own job listing's heartbeat, before the run
 		}
-		writes = append(writes, writeSeen{at: w.At, services: w.Services})
+		seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services})
 	}
-	h := assemble(spec, keys, obs, fleetPolls(obs), nil, writes, sampler, false)
-	after, err := observe.SettledRowUpdates(context.WithoutCancel(ctx), pool, base+sampler.RowUpdatesSeen(), 12*time.Second)
+	after, err := observe.SettledRowUpdates(ctx, t.pool, t.base+t.sampler.RowUpdatesSeen(), 12*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	h.UnseenRowUpdates = max(0, after-base-sampler.RowUpdatesSeen())
-	verdicts := verify.Check(*h, verify.Options{Expect: spec.Expect})
-	sum := summarize(spec, h, verdicts, obs, ext.Target, time.Since(began))
-	sum.Notes = append(sum.Notes, fmt.Sprintf("external target: writes counted by sampling xmin every %s (model) and reconciled with pg_stat_user_tables (%d row updates, %d not seen by the sampler)",
-		spec.Settings.SampleEvery, after-base, h.UnseenRowUpdates))
-	res := &Result{Summary: sum, History: h, Verdicts: verdicts}
-	return res, finish(res, obs, opt)
+	seen.UnseenRowUpdates = max(0, after-t.base-t.sampler.RowUpdatesSeen())
+	seen.Notes = append(seen.Notes, fmt.Sprintf("external target: writes counted by sampling xmin every %s (model) and reconciled with pg_stat_user_tables (%d row updates, %d not seen by the sampler)",
+		t.spec.SampleEvery, after-t.base, seen.UnseenRowUpdates))
+	if n := t.sampler.Errors(); n > 0 {
+		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
+	}
+	return seen, nil
 }
 
 // listJobs asks the target's list endpoint for active jobs of the slugs.
@@ -133,13 +148,11 @@ func listJobs(ctx context.Context, ext *External) ([]int64, error) {
 	if len(ext.Slugs) == 0 {
 		return nil, fmt.Errorf("external target: pass --jobs, or --slugs to find the jobs through the list endpoint")
 	}
-	q := url.Values{"ids_only": {"1"}, "incomplete_only": {"1"}, "dispatch_mode": {"async_api"},
-		"pipeline__slug__in": {strings.Join(ext.Slugs, ",")}}
-	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(ext.Target, "/")+"/api/v2/jobs?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, antenna.ListURL(ext.Target, ext.Slugs, 0), nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Token "+ext.Token)
+	req.Header.Set("Authorization", antenna.Authorization(ext.Token))
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("listing jobs on %s: %w", ext.Target, err)
@@ -148,11 +161,7 @@ func listJobs(ctx context.Context, ext *External) ([]int64, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("listing jobs on %s: HTTP %d (is the token right?)", ext.Target, resp.StatusCode)
 	}
-	var body struct {
-		Results []struct {
-			ID int64 `json:"id"`
-		} `json:"results"`
-	}
+	var body antenna.ListAnswer
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		return nil, fmt.Errorf("listing jobs on %s: unexpected answer: %w", ext.Target, err)
 	}

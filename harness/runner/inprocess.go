@@ -2,83 +2,134 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/observe"
-	"github.com/hbharness/hbharness/harness/provision"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// sandbox is one run's isolated slice of the shared servers.
-type sandbox struct {
-	urls     provision.URLs
-	pool     *pgxpool.Pool // the observer's own connections, never proxied
-	dsn      string
-	redis    *redis.Client
-	prefix   string
-	cleanups []func()
+// sharedToken is what attacks and shared-token callers send in-process.
+const sharedToken = "hbharness-run"
+
+// inProcess is the reference on loopback, in a sandbox of its own on the
+// shared servers: a database and a key prefix made for the run and removed
+// after it, whatever happens.
+type inProcess struct {
+	spec    *scenarios.Spec
+	seed    int64
+	log     *slog.Logger
+	sweeper *sync.Once // shared by every run of the process
+
+	closers []func() // run in reverse by Close
+	pool    *pgxpool.Pool
+	refs    []*reference.Reference
+	servers []*reference.Server
+	stopped bool
+	events  heartbeat.Recorder
+	sampler *observe.Sampler
 }
 
-func (s *sandbox) close() {
-	for i := len(s.cleanups) - 1; i >= 0; i-- {
-		s.cleanups[i]()
+func (t *inProcess) onClose(f func()) { t.closers = append(t.closers, f) }
+
+func (t *inProcess) Close() {
+	t.stopServers()
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
 	}
+	t.closers = nil
 }
 
-// provisionSandbox creates the run's database and key prefix. Whatever
-// happens later, close() drops the database and deletes the keys.
-func provisionSandbox(ctx context.Context, log *slog.Logger) (*sandbox, error) {
-	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: log})
+func (t *inProcess) Start(ctx context.Context) (Setup, error) {
+	sb, err := t.sandbox(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return Setup{}, err
 	}
-	sb := &sandbox{urls: svc.URLs}
-	sb.cleanups = append(sb.cleanups, svc.Close)
+	keys, err := seed(ctx, t.pool, t.spec)
+	if err != nil {
+		return Setup{}, fmt.Errorf("%w: seeding: %w", ErrEnvironment, err)
+	}
+	if err := observe.InstallAudit(ctx, t.pool); err != nil {
+		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	// The reference gets its own connections, through fault proxies when the
+	// scenario injects faults; the observers keep direct ones.
+	deps, faults, err := t.referenceDeps(ctx, sb)
+	if err != nil {
+		return Setup{}, err
+	}
+	urls, err := t.startReplicas(ctx, deps)
+	if err != nil {
+		return Setup{}, err
+	}
+	scale := t.spec.TimeScale
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Log: t.log}
+	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(urls),
+		"model", t.spec.Duration, "wall", scale.Wall(t.spec.Duration).Round(time.Millisecond))
+	return Setup{Name: "in-process", URLs: urls, Keys: keys, Token: sharedToken, ServiceTokens: true,
+		Sampler: t.sampler, Faults: faults, Log: t.log}, nil
+}
+
+// sandbox is the run's slice of the shared servers.
+type sandbox struct {
+	urls   provision.URLs
+	dsn    string
+	prefix string
+}
+
+// sandbox creates the run's database and key prefix; Close drops the
+// database and deletes the keys.
+func (t *inProcess) sandbox(ctx context.Context) (sandbox, error) {
+	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: t.log})
+	if err != nil {
+		return sandbox{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	t.onClose(svc.Close)
+	t.sweep(ctx, svc.URLs)
 	name := provision.NewName("run")
 	dsn, drop, err := provision.CreateDatabase(ctx, svc.Database, name)
 	if err != nil {
-		sb.close()
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return sandbox{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	sb.dsn = dsn
-	sb.cleanups = append(sb.cleanups, func() {
+	t.onClose(func() {
 		if err := drop(context.Background()); err != nil {
-			log.Error("could not drop the run's database; drop it by hand", "database", name, "err", err)
+			t.log.Error("could not drop the run's database; drop it by hand", "database", name, "err", err)
 		}
 	})
-	if sb.pool, err = openPool(ctx, dsn, 8); err != nil {
-		sb.close()
-		return nil, err
+	if t.pool, err = openPool(ctx, dsn, 8); err != nil {
+		return sandbox{}, err
 	}
-	sb.cleanups = append(sb.cleanups, sb.pool.Close)
-	if sb.redis, err = provision.RedisClient(svc.Redis, provision.RedisTimeouts{Timeout: 5 * time.Second}); err != nil {
-		sb.close()
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	t.onClose(t.pool.Close)
+	rc, err := redisconn.Open(svc.Redis, redisconn.Timeouts{Timeout: 5 * time.Second})
+	if err != nil {
+		return sandbox{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	sb.prefix = provision.Prefix(name)
-	sb.cleanups = append(sb.cleanups, func() {
+	prefix := provision.Prefix(name)
+	t.onClose(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := provision.DeleteKeys(ctx, sb.redis, sb.prefix); err != nil {
-			log.Error("could not delete the run's Redis keys", "prefix", sb.prefix, "err", err)
+		if err := provision.DeleteKeys(ctx, rc, prefix); err != nil {
+			t.log.Error("could not delete the run's Redis keys", "prefix", prefix, "err", err)
 		}
-		_ = sb.redis.Close()
+		_ = rc.Close()
 	})
-	return sb, nil
+	return sandbox{urls: svc.URLs, dsn: dsn, prefix: prefix}, nil
 }
 
 func openPool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, error) {
@@ -94,85 +145,167 @@ func openPool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, error
 	return pool, nil
 }
 
-// replica is one in-process reference server on a loopback port.
-type replica struct {
-	ref  *reference.Reference
-	url  string
-	srv  *http.Server
-	done chan struct{}
-}
-
-// startReplicas starts spec.Replicas references sharing one Redis, as
-// several web processes behind a load balancer do. Only the first runs the
-// offline checker, as one beat scheduler does in production.
-func startReplicas(ctx context.Context, spec *scenarios.Spec, deps replicaDeps, log *slog.Logger) ([]*replica, func(), error) {
-	clk, err := clock.New(spec.TimeScale)
-	if err != nil {
-		return nil, nil, err
-	}
-	settings := reference.Settings{Throttle: spec.Settings.Throttle, OfflineAfter: spec.Settings.OfflineAfter,
-		CheckerEvery: spec.Settings.CheckerEvery, JobCacheTTL: spec.Settings.JobCacheTTL, TaskWorkers: spec.Settings.TaskWorkers,
-		ResultCost: spec.Settings.ResultCost}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var reps []*replica
-	stop := func() {
-		var wg sync.WaitGroup
-		for _, r := range reps {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer scancel()
-				_ = r.srv.Shutdown(sctx)
-			}()
-		}
-		wg.Wait()
-		cancel()
-		for _, r := range reps {
-			<-r.done
-		}
-	}
-	for i := range spec.Replicas {
-		ref, err := reference.New(reference.Config{DB: deps.db, Redis: deps.redis, Broker: deps.broker,
-			KeyPrefix: deps.prefix, Strategy: spec.Strategy, Policy: gate.Policy(spec.FailurePolicy), Clock: clk,
-			Settings: settings, Token: deps.token, Events: deps.events, Replica: i, Log: log, NoChecker: i > 0})
-		if err != nil {
-			stop()
-			return nil, nil, err
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("%w: listening on loopback: %w", ErrEnvironment, err)
-		}
-		r := &replica{ref: ref, url: "http://" + ln.Addr().String(), done: make(chan struct{}),
-			srv: &http.Server{Handler: ref.Handler, ReadHeaderTimeout: 10 * time.Second,
-				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}}
-		go func() { ref.Run(bg); close(r.done) }()
-		go func() {
-			if err := r.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("replica server stopped", "replica", i, "err", err)
-			}
-		}()
-		reps = append(reps, r)
-	}
-	return reps, stop, nil
-}
-
-type replicaDeps struct {
-	db            *pgxpool.Pool
-	redis         *redis.Client
-	broker        broker.Broker
-	prefix, token string
-	events        *observe.Events
-}
-
 // seed resets the schema and seeds the scenario's fixtures.
 func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]store.Key, error) {
-	if err := store.ResetSchema(ctx, pool); err != nil {
+	if err := store.ResetSchema(ctx, pool, false); err != nil {
 		return nil, err
 	}
 	f := spec.Fixtures
 	return store.Seed(ctx, pool, store.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines,
 		ServicesPerKey: f.ServicesPerKey, JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)})
+}
+
+type replicaDeps struct {
+	db     *pgxpool.Pool
+	redis  *redis.Client
+	broker broker.Broker
+	prefix string
+}
+
+// referenceDeps opens the reference's own connections: direct, or through
+// fault proxies (one per dependency) when the scenario has faults.
+func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps, *fault.Targets, error) {
+	fail := func(err error) (replicaDeps, *fault.Targets, error) {
+		return replicaDeps{}, nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	dbURL, redisURL, brokerURL := sb.dsn, sb.urls.Redis, sb.urls.Broker
+	var targets *fault.Targets
+	if len(t.spec.Faults) > 0 {
+		targets = &fault.Targets{}
+		for _, p := range []struct {
+			name string
+			url  *string
+			slot **fault.Proxy
+		}{{"postgres", &dbURL, &targets.DB}, {"redis", &redisURL, &targets.Redis}, {"broker", &brokerURL, &targets.Broker}} {
+			proxy, proxied, err := fault.ProxyURL(ctx, p.name, *p.url, t.log.With("proxy", p.name))
+			if err != nil {
+				return fail(err)
+			}
+			t.onClose(func() { _ = proxy.Close() })
+			*p.url, *p.slot = proxied, proxy
+		}
+	}
+	size := int32(t.spec.Replicas*(t.spec.Settings.TaskWorkers+24) + 4)
+	pool, err := openPool(ctx, dbURL, size)
+	if err != nil {
+		return fail(err)
+	}
+	t.onClose(pool.Close)
+	// Antenna's cache timeout, on the scaled clock like everything else: a
+	// blackholed Redis costs a request 5 model seconds, not 5 wall seconds.
+	timeout := max(100*time.Millisecond, t.spec.TimeScale.Wall(settings.RedisTimeout))
+	rc, err := redisconn.Open(redisURL, redisconn.Timeouts{Timeout: timeout, Retries: -1})
+	if err != nil {
+		return fail(err)
+	}
+	t.onClose(func() { _ = rc.Close() })
+	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, timeout, t.log)
+	if err != nil {
+		return fail(err)
+	}
+	t.onClose(func() {
+		// A RabbitMQ queue lives outside the key prefix: remove it by name.
+		if d, ok := bq.(interface{ Delete(context.Context) error }); ok {
+			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := d.Delete(dctx); err != nil {
+				t.log.Error("could not delete the run's broker queue", "err", err)
+			}
+		}
+		_ = closeBroker()
+	})
+	return replicaDeps{db: pool, redis: rc, broker: bq, prefix: sb.prefix}, targets, nil
+}
+
+// startReplicas starts spec.Replicas references sharing one Redis, as
+// several web processes behind a load balancer do. Only the first runs the
+// offline checker, as one beat scheduler does in production.
+func (t *inProcess) startReplicas(ctx context.Context, deps replicaDeps) ([]string, error) {
+	policy, err := gate.ParsePolicy(t.spec.FailurePolicy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	var urls []string
+	for i := range t.spec.Replicas {
+		ref, err := reference.New(reference.Config{DB: deps.db, Redis: deps.redis, Broker: deps.broker,
+			KeyPrefix: deps.prefix, Strategy: t.spec.Strategy, Policy: policy,
+			Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
+			Events: &t.events, Replica: i, Log: t.log, NoChecker: i > 0})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, envErr("listening on loopback: %v", err)
+		}
+		srv := ref.Serve(ctx, ln, t.log.With("replica", i))
+		t.refs, t.servers = append(t.refs, ref), append(t.servers, srv)
+		urls = append(urls, srv.URL)
+	}
+	return urls, nil
+}
+
+// Settle drains each replica's queue, so the last dispatches reach the
+// database before it is judged, then stops the replicas.
+func (t *inProcess) Settle(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	// Two windows is plenty for work in flight; a queue that still holds
+	// work after that is a backlog the scenario built on purpose.
+	drainFor := min(10*time.Second, max(time.Second, t.spec.TimeScale.Wall(2*t.spec.Settings.Throttle)))
+	for _, r := range t.refs {
+		if err := r.Drain(ctx, drainFor); err != nil {
+			t.log.Info("queue not drained at the end of the run; its tasks are not observed", "err", err)
+		}
+	}
+	t.stopServers()
+}
+
+func (t *inProcess) stopServers() {
+	if t.stopped {
+		return
+	}
+	t.stopped = true
+	var wg sync.WaitGroup
+	for i, s := range t.servers {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := s.Shutdown(ctx); err != nil {
+				t.log.Warn("replica did not shut down cleanly", "replica", i, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, error) {
+	audited, err := observe.ReadAudit(ctx, t.pool)
+	if err != nil {
+		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
+	seen := Observations{Events: t.events.All(), HaveDispatches: true, Writes: make([]writeSeen, len(audited))}
+	for i, w := range audited {
+		seen.Writes[i] = writeSeen{at: w.At, services: w.Services}
+	}
+	if n := t.sampler.Errors(); n > 0 {
+		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
+	}
+	return seen, nil
+}
+
+// sweep removes what runs and tests killed more than an hour ago left on
+// the shared servers (their cleanup never ran), once per process: a suite
+// need not scan Redis before every scenario. It never fails the run.
+func (t *inProcess) sweep(ctx context.Context, urls provision.URLs) {
+	t.sweeper.Do(func() {
+		swept, err := provision.Sweep(ctx, urls, provision.DefaultSweepAge, time.Now(), t.log)
+		if err != nil {
+			t.log.Warn("could not remove what earlier killed runs left behind; run `hbharness gc`", "err", err)
+		}
+		if swept.Len() > 0 {
+			t.log.Info("removed leftovers of killed runs and tests", "databases", len(swept.Databases),
+				"keys", len(swept.Keys), "queues", len(swept.Queues))
+		}
+	})
 }

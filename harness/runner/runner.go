@@ -1,7 +1,8 @@
-// Package runner runs one scenario end to end (DESIGN.md §4, §8): provision
-// an isolated database and key prefix, seed, start the reference replicas on
-// loopback (or point at an external target), drive the fleet and the attacks,
-// observe independently, drain, verify, and tear everything down again.
+// Package runner runs one scenario end to end (DESIGN.md §4, §8) over a
+// Target — the in-process reference or an external deployment — along one
+// straight path: start the target, drive the load on the model clock,
+// settle, collect what the observers saw, assemble the history and judge it.
+// It returns a plain record of the run; the reports package renders it.
 package runner
 
 import (
@@ -9,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -27,13 +30,50 @@ type Options struct {
 	// SaturationTolerance is the fraction of late or dropped sends beyond
 	// which the load generator is declared saturated (default 1%).
 	SaturationTolerance float64
+	// Sweep, shared by the runs of one process, removes what killed runs
+	// left behind before the first of them; nil sweeps before every run.
+	Sweep *sync.Once
 }
 
-// Result is one finished (or interrupted) run.
+func (o Options) sweeper() *sync.Once {
+	if o.Sweep != nil {
+		return o.Sweep
+	}
+	return &sync.Once{}
+}
+
+// Result is one finished (or interrupted) run as plain data: what ran, what
+// the observers saw, what was judged. Nothing in it is formatted for a reader.
 type Result struct {
-	Summary  reports.Summary
+	Scenario      string
+	Strategy      string
+	FailurePolicy string
+	TimeScale     modeltime.Scale
+	Replicas      int
+	// Target is "in-process" for the reference, else the external URL.
+	Target    string
+	StartedAt time.Time
+	Wall      time.Duration
+
 	History  *history.History
 	Verdicts []verify.Verdict
+	Load     LoadGenerator
+	// Notes are what a reader needs to trust the verdicts: observation
+	// methods, failed samples.
+	Notes []string
+	// Interrupted marks a run stopped before its model duration elapsed; its
+	// verdicts judge only the part that ran.
+	Interrupted bool
+}
+
+// LoadGenerator says whether the load generator kept its schedule. A
+// saturated generator offered less load than the scenario asked for, so the
+// run measured the harness, not the target.
+type LoadGenerator struct {
+	ScheduleLagP99  time.Duration // wall
+	Late, Dropped   int64
+	Saturated       bool
+	SaturatedReason string
 }
 
 // ErrSaturated means the load generator could not keep its own schedule: the
@@ -44,7 +84,7 @@ var ErrSaturated = errors.New("load generator saturated")
 var ErrEnvironment = errors.New("environment")
 
 // Run executes spec. A returned Result may accompany an error: an
-// interrupted or saturated run still has a (partial) summary to write.
+// interrupted or saturated run still has a (partial) record to write.
 func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error) {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
@@ -52,18 +92,51 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if opt.SaturationTolerance == 0 {
 		opt.SaturationTolerance = 0.01
 	}
-	if opt.External != nil {
-		return runExternal(ctx, spec, opt)
+	began := time.Now()
+	scope, err := strategy.Scope(spec.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	return runInProcess(ctx, spec, opt)
+	target, err := newTarget(spec, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer target.Close()
+	setup, err := target.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &drive{spec: spec, setup: setup, seed: opt.Seed, log: setup.Log}
+	obs, err := d.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target.Settle(ctx)
+	obs.stopSampling()
+	seen, err := target.Collect(context.WithoutCancel(ctx), obs.start)
+	if err != nil {
+		return nil, err
+	}
+	h := assemble(spec, setup, obs, seen, scope)
+	res := &Result{
+		Scenario: spec.Name, Strategy: spec.Strategy, FailurePolicy: spec.FailurePolicy, TimeScale: spec.TimeScale,
+		Replicas: spec.Replicas, Target: setup.Name, StartedAt: obs.start, Wall: time.Since(began),
+		History: h, Verdicts: verify.Check(*h, verify.Options{Expect: spec.Expect}),
+		Load: loadGenerator(obs, opt.SaturationTolerance), Notes: seen.Notes, Interrupted: obs.interrupted,
+	}
+	switch {
+	case res.Load.Saturated:
+		return res, fmt.Errorf("%w: %s", ErrSaturated, res.Load.SaturatedReason)
+	case res.Interrupted:
+		return res, context.Canceled
+	}
+	return res, nil
 }
 
-// clockTolerance is how much closer than the window two dispatches may be
-// recorded without counting as a violation: events are stamped after the
-// gate answers, so scheduler noise of a few wall milliseconds shows up as
-// model time divided by the scale.
-func clockTolerance(scale float64) time.Duration {
-	return time.Duration(float64(15*time.Millisecond) / scale)
+// Passed reports whether every verdict matched its expectation in a run that
+// completed and whose load generator kept up: anything less proves nothing.
+func (r *Result) Passed() bool {
+	return verify.Passed(r.Verdicts) && !r.Interrupted && !r.Load.Saturated
 }
 
 func envErr(format string, a ...any) error {

@@ -10,10 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/provision"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -30,10 +29,19 @@ fleet:
 
 func spec(t *testing.T, scale, strat string) *scenarios.Spec {
 	t.Helper()
-	s, err := scenarios.Parse([]byte(strings.ReplaceAll(short, "SCALE", scale)), "short.yaml", scenarios.Options{Strategies: strategy.Names()})
+	s, err := scenarios.Parse([]byte(strings.ReplaceAll(short, "SCALE", scale)), "short.yaml", runner.ScenarioOptions())
 	require.NoError(t, err)
 	s.WithOverrides(strat, 0)
 	return s
+}
+
+// Every built-in parses against the registries a run really has.
+func TestBuiltinsParseAgainstTheRealVocabulary(t *testing.T) {
+	opt := runner.ScenarioOptions()
+	for _, b := range scenarios.Builtins(opt) {
+		_, err := scenarios.Load(b.Name, opt)
+		require.NoError(t, err, b.Name)
+	}
 }
 
 func outcomes(vs []verify.Verdict) map[string]verify.Outcome {
@@ -58,16 +66,16 @@ func TestEndToEndViewGatePasses(t *testing.T) {
 	for _, v := range res.Verdicts {
 		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
 	}
-	s := res.Summary
-	require.True(t, s.Passed)
-	require.Len(t, s.Keys, 2, "two (pipeline, project) keys")
-	for _, k := range s.Keys {
+	require.True(t, res.Passed())
+	st := verify.Summarize(*res.History)
+	require.Len(t, st.Keys, 2, "two (pipeline, project) keys")
+	for _, k := range st.Keys {
 		assert.GreaterOrEqual(t, k.Dispatches, 5, "3m / 30s windows on %s", k.Key)
 		assert.LessOrEqual(t, k.Dispatches, 7, "3m / 30s windows on %s", k.Key)
 	}
-	assert.Equal(t, s.DispatchesTotal, s.DBWritesTotal)
-	assert.Positive(t, s.Requests.Total)
-	assert.Less(t, s.MaxStalenessS, 60.0)
+	assert.Equal(t, st.DispatchesTotal, st.DBWritesTotal)
+	assert.Positive(t, res.History.Requests.Total)
+	assert.Less(t, st.MaxStaleness, 60*time.Second)
 }
 
 func TestEndToEndNoGateIsCaught(t *testing.T) {
@@ -75,7 +83,7 @@ func TestEndToEndNoGateIsCaught(t *testing.T) {
 	o := outcomes(res.Verdicts)
 	require.Equal(t, verify.Fail, o[verify.AtMostOnePerWindow])
 	require.Equal(t, verify.Fail, o[verify.RateNearExpected])
-	require.False(t, res.Summary.Passed)
+	require.False(t, res.Passed())
 }
 
 // The time model: the same scenario at two scales gives the same verdicts.
@@ -96,9 +104,9 @@ func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
 	res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler)})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
-	require.True(t, res.Summary.Interrupted)
-	require.False(t, res.Summary.Passed)
-	require.Less(t, res.Summary.ModelDurationS, 180.0)
+	require.True(t, res.Interrupted)
+	require.False(t, res.Passed())
+	require.Less(t, res.History.Duration, 3*time.Minute)
 }
 
 // Antenna's production broker is RabbitMQ: with BROKER_URL=amqp://… the
@@ -114,5 +122,6 @@ func TestEndToEndOnRabbitMQ(t *testing.T) {
 	for _, v := range res.Verdicts {
 		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
 	}
-	assert.Equal(t, res.Summary.DispatchesTotal, res.Summary.DBWritesTotal)
+	st := verify.Summarize(*res.History)
+	assert.Equal(t, st.DispatchesTotal, st.DBWritesTotal)
 }

@@ -4,15 +4,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/store"
 )
 
 // authenticator accepts the shared token and, per DESIGN.md §10, one token
-// per async service (svc-<id>), as Antenna will with application tokens.
+// per async service (antenna.ServiceToken), as Antenna will with application tokens.
 type authenticator struct {
 	shared string
 	store  *store.Store
@@ -26,20 +25,15 @@ func newAuthenticator(shared string, st *store.Store) *authenticator {
 // check returns the calling service (0 for the shared token) and whether the
 // request is authenticated.
 func (a *authenticator) check(r *http.Request) (int64, bool) {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Token ")
-	if !ok || tok == "" {
+	tok, ok := antenna.TokenFrom(r.Header.Get("Authorization"))
+	if !ok {
 		return 0, false
 	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(a.shared)) == 1 {
 		return 0, true
 	}
-	rest, ok := strings.CutPrefix(tok, "svc-")
+	id, ok := antenna.ServiceOf(tok)
 	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
 		return 0, false
 	}
 	if _, ok := a.known.Load(id); ok {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // maxBody bounds what a request may send; Antenna's results are small JSON.
@@ -17,22 +19,6 @@ const maxBody = 1 << 20
 // maxBatch bounds batch_size so a single request cannot ask for a job's
 // whole supply in one allocation.
 const maxBatch = 1000
-
-// TasksRequest is the body of POST /tasks/.
-type TasksRequest struct {
-	BatchSize int `json:"batch_size"`
-}
-
-// ResultItem is one entry of POST /result/.
-type ResultItem struct {
-	ReplySubject string          `json:"reply_subject"`
-	Result       json.RawMessage `json:"result"`
-}
-
-// ResultRequest is the body of POST /result/.
-type ResultRequest struct {
-	Results []ResultItem `json:"results"`
-}
 
 // errBadRequest marks decoding failures that are the client's fault.
 var errBadRequest = errors.New("bad request")
@@ -68,48 +54,48 @@ func decodeObject(b []byte, v any) error {
 }
 
 // DecodeTasks parses and validates a /tasks/ body.
-func DecodeTasks(b []byte) (TasksRequest, error) {
+func DecodeTasks(b []byte) (antenna.TasksRequest, error) {
 	var raw struct {
 		BatchSize json.RawMessage `json:"batch_size"`
 	}
 	if err := decodeObject(b, &raw); err != nil {
-		return TasksRequest{}, err
+		return antenna.TasksRequest{}, err
 	}
 	if len(raw.BatchSize) == 0 || string(raw.BatchSize) == "null" {
-		return TasksRequest{}, badRequest("batch_size is required")
+		return antenna.TasksRequest{}, badRequest("batch_size is required")
 	}
 	// A JSON string that looks like a number is still a string: DRF's
 	// IntegerField would coerce it, but the real client never sends one.
 	n, err := strconv.Atoi(string(raw.BatchSize))
 	if err != nil {
-		return TasksRequest{}, badRequest("batch_size must be an integer, got %.40s", raw.BatchSize)
+		return antenna.TasksRequest{}, badRequest("batch_size must be an integer, got %.40s", raw.BatchSize)
 	}
 	if n < 1 || n > maxBatch {
-		return TasksRequest{}, badRequest("batch_size must be between 1 and %d, got %d", maxBatch, n)
+		return antenna.TasksRequest{}, badRequest("batch_size must be between 1 and %d, got %d", maxBatch, n)
 	}
-	return TasksRequest{BatchSize: n}, nil
+	return antenna.TasksRequest{BatchSize: n}, nil
 }
 
 // DecodeResult parses and validates a /result/ body.
-func DecodeResult(b []byte) (ResultRequest, error) {
+func DecodeResult(b []byte) (antenna.ResultRequest, error) {
 	var req struct {
-		Results *[]ResultItem `json:"results"`
+		Results *[]antenna.ResultItem `json:"results"`
 	}
 	if err := decodeObject(b, &req); err != nil {
-		return ResultRequest{}, err
+		return antenna.ResultRequest{}, err
 	}
 	if req.Results == nil {
-		return ResultRequest{}, badRequest("results is required (a list)")
+		return antenna.ResultRequest{}, badRequest("results is required (a list)")
 	}
 	for i, r := range *req.Results {
 		if strings.TrimSpace(r.ReplySubject) == "" {
-			return ResultRequest{}, badRequest("results[%d].reply_subject is required", i)
+			return antenna.ResultRequest{}, badRequest("results[%d].reply_subject is required", i)
 		}
 		if len(r.Result) == 0 || string(r.Result) == "null" {
-			return ResultRequest{}, badRequest("results[%d].result is required", i)
+			return antenna.ResultRequest{}, badRequest("results[%d].result is required", i)
 		}
 	}
-	return ResultRequest{Results: *req.Results}, nil
+	return antenna.ResultRequest{Results: *req.Results}, nil
 }
 
 // ListQuery is the jobs list's query string.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
@@ -62,13 +63,13 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, decode func([]byt
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
-	var req TasksRequest
+	var req antenna.TasksRequest
 	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
 	if !ok {
 		return
 	}
 	if !job.Active() {
-		writeJSON(w, http.StatusOK, map[string]any{"tasks": []TaskItem{}})
+		writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: []antenna.Task{}})
 		return
 	}
 	items, exhausted, err := s.supply.Take(r.Context(), job, req.BatchSize)
@@ -82,21 +83,16 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		}
 		s.jobs.forget(job.ID)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": items})
-}
-
-type resultAck struct {
-	ReplySubject string `json:"reply_subject"`
-	Status       string `json:"status"`
+	writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: items})
 }
 
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	var req ResultRequest
+	var req antenna.ResultRequest
 	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeResult(b); return err })
 	if !ok {
 		return
 	}
-	acks := make([]resultAck, 0, len(req.Results))
+	acks := make([]antenna.ResultAck, 0, len(req.Results))
 	for _, item := range req.Results {
 		err := s.broker.Enqueue(r.Context(), broker.Message{Type: broker.TypeResult,
 			Result: &broker.Result{JobID: job.ID, ReplySubject: item.ReplySubject, Payload: item.Result}})
@@ -105,23 +101,18 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 			// heartbeat, losing a result is not acceptable.
 			s.metrics.Results.WithLabelValues("error").Inc()
 			s.log.Warn("result enqueue failed", "job", job.ID, "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-				"status": "error", "job_id": job.ID, "results_queued": len(acks),
-				"detail": "could not queue results for processing; retry later",
+			writeJSON(w, http.StatusServiceUnavailable, antenna.ResultResponse{
+				Status: "error", JobID: job.ID, ResultsQueued: len(acks),
+				Detail: "could not queue results for processing; retry later",
 			})
 			return
 		}
 		s.metrics.Results.WithLabelValues("enqueued").Inc()
-		acks = append(acks, resultAck{ReplySubject: item.ReplySubject, Status: "queued"})
+		acks = append(acks, antenna.ResultAck{ReplySubject: item.ReplySubject, Status: "queued"})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"status": "accepted", "job_id": job.ID, "results_queued": len(acks), "tasks": acks,
+	writeJSON(w, http.StatusOK, antenna.ResultResponse{
+		Status: "accepted", JobID: job.ID, ResultsQueued: len(acks), Tasks: acks,
 	})
-}
-
-type listedJob struct {
-	ID           int64  `json:"id"`
-	PipelineSlug string `json:"pipeline_slug"`
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -147,9 +138,9 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	out := make([]listedJob, len(refs))
+	out := make([]antenna.ListedJob, len(refs))
 	for i, j := range refs {
-		out[i] = listedJob(j)
+		out[i] = antenna.ListedJob(j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"count": len(out), "results": out})
+	writeJSON(w, http.StatusOK, antenna.ListResponse{Count: len(out), Results: out})
 }

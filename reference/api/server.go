@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
@@ -25,7 +26,7 @@ type Server struct {
 	token    string
 	metrics  *metrics.Metrics
 	log      *slog.Logger
-	clock    clock.Clock
+	clock    modeltime.Clock
 	jobs     *jobCache
 	auth     *authenticator
 	replica  int
@@ -37,10 +38,10 @@ type Config struct {
 	Strategy strategy.Strategy
 	Broker   broker.Broker
 	Supply   Supply
-	Token    string // the shared token; per-service tokens are svc-<id>
+	Token    string // the shared token; per-service tokens are antenna.ServiceToken
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
-	Clock    clock.Clock
+	Clock    modeltime.Clock
 	// JobCacheTTL is how long (wall) a job row is served from memory, as
 	// Antenna's ORM reads go through a query cache.
 	JobCacheTTL time.Duration
@@ -63,17 +64,20 @@ func New(c Config) *Server {
 // Handler routes every endpoint, /metrics included.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	list := s.route("jobs_list", s.listJobs)
-	mux.Handle("GET /api/v2/jobs/{$}", list)
-	// The real worker client asks without the trailing slash; answer it
-	// directly rather than redirecting, which saves it a round trip.
-	mux.Handle("GET /api/v2/jobs", list)
-	tasks := s.route("tasks", s.tasks)
-	mux.Handle("POST /api/v2/jobs/{id}/tasks/{$}", tasks)
-	mux.Handle("POST /api/v2/jobs/{id}/tasks", tasks)
-	result := s.route("result", s.result)
-	mux.Handle("POST /api/v2/jobs/{id}/result/{$}", result)
-	mux.Handle("POST /api/v2/jobs/{id}/result", result)
+	// The real worker client asks without the trailing slash; both forms are
+	// answered directly rather than redirected, which saves it a round trip.
+	for _, r := range []struct {
+		patterns []string
+		h        http.Handler
+	}{
+		{antenna.ListRoutes(), s.route("jobs_list", s.listJobs)},
+		{antenna.TasksRoutes(), s.route("tasks", s.tasks)},
+		{antenna.ResultRoutes(), s.route("result", s.result)},
+	} {
+		for _, p := range r.patterns {
+			mux.Handle(p, r.h)
+		}
+	}
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "strategy": s.strategy.Name()})

@@ -16,10 +16,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
 )
@@ -75,7 +76,7 @@ func BenchmarkTasks(b *testing.B) {
 	redis.SetLogger(quiet{})
 	env := testenv.New(b)
 	ctx := context.Background()
-	require.NoError(b, store.ResetSchema(ctx, env.Pool))
+	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
 	_, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(b, err)
 
@@ -100,8 +101,8 @@ func BenchmarkTasks(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
 			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis,
 				Broker:    broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
-				KeyPrefix: env.Prefix + name + ":", Strategy: name, Clock: clock.Real(),
-				Settings: reference.DefaultSettings(), Token: "bench", Log: slog.New(slog.DiscardHandler)})
+				KeyPrefix: env.Prefix + name + ":", Strategy: name, Clock: modeltime.Clock{Scale: modeltime.Real},
+				Settings: settings.Default(), Token: "bench", Log: slog.New(slog.DiscardHandler)})
 			require.NoError(b, err)
 			done := make(chan struct{})
 			go func() { ref.Run(rctx); close(done) }()

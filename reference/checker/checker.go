@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hbharness/hbharness/reference/clock"
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
 )
@@ -16,7 +16,7 @@ import (
 // Checker runs the check every Every (model time) on the scaled clock.
 type Checker struct {
 	Store        *store.Store
-	Clock        clock.Clock
+	Clock        modeltime.Clock
 	Every        time.Duration // model
 	OfflineAfter time.Duration // model
 	Metrics      *metrics.Metrics

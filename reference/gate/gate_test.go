@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/internal/testenv"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 )
 
 // fakeNow is a settable clock for the local gate.

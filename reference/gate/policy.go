@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,8 +18,21 @@ const (
 	FailOpenLocal Policy = "fail-open-local"
 )
 
+// DefaultPolicy is Antenna's.
+const DefaultPolicy = FailClosed
+
 // Policies lists the valid names.
 func Policies() []Policy { return []Policy{FailClosed, FailOpen, FailOpenLocal} }
+
+// PolicyNames lists the valid names as scenario files and flags spell them.
+func PolicyNames() []string {
+	ps := Policies()
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return out
+}
 
 // ParsePolicy validates a policy name.
 func ParsePolicy(s string) (Policy, error) {
@@ -27,7 +41,7 @@ func ParsePolicy(s string) (Policy, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("unknown gate failure policy %q: use one of fail-closed, fail-open, fail-open-local", s)
+	return "", fmt.Errorf("unknown gate failure policy %q: use one of %s", s, strings.Join(PolicyNames(), ", "))
 }
 
 // Decision is what the gate said, after the policy.

@@ -4,10 +4,11 @@
 package heartbeat
 
 import (
-	"fmt"
 	"slices"
-	"strings"
+	"sync"
 	"time"
+
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 // Kind says which of Antenna's three heartbeat paths (plus the per-service
@@ -42,9 +43,7 @@ func JobTarget(pipelineID, projectID int64) Target {
 // PipelinesTarget sorts and de-duplicates the slugs so that the same set in
 // any order shares one gate key, as Antenna's key does.
 func PipelinesTarget(slugs []string) Target {
-	s := slices.Clone(slugs)
-	slices.Sort(s)
-	return Target{Kind: KindPipelines, Slugs: slices.Compact(s)}
+	return Target{Kind: KindPipelines, Slugs: antenna.SortedSlugs(slugs)}
 }
 
 // ProjectTarget is the list-path target without slugs.
@@ -57,18 +56,17 @@ func ServiceTarget(serviceID int64) Target {
 	return Target{Kind: KindService, ServiceID: serviceID}
 }
 
-// GateKey is the Redis key exactly as Antenna spells it (DESIGN.md §1, §10),
-// without any run prefix.
+// GateKey is the target's Redis key in Antenna's scheme, without any run prefix.
 func (t Target) GateKey() string {
 	switch t.Kind {
 	case KindJob:
-		return fmt.Sprintf("heartbeat:pipeline:%d:project:%d", t.PipelineID, t.ProjectID)
+		return antenna.JobKey(t.PipelineID, t.ProjectID)
 	case KindPipelines:
-		return "heartbeat:list:pipelines:" + strings.Join(t.Slugs, ",")
+		return antenna.PipelinesKey(t.Slugs)
 	case KindProject:
-		return fmt.Sprintf("heartbeat:list:project:%d", t.ProjectID)
+		return antenna.ProjectKey(t.ProjectID)
 	case KindService:
-		return fmt.Sprintf("heartbeat:service:%d", t.ServiceID)
+		return antenna.ServiceKey(t.ServiceID)
 	}
 	return "heartbeat:unknown"
 }
@@ -116,3 +114,24 @@ func (f SinkFunc) Record(e Event) { f(e) }
 type Discard struct{}
 
 func (Discard) Record(Event) {}
+
+// Recorder keeps every event it is given, for whoever reads them after the
+// fact: the harness's observers and the reference's own tests.
+type Recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+// Record implements Sink.
+func (r *Recorder) Record(e Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// All returns a copy of every event so far.
+func (r *Recorder) All() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}

@@ -5,8 +5,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -68,9 +72,46 @@ func tables() []string {
 	}
 }
 
+// Owned is the comment every table hbharness creates carries, so that a
+// later reset can tell its own tables from a real deployment's.
+const Owned = "created by hbharness; safe to drop"
+
+// ErrForeignTables means the database holds tables hbharness did not
+// create: resetting it could destroy someone's data.
+var ErrForeignTables = errors.New("the database holds tables hbharness did not create")
+
+// ForeignTables lists the tables of the connected database that hbharness
+// did not create (schema-qualified, sorted).
+func ForeignTables(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT n.nspname || '.' || c.relname
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+		  AND obj_description(c.oid, 'pg_class') IS DISTINCT FROM $1
+		ORDER BY 1`, Owned)
+	if err != nil {
+		return nil, fmt.Errorf("listing the database's tables: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // ResetSchema drops the reference's tables (if any) and creates them anew,
-// so that `serve --seed` can be run on the same database any number of times.
-func ResetSchema(ctx context.Context, pool *pgxpool.Pool) error {
+// so that `serve --seed` can be run on the same database any number of
+// times. It refuses, with ErrForeignTables, a database holding any table it
+// did not create (Antenna's own, say) unless force is set.
+func ResetSchema(ctx context.Context, pool *pgxpool.Pool, force bool) error {
+	if !force {
+		foreign, err := ForeignTables(ctx, pool)
+		if err != nil {
+			return err
+		}
+		if len(foreign) > 0 {
+			shown := foreign[:min(len(foreign), 5)]
+			return fmt.Errorf("%w (%d, e.g. %s): it is not a database of hbharness's own, and seeding it would drop Antenna's table names in it",
+				ErrForeignTables, len(foreign), strings.Join(shown, ", "))
+		}
+	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("resetting schema: begin: %w", err)
@@ -84,5 +125,20 @@ func ResetSchema(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := tx.Exec(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("resetting schema: creating tables: %w", err)
 	}
+	for _, t := range tables() {
+		if err := MarkOwned(ctx, tx, t); err != nil {
+			return err
+		}
+	}
 	return tx.Commit(ctx)
+}
+
+// MarkOwned marks a table as created by hbharness (see Owned).
+func MarkOwned(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, table string) error {
+	if _, err := db.Exec(ctx, "COMMENT ON TABLE "+pgx.Identifier{table}.Sanitize()+" IS '"+Owned+"'"); err != nil {
+		return fmt.Errorf("marking table %s as hbharness's own: %w", table, err)
+	}
+	return nil
 }

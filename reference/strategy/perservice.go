@@ -1,10 +1,6 @@
 package strategy
 
-import (
-	"context"
-
-	"github.com/hbharness/hbharness/reference/heartbeat"
-)
+import "context"
 
 // perService is the planned follow-up once every service has its own token:
 // the gate key and the UPDATE narrow to the calling service, so one poller no
@@ -17,10 +13,7 @@ func newPerService(d Deps) Strategy { return perService{d} }
 func (perService) Name() string { return "per-service" }
 
 func (s perService) Heartbeat(ctx context.Context, c Call) error {
-	t := c.Target
-	if c.ServiceID != 0 {
-		t = heartbeat.ServiceTarget(c.ServiceID)
-	}
+	t := callingService(c)
 	if s.admit(ctx, t.GateKey()) {
 		s.enqueue(ctx, t, false)
 	}

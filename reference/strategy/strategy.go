@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
@@ -42,7 +42,7 @@ type Deps struct {
 	Local    *gate.Local // the in-process pre-gate of two-tier
 	Broker   broker.Broker
 	Store    *store.Store
-	Clock    clock.Clock
+	Clock    modeltime.Clock
 	Throttle time.Duration // model time
 	Metrics  *metrics.Metrics
 	Events   heartbeat.Sink
@@ -50,21 +50,25 @@ type Deps struct {
 	Log      *slog.Logger
 }
 
-// Factory builds a strategy.
-type Factory func(Deps) Strategy
+// entry registers one strategy: how to build it and which target it
+// throttles and writes a call under.
+type entry struct {
+	build func(Deps) Strategy
+	scope func(Call) heartbeat.Target
+}
 
-// Registry maps each strategy name to its factory. It is built on each call
-// so that no package-level state exists to be mutated.
-func Registry() map[string]Factory {
-	return map[string]Factory{
-		"inline":               newInline,
-		"task-throttle":        newTaskThrottle,
-		"view-gate":            newViewGate,
-		"view-gate-task-check": newViewGateTaskCheck,
-		"per-service":          newPerService,
-		"two-tier":             newTwoTier,
-		"db-skip-locked":       newDBSkipLocked,
-		"none":                 newNone,
+// registry maps each strategy name to its entry. It is built on each call so
+// that no package-level state exists to be mutated.
+func registry() map[string]entry {
+	return map[string]entry{
+		"inline":               {newInline, callTarget},
+		"task-throttle":        {newTaskThrottle, callTarget},
+		"view-gate":            {newViewGate, callTarget},
+		"view-gate-task-check": {newViewGateTaskCheck, callTarget},
+		"per-service":          {newPerService, callingService},
+		"two-tier":             {newTwoTier, callTarget},
+		"db-skip-locked":       {newDBSkipLocked, callTarget},
+		"none":                 {newNone, callTarget},
 	}
 }
 
@@ -74,19 +78,50 @@ const Default = "view-gate"
 // Names lists the strategies, sorted.
 func Names() []string {
 	var n []string
-	for k := range Registry() {
+	for k := range registry() {
 		n = append(n, k)
 	}
 	slices.Sort(n)
 	return n
 }
 
+func lookup(name string) (entry, error) {
+	e, ok := registry()[name]
+	if !ok {
+		return entry{}, fmt.Errorf("unknown strategy %q: use one of %s", name, strings.Join(Names(), ", "))
+	}
+	return e, nil
+}
+
+// Scope returns the rule by which the named strategy picks the target a call
+// is throttled and written under, so an observer can put each poll on the
+// gate key it really hit without knowing strategies by name.
+func Scope(name string) (func(Call) heartbeat.Target, error) {
+	e, err := lookup(name)
+	return e.scope, err
+}
+
+// callTarget throttles a call under what it polled: its job's (pipeline,
+// project), or the list's pipelines or project. One poller marks every
+// service of that target live.
+func callTarget(c Call) heartbeat.Target { return c.Target }
+
+// callingService narrows a call to the service whose own token made it;
+// shared-token calls fall back to what they polled.
+func callingService(c Call) heartbeat.Target {
+	if c.ServiceID != 0 {
+		return heartbeat.ServiceTarget(c.ServiceID)
+	}
+	return c.Target
+}
+
 // New builds the named strategy.
 func New(name string, d Deps) (Strategy, error) {
-	f, ok := Registry()[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown strategy %q: use one of %s", name, strings.Join(Names(), ", "))
+	e, err := lookup(name)
+	if err != nil {
+		return nil, err
 	}
+	f := e.build
 	if d.Events == nil {
 		d.Events = heartbeat.Discard{}
 	}

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/clock"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
@@ -21,7 +21,7 @@ import (
 type Pool struct {
 	Broker   broker.Broker
 	Store    *store.Store
-	Clock    clock.Clock
+	Clock    modeltime.Clock
 	Throttle time.Duration // model; the freshness window of checking tasks
 	Metrics  *metrics.Metrics
 	Events   heartbeat.Sink

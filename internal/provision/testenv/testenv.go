@@ -13,7 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/provision"
+	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/redisconn"
 )
 
 // Env is one test's services.
@@ -46,7 +47,7 @@ func New(t testing.TB) *Env {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	rc, err := provision.RedisClient(svc.Redis, provision.RedisTimeouts{Timeout: 5 * time.Second})
+	rc, err := redisconn.Open(svc.Redis, redisconn.Timeouts{Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	prefix := provision.Prefix(name)
 	t.Cleanup(func() {

@@ -2,8 +2,6 @@ package provision
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"time"
@@ -11,16 +9,22 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hbharness/hbharness/internal/redisconn"
+	"github.com/hbharness/hbharness/internal/isoname"
 )
 
 // NewName returns a short random identifier with a readable kind, safe as a
-// database name and inside a key prefix.
-func NewName(kind string) string {
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("hbh_%s_%s", kind, hex.EncodeToString(b))
-}
+// database name and inside a key prefix. It carries the time it was made, so
+// that Sweep can tell what a killed test or run left behind and how old it
+// is (see internal/isoname). kind is 1 to 16 lowercase letters or digits,
+// starting with a letter; NewName panics on any other.
+func NewName(kind string) string { return isoname.New(kind, time.Now()) }
+
+// Name is a name NewName made, parsed: its kind and start time.
+type Name = isoname.Name
+
+// ParseName reads a database name, a Redis key or a queue name and fails for
+// anything NewName did not make, old names without a time included.
+func ParseName(s string) (Name, error) { return isoname.Parse(s) }
 
 // Prefix is the Redis key prefix for an isolated name.
 func Prefix(name string) string { return name + ":" }
@@ -81,12 +85,4 @@ func DeleteKeys(ctx context.Context, c *redis.Client, prefix string) error {
 		return c.Unlink(ctx, batch...).Err()
 	}
 	return nil
-}
-
-// RedisTimeouts is how a Redis client gives up (see redisconn.Timeouts).
-type RedisTimeouts = redisconn.Timeouts
-
-// RedisClient opens a client for url with the given timeouts.
-func RedisClient(rawURL string, t RedisTimeouts) (*redis.Client, error) {
-	return redisconn.Open(rawURL, t)
 }

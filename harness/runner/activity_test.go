@@ -9,6 +9,7 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -44,7 +45,9 @@ func TestDeriveActivity(t *testing.T) {
 		{ID: 1, KeyIndex: 0, ServiceIndex: 1, Behaviour: "idle"}}
 	polls := []workerPolls{{id: 0, first: 5 * time.Second, last: 100 * time.Second, wentIdle: 40 * time.Second},
 		{id: 1, first: 10 * time.Second, last: 20 * time.Second, wentIdle: -1}}
-	act := deriveActivity(&scenarios.Spec{Strategy: "view-gate"}, keys, plan, polls)
+	viewGate, err := strategy.Scope("view-gate")
+	require.NoError(t, err)
+	act := deriveActivity(&scenarios.Spec{}, keys, plan, polls, viewGate, true)
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
 	require.Equal(t, []history.Interval{iv(5, 40)}, act.keys[job])
@@ -52,8 +55,16 @@ func TestDeriveActivity(t *testing.T) {
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.services[1])
 	require.Equal(t, []history.Interval{iv(10, 20)}, act.services[2])
 
-	act = deriveActivity(&scenarios.Spec{Strategy: "per-service"}, keys, plan, polls)
+	perService, err := strategy.Scope("per-service")
+	require.NoError(t, err)
+	act = deriveActivity(&scenarios.Spec{}, keys, plan, polls, perService, true)
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.keys[heartbeat.ServiceTarget(1).GateKey()])
 	require.Equal(t, []history.Interval{iv(10, 20)}, act.keys[heartbeat.ServiceTarget(2).GateKey()])
 	require.Empty(t, act.keys[job])
+
+	// Without tokens of their own, workers call as nobody in particular:
+	// per-service falls back to what they polled.
+	act = deriveActivity(&scenarios.Spec{}, keys, plan, polls, perService, false)
+	require.Equal(t, []history.Interval{iv(5, 40)}, act.keys[job])
+	require.Empty(t, act.keys[heartbeat.ServiceTarget(1).GateKey()])
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/redisconn"
 )
 
 func TestChoose(t *testing.T) {
@@ -82,7 +84,7 @@ func TestIsolation(t *testing.T) {
 	require.NoError(t, drop(ctx))
 	require.Error(t, ProbePostgres(ctx, dsn, 2*time.Second), "database dropped")
 
-	rc, err := RedisClient(svc.Redis, RedisTimeouts{Timeout: 5 * time.Second})
+	rc, err := redisconn.Open(svc.Redis, redisconn.Timeouts{Timeout: 5 * time.Second})
 	require.NoError(t, err)
 	defer rc.Close()
 	p := Prefix(name)

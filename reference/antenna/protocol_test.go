@@ -1,4 +1,4 @@
-package fleet
+package antenna
 
 import (
 	"encoding/json"

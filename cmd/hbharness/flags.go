@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// overrides are the flags that change a scenario for one invocation.
+type overrides struct {
+	strategy string
+	policy   string
+	scale    modeltime.Flag
+}
+
+func (o *overrides) register(fs *flag.FlagSet, strategy bool) {
+	if strategy {
+		fs.StringVar(&o.strategy, "strategy", "", "override the scenario's strategy")
+	}
+	fs.StringVar(&o.policy, "failure-policy", "", "override the gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
+	fs.Var(&o.scale, "time-scale", "override the scenario's time scale, in (0, 1]")
+}
+
+// loadSpec reads a scenario and applies the overrides, every name checked
+// against the registries a run has.
+func loadSpec(name string, o overrides) (*scenarios.Spec, error) {
+	opt := runner.ScenarioOptions()
+	if name == "" {
+		return nil, usagef("--scenario is required: a built-in name (see `hbharness scenarios`) or a YAML file")
+	}
+	spec, err := scenarios.Load(name, opt)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if err := scenarios.CheckOverrides(o.strategy, opt); err != nil {
+		return nil, usageError{err}
+	}
+	spec.WithOverrides(o.strategy, o.scale.Scale)
+	if o.policy != "" {
+		p, err := gate.ParsePolicy(o.policy)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		spec.FailurePolicy = string(p)
+	}
+	return spec, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseIDs(s string) ([]int64, error) {
+	var ids []int64
+	for _, p := range splitList(s) {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id < 1 {
+			return nil, usagef("--jobs: %q is not a job id", p)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}

@@ -1,0 +1,103 @@
+package runner
+
+import (
+	"slices"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// activity says when each key was being polled and when each service's own
+// workers polled.
+type activity struct {
+	keys     map[string][]history.Interval
+	services map[int64][]history.Interval
+}
+
+// workerPolls is the part of a worker's stats the history needs.
+type workerPolls struct {
+	id                    int
+	first, last, wentIdle time.Duration
+}
+
+// deriveActivity works activity out from the plan and the fleet's per-worker
+// stats. Which gate key a poll hit is the strategy's to say (scope): a
+// worker calls as its own service when it has its own token.
+func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.WorkerPlan, polls []workerPolls,
+	scope func(strategy.Call) heartbeat.Target, serviceTokens bool) activity {
+	act := activity{keys: map[string][]history.Interval{}, services: map[int64][]history.Interval{}}
+	byID := make(map[int]scenarios.WorkerPlan, len(plan))
+	for _, p := range plan {
+		byID[p.ID] = p
+	}
+	for _, w := range polls {
+		p, ok := byID[w.id]
+		if !ok || w.first < 0 || len(keys) == 0 {
+			continue
+		}
+		k := keys[p.KeyIndex%len(keys)]
+		svc := k.Services[p.ServiceIndex%len(k.Services)]
+		caller := int64(0)
+		if serviceTokens {
+			caller = svc
+		}
+		key := func(t heartbeat.Target) string { return scope(strategy.Call{Target: t, ServiceID: caller}).GateKey() }
+		list := key(heartbeat.PipelinesTarget([]string{k.Slug}))
+		job := key(heartbeat.JobTarget(k.PipelineID, k.ProjectID))
+		whole := history.Interval{From: w.first, To: w.last}
+		act.services[svc] = append(act.services[svc], whole)
+		switch {
+		case p.Behaviour == scenarios.BehaviourIdle:
+			act.keys[list] = append(act.keys[list], whole)
+		case w.wentIdle >= 0:
+			act.keys[job] = append(act.keys[job], history.Interval{From: w.first, To: max(w.first, w.wentIdle)})
+			act.keys[list] = append(act.keys[list], history.Interval{From: w.wentIdle, To: w.last})
+		default:
+			act.keys[job] = append(act.keys[job], whole)
+		}
+	}
+	// Attacks send the shared token: they poll what they name.
+	for _, a := range spec.Load {
+		iv := history.Interval{From: a.StartAt, To: a.StartAt + a.Duration}
+		for _, i := range keyIndexes(a.Keys, len(keys)) {
+			k := keys[i%len(keys)]
+			t := heartbeat.JobTarget(k.PipelineID, k.ProjectID)
+			if a.Endpoint == antenna.EndpointList {
+				t = heartbeat.PipelinesTarget([]string{k.Slug})
+			}
+			key := scope(strategy.Call{Target: t}).GateKey()
+			act.keys[key] = append(act.keys[key], iv)
+		}
+	}
+	for k, ivs := range act.keys {
+		act.keys[k] = union(ivs)
+	}
+	for s, ivs := range act.services {
+		act.services[s] = union(ivs)
+	}
+	return act
+}
+
+// union merges overlapping or touching intervals.
+func union(ivs []history.Interval) []history.Interval {
+	if len(ivs) == 0 {
+		return nil
+	}
+	s := slices.Clone(ivs)
+	slices.SortFunc(s, func(a, b history.Interval) int { return int(a.From - b.From) })
+	out := []history.Interval{s[0]}
+	for _, iv := range s[1:] {
+		last := &out[len(out)-1]
+		if iv.From <= last.To {
+			last.To = max(last.To, iv.To)
+		} else {
+			out = append(out, iv)
+		}
+	}
+	return out
+}

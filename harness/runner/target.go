@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/harness/observe"
+	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// Target is what a run drives and observes. Run takes every target through
+// the same steps: Start, drive the load at Setup.URLs, Settle, Collect,
+// Close.
+type Target interface {
+	// Start makes the target ready to be driven: provisioned or reached,
+	// its keys known, its observers baselined.
+	Start(ctx context.Context) (Setup, error)
+	// Settle gives the target the time to finish what the load left behind
+	// (queued heartbeat tasks) before its database is judged.
+	Settle(ctx context.Context)
+	// Collect returns what the observers saw from start (wall) on; the
+	// sampler has stopped by then.
+	Collect(ctx context.Context, start time.Time) (Observations, error)
+	// Close releases everything Start took, whatever happened in between.
+	Close()
+}
+
+// Setup is what the drive needs to know about a started target.
+type Setup struct {
+	Name string // "in-process" or the external URL
+	URLs []string
+	// Keys are the gate keys to poll and the services each one marks.
+	Keys []store.Key
+	// Token is the shared token: attacks, and workers that have no own one.
+	Token string
+	// ServiceTokens makes each worker authenticate as its own service.
+	ServiceTokens bool
+	Sampler       *observe.Sampler
+	// Faults are the proxies in front of the target's dependencies; nil
+	// when the target cannot take faults.
+	Faults *fault.Targets
+	Log    *slog.Logger
+}
+
+// Observations are what a target's observers saw, before they become a history.
+type Observations struct {
+	// Events are the target's own reports; HaveDispatches says whether the
+	// target can report at all (an external one cannot).
+	Events         []heartbeat.Event
+	HaveDispatches bool
+	Writes         []writeSeen
+	// UnseenRowUpdates counts row updates the database counted but the
+	// sampler never saw (external targets).
+	UnseenRowUpdates int64
+	Notes            []string
+}
+
+// writeSeen is one write as an observer saw it (audit or sampler).
+type writeSeen struct {
+	at       time.Time
+	services []int64
+}
+
+func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {
+	if opt.External == nil {
+		return &inProcess{spec: spec, seed: opt.Seed, log: opt.Log.With("scenario", spec.Name, "strategy", spec.Strategy),
+			sweeper: opt.sweeper()}, nil
+	}
+	if len(spec.Faults) > 0 {
+		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
+	}
+	return &external{spec: spec, ext: opt.External, log: opt.Log.With("scenario", spec.Name, "target", opt.External.Target)}, nil
+}

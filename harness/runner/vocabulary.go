@@ -1,0 +1,28 @@
+package runner
+
+import (
+	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// ScenarioOptions is the vocabulary a scenario file is checked against,
+// every name taken from the registry that implements it, so a file can name
+// exactly what a run can do.
+func ScenarioOptions() scenarios.Options {
+	var kinds []scenarios.FaultKind
+	for _, k := range fault.Kinds() {
+		kinds = append(kinds, scenarios.FaultKind{Name: k.Name, Latency: k.Latency})
+	}
+	return scenarios.Options{
+		Strategies:      strategy.Names(),
+		DefaultStrategy: strategy.Default,
+		Policies:        gate.PolicyNames(),
+		DefaultPolicy:   string(gate.DefaultPolicy),
+		FaultKinds:      kinds,
+		Invariants:      verify.Names(),
+		Outcomes:        []string{string(verify.Pass), string(verify.Fail)},
+	}
+}

@@ -1,0 +1,179 @@
+package layering
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/hbharness/hbharness"
+
+// rules says which top-level folders each folder may never reach, directly
+// or through anything it imports, its tests included.
+func rules() map[string][]string {
+	return map[string][]string{
+		"reference": {"harness", "scenarios", "reports", "cmd"},
+		"scenarios": {"harness", "reports", "cmd"},
+		"harness":   {"reports", "cmd"},
+		"internal":  {"harness", "scenarios", "reports", "cmd"},
+		"reports":   {"cmd"},
+	}
+}
+
+// graph maps a package (path inside the module) to the module packages its
+// files import; tests holds what its _test.go files import on top.
+type graph struct {
+	imports map[string][]string
+	tests   map[string][]string
+}
+
+func TestLayering(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	g := readGraph(t, root)
+	require.Contains(t, g.imports, "reference", "the module was read from %s", root)
+	for _, v := range violations(g, rules()) {
+		t.Error(v)
+	}
+}
+
+// The checker itself: an offending edge anywhere on the way is found and
+// named with the chain that leads to it.
+func TestViolationsNameTheChain(t *testing.T) {
+	g := graph{
+		imports: map[string][]string{
+			"reference/api":     {"reference/store"},
+			"reference/store":   {"internal/util"},
+			"internal/util":     {"harness/verify"},
+			"harness/verify":    nil,
+			"scenarios":         {"reference/antenna"},
+			"reference/antenna": nil,
+			"reports":           {"harness/verify"},
+		},
+		tests: map[string][]string{"scenarios": {"reports"}},
+	}
+	got := violations(g, rules())
+	require.Len(t, got, 5)
+	require.Contains(t, got, "reference/api imports harness/verify (reference/api → reference/store → internal/util → harness/verify): reference must not depend on harness")
+	require.Contains(t, got, "scenarios (tests) imports reports (scenarios → reports): scenarios must not depend on reports")
+	require.Contains(t, got, "scenarios (tests) imports harness/verify (scenarios → reports → harness/verify): scenarios must not depend on harness")
+	require.Empty(t, violations(graph{imports: map[string][]string{"reports": {"harness/verify"}, "harness/verify": nil}}, rules()),
+		"reports may read the harness")
+}
+
+func readGraph(t *testing.T, root string) graph {
+	t.Helper()
+	g := graph{imports: map[string][]string{}, tests: map[string][]string{}}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "out" || name == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		pkg := filepath.ToSlash(rel)
+		dst := g.imports
+		if strings.HasSuffix(path, "_test.go") {
+			dst = g.tests
+		}
+		if _, ok := g.imports[pkg]; !ok {
+			g.imports[pkg] = nil
+		}
+		for _, imp := range f.Imports {
+			p, err := strconv.Unquote(imp.Path.Value)
+			if err != nil {
+				return err
+			}
+			if inner, ok := strings.CutPrefix(p, module+"/"); ok && !slices.Contains(dst[pkg], inner) {
+				dst[pkg] = append(dst[pkg], inner)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return g
+}
+
+// violations lists every package that reaches a folder its own folder may
+// not depend on, with the shortest chain of imports that gets it there.
+func violations(g graph, forbidden map[string][]string) []string {
+	var out []string
+	pkgs := make([]string, 0, len(g.imports))
+	for p := range g.imports {
+		pkgs = append(pkgs, p)
+	}
+	slices.Sort(pkgs)
+	for _, pkg := range pkgs {
+		top := folder(pkg)
+		for _, withTests := range []bool{false, true} {
+			start := slices.Clone(g.imports[pkg])
+			label := pkg
+			if withTests {
+				if len(g.tests[pkg]) == 0 {
+					continue
+				}
+				start = g.tests[pkg]
+				label = pkg + " (tests)"
+			}
+			for dep, chain := range reach(g, pkg, start) {
+				if slices.Contains(forbidden[top], folder(dep)) && folder(dep) != top {
+					out = append(out, label+" imports "+dep+" ("+strings.Join(chain, " → ")+"): "+top+" must not depend on "+folder(dep))
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// reach walks breadth-first from start and returns, for every package
+// reached, the chain from pkg to it.
+func reach(g graph, pkg string, start []string) map[string][]string {
+	chains := map[string][]string{}
+	queue := []string{}
+	for _, s := range start {
+		if _, seen := chains[s]; !seen && s != pkg {
+			chains[s] = []string{pkg, s}
+			queue = append(queue, s)
+		}
+	}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, next := range g.imports[cur] {
+			if _, seen := chains[next]; seen || next == pkg {
+				continue
+			}
+			chains[next] = append(slices.Clone(chains[cur]), next)
+			queue = append(queue, next)
+		}
+	}
+	return chains
+}
+
+func folder(pkg string) string {
+	top, _, _ := strings.Cut(pkg, "/")
+	return top
+}

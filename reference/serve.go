@@ -1,0 +1,61 @@
+package reference
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Server is one replica answering HTTP on a listener with its task workers
+// and checker running: what `hbharness serve` runs alone and what a run
+// starts once per replica.
+type Server struct {
+	// URL is the base URL the listener answers on.
+	URL    string
+	http   *http.Server
+	failed chan error
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Serve starts r on ln and returns at once. The background work outlives
+// ctx's cancellation on purpose: a run drains the queue after its load has
+// stopped, so only Shutdown ends it.
+func (r *Reference) Serve(ctx context.Context, ln net.Listener, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{
+		URL:    "http://" + ln.Addr().String(),
+		failed: make(chan error, 1),
+		cancel: cancel,
+		done:   make(chan struct{}),
+		http: &http.Server{Handler: r.Handler, ReadHeaderTimeout: 10 * time.Second,
+			// net/http's own complaints (a client that hung up) are noise at
+			// load; keep them for debugging.
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)},
+	}
+	go func() { r.Run(bg); close(s.done) }()
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.failed <- err
+		}
+	}()
+	return s
+}
+
+// Failed delivers the error of an HTTP server that stopped by itself.
+func (s *Server) Failed() <-chan error { return s.failed }
+
+// Shutdown stops taking requests, lets those in flight finish until ctx
+// ends, then stops the background work and waits for it.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	s.cancel()
+	<-s.done
+	return err
+}

@@ -1,0 +1,108 @@
+// Package settings holds the reference's timing knobs (DESIGN.md §7
+// `settings:`) with their defaults and rules, in one place: scenario files,
+// `hbharness serve` flags and the reference itself all start from Default
+// and are checked by Problems. Durations are model time (DESIGN.md §5).
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Settings are the knobs of one reference deployment.
+type Settings struct {
+	// Throttle is the gate window: the TTL of the SET NX key.
+	Throttle time.Duration
+	// OfflineAfter is PROCESSING_SERVICE_LAST_SEEN_MAX: a service whose
+	// last_seen is older is offline.
+	OfflineAfter time.Duration
+	// CheckerEvery is the offline checker's period.
+	CheckerEvery time.Duration
+	// JobCacheTTL is how long a job row is served from memory; 0 disables it.
+	JobCacheTTL time.Duration
+	// TaskWorkers is the number of background task workers per replica.
+	TaskWorkers int
+	// ResultCost is how long a task worker spends on each queued result
+	// (Antenna saves detections there); results share the queue with the
+	// heartbeat tasks, so a high cost backs the queue up. 0: free.
+	ResultCost time.Duration
+}
+
+// RedisTimeout is Antenna's cache client's connect timeout: a blackholed
+// Redis costs each request up to this long (DESIGN.md §1).
+const RedisTimeout = 5 * time.Second
+
+// Default is Antenna's production values where Antenna has them (30 s
+// throttle, 60 s offline window), and the reference's own otherwise.
+func Default() Settings {
+	return Settings{
+		Throttle:     30 * time.Second,
+		OfflineAfter: 60 * time.Second,
+		CheckerEvery: 5 * time.Second,
+		JobCacheTTL:  time.Second,
+		TaskWorkers:  4,
+	}
+}
+
+// Problem is one broken rule, named by the setting to blame as a scenario
+// file spells it (throttle, offline_after, ...).
+type Problem struct {
+	Field string
+	Msg   string
+}
+
+func (p Problem) Error() string { return p.Field + ": " + p.Msg }
+
+// Problems lists every rule s breaks; none means s is usable.
+func (s Settings) Problems() []Problem {
+	var out []Problem
+	add := func(field, format string, a ...any) {
+		out = append(out, Problem{Field: field, Msg: fmt.Sprintf(format, a...)})
+	}
+	if s.Throttle <= 0 {
+		add("throttle", "must be > 0, got %v", s.Throttle)
+	}
+	if s.OfflineAfter <= 0 {
+		add("offline_after", "must be > 0, got %v", s.OfflineAfter)
+	}
+	if s.CheckerEvery <= 0 {
+		add("checker_every", "must be > 0, got %v", s.CheckerEvery)
+	}
+	if s.JobCacheTTL < 0 {
+		add("job_cache_ttl", "must be ≥ 0 (0 disables the cache), got %v", s.JobCacheTTL)
+	}
+	if s.TaskWorkers < 1 {
+		add("task_workers", "must be ≥ 1, got %d", s.TaskWorkers)
+	}
+	if s.ResultCost < 0 {
+		add("result_cost", "must be ≥ 0, got %v", s.ResultCost)
+	}
+	if s.Throttle > 0 && s.OfflineAfter > 0 && s.Throttle >= s.OfflineAfter {
+		add("throttle", "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",
+			short(s.Throttle), short(s.OfflineAfter))
+	}
+	return out
+}
+
+// Validate joins every problem into one error, nil when there is none.
+func (s Settings) Validate() error {
+	var errs []error
+	for _, p := range s.Problems() {
+		errs = append(errs, p)
+	}
+	return errors.Join(errs...)
+}
+
+// short writes a duration as people write them in scenario files: 1m, not 1m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/harness/verify"
+)
+
+// Summarize turns a run's record into summary.json (DESIGN.md §9). It
+// computes the figures that explain the verdicts with the verifier's own
+// rules, and judges nothing itself.
+func Summarize(r *runner.Result) Summary {
+	h := r.History
+	st := verify.Summarize(*h)
+	s := Summary{
+		Schema: Schema, Scenario: r.Scenario, Strategy: r.Strategy, TimeScale: float64(r.TimeScale),
+		ModelDurationS: h.Duration.Seconds(), Invariants: r.Verdicts, Passed: r.Passed(),
+		DispatchesTotal: st.DispatchesTotal, DBWritesTotal: st.DBWritesTotal, MaxStalenessS: st.MaxStaleness.Seconds(),
+		Interrupted: r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
+		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, ClockToleranceMS: millis(h.ClockTolerance),
+		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
+	}
+	s.Requests = Requests{Total: h.Requests.Total, OK: h.Requests.OK, Errors: h.Requests.Errors,
+		P50MS: millis(h.Requests.P50), P99MS: millis(h.Requests.P99)}
+	if h.Duration > 0 {
+		s.Requests.RPSModel = float64(h.Requests.Total) / h.Duration.Seconds()
+	}
+	for _, k := range st.Keys {
+		s.Keys = append(s.Keys, KeyStats{Key: k.Key, Dispatches: k.Dispatches, ExpectedMin: k.ExpectedMin,
+			ExpectedMax: k.ExpectedMax, MinGapS: k.MinGap.Seconds(), DBWrites: k.DBWrites})
+	}
+	for _, sv := range st.Services {
+		s.Services = append(s.Services, ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), OfflineFlips: sv.OfflineFlips})
+	}
+	for _, f := range h.Faults {
+		s.Faults = append(s.Faults, Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds()})
+	}
+	lg := r.Load
+	s.LoadGenerator = LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,
+		DroppedSends: lg.Dropped, Saturated: lg.Saturated}
+	s.Notes = append(s.Notes, r.Notes...)
+	if r.Interrupted {
+		s.Notes = append(s.Notes, "interrupted: verdicts cover only the part of the run that happened")
+	}
+	if lg.Saturated {
+		s.Notes = append(s.Notes, "LOAD GENERATOR SATURATED: "+lg.SaturatedReason)
+	}
+	return s
+}
+
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
