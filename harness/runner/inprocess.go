@@ -121,6 +121,9 @@ func (t *inProcess) sandbox(ctx context.Context) (sandbox, error) {
 		return sandbox{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	prefix := provision.Prefix(name)
+	// Named in the log so that whoever finds it left behind knows what it
+	// was; `hbharness gc` or the next run removes it after an hour.
+	t.log.Info("sandbox", "database", name, "key_prefix", prefix)
 	t.onClose(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
