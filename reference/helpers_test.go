@@ -44,7 +44,7 @@ func (r *recorder) count(kind heartbeat.EventKind, key string) int {
 func (r *recorder) rows() int64 {
 	var n int64
 	for _, e := range r.All() {
-		if e.Kind == heartbeat.EventWrite {
+		if e.Kind == heartbeat.EventTask && e.Result == heartbeat.TaskWrote {
 			n += e.Rows
 		}
 	}

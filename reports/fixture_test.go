@@ -63,7 +63,7 @@ func testHistory() *history.History {
 		Throttle:       30 * time.Second,
 		OfflineAfter:   60 * time.Second,
 		MaxPollGap:     6 * time.Second,
-		ClockTolerance: 50 * time.Millisecond,
+		Tolerance:      map[history.Clock]time.Duration{history.ClockRedis: 50 * time.Millisecond},
 		SampleEvery:    time.Second,
 		HaveDispatches: true,
 		Faults:         []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 90 * time.Second}},
@@ -109,6 +109,6 @@ func testHistory() *history.History {
 			h.Samples = append(h.Samples, history.Sample{At: t, ServiceID: svc.ID, Staleness: st, Live: st >= 0 && st < h.OfflineAfter})
 		}
 	}
-	h.Requests = history.Requests{Total: 12000, OK: 12000, P50: 1250 * time.Microsecond, P99: 7500 * time.Microsecond}
+	h.Requests = history.Requests{RequestCounts: history.RequestCounts{Total: 12000, OK: 12000}, P50: 1250 * time.Microsecond, P99: 7500 * time.Microsecond}
 	return h
 }

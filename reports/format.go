@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -14,15 +15,46 @@ func verdictWord(s Summary) string {
 	switch {
 	case s.Interrupted:
 		return "INTERRUPTED"
-	case s.LoadGenerator.Saturated:
-		// The load generator fell behind: whatever the verdicts say, the
-		// target got less load than asked for, so nothing was proven.
+	case s.LoadGenerator.Saturated || s.Unusable != "":
+		// The load generator fell behind, or every request was refused:
+		// whatever the verdicts say, nothing was proven about the target.
 		return "UNUSABLE"
 	case s.Passed:
 		return "PASS"
+	case inconclusiveOnly(s):
+		return "INCONCLUSIVE"
 	default:
 		return "FAIL"
 	}
+}
+
+// inconclusiveOnly reports a run whose only misses are verdicts that could
+// not judge: it proved nothing either way.
+func inconclusiveOnly(s Summary) bool {
+	c := verify.Conclude(s.Invariants)
+	return len(c.Missed) == 0 && len(c.Inconclusive) > 0
+}
+
+// evidenceText lists what a verdict judged: "38 gaps, 40 dispatches".
+func evidenceText(ev verify.Evidence) string {
+	if len(ev) == 0 {
+		return "—"
+	}
+	parts := make([]string, len(ev))
+	for i, c := range ev {
+		parts[i] = fmt.Sprintf("%d %s", c.N, c.What)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// toleranceText states the tolerance of the clock the dispatch gaps were
+// judged on, and the detection limit of sampled writes.
+func toleranceText(s Summary) string {
+	t := fmt.Sprintf("clock tolerance %s ms", num(s.ClockToleranceMS, 3))
+	if s.DetectionLimitS > 0 {
+		t += fmt.Sprintf(" · writes closer than %s cannot be told apart", modelDuration(s.DetectionLimitS))
+	}
+	return t
 }
 
 // mark says whether a verdict matched its expectation.

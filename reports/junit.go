@@ -103,6 +103,7 @@ func junitRun(s Summary) junitSuite {
 			{"failure_policy", s.FailurePolicy},
 			{"replicas", strconv.Itoa(s.Replicas)},
 			{"clock_tolerance_ms", num(s.ClockToleranceMS, 3)},
+			{"observation", s.Observation},
 		},
 	}
 	if !s.StartedAt.IsZero() {
@@ -116,6 +117,10 @@ func junitRun(s Summary) junitSuite {
 			// Not judged: a verdict on less load than asked for proves nothing.
 			c.Skipped = &junitSkipped{Message: "not judged: the load generator saturated"}
 			suite.Skipped++
+		case !v.Passed && v.Outcome == verify.Inconclusive:
+			// Not a finding about the target: the run gave the check nothing.
+			c.Error = &junitFailure{Message: oneLine(v.Detail), Type: "inconclusive"}
+			suite.Errors++
 		case !v.Passed:
 			c.Failure = &junitFailure{
 				Message: fmt.Sprintf("outcome %s, expected %s: %s", v.Outcome, v.Expected, oneLine(v.Detail)),
@@ -128,6 +133,13 @@ func junitRun(s Summary) junitSuite {
 			suite.Skipped++
 		}
 		suite.Cases = append(suite.Cases, c)
+	}
+	if s.Unusable != "" {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: "run_usable", ClassName: name, Time: seconds(s.WallDurationS),
+			Error: &junitFailure{Message: s.Unusable, Type: "unusable"},
+		})
+		suite.Errors++
 	}
 	if s.LoadGenerator.Saturated {
 		suite.Cases = append(suite.Cases, junitCase{

@@ -40,7 +40,11 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 	for _, k := range h.Keys {
 		active[k.Key] = k.Active
 	}
-	soon := h.Throttle - h.ClockTolerance
+	tol := h.Tolerance[history.ClockRedis]
+	if !h.HaveDispatches {
+		tol = h.Tolerance[history.ClockPostgres]
+	}
+	soon := h.Throttle - tol
 	violations := 0
 	for i, key := range shown {
 		top := float64(rows - i) // data y of the row's upper edge
@@ -77,7 +81,7 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 	c.Caption += "Blue bands: the key was being polled. "
 	if h.Throttle > 0 {
 		c.Caption += fmt.Sprintf("Grey bands: every other %s throttle window. Red marks: %d came within %s (throttle less the %s clock tolerance) of the previous one on their key. ",
-			modelDuration(sec(h.Throttle)), violations, modelDuration(sec(soon)), modelDuration(sec(h.ClockTolerance)))
+			modelDuration(sec(h.Throttle)), violations, modelDuration(sec(soon)), modelDuration(sec(tol)))
 	}
 	if len(h.Faults) > 0 {
 		c.Caption += "Orange bands: injected faults."

@@ -3,6 +3,7 @@ package reports
 import (
 	"time"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 )
@@ -18,11 +19,22 @@ func Summarize(r *runner.Result) Summary {
 		ModelDurationS: h.Duration.Seconds(), Invariants: r.Verdicts, Passed: r.Passed(),
 		DispatchesTotal: st.DispatchesTotal, DBWritesTotal: st.DBWritesTotal, MaxStalenessS: st.MaxStaleness.Seconds(),
 		Interrupted: r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
-		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, ClockToleranceMS: millis(h.ClockTolerance),
+		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, Tolerances: map[string]float64{},
+		Observation: string(h.Observation), DetectionLimitS: h.DetectionLimit.Seconds(), Unusable: r.Unusable,
 		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
 	}
-	s.Requests = Requests{Total: h.Requests.Total, OK: h.Requests.OK, Errors: h.Requests.Errors,
-		P50MS: millis(h.Requests.P50), P99MS: millis(h.Requests.P99)}
+	for c, t := range h.Tolerance {
+		s.Tolerances[string(c)] = millis(t)
+	}
+	s.ClockToleranceMS = s.Tolerances[string(history.ClockRedis)]
+	if !h.HaveDispatches {
+		s.ClockToleranceMS = s.Tolerances[string(history.ClockPostgres)]
+	}
+	s.Requests = Requests{Total: h.Requests.Total, OK: h.Requests.OK, Errors: h.Requests.Errors(),
+		P50MS: millis(h.Requests.P50), P99MS: millis(h.Requests.P99), ByEndpoint: map[string]RequestClasses{}}
+	for ep, c := range h.Requests.ByEndpoint {
+		s.Requests.ByEndpoint[ep] = RequestClasses(c)
+	}
 	if h.Duration > 0 {
 		s.Requests.RPSModel = float64(h.Requests.Total) / h.Duration.Seconds()
 	}
@@ -45,6 +57,9 @@ func Summarize(r *runner.Result) Summary {
 	}
 	if lg.Saturated {
 		s.Notes = append(s.Notes, "LOAD GENERATOR SATURATED: "+lg.SaturatedReason)
+	}
+	if r.Unusable != "" {
+		s.Notes = append(s.Notes, "UNUSABLE: "+r.Unusable)
 	}
 	return s
 }

@@ -50,10 +50,21 @@ type Summary struct {
 	FailurePolicy string `json:"failure_policy"`
 	Replicas      int    `json:"replicas"`
 	// ClockToleranceMS is the slack, in model milliseconds, granted when
-	// comparing dispatch gaps against the throttle window.
-	ClockToleranceMS float64       `json:"clock_tolerance_ms"`
-	LoadGenerator    LoadGenerator `json:"load_generator"`
-	Notes            []string      `json:"notes"`
+	// comparing dispatch gaps against the throttle window: the resolution of
+	// the clock that timed them (Redis's for a gate win). Tolerances gives
+	// every clock's.
+	ClockToleranceMS float64            `json:"clock_tolerance_ms"`
+	Tolerances       map[string]float64 `json:"tolerances_ms"`
+	// Observation is how database writes were seen: audit, logical
+	// decoding or sampling; DetectionLimitS is how close two writes may be
+	// and still be told apart (0: exact).
+	Observation     string  `json:"observation"`
+	DetectionLimitS float64 `json:"detection_limit_s"`
+	// Unusable says why the run tested nothing about its target; "" when
+	// it did.
+	Unusable      string        `json:"unusable,omitempty"`
+	LoadGenerator LoadGenerator `json:"load_generator"`
+	Notes         []string      `json:"notes"`
 
 	// OutDir is where the run's files went; suite tables print it. It is not
 	// part of the file, which lives in that directory.
@@ -64,11 +75,25 @@ type Summary struct {
 type Requests struct {
 	Total  int64 `json:"total"`
 	OK     int64 `json:"ok"`
-	Errors int64 `json:"errors"` // transport errors + 5xx
+	Errors int64 `json:"errors"` // every request that did not get a 2xx of the §2 shape
+	// ByEndpoint classifies them per endpoint.
+	ByEndpoint map[string]RequestClasses `json:"by_endpoint"`
 	// RPSModel is requests per model second, comparable across time scales.
 	RPSModel float64 `json:"rps_model"`
 	P50MS    float64 `json:"p50_ms"`
 	P99MS    float64 `json:"p99_ms"`
+}
+
+// RequestClasses counts one endpoint's requests by what came back.
+type RequestClasses struct {
+	Total     int64 `json:"total"`
+	OK        int64 `json:"ok"`
+	Transport int64 `json:"transport"`
+	Status3xx int64 `json:"status_3xx"`
+	Status4xx int64 `json:"status_4xx"`
+	Status5xx int64 `json:"status_5xx"`
+	Malformed int64 `json:"malformed"`
+	Other     int64 `json:"other"`
 }
 
 // KeyStats is one gate key's dispatch record.

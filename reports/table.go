@@ -19,17 +19,20 @@ func WriteTable(w io.Writer, s Summary) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "%s · %s · time scale %s · model %s · %s\n",
 		s.Scenario, s.Strategy, num(s.TimeScale, 4), modelDuration(s.ModelDurationS), verdictWord(s))
-	fmt.Fprintf(ew, "target %s · failure policy %s · replicas %d · clock tolerance %s ms\n",
-		targetName(s), orDash(s.FailurePolicy), s.Replicas, num(s.ClockToleranceMS, 1))
+	fmt.Fprintf(ew, "target %s · failure policy %s · replicas %d · writes observed by %s · %s\n",
+		targetName(s), orDash(s.FailurePolicy), s.Replicas, orDash(s.Observation), toleranceText(s))
+	if s.Unusable != "" {
+		fmt.Fprintf(ew, "UNUSABLE: %s\n", s.Unusable)
+	}
 	if s.Interrupted {
 		fmt.Fprintf(ew, "interrupted: verdicts judge only the first %s of model time\n", modelDuration(s.ModelDurationS))
 	}
 	fmt.Fprintln(ew)
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "INVARIANT\tOUTCOME\tEXPECTED\t\tDETAIL")
+	fmt.Fprintln(tw, "INVARIANT\tOUTCOME\tEXPECTED\t\tEVIDENCE\tDETAIL")
 	for _, v := range s.Invariants {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, v.Outcome, v.Expected, mark(v), oneLine(v.Detail))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Name, v.Outcome, v.Expected, mark(v), evidenceText(v.Evidence), oneLine(v.Detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write verdict table: %w", err)

@@ -151,7 +151,9 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Greater(t, f.For, s.Settings.OfflineAfter, "longer than the offline window, so staleness is certain")
 			require.Greater(t, f.At, s.Settings.OfflineAfter, "services are fresh and judged before it starts")
 			require.Less(t, f.At+f.For+s.Settings.OfflineAfter, s.Duration, "and recover before the end")
-			require.Positive(t, s.AllowedErrors, "results answer 503 while the broker is down")
+			require.Positive(t, s.AllowedErrors.PerEndpoint["result"], "results answer 503 while the broker is down")
+			require.Zero(t, s.AllowedErrors.PerEndpoint["tasks"], "but /tasks keeps answering")
+			require.Contains(t, s.AllowedErrors.PerEndpoint, "tasks", "and says so")
 			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
 		},
 		"queue-backlog": func(t *testing.T, s *Spec) {

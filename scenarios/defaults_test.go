@@ -72,7 +72,7 @@ expect: {observers_agree: fail, requests_succeed: pass}
 	require.Equal(t, "per-service", spec.Strategy)
 	require.Equal(t, "fail-open-local", spec.FailurePolicy)
 	require.Equal(t, 3, spec.Replicas)
-	require.Equal(t, 7, spec.AllowedErrors)
+	require.Equal(t, Allowance{Total: 7}, spec.AllowedErrors)
 	require.Equal(t, settings.Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
 		TaskWorkers: 2}, spec.Settings)
 	require.Equal(t, 5*time.Second, spec.SampleEvery)

@@ -22,7 +22,6 @@ func designExample(source string) *Spec {
 		Strategy:      "view-gate",
 		FailurePolicy: "fail-closed",
 		Replicas:      1,
-		AllowedErrors: 0,
 		Settings:      settings.Default(),
 		SampleEvery:   time.Second,
 		Fixtures:      Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1, TasksPerJob: 0},

@@ -52,7 +52,11 @@ func checkSpec(t *testing.T, s *Spec) {
 	require.Contains(t, vocab().Strategies, s.Strategy)
 	require.Contains(t, []string{"fail-closed", "fail-open", "fail-open-local"}, s.FailurePolicy)
 	require.GreaterOrEqual(t, s.Replicas, 1)
-	require.GreaterOrEqual(t, s.AllowedErrors, 0)
+	require.GreaterOrEqual(t, s.AllowedErrors.Total, 0)
+	for ep, n := range s.AllowedErrors.PerEndpoint {
+		require.Contains(t, []string{"tasks", "result", "list"}, ep)
+		require.GreaterOrEqual(t, n, 0)
+	}
 
 	st := s.Settings
 	require.Positive(t, st.Throttle)

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/antenna"
 )
 
 var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -176,7 +177,7 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 		}
 	}
 	if n, ok := f["allowed_errors"]; ok {
-		s.AllowedErrors, _ = d.integer(n, "allowed_errors", 0)
+		s.AllowedErrors = d.allowance(n)
 	}
 	s.Settings, s.SampleEvery = d.settings(f["settings"])
 	var keys int
@@ -197,4 +198,25 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 		d.errorf(root, "fleet", "the scenario sends nothing: give fleet at least one group or load at least one attack")
 	}
 	return s
+}
+
+// allowance decodes allowed_errors: a whole number, or a mapping of
+// endpoint names to whole numbers.
+func (d *decoder) allowance(n *yaml.Node) Allowance {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		v, _ := d.integer(n, "allowed_errors", 0)
+		return Allowance{Total: v}
+	}
+	f, ok := d.mapping(n, "allowed_errors", antenna.Endpoints())
+	if !ok {
+		return Allowance{}
+	}
+	a := Allowance{PerEndpoint: map[string]int{}}
+	for ep, v := range f {
+		if x, ok := d.integer(v, "allowed_errors."+ep, 0); ok {
+			a.PerEndpoint[ep] = x
+		}
+	}
+	return a
 }

@@ -447,6 +447,18 @@ duration: 10m
 allowed_errors: -1
 fleet: [{name: a, workers: 1}]
 `, line: 3, field: "allowed_errors", msg: "at least 0"},
+		{name: "allowed_errors for an endpoint that does not exist", src: `
+name: x
+duration: 10m
+allowed_errors: {tasks: 0, results: 3}
+fleet: [{name: a, workers: 1}]
+`, line: 3, field: "allowed_errors.results", msg: "unknown field"},
+		{name: "allowed_errors per endpoint negative", src: `
+name: x
+duration: 10m
+allowed_errors: {result: -2}
+fleet: [{name: a, workers: 1}]
+`, line: 3, field: "allowed_errors.result", msg: "at least 0"},
 		{name: "projects zero", src: `
 name: x
 duration: 10m

@@ -20,7 +20,8 @@ type Spec struct {
 	Strategy      string
 	FailurePolicy string // one of Options.Policies
 	Replicas      int    // reference replicas sharing one Redis
-	AllowedErrors int    // request errors tolerated by requests_succeed
+	// AllowedErrors are the request errors requests_succeed tolerates.
+	AllowedErrors Allowance
 	// Settings are the reference's knobs (settings: in the file).
 	Settings settings.Settings
 	// SampleEvery is the observer's sampling period (settings.sample_every):
@@ -32,6 +33,14 @@ type Spec struct {
 	Faults      []Fault
 	Expect      map[string]string // invariant name -> "pass" | "fail"; never nil
 	Source      string            // file path or "builtin:NAME"
+}
+
+// Allowance is allowed_errors: a bare number is a total over every
+// endpoint; a mapping ({tasks: 0, result: 1000}) is a number per endpoint,
+// endpoints it leaves out allowing none.
+type Allowance struct {
+	Total       int
+	PerEndpoint map[string]int // nil for a total
 }
 
 // Fixtures size the database the reference is seeded with.

@@ -30,10 +30,11 @@ func writeScenario(t *testing.T, name, body string) string {
 	return path
 }
 
-// brief is a correct three-second run.
+// brief is a correct six-second run, long enough to judge staleness past
+// its 60 s grace.
 const brief = `
 name: brief
-duration: 1m
+duration: 2m
 time_scale: 0.05
 fleet: [{name: w, workers: 4, poll_every: 5s}]
 `

@@ -266,7 +266,7 @@ fleet:
 	s := serve(t, env, nil, "--seed", file, "--time-scale", "0.05")
 	exOut := t.TempDir()
 	code, stdout, stderr = cli(t, nil, "run", "--scenario", file, "--out", exOut,
-		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default")
+		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default", "--time-scale", "0.05")
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 
 	in, ex := readSummary(t, inOut), readSummary(t, exOut)

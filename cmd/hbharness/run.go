@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -35,6 +37,9 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	fs.BoolVar(&ext.AllowRemote, "allow-remote", false, "allow a --target that is not a loopback address")
 	jobs := fs.String("jobs", "", "job ids to poll on --target (default: ask its list endpoint with --slugs)")
 	slugs := fs.String("slugs", "", "pipeline slugs for --target's list endpoint, comma-separated")
+	fs.StringVar(&ext.Observe, "observe", runner.ObserveAuto, "how --target's writes are seen: "+strings.Join(runner.ObserveModes(), ", ")+
+		" (auto: logical decoding where --observe-db allows it, else sampling)")
+	fs.DurationVar(&ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +57,11 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 			return usageError{err}
 		}
 		opt.External = &ext
+		if !o.scale.IsSet() {
+			// A deployment runs on the production clock: judge it there
+			// unless told otherwise.
+			spec.TimeScale = modeltime.Real
+		}
 	}
 	if *out == "" {
 		*out = defaultOut(spec.Name + "-" + spec.Strategy)
@@ -70,6 +80,12 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return reports.Summary{}, usagef("cannot create the output folder: %v", err)
 	}
+	target := "in-process"
+	if opt.External != nil {
+		target = opt.External.Target
+	}
+	fmt.Fprintf(stdout, "%s · %s · %s · time scale %s%s: %s of model time takes %s\n", spec.Name, spec.Strategy, target,
+		spec.TimeScale, realTime(spec.TimeScale), spec.Duration, spec.TimeScale.Wall(spec.Duration).Round(time.Millisecond))
 	res, err := runner.Run(ctx, spec, opt)
 	var sum reports.Summary
 	if res != nil {
@@ -95,25 +111,46 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 }
 
-// verdictOf turns summaries into the exit status of §8.
+// verdictOf turns summaries into the exit status of §8. A run that tested
+// nothing (every request refused) or a verdict that judged nothing is not a
+// finding about the target: exit 2, saying why. Otherwise a verdict that
+// judged and missed its expectation is: exit 1.
 func verdictOf(runs []reports.Summary) error {
-	var failed []string
+	var unusable, missed, inconclusive []string
 	for _, s := range runs {
-		if s.Passed {
+		name := s.Scenario + "/" + s.Strategy
+		if s.Unusable != "" {
+			unusable = append(unusable, name+": "+s.Unusable)
 			continue
 		}
-		var names []string
-		for _, v := range s.Invariants {
-			if !v.Passed {
+		c := verify.Conclude(s.Invariants)
+		if len(c.Missed) > 0 {
+			var names []string
+			for _, v := range c.Missed {
 				names = append(names, fmt.Sprintf("%s (%s, expected %s)", v.Name, v.Outcome, v.Expected))
 			}
+			missed = append(missed, name+": "+strings.Join(names, ", "))
 		}
-		failed = append(failed, fmt.Sprintf("%s/%s: %s", s.Scenario, s.Strategy, strings.Join(names, ", ")))
+		for _, v := range c.Inconclusive {
+			inconclusive = append(inconclusive, fmt.Sprintf("%s: %s judged nothing (%s)", name, v.Name, strings.TrimPrefix(v.Detail, "inconclusive: ")))
+		}
 	}
-	if len(failed) > 0 {
-		return verdictError{"verdicts did not match:\n  " + strings.Join(failed, "\n  ")}
+	switch {
+	case len(unusable) > 0:
+		return usagef("the run tested nothing about its target:\n  %s", strings.Join(unusable, "\n  "))
+	case len(missed) > 0:
+		return verdictError{"verdicts did not match:\n  " + strings.Join(missed, "\n  ")}
+	case len(inconclusive) > 0:
+		return usagef("no evidence for a verdict expected to pass:\n  %s", strings.Join(inconclusive, "\n  "))
 	}
 	return nil
+}
+
+func realTime(s modeltime.Scale) string {
+	if s == modeltime.Real {
+		return " (real time)"
+	}
+	return ""
 }
 
 func writeRun(dir string, sum reports.Summary, res *runner.Result) error {

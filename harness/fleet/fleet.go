@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/latency"
@@ -214,9 +213,6 @@ func (w Worker) validate() error {
 type recorders struct {
 	tasks, result, list latency.RequestRecorder
 	lag                 *latency.LagRecorder
-	// protocol counts 2xx answers whose body did not follow §2; the worker treats
-	// them like a failed request and retries on its schedule.
-	protocol atomic.Uint64
 }
 
 func newRecorders(tolerance time.Duration) *recorders {

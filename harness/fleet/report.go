@@ -20,9 +20,7 @@ type Report struct {
 	PerEndpoint map[antenna.Endpoint]RequestStats
 	Lag         LagStats
 	Workers     []WorkerStats
-	// ProtocolErrors counts 2xx answers whose body was not the §2 shape.
-	ProtocolErrors uint64
-	Interrupted    bool
+	Interrupted bool
 }
 
 // WorkerStats is one worker's view of its own polling. Offsets are model time
@@ -84,8 +82,7 @@ func (rec *recorders) report(workers []WorkerStats) *Report {
 			antenna.EndpointResult: rec.result.Stats(),
 			antenna.EndpointList:   rec.list.Stats(),
 		},
-		Lag:            rec.lag.Stats(),
-		Workers:        workers,
-		ProtocolErrors: rec.protocol.Load(),
+		Lag:     rec.lag.Stats(),
+		Workers: workers,
 	}
 }

@@ -207,7 +207,7 @@ func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64,
 	}
 	var resp antenna.ListAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
-		w.rec.protocol.Add(1)
+		w.rec.list.Malformed()
 		return 0, arrived
 	}
 	if len(resp.Results) == 0 {
@@ -226,7 +226,7 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 	}
 	var resp antenna.TasksAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Tasks == nil {
-		w.rec.protocol.Add(1)
+		w.rec.tasks.Malformed()
 		return 0, false, arrived
 	}
 	w.subjects = w.subjects[:0]
@@ -239,7 +239,14 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 // result posts one {"ok":true} result per task of the current cycle.
 func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
 	w.out = antenna.AppendResultBody(w.out[:0], w.subjects)
-	w.do(ctx, reqCtx, &w.rec.result, http.MethodPost, w.resultURL, w.out, at)
+	status, _ := w.do(ctx, reqCtx, &w.rec.result, http.MethodPost, w.resultURL, w.out, at)
+	if !ok2xx(status) {
+		return
+	}
+	var resp antenna.ResultAnswer
+	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Status == nil {
+		w.rec.result.Malformed()
+	}
 }
 
 // do sends one request meant to go out at the model instant intended, records

@@ -1,8 +1,9 @@
 // Package history holds what one run observed, in model time, as plain data:
-// the reference's own dispatch events, the independent audit of database
-// writes, the sampler's view of every service row, and request outcomes.
-// Collectors fill it, the verifier judges it, reports render it; none of them
-// depends on the others (porcupine's model/checker/visualization split).
+// the target's own dispatch events and task outcomes, every database write
+// with the clock that timed it, the sampler's view of every service row, and
+// request outcomes. Collectors fill it, the verifier judges it, reports
+// render it; none of them depends on the others (porcupine's
+// model/checker/visualization split).
 package history
 
 import (
@@ -11,20 +12,60 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// Dispatch is one heartbeat dispatch as the reference reported it: an enqueue
-// (or, for strategies without a broker, a write attempt made in the request).
+// Clock names the component whose clock timed an event. DESIGN.md §6: a
+// time comes from the component that enforces or records the fact, never
+// from when an answer happened to reach a busy process.
+type Clock string
+
+const (
+	// ClockRedis: the gate's win, by Redis TIME in the same script as SET NX.
+	ClockRedis Clock = "redis"
+	// ClockPostgres: a write, by the database (clock_timestamp() in the
+	// audit, or the commit time read by logical decoding).
+	ClockPostgres Clock = "postgres"
+	// ClockProcess: the reference's own clock, where it is the enforcer
+	// (db-skip-locked and inline compare last_seen values it wrote itself)
+	// or where nothing enforces anything (no gate, a failed-open gate).
+	ClockProcess Clock = "process"
+)
+
+// Dispatch is one heartbeat dispatch as the target reported it: an enqueue,
+// or for strategies without a broker, a write attempt made in the request.
 type Dispatch struct {
 	At      time.Duration `json:"at"` // model time since the run started
 	Key     string        `json:"key"`
 	Replica int           `json:"replica"`
+	// ID travels with the dispatch's task and tags the write it makes.
+	ID    string `json:"id"`
+	Clock Clock  `json:"clock"`
 }
 
-// Write is one UPDATE statement that changed last_seen, as the audit trigger
-// (or, in external mode, the read-only observer) saw it hit the database.
+// TaskResult is what became of a dispatch's task, as the target reported it.
+type TaskResult string
+
+const (
+	TaskWrote   TaskResult = "wrote"
+	TaskSkipped TaskResult = "skipped" // every row already fresh (task-check strategies)
+	TaskFailed  TaskResult = "failed"
+)
+
+// Task is one dispatch's task outcome.
+type Task struct {
+	DispatchID string     `json:"dispatch_id"`
+	Result     TaskResult `json:"result"`
+	Rows       int64      `json:"rows"`
+}
+
+// Write is one transaction that changed last_seen, as an observer
+// independent of the target saw it hit the database.
 type Write struct {
-	At       time.Duration `json:"at"`
+	At       time.Duration `json:"at"`  // the database's clock
 	Key      string        `json:"key"` // gate key the written services belong to
 	Services []int64       `json:"services"`
+	TxID     int64         `json:"txid"`
+	// DispatchID is the dispatch the writer tagged the transaction with; ""
+	// when the writer does not say (an external target).
+	DispatchID string `json:"dispatch_id,omitempty"`
 }
 
 // Sample is one observation of one service row by the database sampler.
@@ -59,17 +100,45 @@ type Service struct {
 	Polled []Interval `json:"polled"`
 }
 
+// RequestCounts classifies requests by what came back.
+type RequestCounts struct {
+	Total int64 `json:"total"`
+	OK    int64 `json:"ok"` // 2xx with a §2 body
+	// Transport: no HTTP answer at all (refused, reset, timed out).
+	Transport int64 `json:"transport"`
+	Status3xx int64 `json:"status_3xx"` // a redirect the client did not follow
+	Status4xx int64 `json:"status_4xx"`
+	Status5xx int64 `json:"status_5xx"`
+	// Malformed: a 2xx whose body is not the §2 shape.
+	Malformed int64 `json:"malformed"`
+	Other     int64 `json:"other"` // any other status
+}
+
+// Errors is every request that did not succeed.
+func (c RequestCounts) Errors() int64 { return c.Total - c.OK }
+
+// Add sums two counts.
+func (c RequestCounts) Add(o RequestCounts) RequestCounts {
+	return RequestCounts{Total: c.Total + o.Total, OK: c.OK + o.OK, Transport: c.Transport + o.Transport,
+		Status3xx: c.Status3xx + o.Status3xx, Status4xx: c.Status4xx + o.Status4xx, Status5xx: c.Status5xx + o.Status5xx,
+		Malformed: c.Malformed + o.Malformed, Other: c.Other + o.Other}
+}
+
 // Requests aggregates request outcomes from the fleet and the attacks.
 type Requests struct {
-	Total     int64         `json:"total"`
-	OK        int64         `json:"ok"`
-	Errors    int64         `json:"errors"`     // transport errors + 5xx
-	Transport int64         `json:"transport"`  // no HTTP answer at all
-	Status5xx int64         `json:"status_5xx"` // answered with a 5xx
-	Status4xx int64         `json:"status_4xx"`
-	P50       time.Duration `json:"p50"` // wall latency from the intended send time
-	P99       time.Duration `json:"p99"`
-	Max       time.Duration `json:"max"`
+	RequestCounts
+	ByEndpoint map[string]RequestCounts `json:"by_endpoint"`
+	P50        time.Duration            `json:"p50"` // wall latency from the intended send time
+	P99        time.Duration            `json:"p99"`
+	Max        time.Duration            `json:"max"`
+}
+
+// Allowance is how many request errors a scenario tolerates (faults make
+// some expected): a total over every endpoint, or a number per endpoint.
+type Allowance struct {
+	// Total applies when PerEndpoint is nil.
+	Total       int64            `json:"total"`
+	PerEndpoint map[string]int64 `json:"per_endpoint,omitempty"`
 }
 
 // Fault is one injected fault as it actually happened.
@@ -78,6 +147,22 @@ type Fault struct {
 	At   time.Duration `json:"at"`
 	For  time.Duration `json:"for"`
 }
+
+// Observation names how database writes were seen.
+type Observation string
+
+const (
+	// ObservedByAudit: a trigger in the run's own database, every write with
+	// the dispatch that tagged it (in-process).
+	ObservedByAudit Observation = "audit"
+	// ObservedByLogicalDecoding: every committed UPDATE with its commit time,
+	// from a temporary replication slot (external, exact).
+	ObservedByLogicalDecoding Observation = "logical decoding"
+	// ObservedBySampling: last_seen changes between samples (external, when
+	// logical decoding is not available); writes closer together than the
+	// sample period are seen as one.
+	ObservedBySampling Observation = "sampling"
+)
 
 // History is everything one run observed. All durations are model time.
 type History struct {
@@ -88,32 +173,41 @@ type History struct {
 	// MaxPollGap is the longest gap between two polls of one worker that the
 	// scenario allows (poll period + jitter); it widens the rate bound.
 	MaxPollGap time.Duration `json:"max_poll_gap"`
-	// ClockTolerance absorbs scheduler and clock noise when comparing gaps
-	// against the throttle window; reports state it.
-	ClockTolerance time.Duration `json:"clock_tolerance"`
 	// SampleEvery is the sampler's period; staleness is only known to this precision.
 	SampleEvery time.Duration `json:"sample_every"`
+	// Tolerance is, per clock, how much closer than the window two events
+	// may be recorded without being a violation: that clock's resolution,
+	// stated in the report.
+	Tolerance map[Clock]time.Duration `json:"tolerance"`
+	// Observation says how Writes were seen; DetectionLimit is the closest
+	// two writes may be and still be told apart (0: exact).
+	Observation    Observation   `json:"observation"`
+	DetectionLimit time.Duration `json:"detection_limit"`
+	// QueueAllowance is how much a target's task queue may move one write
+	// towards the next of the same key (queue delays differ); an external
+	// target's writes closer than Throttle-QueueAllowance are violations,
+	// those between are not judged. In-process writes are judged through
+	// their dispatches instead.
+	QueueAllowance time.Duration `json:"queue_allowance"`
 
-	Keys       []Key      `json:"keys"`
-	Services   []Service  `json:"services"`
-	Dispatches []Dispatch `json:"dispatches"`
+	Keys     []Key     `json:"keys"`
+	Services []Service `json:"services"`
 	// HaveDispatches is false in external mode, where the target's own
-	// dispatch events cannot be seen; observers_agree is then not applicable.
-	HaveDispatches bool `json:"have_dispatches"`
-	// ReferenceWrites is the reference's own count of UPDATE statements that
-	// changed rows (task workers and inline paths). Dispatches cannot be
-	// compared with the audit directly: some strategies dispatch without
-	// writing (task-throttle's task skips fresh rows).
-	ReferenceWrites int64    `json:"reference_writes"`
-	Writes          []Write  `json:"writes"`
-	Samples         []Sample `json:"samples"`
-	Requests        Requests `json:"requests"`
-	// AllowedErrors is how many request errors the scenario tolerates
-	// (faults make some failures expected).
-	AllowedErrors int64   `json:"allowed_errors"`
-	Faults        []Fault `json:"faults"`
-	// UnseenRowUpdates counts row updates Postgres's statistics recorded but
-	// the sampler never saw (external mode): a row written twice between two
-	// samples, i.e. writes closer together than the sample period.
-	UnseenRowUpdates int64 `json:"unseen_row_updates"`
+	// dispatches and task outcomes cannot be seen.
+	HaveDispatches bool       `json:"have_dispatches"`
+	Dispatches     []Dispatch `json:"dispatches"`
+	Tasks          []Task     `json:"tasks"`
+	// Pending are the dispatches whose tasks were still queued at the end;
+	// PendingKnown is false when the broker cannot list its queue.
+	Pending      []string `json:"pending"`
+	PendingKnown bool     `json:"pending_known"`
+	Writes       []Write  `json:"writes"`
+	Samples      []Sample `json:"samples"`
+	// SamplerReads counts the sampler's successful reads, SamplerErrors its
+	// failed ones: a sampler that read nothing proves nothing.
+	SamplerReads  int64     `json:"sampler_reads"`
+	SamplerErrors int64     `json:"sampler_errors"`
+	Requests      Requests  `json:"requests"`
+	AllowedErrors Allowance `json:"allowed_errors"`
+	Faults        []Fault   `json:"faults"`
 }

@@ -14,22 +14,26 @@ func TestRequestRecorderClassifiesOutcomes(t *testing.T) {
 	r.Observe(401, time.Millisecond)
 	r.Observe(503, 2*time.Millisecond)
 	r.Observe(302, 3*time.Millisecond)
+	r.Observe(101, 3*time.Millisecond)
+	r.Observe(200, 3*time.Millisecond)
+	r.Malformed() // that 200's body was not the protocol's
 	r.Failed()
 
 	s := r.Stats()
 	require.Equal(t, RequestStats{
-		Total: 6, OK: 2, Status4xx: 1, Status5xx: 1, Other: 1, Transport: 1,
-		Min: time.Millisecond, Mean: (10 + 30 + 1 + 2 + 3) * time.Millisecond / 5,
+		Total: 8, OK: 2, Status3xx: 1, Status4xx: 1, Status5xx: 1, Malformed: 1, Other: 1, Transport: 1,
+		Min: time.Millisecond, Mean: (10 + 30 + 1 + 2 + 3 + 3 + 3) * time.Millisecond / 7,
 		P50: s.P50, P99: s.P99, Max: 30 * time.Millisecond,
 	}, s)
 	require.InEpsilon(t, float64(3*time.Millisecond), float64(s.P50), 0.01)
-	require.Equal(t, 30*time.Millisecond, s.P99, "p99 of five answers is the largest")
-	require.Equal(t, uint64(4), s.Errors())
+	require.Equal(t, 30*time.Millisecond, s.P99, "p99 of seven answers is the largest")
+	require.Equal(t, uint64(6), s.Errors())
 
 	var sum RequestRecorder
 	sum.Merge(&r)
 	sum.Merge(&r)
-	require.Equal(t, uint64(12), sum.Stats().Total)
+	require.Equal(t, uint64(16), sum.Stats().Total)
+	require.Equal(t, uint64(2), sum.Stats().Malformed)
 	require.Equal(t, uint64(2), sum.Stats().Transport)
 }
 

@@ -16,19 +16,27 @@ import (
 	"github.com/hbharness/hbharness/reference/store"
 )
 
-// auditSQL records every write of last_seen with the writing transaction,
-// into the harness's own table: one transaction is one heartbeat UPDATE.
+// auditSQL records every write of last_seen into the harness's own table:
+// the writing transaction, the database's clock at the write, and the
+// dispatch the writer tagged the transaction with (the reference sets
+// hbharness.dispatch and hbharness.key for its heartbeat UPDATEs; see
+// store.Tag). One transaction is one heartbeat write.
 const auditSQL = `
 CREATE TABLE IF NOT EXISTS hb_audit (
-	id         bigserial PRIMARY KEY,
-	service_id bigint NOT NULL,
-	last_seen  timestamptz,
-	txid       bigint NOT NULL,
-	at         timestamptz NOT NULL DEFAULT clock_timestamp()
+	id          bigserial PRIMARY KEY,
+	service_id  bigint NOT NULL,
+	last_seen   timestamptz,
+	txid        bigint NOT NULL,
+	dispatch_id text,
+	gate_key    text,
+	at          timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE OR REPLACE FUNCTION hb_audit_last_seen() RETURNS trigger AS $$
 BEGIN
-	INSERT INTO hb_audit(service_id, last_seen, txid) VALUES (NEW.id, NEW.last_seen, txid_current());
+	INSERT INTO hb_audit(service_id, last_seen, txid, dispatch_id, gate_key)
+	VALUES (NEW.id, NEW.last_seen, txid_current(),
+	        nullif(current_setting('hbharness.dispatch', true), ''),
+	        nullif(current_setting('hbharness.key', true), ''));
 	RETURN NULL;
 END $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS hb_audit_last_seen ON ml_processingservice;
@@ -48,23 +56,33 @@ func InstallAudit(ctx context.Context, pool *pgxpool.Pool) error {
 	return store.MarkOwned(ctx, pool, "hb_audit")
 }
 
-// AuditedWrite is one UPDATE statement (transaction) that wrote last_seen.
+// AuditedWrite is one transaction that wrote last_seen.
 type AuditedWrite struct {
-	TxID     int64
-	At       time.Time // the last_seen it wrote (the writer's clock)
-	Services []int64
+	TxID int64
+	// At is the database's clock when the first row was written.
+	At time.Time
+	// LastSeen is the value written: the writer's clock.
+	LastSeen   time.Time
+	Services   []int64
+	DispatchID string // "" when the writer did not tag it
+	Key        string
 }
 
-// ReadAudit returns the audited writes in time order.
+// ReadAudit returns the audited writes in the order the database made them.
 func ReadAudit(ctx context.Context, pool *pgxpool.Pool) ([]AuditedWrite, error) {
-	rows, err := pool.Query(ctx, `SELECT txid, min(last_seen), array_agg(service_id ORDER BY service_id)
-		FROM hb_audit GROUP BY txid ORDER BY min(last_seen), txid`)
+	rows, err := pool.Query(ctx, `SELECT txid, min(at), min(last_seen), array_agg(service_id ORDER BY service_id),
+			coalesce(min(dispatch_id), ''), coalesce(min(gate_key), '')
+		FROM hb_audit GROUP BY txid ORDER BY min(at), txid`)
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit table: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditedWrite, error) {
 		var w AuditedWrite
-		err := r.Scan(&w.TxID, &w.At, &w.Services)
+		var lastSeen *time.Time
+		err := r.Scan(&w.TxID, &w.At, &lastSeen, &w.Services, &w.DispatchID, &w.Key)
+		if lastSeen != nil {
+			w.LastSeen = *lastSeen
+		}
 		return w, err
 	})
 	if err != nil {

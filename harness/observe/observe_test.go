@@ -2,6 +2,7 @@ package observe
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -31,8 +32,10 @@ func TestAuditCountsStatements(t *testing.T) {
 	require.NoError(t, InstallAudit(ctx, env.Pool))
 	st := store.New(env.Pool)
 	now := time.Now()
+	target := heartbeat.JobTarget(keys[0].PipelineID, keys[0].ProjectID)
 	for i := range 3 {
-		_, err := st.MarkSeen(ctx, heartbeat.JobTarget(keys[0].PipelineID, keys[0].ProjectID), now.Add(time.Duration(i)*time.Millisecond))
+		_, err := st.MarkSeen(ctx, target, now.Add(time.Duration(i)*time.Millisecond),
+			store.Tag{DispatchID: fmt.Sprintf("r0-%d", i), Key: target.GateKey()})
 		require.NoError(t, err)
 	}
 	_, err := st.MarkOffline(ctx, now.Add(time.Hour), time.Minute)
@@ -40,9 +43,23 @@ func TestAuditCountsStatements(t *testing.T) {
 	ws, err := ReadAudit(ctx, env.Pool)
 	require.NoError(t, err)
 	require.Len(t, ws, 3, "three statements, however close together")
-	for _, w := range ws {
+	for i, w := range ws {
 		require.Equal(t, keys[0].Services, w.Services)
+		require.Equal(t, fmt.Sprintf("r0-%d", i), w.DispatchID, "each write carries the dispatch that tagged it")
+		require.Equal(t, target.GateKey(), w.Key)
+		require.WithinDuration(t, time.Now(), w.At, 10*time.Second, "timed by the database")
+		if i > 0 {
+			require.True(t, w.At.After(ws[i-1].At), "in the order the database made them")
+		}
 	}
+	// A tag lasts for its own transaction only: an untagged write later on
+	// the same pooled connections is untagged.
+	_, err = st.MarkSeen(ctx, target, now, store.Tag{})
+	require.NoError(t, err)
+	ws, err = ReadAudit(ctx, env.Pool)
+	require.NoError(t, err)
+	require.Len(t, ws, 4)
+	require.Empty(t, ws[3].DispatchID)
 }
 
 // The sampler tells heartbeat writes from offline flips by xmin and
@@ -54,7 +71,7 @@ func TestSamplerSeesWritesAndFlips(t *testing.T) {
 	s := &Sampler{Pool: env.Pool, Every: time.Hour, Anchor: modeltime.Run{Start: time.Now(), Scale: 0.5}, Log: slog.New(slog.DiscardHandler)}
 	require.NoError(t, s.Baseline(ctx))
 	target := heartbeat.JobTarget(keys[1].PipelineID, keys[1].ProjectID)
-	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second))
+	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second), store.Tag{})
 	require.NoError(t, err)
 	s.Sample(ctx)
 	require.Len(t, s.Writes(), 1)

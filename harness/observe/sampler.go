@@ -23,6 +23,9 @@ type Sampler struct {
 	Every time.Duration // wall
 	// Anchor is the run's model clock: samples are stamped with Anchor.Since.
 	Anchor modeltime.Run
+	// Offset is the database's clock minus this process's (ClockOffset):
+	// a sample is taken at the database's clock_timestamp().
+	Offset time.Duration
 	Log    *slog.Logger
 
 	mu      sync.Mutex
@@ -30,6 +33,7 @@ type Sampler struct {
 	last    map[int64]rowState
 	seen    map[string]*SeenWrite // by xmin
 	updates int64                 // row versions seen (writes and offline flips)
+	reads   int64
 	errors  int
 }
 
@@ -103,12 +107,15 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if record {
+		s.reads++
+	}
 	if s.last == nil {
 		s.last = make(map[int64]rowState)
 		s.seen = make(map[string]*SeenWrite)
 	}
 	for _, r := range batch {
-		at := s.Anchor.Since(r.now)
+		at := s.Anchor.Since(r.now.Add(-s.Offset))
 		smp := history.Sample{At: at, ServiceID: r.id, Staleness: -1, LiveNull: r.live == nil}
 		if r.live != nil {
 			smp.Live = *r.live
@@ -177,6 +184,13 @@ func (s *Sampler) RowUpdatesSeen() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.updates
+}
+
+// Reads is how many samples succeeded.
+func (s *Sampler) Reads() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 // Errors is how many samples failed.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
@@ -17,17 +18,23 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	scope func(strategy.Call) heartbeat.Target) *history.History {
 	run := modeltime.Run{Start: obs.start, Scale: spec.TimeScale}
 	h := &history.History{
-		Duration:         spec.Duration,
-		TimeScale:        spec.TimeScale,
-		Throttle:         spec.Settings.Throttle,
-		OfflineAfter:     spec.Settings.OfflineAfter,
-		MaxPollGap:       spec.MaxPollGap(),
-		ClockTolerance:   clockTolerance(spec.TimeScale),
-		SampleEvery:      spec.SampleEvery,
-		HaveDispatches:   seen.HaveDispatches,
-		Samples:          setup.Sampler.Samples(),
-		AllowedErrors:    int64(spec.AllowedErrors),
-		UnseenRowUpdates: seen.UnseenRowUpdates,
+		Duration:       spec.Duration,
+		TimeScale:      spec.TimeScale,
+		Throttle:       spec.Settings.Throttle,
+		OfflineAfter:   spec.Settings.OfflineAfter,
+		MaxPollGap:     spec.MaxPollGap(),
+		SampleEvery:    spec.SampleEvery,
+		Tolerance:      tolerances(spec.TimeScale, spec.Settings.Throttle),
+		Observation:    seen.Observation,
+		DetectionLimit: seen.DetectionLimit,
+		QueueAllowance: seen.QueueAllowance,
+		HaveDispatches: seen.HaveDispatches,
+		Pending:        seen.Pending,
+		PendingKnown:   seen.PendingKnown,
+		Samples:        setup.Sampler.Samples(),
+		SamplerReads:   setup.Sampler.Reads(),
+		SamplerErrors:  int64(setup.Sampler.Errors()),
+		AllowedErrors:  allowance(spec.AllowedErrors),
 	}
 	if obs.interrupted {
 		h.Duration = min(spec.Duration, run.Since(obs.end))
@@ -45,18 +52,27 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 				Key: heartbeat.JobTarget(k.PipelineID, k.ProjectID).GateKey(), Polled: act.services[s]})
 		}
 	}
+	dispatchKey := map[string]string{}
 	for _, e := range seen.Events {
 		switch e.Kind {
 		case heartbeat.EventDispatch:
-			h.Dispatches = append(h.Dispatches, history.Dispatch{At: run.Since(e.At), Key: e.Key, Replica: e.Replica})
-		case heartbeat.EventWrite:
-			h.ReferenceWrites++
+			h.Dispatches = append(h.Dispatches, history.Dispatch{At: run.Since(e.At), Key: e.Key, Replica: e.Replica,
+				ID: e.DispatchID, Clock: history.Clock(e.Clock)})
+			dispatchKey[e.DispatchID] = e.Key
+		case heartbeat.EventTask:
+			h.Tasks = append(h.Tasks, history.Task{DispatchID: e.DispatchID, Result: history.TaskResult(e.Result), Rows: e.Rows})
 		}
 	}
 	slices.SortFunc(h.Dispatches, func(a, b history.Dispatch) int { return int(a.At - b.At) })
 	for _, w := range seen.Writes {
 		at := run.Since(w.at)
-		h.Writes = append(h.Writes, history.Write{At: at, Key: book.keyOf(w.services, at, act.keys), Services: w.services})
+		// A tagged write belongs to its dispatch's key; an untagged one (an
+		// external target's) to the key its services and the time point to.
+		key, ok := dispatchKey[w.dispatchID]
+		if !ok || w.dispatchID == "" {
+			key = book.keyOf(w.services, at, act.keys)
+		}
+		h.Writes = append(h.Writes, history.Write{At: at, Key: key, Services: w.services, TxID: w.txid, DispatchID: w.dispatchID})
 	}
 	for _, f := range obs.faults {
 		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.At, For: f.For})
@@ -65,12 +81,31 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	return h
 }
 
-// clockTolerance is how much closer than the window two dispatches may be
-// recorded without counting as a violation: events are stamped after the
-// gate answers, so scheduler noise of a few wall milliseconds shows up as
-// model time divided by the scale.
-func clockTolerance(scale modeltime.Scale) time.Duration {
-	return scale.Model(15 * time.Millisecond)
+// tolerances says, per clock, how much closer than the window two of its
+// timestamps may be without a violation, in model time. Redis keeps TTLs in
+// whole milliseconds: the window is rounded down to one when set, and a key
+// expires on a millisecond boundary. The database and this process keep
+// last_seen to the microsecond.
+func tolerances(scale modeltime.Scale, throttle time.Duration) map[history.Clock]time.Duration {
+	window := scale.Wall(throttle)
+	truncated := window - max(window.Truncate(time.Millisecond), time.Millisecond)
+	micro := scale.Model(time.Microsecond)
+	return map[history.Clock]time.Duration{
+		history.ClockRedis:    scale.Model(gate.RedisResolution + max(truncated, 0)),
+		history.ClockPostgres: micro,
+		history.ClockProcess:  micro,
+	}
+}
+
+func allowance(a scenarios.Allowance) history.Allowance {
+	if a.PerEndpoint == nil {
+		return history.Allowance{Total: int64(a.Total)}
+	}
+	out := history.Allowance{PerEndpoint: map[string]int64{}}
+	for ep, n := range a.PerEndpoint {
+		out.PerEndpoint[ep] = int64(n)
+	}
+	return out
 }
 
 func fleetPolls(obs *observed) []workerPolls {

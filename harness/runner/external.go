@@ -3,16 +3,19 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/reference/antenna"
@@ -29,7 +32,24 @@ type External struct {
 	AllowRemote bool
 	JobIDs      []int64  // jobs to poll; empty = ask the list endpoint
 	Slugs       []string // pipeline slugs for the list endpoint
+	// Observe is how writes are seen: ObserveAuto (logical decoding where
+	// the database allows it, else sampling), ObserveLogical or ObserveSampling.
+	Observe string
+	// QueueAllowance (model time) is how far the target's task queue may
+	// move one write towards the next of its key; 0 means a tenth of the
+	// throttle window.
+	QueueAllowance time.Duration
 }
+
+// How an external target's writes may be observed.
+const (
+	ObserveAuto     = "auto"
+	ObserveLogical  = "logical"
+	ObserveSampling = "sampling"
+)
+
+// ObserveModes lists them.
+func ObserveModes() []string { return []string{ObserveAuto, ObserveLogical, ObserveSampling} }
 
 // CheckTarget refuses a non-loopback target unless allowed: load goes only
 // where the user meant it to.
@@ -43,6 +63,12 @@ func (e *External) CheckTarget() error {
 	}
 	if e.ObserveDB == "" {
 		return fmt.Errorf("--target needs --observe-db (a read-only DSN of the target's database)")
+	}
+	if e.Observe != "" && !slices.Contains(ObserveModes(), e.Observe) {
+		return fmt.Errorf("--observe %q is not one of %s", e.Observe, strings.Join(ObserveModes(), ", "))
+	}
+	if e.QueueAllowance < 0 {
+		return fmt.Errorf("--queue-allowance %v is negative", e.QueueAllowance)
 	}
 	host := u.Hostname()
 	ips, err := net.LookupIP(host)
@@ -67,10 +93,15 @@ type external struct {
 
 	pool    *pgxpool.Pool
 	sampler *observe.Sampler
-	base    int64 // pg_stat row updates before the run
+	logical *observe.Logical // nil when writes are sampled
+	// fallback says why logical decoding was not used, when it was not.
+	fallback string
 }
 
 func (t *external) Close() {
+	if t.logical != nil {
+		t.logical.Close()
+	}
 	if t.pool != nil {
 		t.pool.Close()
 	}
@@ -88,14 +119,15 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 	if err := t.pool.Ping(ctx); err != nil {
 		return Setup{}, envErr("--observe-db %s is not reachable: %v", provision.Redact(ext.ObserveDB), err)
 	}
-	// The baselines come first: asking the list endpoint for jobs is itself
-	// a poll that may heartbeat, and that write must be seen by both
-	// observers or by neither. Postgres flushes table statistics lazily;
-	// wait until they settle so the baseline holds everything before us.
-	if t.base, err = observe.SettledRowUpdates(ctx, t.pool, 0, 12*time.Second); err != nil {
-		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
-	}
+	// The observers start first: asking the list endpoint for jobs is itself
+	// a poll that may heartbeat, and they must see the database from before it.
 	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, t.spec.TimeScale.Wall(t.spec.SampleEvery)), Log: t.log}
+	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
+		return Setup{}, envErr("reading the clock of --observe-db: %v", err)
+	}
+	if err := t.startLogical(ctx); err != nil {
+		return Setup{}, err
+	}
 	if err := t.sampler.Baseline(ctx); err != nil {
 		return Setup{}, envErr("reading ml_processingservice through --observe-db: %v", err)
 	}
@@ -113,6 +145,27 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 		Sampler: t.sampler, Log: t.log}, nil
 }
 
+// startLogical starts exact observation unless told not to, falling back to
+// sampling (and saying why) where the database does not allow it.
+func (t *external) startLogical(ctx context.Context) error {
+	mode := t.ext.Observe
+	if mode == ObserveSampling {
+		t.fallback = "sampling was asked for (--observe sampling)"
+		return nil
+	}
+	l, err := observe.StartLogical(ctx, t.ext.ObserveDB, t.log)
+	switch {
+	case err == nil:
+		t.logical = l
+		return nil
+	case errors.Is(err, observe.ErrLogicalUnavailable) && mode != ObserveLogical:
+		t.fallback = err.Error()
+		t.log.Warn("exact observation unavailable; sampling instead", "why", err)
+		return nil
+	}
+	return envErr("starting logical decoding on --observe-db: %v", err)
+}
+
 // Settle gives the target's invisible queue the time the gate needs to hand
 // over one last window before the last sample.
 func (t *external) Settle(ctx context.Context) {
@@ -122,25 +175,68 @@ func (t *external) Settle(ctx context.Context) {
 	}
 }
 
+// Collect gathers the writes: every committed one, timed at its commit,
+// from logical decoding; or the last_seen changes the sampler caught.
+// Offline-checker flips change only last_seen_live and are not writes.
 func (t *external) Collect(ctx context.Context, start time.Time) (Observations, error) {
-	var seen Observations
-	for _, w := range t.sampler.Writes() {
-		if w.At.Before(start) {
-			continue // our own job listing's heartbeat, before the run
+	seen := Observations{QueueAllowance: t.ext.QueueAllowance}
+	if seen.QueueAllowance == 0 {
+		seen.QueueAllowance = t.spec.Settings.Throttle / 10
+	}
+	if t.logical != nil {
+		changes, err := t.logical.Stop(ctx)
+		if err != nil {
+			return Observations{}, envErr("reading the last changes through logical decoding: %v", err)
 		}
-		seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services})
+		seen.Observation = history.ObservedByLogicalDecoding
+		seen.Writes = writesFromChanges(changes, start, t.sampler.Offset)
+		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: every write observed exactly by logical decoding "+
+			"(%d row changes, commit times by the database), queue allowance %s", len(changes), seen.QueueAllowance))
+	} else {
+		seen.Observation = history.ObservedBySampling
+		seen.DetectionLimit = t.spec.SampleEvery
+		for _, w := range t.sampler.Writes() {
+			if w.At.Before(start) {
+				continue // our own job listing's heartbeat, before the run
+			}
+			seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services})
+		}
+		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: writes observed by sampling every %s (model): "+
+			"writes closer than that apart are seen as one and not judged; exact observation was not used because %s",
+			t.spec.SampleEvery, t.fallback))
 	}
-	after, err := observe.SettledRowUpdates(ctx, t.pool, t.base+t.sampler.RowUpdatesSeen(), 12*time.Second)
-	if err != nil {
-		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
-	}
-	seen.UnseenRowUpdates = max(0, after-t.base-t.sampler.RowUpdatesSeen())
-	seen.Notes = append(seen.Notes, fmt.Sprintf("external target: writes counted by sampling xmin every %s (model) and reconciled with pg_stat_user_tables (%d row updates, %d not seen by the sampler)",
-		t.spec.SampleEvery, after-t.base, seen.UnseenRowUpdates))
 	if n := t.sampler.Errors(); n > 0 {
 		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
 	}
 	return seen, nil
+}
+
+// writesFromChanges turns committed row changes into writes: one per
+// transaction that changed last_seen, at its commit time on this process's
+// clock.
+func writesFromChanges(changes []observe.RowChange, start time.Time, offset time.Duration) []writeSeen {
+	var out []writeSeen
+	byTx := map[uint32]int{}
+	for _, c := range changes {
+		if !c.LastSeenChanged {
+			continue // a flip of last_seen_live: the checker, not a heartbeat
+		}
+		at := c.CommitTime.Add(-offset)
+		if at.Before(start) {
+			continue
+		}
+		i, ok := byTx[c.XID]
+		if !ok {
+			i = len(out)
+			byTx[c.XID] = i
+			out = append(out, writeSeen{at: at, txid: int64(c.XID)})
+		}
+		out[i].services = append(out[i].services, c.ServiceID)
+	}
+	for i := range out {
+		slices.Sort(out[i].services)
+	}
+	return out
 }
 
 // listJobs asks the target's list endpoint for active jobs of the slugs.

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
@@ -39,6 +40,7 @@ type inProcess struct {
 
 	closers []func() // run in reverse by Close
 	pool    *pgxpool.Pool
+	broker  broker.Broker
 	refs    []*reference.Reference
 	servers []*reference.Server
 	stopped bool
@@ -80,6 +82,9 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 	}
 	scale := t.spec.TimeScale
 	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Log: t.log}
+	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
+		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
+	}
 	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(urls),
 		"model", t.spec.Duration, "wall", scale.Wall(t.spec.Duration).Round(time.Millisecond))
 	return Setup{Name: "in-process", URLs: urls, Keys: keys, Token: sharedToken, ServiceTokens: true,
@@ -217,6 +222,7 @@ func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps,
 		}
 		_ = closeBroker()
 	})
+	t.broker = bq
 	return replicaDeps{db: pool, redis: rc, broker: bq, prefix: sb.prefix}, targets, nil
 }
 
@@ -282,19 +288,44 @@ func (t *inProcess) stopServers() {
 	wg.Wait()
 }
 
+// Collect reads the audit, which times every write by the database's clock
+// and names the dispatch that made it, and lists what is still queued.
 func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, error) {
 	audited, err := observe.ReadAudit(ctx, t.pool)
 	if err != nil {
 		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	seen := Observations{Events: t.events.All(), HaveDispatches: true, Writes: make([]writeSeen, len(audited))}
+	seen := Observations{Events: t.events.All(), HaveDispatches: true, Observation: history.ObservedByAudit,
+		Writes: make([]writeSeen, len(audited))}
 	for i, w := range audited {
-		seen.Writes[i] = writeSeen{at: w.At, services: w.Services}
+		seen.Writes[i] = writeSeen{at: w.At.Add(-t.sampler.Offset), services: w.Services, txid: w.TxID, dispatchID: w.DispatchID}
 	}
+	seen.Pending, seen.PendingKnown = t.pending(ctx)
 	if n := t.sampler.Errors(); n > 0 {
 		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
 	}
 	return seen, nil
+}
+
+// pending lists the dispatches whose tasks are still queued, where the
+// broker can say: the Redis list can; RabbitMQ only when its queue is empty.
+func (t *inProcess) pending(ctx context.Context) ([]string, bool) {
+	if l, ok := t.broker.(broker.Lister); ok {
+		msgs, err := l.Pending(ctx)
+		if err != nil {
+			t.log.Warn("could not list the queue; tasks not accounted for are not judged", "err", err)
+			return nil, false
+		}
+		var ids []string
+		for _, m := range msgs {
+			if m.Heartbeat != nil {
+				ids = append(ids, m.Heartbeat.DispatchID)
+			}
+		}
+		return ids, true
+	}
+	n, err := t.broker.Depth(ctx)
+	return nil, err == nil && n == 0
 }
 
 // sweep removes what runs and tests killed more than an hour ago left on

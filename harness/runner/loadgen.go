@@ -5,33 +5,45 @@ import (
 	"github.com/hbharness/hbharness/harness/latency"
 )
 
-// requestTotals adds the fleet's and the attacks' requests. Percentiles of
-// two histograms cannot be added, so p50 is the busier source's and p99 and
-// max the worse of the two: never better than the truth.
+// requestTotals adds the fleet's and the attacks' requests, by endpoint.
+// Percentiles of two histograms cannot be added, so p50 is the busier
+// source's and p99 and max the worse of the two: never better than the truth.
 func requestTotals(obs *observed) history.Requests {
-	var parts []latency.RequestStats
-	if obs.fleet != nil {
-		parts = append(parts, obs.fleet.Requests)
-	}
-	if obs.attack != nil {
-		parts = append(parts, obs.attack.Requests)
-	}
-	var r history.Requests
+	r := history.Requests{ByEndpoint: map[string]history.RequestCounts{}}
 	var busiest uint64
+	add := func(ep string, p latency.RequestStats) {
+		r.ByEndpoint[ep] = r.ByEndpoint[ep].Add(counts(p))
+	}
+	var parts []latency.RequestStats
+	if f := obs.fleet; f != nil {
+		parts = append(parts, f.Requests)
+		for ep, p := range f.PerEndpoint {
+			if p.Total > 0 {
+				add(ep, p)
+			}
+		}
+	}
+	if a := obs.attack; a != nil {
+		parts = append(parts, a.Requests)
+		for _, s := range a.Attacks {
+			add(s.Endpoint, s.Requests)
+		}
+	}
 	for _, p := range parts {
-		r.Total += int64(p.Total)
-		r.OK += int64(p.OK)
-		r.Transport += int64(p.Transport)
-		r.Status5xx += int64(p.Status5xx)
-		r.Status4xx += int64(p.Status4xx)
+		r.RequestCounts = r.RequestCounts.Add(counts(p))
 		if p.Total > busiest {
 			busiest, r.P50 = p.Total, p.P50
 		}
 		r.P99 = max(r.P99, p.P99)
 		r.Max = max(r.Max, p.Max)
 	}
-	r.Errors = r.Transport + r.Status5xx
 	return r
+}
+
+func counts(p latency.RequestStats) history.RequestCounts {
+	return history.RequestCounts{Total: int64(p.Total), OK: int64(p.OK), Transport: int64(p.Transport),
+		Status3xx: int64(p.Status3xx), Status4xx: int64(p.Status4xx), Status5xx: int64(p.Status5xx),
+		Malformed: int64(p.Malformed), Other: int64(p.Other)}
 }
 
 // loadGenerator says whether the fleet and the attacks kept their schedules.

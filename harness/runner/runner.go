@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -64,6 +65,9 @@ type Result struct {
 	// Interrupted marks a run stopped before its model duration elapsed; its
 	// verdicts judge only the part that ran.
 	Interrupted bool
+	// Unusable says why the run tested nothing about its target (every
+	// request refused, a sampler that read nothing); "" when it did.
+	Unusable string
 }
 
 // LoadGenerator says whether the load generator kept its schedule. A
@@ -93,6 +97,9 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 		opt.SaturationTolerance = 0.01
 	}
 	began := time.Now()
+	if err := checkScale(spec); err != nil {
+		return nil, err
+	}
 	scope, err := strategy.Scope(spec.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
@@ -123,6 +130,11 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 		Replicas: spec.Replicas, Target: setup.Name, StartedAt: obs.start, Wall: time.Since(began),
 		History: h, Verdicts: verify.Check(*h, verify.Options{Expect: spec.Expect}),
 		Load: loadGenerator(obs, opt.SaturationTolerance), Notes: seen.Notes, Interrupted: obs.interrupted,
+		Unusable: verify.Unusable(*h),
+	}
+	if w := scaleWarning(h); w != "" {
+		setup.Log.Warn(w)
+		res.Notes = append(res.Notes, w)
 	}
 	switch {
 	case res.Load.Saturated:
@@ -136,9 +148,37 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 // Passed reports whether every verdict matched its expectation in a run that
 // completed and whose load generator kept up: anything less proves nothing.
 func (r *Result) Passed() bool {
-	return verify.Passed(r.Verdicts) && !r.Interrupted && !r.Load.Saturated
+	return verify.Passed(r.Verdicts) && !r.Interrupted && !r.Load.Saturated && r.Unusable == ""
 }
 
 func envErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrEnvironment, fmt.Sprintf(format, a...))
+}
+
+// scaleWarning speaks up when the writes a target made are far from one
+// window apart: a target running in real time judged at a compressed scale
+// (or the reverse) gets meaningless verdicts.
+func scaleWarning(h *history.History) string {
+	perKey := map[string][]time.Duration{}
+	for _, w := range h.Writes {
+		perKey[w.Key] = append(perKey[w.Key], w.At)
+	}
+	var gaps []time.Duration
+	for _, ats := range perKey {
+		slices.Sort(ats)
+		for i := 1; i < len(ats); i++ {
+			gaps = append(gaps, ats[i]-ats[i-1])
+		}
+	}
+	if len(gaps) < 3 || h.Throttle <= 0 {
+		return ""
+	}
+	slices.Sort(gaps)
+	median := gaps[len(gaps)/2]
+	if median < 3*h.Throttle && median > h.Throttle/3 {
+		return ""
+	}
+	scale := h.TimeScale
+	return fmt.Sprintf("writes ~%s apart, but the window at time scale %s is %s: is --time-scale right?",
+		scale.Wall(median).Round(time.Millisecond), scale, scale.Wall(h.Throttle))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
@@ -52,17 +53,26 @@ type Observations struct {
 	// target can report at all (an external one cannot).
 	Events         []heartbeat.Event
 	HaveDispatches bool
-	Writes         []writeSeen
-	// UnseenRowUpdates counts row updates the database counted but the
-	// sampler never saw (external targets).
-	UnseenRowUpdates int64
-	Notes            []string
+	// Pending are the dispatches still queued at the end; PendingKnown is
+	// false when the queue could not be listed.
+	Pending      []string
+	PendingKnown bool
+	Writes       []writeSeen
+	// Observation says how the writes were seen, DetectionLimit how close
+	// two may be and still be told apart, QueueAllowance (model time) how far
+	// the target's queue may shift one write towards the next.
+	Observation    history.Observation
+	DetectionLimit time.Duration
+	QueueAllowance time.Duration
+	Notes          []string
 }
 
-// writeSeen is one write as an observer saw it (audit or sampler).
+// writeSeen is one write as an observer saw it, timed by the database.
 type writeSeen struct {
-	at       time.Time
-	services []int64
+	at         time.Time // this process's clock (the database's, offset removed)
+	services   []int64
+	txid       int64
+	dispatchID string
 }
 
 func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {

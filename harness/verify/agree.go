@@ -2,21 +2,123 @@ package verify
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
 )
 
-// checkAgree compares the reference's own count of row-changing UPDATEs with
-// the writes the independent audit saw. Dispatch counts are not compared:
-// task-throttle legitimately dispatches tasks that then skip fresh rows.
-func checkAgree(h history.History) (Outcome, string) {
+// checkAgree reconciles, dispatch by dispatch, what the target says it did
+// with what the database audit saw. Every write carries the id of the
+// dispatch whose task made it, so per key
+//
+//	dispatches = written + skipped + failed + still queued
+//
+// and a dispatch written twice (a redelivered task), written although its
+// task says otherwise, or never accounted for at all (a lost task) fails,
+// named. Not applicable to an external target, whose dispatches are unseen.
+func checkAgree(h history.History) judgement {
 	if !h.HaveDispatches {
-		return NotApplicable, "not applicable: external target (dispatch events not visible)"
+		return judgement{outcome: NotApplicable, detail: "not applicable: external target (its dispatches and tasks cannot be seen)"}
 	}
-	audited := int64(len(h.Writes))
-	detail := fmt.Sprintf("reference counted %d writes, database audit saw %d", h.ReferenceWrites, audited)
-	if h.ReferenceWrites != audited {
-		return Fail, fmt.Sprintf("%s (off by %d)", detail, h.ReferenceWrites-audited)
+	r := reconcile(h)
+	ev := Evidence{count("dispatches reconciled", len(h.Dispatches)), count("writes", len(h.Writes))}
+	if len(h.Dispatches) == 0 && len(h.Writes) == 0 {
+		return inconclusive("nothing was dispatched and nothing written", ev...)
 	}
-	return Pass, detail
+	tally := r.tally()
+	if len(r.findings) > 0 {
+		shown := r.findings[:min(len(r.findings), 3)]
+		more := ""
+		if n := len(r.findings) - len(shown); n > 0 {
+			more = fmt.Sprintf(" (+%d more)", n)
+		}
+		return fail(strings.Join(shown, "; ")+more+" — "+tally, ev...)
+	}
+	return pass(tally, ev...)
+}
+
+// reconciliation is the per-dispatch account of a run.
+type reconciliation struct {
+	wrote, skipped, failed, pending, undetermined int
+	findings                                      []string
+	// PerKey counts writes attributed to each key through their dispatch.
+	perKey map[string]int
+}
+
+func (r reconciliation) tally() string {
+	s := fmt.Sprintf("every dispatch accounted for: %d written once, %d skipped, %d failed, %d still queued at the end",
+		r.wrote, r.skipped, r.failed, r.pending)
+	if r.undetermined > 0 {
+		s += fmt.Sprintf(", %d not found in a queue that could not be listed (not judged)", r.undetermined)
+	}
+	return s
+}
+
+func reconcile(h history.History) reconciliation {
+	r := reconciliation{perKey: map[string]int{}}
+	dispatches := make(map[string]history.Dispatch, len(h.Dispatches))
+	for _, d := range h.Dispatches {
+		dispatches[d.ID] = d
+	}
+	tasks := map[string][]history.Task{}
+	for _, t := range h.Tasks {
+		tasks[t.DispatchID] = append(tasks[t.DispatchID], t)
+	}
+	writes := map[string][]history.Write{}
+	for _, w := range h.Writes {
+		if _, ok := dispatches[w.DispatchID]; !ok {
+			who := "a write no dispatch tagged"
+			if w.DispatchID != "" {
+				who = fmt.Sprintf("a write tagged with unknown dispatch %s", w.DispatchID)
+			}
+			r.findings = append(r.findings, fmt.Sprintf("%s (transaction %d at %s, services %v)", who, w.TxID, fmtDur(w.At), w.Services))
+			continue
+		}
+		writes[w.DispatchID] = append(writes[w.DispatchID], w)
+		r.perKey[dispatches[w.DispatchID].Key]++
+	}
+	pending := map[string]bool{}
+	for _, id := range h.Pending {
+		pending[id] = true
+	}
+	ordered := slices.Clone(h.Dispatches)
+	slices.SortStableFunc(ordered, func(a, b history.Dispatch) int { return int(a.At - b.At) })
+	for _, d := range ordered {
+		ws, ts := writes[d.ID], tasks[d.ID]
+		name := fmt.Sprintf("dispatch %s (key %s at %s)", d.ID, d.Key, fmtDur(d.At))
+		switch {
+		case len(ws) > 1:
+			r.findings = append(r.findings, fmt.Sprintf("%s written %d times, at %s: its task ran more than once", name, len(ws), writeTimes(ws)))
+		case len(ts) > 1:
+			r.findings = append(r.findings, fmt.Sprintf("%s had its task run %d times", name, len(ts)))
+		case len(ts) == 1 && ts[0].Result == history.TaskWrote && len(ws) == 0:
+			r.findings = append(r.findings, fmt.Sprintf("%s: its task says it wrote %d rows, the audit saw no write", name, ts[0].Rows))
+		case len(ts) == 1 && ts[0].Result != history.TaskWrote && len(ws) == 1:
+			r.findings = append(r.findings, fmt.Sprintf("%s: its task says %s, yet the audit saw it write at %s", name, ts[0].Result, fmtDur(ws[0].At)))
+		case len(ts) == 0 && len(ws) == 1:
+			r.findings = append(r.findings, fmt.Sprintf("%s wrote at %s but its task never reported", name, fmtDur(ws[0].At)))
+		case len(ts) == 1 && ts[0].Result == history.TaskWrote:
+			r.wrote++
+		case len(ts) == 1 && ts[0].Result == history.TaskSkipped:
+			r.skipped++
+		case len(ts) == 1:
+			r.failed++
+		case pending[d.ID]:
+			r.pending++
+		case !h.PendingKnown:
+			r.undetermined++
+		default:
+			r.findings = append(r.findings, fmt.Sprintf("%s was lost: no task ran, no write, not in the queue", name))
+		}
+	}
+	return r
+}
+
+func writeTimes(ws []history.Write) string {
+	var parts []string
+	for _, w := range ws {
+		parts = append(parts, fmtDur(w.At))
+	}
+	return strings.Join(parts, " and ")
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
 )
@@ -9,37 +10,89 @@ import (
 func TestCheckAgree(t *testing.T) {
 	runInvariantCases(t, checkAgree, []invariantCase{
 		{
-			name:   "equal counts pass",
+			name:   "every dispatch written once passes",
 			want:   Pass,
-			detail: []string{"reference counted 40 writes, database audit saw 40"},
+			detail: []string{"40 written once, 0 skipped, 0 failed, 0 still queued"},
 		},
 		{
-			name: "dispatches that skipped writing do not count against agreement",
+			name: "a task delivered twice is a finding, named",
 			edit: func(h *history.History) {
-				h.Dispatches = append(h.Dispatches, history.Dispatch{At: 10, Key: key1}, history.Dispatch{At: 20, Key: key1})
+				w := h.Writes[3]
+				w.TxID, w.At = 99, w.At+40*time.Millisecond
+				h.Writes = append(h.Writes, w)
 			},
-			want: Pass,
+			want:   Fail,
+			detail: []string{"dispatch k0-3", "written 2 times", "its task ran more than once"},
 		},
 		{
-			name:   "a write the audit missed fails",
-			edit:   func(h *history.History) { h.ReferenceWrites++ },
+			name: "a lost task is a finding",
+			edit: func(h *history.History) {
+				h.Tasks = h.Tasks[1:]
+				h.Writes = h.Writes[1:]
+			},
 			want:   Fail,
-			detail: []string{"reference counted 41 writes, database audit saw 40 (off by 1)"},
+			detail: []string{"dispatch k0-0", "was lost: no task ran, no write, not in the queue"},
 		},
 		{
-			name:   "a write the reference did not count fails",
-			edit:   func(h *history.History) { h.ReferenceWrites -= 2 },
+			name: "a task still queued at the end is accounted for",
+			edit: func(h *history.History) {
+				h.Tasks = h.Tasks[1:]
+				h.Writes = h.Writes[1:]
+				h.Pending = []string{"k0-0"}
+			},
+			want:   Pass,
+			detail: []string{"39 written once", "1 still queued"},
+		},
+		{
+			name: "a queue that cannot be listed leaves the missing undetermined",
+			edit: func(h *history.History) {
+				h.Tasks = h.Tasks[1:]
+				h.Writes = h.Writes[1:]
+				h.PendingKnown = false
+			},
+			want:   Pass,
+			detail: []string{"1 not found in a queue that could not be listed (not judged)"},
+		},
+		{
+			name: "skipped tasks write nothing",
+			edit: func(h *history.History) {
+				h.Tasks[0].Result = history.TaskSkipped
+				h.Writes = h.Writes[1:]
+			},
+			want:   Pass,
+			detail: []string{"1 skipped"},
+		},
+		{
+			name: "a task that says it wrote but the audit saw nothing",
+			edit: func(h *history.History) {
+				h.Writes = h.Writes[1:]
+			},
 			want:   Fail,
-			detail: []string{"off by -2"},
+			detail: []string{"dispatch k0-0", "says it wrote 1 rows, the audit saw no write"},
+		},
+		{
+			name: "an untagged write",
+			edit: func(h *history.History) {
+				h.Writes = append(h.Writes, history.Write{At: time.Minute, TxID: 7, Services: []int64{1}})
+			},
+			want:   Fail,
+			detail: []string{"a write no dispatch tagged (transaction 7"},
+		},
+		{
+			name: "nothing dispatched and nothing written judges nothing",
+			edit: func(h *history.History) {
+				h.Dispatches, h.Writes, h.Tasks = nil, nil, nil
+			},
+			want:   Inconclusive,
+			detail: []string{"nothing was dispatched and nothing written"},
 		},
 		{
 			name: "external mode is not applicable",
 			edit: func(h *history.History) {
 				h.HaveDispatches = false
-				h.ReferenceWrites = 0
 			},
 			want:   NotApplicable,
-			detail: []string{"not applicable: external target (dispatch events not visible)"},
+			detail: []string{"not applicable: external target"},
 		},
 	})
 }

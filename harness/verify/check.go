@@ -35,7 +35,7 @@ func (o Options) Validate() error {
 // invariant is one checker: pure, judging the history alone.
 type invariant struct {
 	name  string
-	check func(history.History) (Outcome, string)
+	check func(history.History) judgement
 }
 
 func invariants() []invariant {
@@ -51,22 +51,24 @@ func invariants() []invariant {
 
 // Check judges a history against every invariant, one Verdict each in
 // Names() order. A verdict passes when its outcome matches what the scenario
-// expected; n/a always passes, since the invariant could not be judged.
+// expected; n/a always passes, since the invariant cannot apply; an
+// inconclusive one never does.
 func Check(h history.History, opt Options) []Verdict {
 	invs := invariants()
 	verdicts := make([]Verdict, 0, len(invs))
 	for _, inv := range invs {
-		outcome, detail := inv.check(h)
+		j := inv.check(h)
 		expected := Pass
 		if v, ok := opt.Expect[inv.name]; ok {
 			expected = Outcome(v)
 		}
 		verdicts = append(verdicts, Verdict{
 			Name:     inv.name,
-			Outcome:  outcome,
+			Outcome:  j.outcome,
 			Expected: expected,
-			Passed:   outcome == expected || outcome == NotApplicable,
-			Detail:   detail,
+			Passed:   j.outcome == expected || j.outcome == NotApplicable,
+			Detail:   j.detail,
+			Evidence: j.evidence,
 		})
 	}
 	return verdicts
@@ -84,4 +86,28 @@ func Passed(vs []Verdict) bool {
 		}
 	}
 	return true
+}
+
+// Conclusion sorts a run's missed expectations into the two kinds that lead
+// to different exit codes: a verdict that judged and found otherwise (a
+// finding about the target), and one that could not judge at all (a run
+// that proved nothing about it).
+type Conclusion struct {
+	Missed       []Verdict
+	Inconclusive []Verdict
+}
+
+// Conclude sorts verdicts that did not match their expectation.
+func Conclude(vs []Verdict) Conclusion {
+	var c Conclusion
+	for _, v := range vs {
+		switch {
+		case v.Passed:
+		case v.Outcome == Inconclusive:
+			c.Inconclusive = append(c.Inconclusive, v)
+		default:
+			c.Missed = append(c.Missed, v)
+		}
+	}
+	return c
 }

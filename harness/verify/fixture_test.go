@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,9 +24,11 @@ func healthy() history.History {
 		Throttle:       30 * time.Second,
 		OfflineAfter:   time.Minute,
 		MaxPollGap:     6 * time.Second,
-		ClockTolerance: 150 * time.Millisecond,
+		Tolerance:      map[history.Clock]time.Duration{history.ClockRedis: 150 * time.Millisecond, history.ClockPostgres: 20 * time.Microsecond},
 		SampleEvery:    5 * time.Second,
+		Observation:    history.ObservedByAudit,
 		HaveDispatches: true,
+		PendingKnown:   true,
 		Keys: []history.Key{
 			{Key: key1, Services: []int64{1}, Active: []history.Interval{{From: 0, To: 10 * time.Minute}}},
 			{Key: key2, Services: []int64{2}, Active: []history.Interval{{From: 0, To: 10 * time.Minute}}},
@@ -34,16 +37,21 @@ func healthy() history.History {
 			{ID: 1, Key: key1, Polled: []history.Interval{{From: 0, To: 10 * time.Minute}}},
 			{ID: 2, Key: key2, Polled: []history.Interval{{From: 0, To: 10 * time.Minute}}},
 		},
-		Requests: history.Requests{Total: 6000, OK: 6000, P50: 2 * time.Millisecond, P99: 9 * time.Millisecond},
+		Requests: history.Requests{RequestCounts: history.RequestCounts{Total: 6000, OK: 6000},
+			ByEndpoint: map[string]history.RequestCounts{"tasks": {Total: 3000, OK: 3000}, "result": {Total: 3000, OK: 3000}},
+			P50:        2 * time.Millisecond, P99: 9 * time.Millisecond},
 	}
-	for _, k := range h.Keys {
-		for at := time.Second; at < h.Duration; at += 30 * time.Second {
-			h.Dispatches = append(h.Dispatches, history.Dispatch{At: at, Key: k.Key})
-			h.Writes = append(h.Writes, history.Write{At: at + 10*time.Millisecond, Key: k.Key, Services: k.Services})
+	for ki, k := range h.Keys {
+		for i, at := 0, time.Second; at < h.Duration; i, at = i+1, at+30*time.Second {
+			id := fmt.Sprintf("k%d-%d", ki, i)
+			h.Dispatches = append(h.Dispatches, history.Dispatch{At: at, Key: k.Key, ID: id, Clock: history.ClockRedis})
+			h.Tasks = append(h.Tasks, history.Task{DispatchID: id, Result: history.TaskWrote, Rows: 1})
+			h.Writes = append(h.Writes, history.Write{At: at + 10*time.Millisecond, Key: k.Key, Services: k.Services,
+				TxID: int64(1000*ki + i), DispatchID: id})
 		}
 	}
-	h.ReferenceWrites = int64(len(h.Writes))
 	for at := time.Duration(0); at < h.Duration; at += h.SampleEvery {
+		h.SamplerReads++
 		for _, id := range []int64{1, 2} {
 			h.Samples = append(h.Samples, sampleAt(h, id, at))
 		}
@@ -69,8 +77,8 @@ func dispatchesAt(h history.History, key string, ats ...time.Duration) []history
 			out = append(out, d)
 		}
 	}
-	for _, at := range ats {
-		out = append(out, history.Dispatch{At: at, Key: key})
+	for i, at := range ats {
+		out = append(out, history.Dispatch{At: at, Key: key, ID: fmt.Sprintf("%s-%d", key, i), Clock: history.ClockRedis})
 	}
 	return out
 }
@@ -84,7 +92,7 @@ type invariantCase struct {
 	detail []string // substrings the one-line detail must name
 }
 
-func runInvariantCases(t *testing.T, check func(history.History) (Outcome, string), cases []invariantCase) {
+func runInvariantCases(t *testing.T, check func(history.History) judgement, cases []invariantCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,12 +100,24 @@ func runInvariantCases(t *testing.T, check func(history.History) (Outcome, strin
 			if tc.edit != nil {
 				tc.edit(&h)
 			}
-			got, detail := check(h)
-			assert.Equal(t, tc.want, got, "detail: %s", detail)
-			assert.NotContains(t, detail, "\n")
+			j := check(h)
+			assert.Equal(t, tc.want, j.outcome, "detail: %s", j.detail)
+			assert.NotContains(t, j.detail, "\n")
 			for _, s := range tc.detail {
-				assert.Contains(t, detail, s)
+				assert.Contains(t, j.detail, s)
+			}
+			if j.outcome == Pass || j.outcome == Fail {
+				assert.True(t, judgedSomething(j.evidence), "a %s must say what it judged: %v", j.outcome, j.evidence)
 			}
 		})
 	}
+}
+
+func judgedSomething(ev Evidence) bool {
+	for _, c := range ev {
+		if c.N > 0 {
+			return true
+		}
+	}
+	return false
 }

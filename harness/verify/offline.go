@@ -8,7 +8,7 @@ import (
 
 // checkOffline fails when a polled service, past its grace, reads
 // last_seen_live false or NULL: the UI would show a working fleet as down.
-func checkOffline(h history.History) (Outcome, string) {
+func checkOffline(h history.History) judgement {
 	win := newJudgedWindow(h)
 	type record struct {
 		count int
@@ -36,9 +36,13 @@ func checkOffline(h history.History) (Outcome, string) {
 		}
 	}
 
+	ev := Evidence{count("samples judged", judged)}
+	if judged == 0 {
+		return inconclusive("no sample of a polled service past the grace", ev...)
+	}
 	if total == 0 {
-		return Pass, fmt.Sprintf("no polled service read offline; %d samples judged (first %s of each polled span not judged)",
-			judged, fmtDur(h.OfflineAfter))
+		return pass(fmt.Sprintf("no polled service read offline; %d samples judged (first %s of each polled span not judged; NULL counts as offline)",
+			judged, fmtDur(h.OfflineAfter)), ev...)
 	}
 	// The worst service is the one seen offline most often; ties go to the
 	// lower id so the detail is stable.
@@ -53,6 +57,6 @@ func checkOffline(h history.History) (Outcome, string) {
 	if worst.first.LiveNull {
 		what = "last_seen_live NULL"
 	}
-	return Fail, fmt.Sprintf("service %d read offline (%s) from %s, %d samples; %d offline samples on %d services of %d judged",
-		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged)
+	return fail(fmt.Sprintf("service %d read offline (%s) from %s, %d samples; %d offline samples on %d services of %d judged",
+		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged), ev...)
 }

@@ -29,7 +29,7 @@ func Bounds(active, throttle, maxPollGap time.Duration) (lo, hi int) {
 
 // checkRate holds each active key's dispatch count within Bounds. Keys that
 // were never active have no expectation and are skipped.
-func checkRate(h history.History) (Outcome, string) {
+func checkRate(h history.History) judgement {
 	events, noun := series(h)
 	counts := make(map[string]int)
 	for _, e := range events {
@@ -71,13 +71,18 @@ func checkRate(h history.History) (Outcome, string) {
 		}
 	}
 
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	ev := Evidence{count("keys polled", judged), count(noun, total)}
 	if judged == 0 {
-		return Pass, fmt.Sprintf("no key had an active span (%d keys)", len(h.Keys))
+		return inconclusive(fmt.Sprintf("no key was ever polled (%d keys known), so no count was expected", len(h.Keys)), ev...)
 	}
 	if outside > 0 {
-		return Fail, fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged)
+		return fail(fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged), ev...)
 	}
-	return Pass, fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged)
+	return pass(fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged), ev...)
 }
 
 // stopsDispatch reports the fault kinds during which no dispatch can succeed.

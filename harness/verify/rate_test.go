@@ -129,10 +129,10 @@ func TestCheckRate(t *testing.T) {
 			detail: []string{"key " + key2, "0 writes over 10m0s active, expected [16, 21]", "2 of 2 active keys"},
 		},
 		{
-			name:   "no active key passes vacuously",
+			name:   "no active key judges nothing",
 			edit:   func(h *history.History) { h.Keys = nil },
-			want:   Pass,
-			detail: []string{"no key had an active span"},
+			want:   Inconclusive,
+			detail: []string{"no key was ever polled"},
 		},
 	})
 }
@@ -146,12 +146,11 @@ func TestRateFloorDiscountsOutages(t *testing.T) {
 		h.Dispatches = append(h.Dispatches, history.Dispatch{Key: "k", At: time.Duration(i) * 31 * time.Second})
 	}
 	h.HaveDispatches = true
-	out, detail := checkRate(h)
-	require.Equal(t, Fail, out, "6 dispatches in 5m is below the floor of 8 without an outage: %s", detail)
+	j := checkRate(h)
+	require.Equal(t, Fail, j.outcome, "6 dispatches in 5m is below the floor of 8 without an outage: %s", j.detail)
 	h.Faults = []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 70 * time.Second}}
-	out, detail = checkRate(h)
-	require.Equal(t, Pass, out, detail)
+	j = checkRate(h)
+	require.Equal(t, Pass, j.outcome, j.detail)
 	h.Faults[0].Kind = "db-slow" // slow is not down: no discount
-	out, _ = checkRate(h)
-	require.Equal(t, Fail, out)
+	require.Equal(t, Fail, checkRate(h).outcome)
 }

@@ -2,18 +2,68 @@ package verify
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
 )
 
-// checkRequests fails when more requests went unanswered or answered 5xx
-// than the scenario's faults excuse; 4xx are the client's doing and not counted.
-func checkRequests(h history.History) (Outcome, string) {
+// checkRequests fails when more requests went wrong than the scenario
+// allows: no answer, an unfollowed redirect, a 4xx or 5xx, a 2xx whose body
+// is not the §2 shape. The allowance is a total, or per endpoint so that a
+// scenario can excuse /result's 503s during a broker outage and still hold
+// /tasks to none.
+func checkRequests(h history.History) judgement {
 	r := h.Requests
-	detail := fmt.Sprintf("%d requests, %d errors (%d transport, %d 5xx), %d allowed, p99 %s",
-		r.Total, r.Errors, r.Transport, r.Status5xx, h.AllowedErrors, fmtDur(r.P99))
-	if r.Errors > h.AllowedErrors {
-		return Fail, detail
+	ev := Evidence{count("requests", int(r.Total))}
+	if r.Total == 0 {
+		return inconclusive("no request was sent", ev...)
 	}
-	return Pass, detail
+	var over []string
+	if a := h.AllowedErrors; a.PerEndpoint == nil {
+		if r.Errors() > a.Total {
+			over = append(over, fmt.Sprintf("%d errors, %d allowed", r.Errors(), a.Total))
+		}
+	} else {
+		for _, ep := range sortedKeys(r.ByEndpoint) {
+			c := r.ByEndpoint[ep]
+			if allowed := a.PerEndpoint[ep]; c.Errors() > allowed {
+				over = append(over, fmt.Sprintf("%s: %d errors (%s), %d allowed", ep, c.Errors(), classes(c), allowed))
+			}
+		}
+	}
+	detail := fmt.Sprintf("%d requests, %d errors (%s); %s; p99 %s",
+		r.Total, r.Errors(), classes(r.RequestCounts), allowance(h.AllowedErrors), fmtDur(r.P99))
+	if len(over) > 0 {
+		return fail(strings.Join(over, "; ")+" — "+detail, ev...)
+	}
+	return pass(detail, ev...)
+}
+
+// classes names the error classes that occurred, by endpoint when known.
+func classes(c history.RequestCounts) string {
+	var parts []string
+	for _, p := range []struct {
+		name string
+		n    int64
+	}{{"transport", c.Transport}, {"3xx", c.Status3xx}, {"4xx", c.Status4xx}, {"5xx", c.Status5xx},
+		{"malformed", c.Malformed}, {"other", c.Other}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func allowance(a history.Allowance) string {
+	if a.PerEndpoint == nil {
+		return fmt.Sprintf("%d allowed in all", a.Total)
+	}
+	var parts []string
+	for _, ep := range sortedKeys(a.PerEndpoint) {
+		parts = append(parts, fmt.Sprintf("%s %d", ep, a.PerEndpoint[ep]))
+	}
+	return "allowed " + strings.Join(parts, ", ") + ", other endpoints 0"
 }

@@ -7,39 +7,69 @@ import (
 )
 
 func TestCheckRequests(t *testing.T) {
-	withErrors := func(transport, s5xx, allowed int64) func(h *history.History) {
+	// onResult makes n of /result's requests fail with the given class.
+	onResult := func(n int64, class func(*history.RequestCounts, int64)) func(h *history.History) {
 		return func(h *history.History) {
-			h.Requests.Transport, h.Requests.Status5xx = transport, s5xx
-			h.Requests.Errors = transport + s5xx
-			h.Requests.OK = h.Requests.Total - h.Requests.Errors
-			h.AllowedErrors = allowed
+			c := h.Requests.ByEndpoint["result"]
+			c.OK -= n
+			class(&c, n)
+			h.Requests.ByEndpoint["result"] = c
+			h.Requests.RequestCounts = h.Requests.ByEndpoint["tasks"].Add(c)
 		}
+	}
+	s5xx := func(c *history.RequestCounts, n int64) { c.Status5xx += n }
+	s4xx := func(c *history.RequestCounts, n int64) { c.Status4xx += n }
+	unfollowed := func(c *history.RequestCounts, n int64) { c.Status3xx += n }
+	malformed := func(c *history.RequestCounts, n int64) { c.Malformed += n }
+	allow := func(a history.Allowance, edit func(*history.History)) func(*history.History) {
+		return func(h *history.History) { edit(h); h.AllowedErrors = a }
 	}
 	runInvariantCases(t, checkRequests, []invariantCase{
 		{
 			name:   "no errors pass",
 			want:   Pass,
-			detail: []string{"6000 requests, 0 errors (0 transport, 0 5xx), 0 allowed, p99 9ms"},
+			detail: []string{"6000 requests, 0 errors (none); 0 allowed in all; p99 9ms"},
 		},
 		{
-			name:   "errors up to the allowance pass",
-			edit:   withErrors(3, 2, 5),
+			name:   "errors up to a total allowance pass",
+			edit:   allow(history.Allowance{Total: 5}, onResult(5, s5xx)),
 			want:   Pass,
-			detail: []string{"5 errors (3 transport, 2 5xx), 5 allowed"},
+			detail: []string{"5 errors (5 5xx); 5 allowed in all"},
 		},
 		{
-			name:   "one error beyond the allowance fails",
-			edit:   withErrors(3, 3, 5),
+			name:   "one error beyond it fails",
+			edit:   allow(history.Allowance{Total: 5}, onResult(6, s5xx)),
 			want:   Fail,
-			detail: []string{"6000 requests, 6 errors (3 transport, 3 5xx), 5 allowed, p99 9ms"},
+			detail: []string{"6 errors, 5 allowed"},
 		},
 		{
-			name: "4xx answers are not errors",
-			edit: func(h *history.History) {
-				h.Requests.Status4xx = 40
-				h.Requests.OK = h.Requests.Total - 40
-			},
-			want: Pass,
+			name:   "4xx, unfollowed redirects and malformed bodies are errors too",
+			edit:   func(h *history.History) { onResult(1, s4xx)(h); onResult(1, unfollowed)(h); onResult(1, malformed)(h) },
+			want:   Fail,
+			detail: []string{"3 errors (1 3xx, 1 4xx, 1 malformed)"},
+		},
+		{
+			name:   "a per-endpoint allowance excuses one endpoint only",
+			edit:   allow(history.Allowance{PerEndpoint: map[string]int64{"result": 300}}, onResult(280, s5xx)),
+			want:   Pass,
+			detail: []string{"allowed result 300, other endpoints 0"},
+		},
+		{
+			name: "and holds the others to none",
+			edit: allow(history.Allowance{PerEndpoint: map[string]int64{"result": 300}}, func(h *history.History) {
+				c := h.Requests.ByEndpoint["tasks"]
+				c.OK--
+				c.Transport++
+				h.Requests.ByEndpoint["tasks"] = c
+			}),
+			want:   Fail,
+			detail: []string{"tasks: 1 errors (1 transport), 0 allowed"},
+		},
+		{
+			name:   "no request sent judges nothing",
+			edit:   func(h *history.History) { h.Requests = history.Requests{} },
+			want:   Inconclusive,
+			detail: []string{"no request was sent"},
 		},
 	})
 }

@@ -9,11 +9,13 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 )
 
-// event is one throttled action on a gate key: a dispatch as the reference
+// event is one throttled action on a gate key: a dispatch as the target
 // reported it or, when dispatches are not visible, a database write.
 type event struct {
-	At  time.Duration
-	Key string
+	At    time.Duration
+	Key   string
+	Clock history.Clock
+	ID    string
 }
 
 // series returns what the dispatch invariants judge and what to call it in
@@ -23,25 +25,25 @@ func series(h history.History) (events []event, noun string) {
 	if h.HaveDispatches {
 		events = make([]event, 0, len(h.Dispatches))
 		for _, d := range h.Dispatches {
-			events = append(events, event{At: d.At, Key: d.Key})
+			events = append(events, event{At: d.At, Key: d.Key, Clock: d.Clock, ID: d.ID})
 		}
 		return events, "dispatches"
 	}
 	events = make([]event, 0, len(h.Writes))
 	for _, w := range h.Writes {
-		events = append(events, event{At: w.At, Key: w.Key})
+		events = append(events, event{At: w.At, Key: w.Key, Clock: history.ClockPostgres})
 	}
 	return events, "writes"
 }
 
-// byKey groups event times per key, each group sorted by time.
-func byKey(events []event) map[string][]time.Duration {
-	groups := make(map[string][]time.Duration)
+// byKey groups events per key, each group sorted by time.
+func byKey(events []event) map[string][]event {
+	groups := make(map[string][]event)
 	for _, e := range events {
-		groups[e.Key] = append(groups[e.Key], e.At)
+		groups[e.Key] = append(groups[e.Key], e)
 	}
-	for _, ats := range groups {
-		slices.Sort(ats)
+	for _, es := range groups {
+		slices.SortStableFunc(es, func(a, b event) int { return cmp.Compare(a.At, b.At) })
 	}
 	return groups
 }
@@ -80,6 +82,19 @@ func activeTime(spans []history.Interval) time.Duration {
 	return total
 }
 
+// activeWindows is how many throttle windows of polling the keys saw in all:
+// the opportunities a gate had to let a dispatch through.
+func activeWindows(h history.History) int {
+	if h.Throttle <= 0 {
+		return 0
+	}
+	var total time.Duration
+	for _, k := range h.Keys {
+		total += activeTime(k.Active)
+	}
+	return int(math.Ceil(float64(total) / float64(h.Throttle)))
+}
+
 // judgedWindow decides which samples the liveness invariants hold against a
 // service: those taken while it was polled, past the first OfflineAfter of
 // each polling span, because a service only has to become fresh once its
@@ -97,17 +112,36 @@ func newJudgedWindow(h history.History) judgedWindow {
 	return judgedWindow{polled: polled, grace: h.OfflineAfter}
 }
 
-func (w judgedWindow) judges(s history.Sample) bool {
+// span returns the polling span a sample lies in past the grace.
+func (w judgedWindow) span(s history.Sample) (history.Interval, bool) {
 	for _, iv := range w.polled[s.ServiceID] {
 		if s.At >= iv.From+w.grace && s.At < iv.To {
-			return true
+			return iv, true
 		}
 	}
-	return false
+	return history.Interval{}, false
 }
 
-// fmtDur renders model time for details ("3m12s", "150ms"); milliseconds are
-// the finest grain any collector measures.
+func (w judgedWindow) judges(s history.Sample) bool {
+	_, ok := w.span(s)
+	return ok
+}
+
+// staleness is how stale a judged sample reads. A NULL last_seen was never
+// written: the service has been stale since its polling began.
+func (w judgedWindow) staleness(s history.Sample) time.Duration {
+	if s.Staleness >= 0 {
+		return s.Staleness
+	}
+	iv, _ := w.span(s)
+	return s.At - iv.From
+}
+
+// fmtDur renders model time for details ("3m12s", "150ms"); a microsecond is
+// the finest grain any clock here records.
 func fmtDur(d time.Duration) string {
+	if d != 0 && d > -time.Millisecond && d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
 	return d.Round(time.Millisecond).String()
 }

@@ -8,57 +8,46 @@ import (
 )
 
 // checkStale fails when a polled service, past its grace, reads as stale:
-// last_seen at least OfflineAfter old, or NULL (negative staleness), which is
-// the worst case of all because nothing ever marked it.
-func checkStale(h history.History) (Outcome, string) {
+// last_seen at least OfflineAfter old, or never written at all (NULL), which
+// makes it stale since its polling began.
+func checkStale(h history.History) judgement {
 	win := newJudgedWindow(h)
 	var (
 		judged, stale int
 		found         bool
 		worst         history.Sample
+		worstAge      time.Duration
 	)
 	for _, s := range h.Samples {
 		if !win.judges(s) {
 			continue
 		}
 		judged++
-		if s.Staleness < 0 || s.Staleness >= h.OfflineAfter {
+		age := win.staleness(s)
+		if age >= h.OfflineAfter {
 			stale++
 		}
-		if !found || worseStaleness(s, worst) {
-			found, worst = true, s
+		if !found || age > worstAge || (age == worstAge && s.At < worst.At) {
+			found, worst, worstAge = true, s, age
 		}
 	}
-
-	grace := fmt.Sprintf("offline_after %s, first %s of each polled span not judged", fmtDur(h.OfflineAfter), fmtDur(h.OfflineAfter))
+	ev := Evidence{count("samples judged", judged), count("sampler reads", int(h.SamplerReads))}
+	grace := fmt.Sprintf("offline_after %s, first %s of each polled span not judged; sampled every %s",
+		fmtDur(h.OfflineAfter), fmtDur(h.OfflineAfter), fmtDur(h.SampleEvery))
 	if !found {
-		return Pass, fmt.Sprintf("no samples of a polled service past the grace (%s)", grace)
+		why := "no service was polled for longer than the grace"
+		if h.SamplerReads == 0 {
+			why = "the sampler read nothing"
+		}
+		return inconclusive(fmt.Sprintf("%s (%s)", why, grace), ev...)
 	}
 	at := fmt.Sprintf("service %d at %s", worst.ServiceID, fmtDur(worst.At))
+	what := "staleness " + fmtDur(worstAge)
+	if worst.Staleness < 0 {
+		what = fmt.Sprintf("last_seen NULL (stale %s, since its polling began)", fmtDur(worstAge))
+	}
 	if stale == 0 {
-		return Pass, fmt.Sprintf("worst staleness %s, %s; %d samples judged (%s)",
-			fmtDur(worst.Staleness), at, judged, grace)
+		return pass(fmt.Sprintf("worst %s, %s; %d samples judged (%s)", what, at, judged, grace), ev...)
 	}
-	what := "last_seen NULL"
-	if worst.Staleness >= 0 {
-		what = "staleness " + fmtDur(worst.Staleness)
-	}
-	return Fail, fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace)
-}
-
-// worseStaleness orders samples by how stale they read, NULL above any age;
-// on ties the earlier sample wins, since that is where the trouble began.
-func worseStaleness(a, b history.Sample) bool {
-	ka, kb := stalenessRank(a.Staleness), stalenessRank(b.Staleness)
-	if ka != kb {
-		return ka > kb
-	}
-	return a.At < b.At
-}
-
-func stalenessRank(d time.Duration) time.Duration {
-	if d < 0 {
-		return time.Duration(1<<63 - 1)
-	}
-	return d
+	return fail(fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace), ev...)
 }

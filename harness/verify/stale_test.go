@@ -92,10 +92,16 @@ func TestCheckStale(t *testing.T) {
 			want: Pass,
 		},
 		{
-			name:   "no samples at all pass vacuously",
+			name:   "no samples past the grace judge nothing",
 			edit:   func(h *history.History) { h.Samples = nil },
-			want:   Pass,
-			detail: []string{"no samples of a polled service"},
+			want:   Inconclusive,
+			detail: []string{"no service was polled for longer than the grace"},
+		},
+		{
+			name:   "a sampler that read nothing says so",
+			edit:   func(h *history.History) { h.Samples, h.SamplerReads = nil, 0 },
+			want:   Inconclusive,
+			detail: []string{"the sampler read nothing"},
 		},
 	})
 }

@@ -24,7 +24,7 @@ type KeyStats struct {
 type ServiceStats struct {
 	ID int64
 	// MaxStaleness is the oldest last_seen read while the service was judged
-	// (polled, past the grace); NULL reads are left to the verdict.
+	// (polled, past the grace); a NULL one counts from when its polling began.
 	MaxStaleness time.Duration
 	// OfflineFlips counts live → not-live transitions over all its samples.
 	OfflineFlips int
@@ -65,9 +65,19 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 			total++
 		}
 	}
+	// Writes count per key by the key of the dispatch that tagged them when
+	// the target tags its writes, else by the key their services belong to.
 	writes := make(map[string]int)
+	byID := make(map[string]string, len(h.Dispatches))
+	for _, d := range h.Dispatches {
+		byID[d.ID] = d.Key
+	}
 	for _, w := range h.Writes {
-		writes[w.Key]++
+		if k, ok := byID[w.DispatchID]; ok && w.DispatchID != "" {
+			writes[k]++
+		} else {
+			writes[w.Key]++
+		}
 	}
 
 	active := make(map[string]time.Duration, len(h.Keys))
@@ -95,9 +105,9 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 	for _, key := range append(order, extra...) {
 		lo, hi := Bounds(active[key], h.Throttle, h.MaxPollGap)
 		ks := KeyStats{Key: key, Dispatches: inRunCount[key], ExpectedMin: lo, ExpectedMax: hi, DBWrites: writes[key]}
-		ats := groups[key]
-		for i := 1; i < len(ats); i++ {
-			if gap := ats[i] - ats[i-1]; i == 1 || gap < ks.MinGap {
+		es := groups[key]
+		for i := 1; i < len(es); i++ {
+			if gap := es[i].At - es[i-1].At; i == 1 || gap < ks.MinGap {
 				ks.MinGap = gap
 			}
 		}
@@ -137,7 +147,7 @@ func serviceStats(h history.History) []ServiceStats {
 		slices.SortStableFunc(seq, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
 		for i, s := range seq {
 			if win.judges(s) {
-				ss.MaxStaleness = max(ss.MaxStaleness, s.Staleness)
+				ss.MaxStaleness = max(ss.MaxStaleness, win.staleness(s))
 			}
 			if i > 0 && live(seq[i-1]) && !live(s) {
 				ss.OfflineFlips++

@@ -38,7 +38,6 @@ func statsHistory() history.History {
 			{At: 11 * s, Key: key2},
 			{At: 40 * s, Key: "heartbeat:service:9"},
 		},
-		ReferenceWrites: 5,
 		Samples: []history.Sample{
 			{At: 90 * s, ServiceID: 1, Staleness: 45 * s},
 			{At: 30 * s, ServiceID: 1, Staleness: 200 * s, Live: true}, // in the grace: not judged
@@ -71,13 +70,14 @@ func TestSummarize(t *testing.T) {
 					{Key: "heartbeat:service:9", ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
 				},
 				Services: []ServiceStats{
-					{ID: 1, MaxStaleness: 45 * s, OfflineFlips: 2},
+					// Its NULL read at 110 s has been stale since its polling began.
+					{ID: 1, MaxStaleness: 110 * s, OfflineFlips: 2},
 					{ID: 2, OfflineFlips: 1},
 					{ID: 7, OfflineFlips: 1},
 				},
 				DispatchesTotal: 6,
 				DBWritesTotal:   5,
-				MaxStaleness:    45 * s,
+				MaxStaleness:    110 * s,
 			},
 		},
 		{

@@ -119,4 +119,7 @@ type (
 			ID int64 `json:"id"`
 		} `json:"results"`
 	}
+	ResultAnswer struct {
+		Status *string `json:"status"`
+	}
 )

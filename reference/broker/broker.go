@@ -45,6 +45,12 @@ type Broker interface {
 	Close() error
 }
 
+// Lister is a broker that can list the messages it still holds (the Redis
+// list can; AMQP cannot without consuming them).
+type Lister interface {
+	Pending(ctx context.Context) ([]Message, error)
+}
+
 func decode(raw string) (Message, error) {
 	var m Message
 	if err := json.Unmarshal([]byte(raw), &m); err != nil {

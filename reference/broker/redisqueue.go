@@ -68,6 +68,34 @@ func (q *RedisQueue) Depth(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// Pending lists every message still waiting or taken but unfinished, so an
+// observer can tell a task still queued at the end of a run from one lost.
+func (q *RedisQueue) Pending(ctx context.Context) ([]Message, error) {
+	lists := []string{q.queue}
+	consumers, err := q.client.SMembers(ctx, q.consumers()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("reading consumers of %s: %w", q.queue, err)
+	}
+	for _, c := range consumers {
+		lists = append(lists, q.processing(c))
+	}
+	var out []Message
+	for _, l := range lists {
+		raws, err := q.client.LRange(ctx, l, 0, -1).Result()
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", l, err)
+		}
+		for _, raw := range raws {
+			m, err := decode(raw)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // Consume recovers what this consumer left unfinished, then works until ctx ends.
 func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handler) error {
 	proc := q.processing(consumer)

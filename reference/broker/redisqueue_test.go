@@ -89,10 +89,11 @@ func TestDepthCountsMessagesInFlight(t *testing.T) {
 	defer cancel()
 	require.NoError(t, q.Enqueue(ctx, Message{Type: TypeResult, Result: &Result{}}))
 	started, release := make(chan struct{}), make(chan struct{})
+	begin := sync.OnceFunc(func() { close(started) })
 	done := make(chan struct{})
 	go func() {
 		_ = q.Consume(ctx, "slow", func(context.Context, Message) error {
-			close(started)
+			begin()
 			<-release
 			return nil
 		})
@@ -102,8 +103,17 @@ func TestDepthCountsMessagesInFlight(t *testing.T) {
 	n, err := q.Depth(ctx)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "the message being handled still counts")
+	require.NoError(t, q.Enqueue(ctx, Message{Type: TypeHeartbeat, Heartbeat: &heartbeat.Task{DispatchID: "r0-7"}}))
+	pending, err := q.Pending(ctx)
+	require.NoError(t, err)
+	require.Len(t, pending, 2, "the waiting message and the one in hand")
+	require.Equal(t, "r0-7", pending[0].Heartbeat.DispatchID)
+	require.Equal(t, TypeResult, pending[1].Type)
 	close(release)
 	require.Eventually(t, func() bool { n, _ := q.Depth(ctx); return n == 0 }, 3*time.Second, 10*time.Millisecond)
+	pending, err = q.Pending(ctx)
+	require.NoError(t, err)
+	require.Empty(t, pending)
 	cancel()
 	<-done
 }

@@ -15,9 +15,33 @@ import (
 
 // Gate admits the first caller per key per ttl.
 type Gate interface {
-	// Acquire reports whether the caller won the key for ttl (wall time).
-	Acquire(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Acquire asks for key for ttl (wall time).
+	Acquire(ctx context.Context, key string, ttl time.Duration) (Answer, error)
 }
+
+// Answer is what a gate said.
+type Answer struct {
+	Won bool
+	// At is when the caller won, by the clock of the gate that decided
+	// (Redis's for the Redis gate): the only clock that can say two wins
+	// were a window apart. Zero when the caller lost.
+	At time.Time
+	// Clock names that clock: "redis" or "process".
+	Clock string
+	// Left is how long the key stays held: ttl after a win, what remains of
+	// the winner's window after a loss.
+	Left time.Duration
+}
+
+// Clocks an Answer can be timed by.
+const (
+	ClockRedis   = "redis"
+	ClockProcess = "process"
+)
+
+// RedisResolution is how much closer than a TTL two wins on one key can be,
+// timed by Redis: it keeps and expires TTLs in whole milliseconds.
+const RedisResolution = time.Millisecond
 
 // Redis is cache.add(key, 1, timeout) on a shared Redis: cross-process atomic.
 type Redis struct {
@@ -30,36 +54,33 @@ func NewRedis(client *redis.Client, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
 
-func (g *Redis) Acquire(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if ttl < time.Millisecond {
-		ttl = time.Millisecond // PX 0 is an error in Redis
-	}
-	ok, err := g.client.SetNX(ctx, g.prefix+key, 1, ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("redis gate SET NX on %s: %w", g.prefix+key, err)
-	}
-	return ok, nil
-}
+// acquireScript is SET NX PX that says, in the same round trip, when it won
+// by Redis's own TIME (seconds, microseconds), or how long the winner's
+// window has left when it lost. One script keeps both atomic with the SET.
+var acquireScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  local t = redis.call('TIME')
+  return {1, tonumber(t[1]), tonumber(t[2])}
+end
+return {0, redis.call('PTTL', KEYS[1]), 0}`)
 
-// holdScript is SET NX PX that, when it loses, says how long the winner's
-// window has left, in the same round trip.
-var holdScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return -1 end
-return redis.call('PTTL', KEYS[1])`)
-
-// AcquireTTL is Acquire that also returns, when the caller lost, how long the
-// key stays held, so a local pre-gate can wait exactly as long as Redis does.
-func (g *Redis) AcquireTTL(ctx context.Context, key string, ttl time.Duration) (bool, time.Duration, error) {
-	ttl = max(ttl, time.Millisecond)
-	left, err := holdScript.Run(ctx, g.client, []string{g.prefix + key}, ttl.Milliseconds()).Int64()
+// Acquire is SET key 1 NX PX ttl. Redis keeps TTLs in whole milliseconds,
+// so ttl is rounded down to one; a win is timed by Redis, whose expiry
+// enforces the window, not by this process's reading of the reply.
+func (g *Redis) Acquire(ctx context.Context, key string, ttl time.Duration) (Answer, error) {
+	ttl = max(ttl.Truncate(time.Millisecond), time.Millisecond) // PX 0 is an error in Redis
+	res, err := acquireScript.Run(ctx, g.client, []string{g.prefix + key}, ttl.Milliseconds()).Int64Slice()
 	if err != nil {
-		return false, 0, fmt.Errorf("redis gate SET NX on %s: %w", g.prefix+key, err)
+		return Answer{}, fmt.Errorf("redis gate SET NX on %s: %w", g.prefix+key, err)
 	}
-	if left == -1 {
-		return true, ttl, nil
+	if len(res) != 3 {
+		return Answer{}, fmt.Errorf("redis gate SET NX on %s: unexpected reply %v", g.prefix+key, res)
 	}
-	// -2 (expired in between) or -1-less keys: free in a moment, ask again then.
-	return false, time.Duration(max(left, 0)) * time.Millisecond, nil
+	if res[0] == 1 {
+		return Answer{Won: true, At: time.Unix(res[1], res[2]*1000), Clock: ClockRedis, Left: ttl}, nil
+	}
+	// -2 (expired in between) or -1: free in a moment, ask again then.
+	return Answer{Left: time.Duration(max(res[1], 0)) * time.Millisecond}, nil
 }
 
 // Local is an in-process TTL set: the same semantics, no network, one process.
@@ -75,16 +96,16 @@ func NewLocal(now func() time.Time) *Local {
 	return &Local{until: make(map[string]time.Time), now: now}
 }
 
-func (g *Local) Acquire(_ context.Context, key string, ttl time.Duration) (bool, error) {
+func (g *Local) Acquire(_ context.Context, key string, ttl time.Duration) (Answer, error) {
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.sweep(now, ttl)
 	if u, held := g.until[key]; held && now.Before(u) {
-		return false, nil
+		return Answer{Left: u.Sub(now)}, nil
 	}
 	g.until[key] = now.Add(ttl)
-	return true, nil
+	return Answer{Won: true, At: now, Clock: ClockProcess, Left: ttl}, nil
 }
 
 // Held reports whether key is held now, without taking it.

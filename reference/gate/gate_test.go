@@ -3,6 +3,8 @@ package gate
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,9 +23,9 @@ func TestLocalGateOneWinnerPerWindow(t *testing.T) {
 	g := NewLocal(clk.now)
 	ctx := context.Background()
 	won := func(key string) bool {
-		ok, err := g.Acquire(ctx, key, 30*time.Second)
+		a, err := g.Acquire(ctx, key, 30*time.Second)
 		require.NoError(t, err)
-		return ok
+		return a.Won
 	}
 	require.True(t, won("a"))
 	require.False(t, won("a"), "same window")
@@ -41,23 +43,27 @@ func TestRedisGateIsSetNX(t *testing.T) {
 	env := testenv.New(t)
 	g := NewRedis(env.Redis, env.Prefix)
 	ctx := context.Background()
-	ok, err := g.Acquire(ctx, "heartbeat:pipeline:1:project:1", 200*time.Millisecond)
+	before := time.Now()
+	a, err := g.Acquire(ctx, "heartbeat:pipeline:1:project:1", 200*time.Millisecond)
 	require.NoError(t, err)
-	require.True(t, ok)
-	ok, _ = g.Acquire(ctx, "heartbeat:pipeline:1:project:1", 200*time.Millisecond)
-	require.False(t, ok)
+	require.True(t, a.Won)
+	require.Equal(t, ClockRedis, a.Clock)
+	require.WithinDuration(t, before, a.At, time.Second, "timed by Redis's clock, the same host's")
+	a, _ = g.Acquire(ctx, "heartbeat:pipeline:1:project:1", 200*time.Millisecond)
+	require.False(t, a.Won)
+	require.True(t, a.At.IsZero(), "a loss has no time")
 	ttl := env.Redis.PTTL(ctx, env.Prefix+"heartbeat:pipeline:1:project:1").Val()
 	require.Greater(t, ttl, 100*time.Millisecond, "millisecond TTL (PX), under the run's prefix")
 	require.Eventually(t, func() bool {
-		ok, _ := g.Acquire(ctx, "heartbeat:pipeline:1:project:1", time.Second)
-		return ok
+		a, _ := g.Acquire(ctx, "heartbeat:pipeline:1:project:1", time.Second)
+		return a.Won
 	}, 2*time.Second, 10*time.Millisecond, "free again after the TTL")
 }
 
 type broken struct{}
 
-func (broken) Acquire(context.Context, string, time.Duration) (bool, error) {
-	return false, errors.New("redis: connection refused")
+func (broken) Acquire(context.Context, string, time.Duration) (Answer, error) {
+	return Answer{}, errors.New("redis: connection refused")
 }
 
 func TestPolicies(t *testing.T) {
@@ -73,7 +79,7 @@ func TestPolicies(t *testing.T) {
 		t.Run(string(c.policy), func(t *testing.T) {
 			g := Guarded{Inner: broken{}, Policy: c.policy, Fallback: NewLocal(time.Now)}
 			for i, want := range c.dispatch {
-				d, dispatch, err := g.Acquire(ctx, "k", time.Minute)
+				d, dispatch, _, err := g.Acquire(ctx, "k", time.Minute)
 				require.Error(t, err, "the failure is reported whatever the policy")
 				require.Equal(t, Errored, d)
 				require.Equal(t, want, dispatch, "call %d", i)
@@ -86,25 +92,61 @@ func TestPolicies(t *testing.T) {
 
 // A loser learns how long the winner's window has left, so a local pre-gate
 // can hold exactly that long and ask again the moment Redis would say yes.
-func TestRedisAcquireTTLReportsTheRemainingWindow(t *testing.T) {
+func TestRedisLoserLearnsTheRemainingWindow(t *testing.T) {
 	env := testenv.New(t)
 	g := NewRedis(env.Redis, env.Prefix)
 	ctx := context.Background()
-	won, left, err := g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	a, err := g.Acquire(ctx, "k", 300*time.Millisecond)
 	require.NoError(t, err)
-	require.True(t, won)
-	require.Equal(t, 300*time.Millisecond, left)
+	require.True(t, a.Won)
+	require.Equal(t, 300*time.Millisecond, a.Left)
 	time.Sleep(100 * time.Millisecond)
-	won, left, err = g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	a, err = g.Acquire(ctx, "k", 300*time.Millisecond)
 	require.NoError(t, err)
-	require.False(t, won)
-	require.InDelta(t, 200, left.Milliseconds(), 60, "what is left of the winner's window, not a fresh one")
+	require.False(t, a.Won)
+	require.InDelta(t, 200, a.Left.Milliseconds(), 60, "what is left of the winner's window, not a fresh one")
 
 	local := NewLocal(time.Now)
-	local.Hold("k", left)
+	local.Hold("k", a.Left)
 	require.True(t, local.Held("k"))
 	require.Eventually(t, func() bool { return !local.Held("k") }, time.Second, 5*time.Millisecond)
-	won, _, err = g.AcquireTTL(ctx, "k", 300*time.Millisecond)
+	a, err = g.Acquire(ctx, "k", 300*time.Millisecond)
 	require.NoError(t, err)
-	require.True(t, won, "free in Redis once the local hold ends")
+	require.True(t, a.Won, "free in Redis once the local hold ends")
+}
+
+// The tolerance the verifier grants a Redis-timed gap, measured: eight
+// callers hammer one key with a 20 ms window for a second and a half, and
+// no two wins, timed by Redis, are closer than the window less the 1 ms
+// with which Redis stores and expires TTLs.
+func TestRedisWinsAreAWindowApartOnRedisClock(t *testing.T) {
+	env := testenv.New(t)
+	g := NewRedis(env.Redis, env.Prefix)
+	ctx := context.Background()
+	const ttl = 20 * time.Millisecond
+	var mu sync.Mutex
+	var wins []time.Time
+	stop := time.Now().Add(1500 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for time.Now().Before(stop) {
+				a, err := g.Acquire(ctx, "hammered", ttl)
+				if err == nil && a.Won {
+					mu.Lock()
+					wins = append(wins, a.At)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Greater(t, len(wins), 40, "about one win per window")
+	slices.SortFunc(wins, func(a, b time.Time) int { return a.Compare(b) })
+	closest := time.Hour
+	for i := 1; i < len(wins); i++ {
+		closest = min(closest, wins[i].Sub(wins[i-1]))
+	}
+	t.Logf("%d wins; closest two %v apart on Redis's clock (window %v)", len(wins), closest, ttl)
+	require.GreaterOrEqual(t, closest, ttl-RedisResolution)
 }

@@ -63,49 +63,27 @@ type Guarded struct {
 	Fallback Gate
 }
 
-// TTLGate is a gate that can also say how long a lost key stays held.
-type TTLGate interface {
-	AcquireTTL(ctx context.Context, key string, ttl time.Duration) (bool, time.Duration, error)
-}
-
-// Acquire returns the decision, whether to dispatch, and the gate error if any.
-func (g Guarded) Acquire(ctx context.Context, key string, ttl time.Duration) (Decision, bool, error) {
-	d, dispatch, _, err := g.AcquireTTL(ctx, key, ttl)
-	return d, dispatch, err
-}
-
-// AcquireTTL is Acquire that also returns how long the key stays held
-// (ttl when the caller won or the inner gate cannot tell).
-func (g Guarded) AcquireTTL(ctx context.Context, key string, ttl time.Duration) (Decision, bool, time.Duration, error) {
-	var won bool
-	var err error
-	left := ttl
-	if tg, ok := g.Inner.(TTLGate); ok {
-		won, left, err = tg.AcquireTTL(ctx, key, ttl)
-	} else {
-		won, err = g.Inner.Acquire(ctx, key, ttl)
-	}
-	d, dispatch, err := g.decide(ctx, key, ttl, won, err)
-	return d, dispatch, left, err
-}
-
-func (g Guarded) decide(ctx context.Context, key string, ttl time.Duration, won bool, err error) (Decision, bool, error) {
+// Acquire returns the decision, whether to dispatch, the answer that decided
+// it (timed by whichever gate answered; zero when the policy let a call
+// through unasked), and the inner gate's error if any.
+func (g Guarded) Acquire(ctx context.Context, key string, ttl time.Duration) (Decision, bool, Answer, error) {
+	a, err := g.Inner.Acquire(ctx, key, ttl)
 	if err == nil {
-		if won {
-			return Won, true, nil
+		if a.Won {
+			return Won, true, a, nil
 		}
-		return Suppressed, false, nil
+		return Suppressed, false, a, nil
 	}
 	switch g.Policy {
 	case FailOpen:
-		return Errored, true, err
+		return Errored, true, Answer{Left: ttl}, err
 	case FailOpenLocal:
 		if g.Fallback == nil {
-			return Errored, false, fmt.Errorf("%w (and fail-open-local has no local gate configured)", err)
+			return Errored, false, Answer{}, fmt.Errorf("%w (and fail-open-local has no local gate configured)", err)
 		}
-		ok, _ := g.Fallback.Acquire(ctx, key, ttl)
-		return Errored, ok, err
+		local, _ := g.Fallback.Acquire(ctx, key, ttl)
+		return Errored, local.Won, local, err
 	default:
-		return Errored, false, err
+		return Errored, false, Answer{}, err
 	}
 }

@@ -74,30 +74,46 @@ func (t Target) GateKey() string {
 // Task is the deferred heartbeat: the broker carries it, a task worker runs it.
 type Task struct {
 	Target Target `json:"target"`
+	// DispatchID names the dispatch that enqueued the task; the write it
+	// makes is tagged with it, so an observer can tell which dispatch wrote.
+	DispatchID string `json:"dispatch_id,omitempty"`
 	// Check makes the task skip the UPDATE when every row is already fresher
 	// than the throttle window (task-throttle, view-gate-task-check).
 	Check      bool      `json:"check,omitempty"`
 	EnqueuedAt time.Time `json:"enqueued_at"`
 }
 
-// EventKind distinguishes the two things the harness counts.
+// EventKind distinguishes the two things the reference reports.
 type EventKind string
 
 const (
 	// EventDispatch: a heartbeat was dispatched (enqueued, or run inline).
 	EventDispatch EventKind = "dispatch"
-	// EventWrite: an UPDATE changed last_seen on Rows rows.
-	EventWrite EventKind = "write"
+	// EventTask: a dispatch's task finished: Result says how.
+	EventTask EventKind = "task"
 )
 
-// Event is reported to the harness for every dispatch and every write, from
-// Go and without scraping, so its counts need no parsing of /metrics.
+// Task results.
+const (
+	TaskWrote   = "wrote"
+	TaskSkipped = "skipped" // every row fresh, or none to write
+	TaskFailed  = "failed"
+)
+
+// Event is reported for every dispatch and every finished task, from Go and
+// without scraping, so its counts need no parsing of /metrics.
 type Event struct {
-	Kind    EventKind
-	At      time.Time // wall clock
-	Key     string    // gate key
-	Rows    int64     // rows written (EventWrite)
-	Replica int
+	Kind EventKind
+	// At is, for a dispatch, when it was let through, by the clock of the
+	// component that let it (Clock: "redis" for a Redis gate win, "process"
+	// where this process decided); for a task, when it finished.
+	At         time.Time
+	Clock      string
+	Key        string // gate key
+	DispatchID string
+	Result     string // EventTask: TaskWrote, TaskSkipped or TaskFailed
+	Rows       int64  // rows written (EventTask)
+	Replica    int
 }
 
 // Sink receives events; it must not block the request path for long.

@@ -141,24 +141,38 @@ func targetCond(t heartbeat.Target, argBase int) (string, []any, error) {
 	return "", nil, fmt.Errorf("heartbeat target of unknown kind %q", t.Kind)
 }
 
+// Tag names the dispatch a write belongs to. It is set, for the writing
+// transaction only, as the settings hbharness.dispatch and hbharness.key,
+// which an audit trigger can read with current_setting(..., true): an
+// observer outside the reference then knows which dispatch made each write.
+type Tag struct {
+	DispatchID string
+	Key        string
+}
+
+// tagFrom sets the tag for the statement's own transaction, from a FROM
+// item the planner evaluates before any row is written (AFTER triggers fire
+// at the end of the statement), so tagging costs no extra round trip.
+const tagFrom = ` FROM (SELECT set_config('hbharness.dispatch', $1, true), set_config('hbharness.key', $2, true)) AS hb_tag `
+
 // MarkSeen is the heartbeat UPDATE as Antenna runs it: every async service of
 // the target, last_seen = now, last_seen_live = true. It returns rows written.
-func (s *Store) MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time) (int64, error) {
-	cond, args, err := targetCond(t, 2)
+func (s *Store) MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time, tag Tag) (int64, error) {
+	cond, args, err := targetCond(t, 4)
 	if err != nil {
 		return 0, err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice s SET last_seen = $1, last_seen_live = true WHERE `+cond,
-		append([]any{now}, args...)...)
+	res, err := s.pool.Exec(ctx, `UPDATE ml_processingservice s SET last_seen = $3, last_seen_live = true`+tagFrom+`WHERE `+cond,
+		append([]any{tag.DispatchID, tag.Key, now}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("marking %s seen: %w", t.GateKey(), err)
 	}
-	return tag.RowsAffected(), nil
+	return res.RowsAffected(), nil
 }
 
 // MarkSeenIfStale is the task-side check of the PR's first version: read the
 // rows, skip the UPDATE when every one was seen within the window.
-func (s *Store) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration) (int64, error) {
+func (s *Store) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag Tag) (int64, error) {
 	cond, args, err := targetCond(t, 2)
 	if err != nil {
 		return 0, err
@@ -172,26 +186,26 @@ func (s *Store) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now tim
 	if total == 0 || stale == 0 {
 		return 0, nil
 	}
-	return s.MarkSeen(ctx, t, now)
+	return s.MarkSeen(ctx, t, now, tag)
 }
 
 // MarkStaleSkipLocked writes only rows older than the window and skips rows
 // another request holds, so concurrent requests never queue on each other's
 // row locks and each row is written at most once per window.
-func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration) (int64, error) {
-	cond, args, err := targetCond(t, 3)
+func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag Tag) (int64, error) {
+	cond, args, err := targetCond(t, 5)
 	if err != nil {
 		return 0, err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice u SET last_seen = $1, last_seen_live = true
+	res, err := s.pool.Exec(ctx, `UPDATE ml_processingservice u SET last_seen = $3, last_seen_live = true`+tagFrom+`
 		WHERE u.id IN (SELECT s.id FROM ml_processingservice s
-			WHERE `+cond+` AND (s.last_seen IS NULL OR s.last_seen < $2)
+			WHERE `+cond+` AND (s.last_seen IS NULL OR s.last_seen < $4)
 			ORDER BY s.id FOR UPDATE SKIP LOCKED)`,
-		append([]any{now, now.Add(-window)}, args...)...)
+		append([]any{tag.DispatchID, tag.Key, now, now.Add(-window)}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("marking stale rows of %s seen: %w", t.GateKey(), err)
 	}
-	return tag.RowsAffected(), nil
+	return res.RowsAffected(), nil
 }
 
 // MarkOffline is Antenna's periodic check: async services marked live whose

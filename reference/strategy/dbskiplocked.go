@@ -3,7 +3,7 @@ package strategy
 import (
 	"context"
 
-	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
 )
 
 // dbSkipLocked needs neither Redis nor a broker: a conditional UPDATE writes
@@ -16,8 +16,8 @@ func newDBSkipLocked(d Deps) Strategy { return dbSkipLocked{d} }
 func (dbSkipLocked) Name() string { return "db-skip-locked" }
 
 func (s dbSkipLocked) Heartbeat(ctx context.Context, c Call) error {
-	now := s.Clock.Now()
-	rows, err := s.Store.MarkStaleSkipLocked(ctx, c.Target, now, s.window())
+	now, id := s.Clock.Now(), s.newID()
+	rows, err := s.Store.MarkStaleSkipLocked(ctx, c.Target, now, s.window(), store.Tag{DispatchID: id, Key: c.Target.GateKey()})
 	if err != nil {
 		s.Metrics.Dispatch.WithLabelValues("error").Inc()
 		s.Log.Warn("conditional heartbeat update failed; answering anyway", "key", c.Target.GateKey(), "err", err)
@@ -30,7 +30,6 @@ func (s dbSkipLocked) Heartbeat(ctx context.Context, c Call) error {
 	// A write that happened is this strategy's dispatch: there is no other.
 	s.Metrics.Gate.WithLabelValues("won").Inc()
 	s.Metrics.Dispatch.WithLabelValues("enqueued").Inc()
-	s.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: now, Key: c.Target.GateKey(), Replica: s.Replica})
-	s.wrote(c.Target, now, rows)
+	s.wroteInline(c.Target, id, now, rows, nil)
 	return nil
 }

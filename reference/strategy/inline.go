@@ -3,7 +3,7 @@ package strategy
 import (
 	"context"
 
-	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/store"
 )
 
 // inline is Antenna before the PR: the multi-row UPDATE runs in the request,
@@ -16,16 +16,13 @@ func newInline(d Deps) Strategy { return inline{d} }
 func (inline) Name() string { return "inline" }
 
 func (s inline) Heartbeat(ctx context.Context, c Call) error {
-	now := s.Clock.Now()
-	s.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: now, Key: c.Target.GateKey(), Replica: s.Replica})
-	rows, err := s.Store.MarkSeen(ctx, c.Target, now)
+	now, id := s.Clock.Now(), s.newID()
+	rows, err := s.Store.MarkSeen(ctx, c.Target, now, store.Tag{DispatchID: id, Key: c.Target.GateKey()})
+	s.wroteInline(c.Target, id, now, rows, err)
 	if err != nil {
 		s.Metrics.Dispatch.WithLabelValues("error").Inc()
 		return err
 	}
 	s.Metrics.Dispatch.WithLabelValues("enqueued").Inc()
-	if rows > 0 {
-		s.wrote(c.Target, now, rows)
-	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package strategy
 
-import "context"
+import (
+	"context"
+
+	"github.com/hbharness/hbharness/reference/gate"
+)
 
 // none enqueues a heartbeat on every request: the negative control that shows
 // what the gate saves.
@@ -11,6 +15,6 @@ func newNone(d Deps) Strategy { return none{d} }
 func (none) Name() string { return "none" }
 
 func (s none) Heartbeat(ctx context.Context, c Call) error {
-	s.enqueue(ctx, c.Target, false)
+	s.enqueue(ctx, c.Target, false, gate.Answer{})
 	return nil
 }

@@ -14,8 +14,8 @@ func (perService) Name() string { return "per-service" }
 
 func (s perService) Heartbeat(ctx context.Context, c Call) error {
 	t := callingService(c)
-	if s.admit(ctx, t.GateKey()) {
-		s.enqueue(ctx, t, false)
+	if ok, won := s.admit(ctx, t.GateKey()); ok {
+		s.enqueue(ctx, t, false, won)
 	}
 	return nil
 }

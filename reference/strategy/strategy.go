@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
@@ -48,6 +49,8 @@ type Deps struct {
 	Events   heartbeat.Sink
 	Replica  int
 	Log      *slog.Logger
+	// IDs numbers this replica's dispatches; New provides one if nil.
+	IDs *atomic.Int64
 }
 
 // entry registers one strategy: how to build it and which target it
@@ -128,40 +131,69 @@ func New(name string, d Deps) (Strategy, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.IDs == nil {
+		d.IDs = &atomic.Int64{}
+	}
 	return f(d), nil
 }
 
 // window is the throttle window in wall time, as TTLs and cutoffs need it.
 func (d Deps) window() time.Duration { return d.Clock.Wall(d.Throttle) }
 
-// admit asks the Redis gate (under the failure policy) and counts the decision.
-func (d Deps) admit(ctx context.Context, key string) bool {
-	decision, dispatch, err := d.Gate.Acquire(ctx, key, d.window())
+// admit asks the Redis gate (under the failure policy) and counts the
+// decision. The answer times a win by the gate's own clock.
+func (d Deps) admit(ctx context.Context, key string) (bool, gate.Answer) {
+	decision, dispatch, answer, err := d.Gate.Acquire(ctx, key, d.window())
 	d.Metrics.Gate.WithLabelValues(string(decision)).Inc()
 	if err != nil {
 		d.Log.Warn("heartbeat gate failed", "key", key, "policy", d.Gate.Policy, "dispatching", dispatch, "err", err)
 	}
-	return dispatch
+	return dispatch, answer
+}
+
+// newID names a dispatch uniquely within the run: replica and sequence.
+func (d Deps) newID() string {
+	return fmt.Sprintf("r%d-%d", d.Replica, d.IDs.Add(1))
 }
 
 // enqueue hands the heartbeat to the broker. Failure is logged and counted
 // and never fails the request: the heartbeat is not critical (Antenna's
-// view catches the .delay() exception).
-func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool) {
+// view catches the .delay() exception). The dispatch is timed by the gate
+// that let it through, or by this process when nothing gated it.
+func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool, won gate.Answer) {
 	now := d.Clock.Now()
+	id := d.newID()
 	err := d.Broker.Enqueue(ctx, broker.Message{Type: broker.TypeHeartbeat,
-		Heartbeat: &heartbeat.Task{Target: t, Check: check, EnqueuedAt: now}})
+		Heartbeat: &heartbeat.Task{Target: t, DispatchID: id, Check: check, EnqueuedAt: now}})
 	if err != nil {
 		d.Metrics.Dispatch.WithLabelValues("error").Inc()
 		d.Log.Warn("heartbeat enqueue failed; answering anyway", "key", t.GateKey(), "err", err)
 		return
 	}
 	d.Metrics.Dispatch.WithLabelValues("enqueued").Inc()
-	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: now, Key: t.GateKey(), Replica: d.Replica})
+	at, clock := now, gate.ClockProcess
+	if !won.At.IsZero() {
+		at, clock = won.At, won.Clock
+	}
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: at, Clock: clock, Key: t.GateKey(),
+		DispatchID: id, Replica: d.Replica})
 }
 
-// wrote reports a write made on the request path.
-func (d Deps) wrote(t heartbeat.Target, at time.Time, rows int64) {
-	d.Metrics.RowsUpdated.Add(float64(rows))
-	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventWrite, At: at, Key: t.GateKey(), Rows: rows, Replica: d.Replica})
+// wroteInline reports a dispatch whose write ran on the request path: the
+// dispatch, timed by the last_seen it wrote (the value this strategy's own
+// freshness rule compares), and its outcome.
+func (d Deps) wroteInline(t heartbeat.Target, id string, at time.Time, rows int64, err error) {
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: at, Clock: gate.ClockProcess, Key: t.GateKey(),
+		DispatchID: id, Replica: d.Replica})
+	result := heartbeat.TaskWrote
+	switch {
+	case err != nil:
+		result = heartbeat.TaskFailed
+	case rows == 0:
+		result = heartbeat.TaskSkipped
+	default:
+		d.Metrics.RowsUpdated.Add(float64(rows))
+	}
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: d.Clock.Now(), Key: t.GateKey(), DispatchID: id,
+		Result: result, Rows: rows, Replica: d.Replica})
 }

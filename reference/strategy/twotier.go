@@ -25,16 +25,16 @@ func (s twoTier) Heartbeat(ctx context.Context, c Call) error {
 		s.Metrics.Gate.WithLabelValues(string(gate.Suppressed)).Inc()
 		return nil
 	}
-	decision, dispatch, left, err := s.Gate.AcquireTTL(ctx, key, s.window())
+	decision, dispatch, answer, err := s.Gate.Acquire(ctx, key, s.window())
 	s.Metrics.Gate.WithLabelValues(string(decision)).Inc()
 	if err != nil {
 		s.Log.Warn("heartbeat gate failed", "key", key, "policy", s.Gate.Policy, "dispatching", dispatch, "err", err)
 	}
 	if decision != gate.Errored || dispatch {
-		s.Local.Hold(key, left)
+		s.Local.Hold(key, answer.Left)
 	}
 	if dispatch {
-		s.enqueue(ctx, c.Target, false)
+		s.enqueue(ctx, c.Target, false, answer)
 	}
 	return nil
 }

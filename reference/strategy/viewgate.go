@@ -11,8 +11,8 @@ func newViewGate(d Deps) Strategy { return viewGate{d} }
 func (viewGate) Name() string { return "view-gate" }
 
 func (s viewGate) Heartbeat(ctx context.Context, c Call) error {
-	if s.admit(ctx, c.Target.GateKey()) {
-		s.enqueue(ctx, c.Target, false)
+	if ok, won := s.admit(ctx, c.Target.GateKey()); ok {
+		s.enqueue(ctx, c.Target, false, won)
 	}
 	return nil
 }

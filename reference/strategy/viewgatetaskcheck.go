@@ -11,8 +11,8 @@ func newViewGateTaskCheck(d Deps) Strategy { return viewGateTaskCheck{d} }
 func (viewGateTaskCheck) Name() string { return "view-gate-task-check" }
 
 func (s viewGateTaskCheck) Heartbeat(ctx context.Context, c Call) error {
-	if s.admit(ctx, c.Target.GateKey()) {
-		s.enqueue(ctx, c.Target, true)
+	if ok, won := s.admit(ctx, c.Target.GateKey()); ok {
+		s.enqueue(ctx, c.Target, true, won)
 	}
 	return nil
 }

@@ -79,27 +79,33 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 	return fmt.Errorf("message of unknown type %q", m.Type)
 }
 
+// heartbeat runs one task and reports its outcome. The write is tagged with
+// the task's dispatch, so the audit can tell which dispatch wrote it.
 func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 	now := p.Clock.Now()
+	tag := store.Tag{DispatchID: t.DispatchID, Key: t.Target.GateKey()}
 	var rows int64
 	var err error
 	if t.Check {
-		rows, err = p.Store.MarkSeenIfStale(ctx, t.Target, now, p.Clock.Wall(p.Throttle))
+		rows, err = p.Store.MarkSeenIfStale(ctx, t.Target, now, p.Clock.Wall(p.Throttle), tag)
 	} else {
-		rows, err = p.Store.MarkSeen(ctx, t.Target, now)
+		rows, err = p.Store.MarkSeen(ctx, t.Target, now, tag)
 	}
+	result := heartbeat.TaskWrote
 	switch {
 	case err != nil:
 		p.Metrics.Task.WithLabelValues("error").Inc()
-		return err
+		result = heartbeat.TaskFailed
 	case rows == 0:
 		p.Metrics.Task.WithLabelValues("skipped").Inc()
-		return nil
+		result = heartbeat.TaskSkipped
+	default:
+		p.Metrics.Task.WithLabelValues("ok").Inc()
+		p.Metrics.RowsUpdated.Add(float64(rows))
 	}
-	p.Metrics.Task.WithLabelValues("ok").Inc()
-	p.Metrics.RowsUpdated.Add(float64(rows))
 	if p.Events != nil {
-		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventWrite, At: now, Key: t.Target.GateKey(), Rows: rows, Replica: p.Replica})
+		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: p.Clock.Now(), Key: t.Target.GateKey(),
+			DispatchID: t.DispatchID, Result: result, Rows: rows, Replica: p.Replica})
 	}
-	return nil
+	return err
 }

@@ -1,0 +1,362 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/provision/pgcluster"
+)
+
+var logicalSettings = map[string]string{"wal_level": "logical", "max_replication_slots": "4", "max_wal_senders": "4"}
+
+// serviceDB creates database name on the cluster with the §3 service table
+// (last_seen of lastSeenType), 3 async rows and 1 with an endpoint.
+func serviceDB(t *testing.T, c *pgcluster.Cluster, name, lastSeenType string) (dsn string, pool *pgxpool.Pool, async [3]int64, sync int64) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, c.DSN(""))
+	require.NoError(t, err)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	require.NoError(t, err)
+	require.NoError(t, admin.Close(ctx))
+	dsn = c.DSN(name)
+	pool, err = pgxpool.New(ctx, dsn)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	_, err = pool.Exec(ctx, `CREATE TABLE ml_processingservice (
+		id bigserial PRIMARY KEY, name text NOT NULL, endpoint_url text NULL,
+		last_seen `+lastSeenType+` NULL, last_seen_live boolean NULL)`)
+	require.NoError(t, err)
+	rows, err := pool.Query(ctx, `INSERT INTO ml_processingservice (name, endpoint_url, last_seen, last_seen_live) VALUES
+		('async-1', NULL, now() - interval '1 hour', true), ('it''s async-2', NULL, now() - interval '1 hour', true),
+		('async-3', NULL, NULL, NULL), ('sync', 'http://sync.example', NULL, NULL) RETURNING id`)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	require.NoError(t, err)
+	copy(async[:], ids[:3])
+	return dsn, pool, async, ids[3]
+}
+
+// inTx runs sql in one transaction and returns its xid.
+func inTx(t *testing.T, pool *pgxpool.Pool, sql ...string) uint32 {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	var xid int64
+	require.NoError(t, tx.QueryRow(ctx, "SELECT txid_current()").Scan(&xid))
+	for _, s := range sql {
+		_, err := tx.Exec(ctx, s)
+		require.NoError(t, err, s)
+	}
+	require.NoError(t, tx.Commit(ctx))
+	return uint32(xid)
+}
+
+func lastSeenOf(t *testing.T, pool *pgxpool.Pool, id int64) time.Time {
+	t.Helper()
+	var ts time.Time
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT last_seen FROM ml_processingservice WHERE id = $1", id).Scan(&ts))
+	return ts
+}
+
+func slotCount(t *testing.T, dsn string) int {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var n int
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_replication_slots").Scan(&n))
+	return n
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestLogical(t *testing.T) {
+	began := time.Now()
+	c := pgcluster.ForTest(t, logicalSettings)
+	t.Logf("throwaway cluster (PostgreSQL %s) ready in %s", c.Version, time.Since(began).Round(time.Millisecond))
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	// Two async rows' heartbeat in one transaction, a checker flip, a write
+	// to the row with an endpoint, a rename, a second heartbeat: each
+	// transaction comes back whole, with its xid and commit time, and only
+	// the heartbeats changed last_seen.
+	t.Run("heartbeats and flips", func(t *testing.T) {
+		for _, typ := range []string{"timestamptz", "timestamp"} { // Antenna's last_seen is naive
+			t.Run(typ, func(t *testing.T) {
+				dsn, pool, a, syncID := serviceDB(t, c, "obs_"+typ, typ)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				t0 := time.Now()
+				l, err := StartLogical(ctx, dsn, log)
+				require.NoError(t, err)
+				defer l.Close()
+				t.Logf("StartLogical took %s (slot %s)", time.Since(t0).Round(time.Millisecond), l.Slot())
+				require.Equal(t, 1, slotCount(t, dsn))
+
+				from := time.Now()
+				hb1 := inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now(), last_seen_live = true WHERE id IN ("+itoa(a[0])+", "+itoa(a[1])+")")
+				seen1 := lastSeenOf(t, pool, a[0])
+				flip := inTx(t, pool, "UPDATE ml_processingservice SET last_seen_live = false WHERE id = "+itoa(a[0]))
+				inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now(), last_seen_live = true WHERE id = "+itoa(syncID))
+				rename := inTx(t, pool, "UPDATE ml_processingservice SET name = 'renamed' WHERE id = "+itoa(a[1]))
+				hb2 := inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now(), last_seen_live = true WHERE endpoint_url IS NULL")
+				seen2 := lastSeenOf(t, pool, a[0])
+				to := time.Now()
+
+				mid := l.Changes()
+				require.LessOrEqual(t, len(mid), 8)
+
+				t1 := time.Now()
+				changes, err := l.Stop(ctx)
+				require.NoError(t, err)
+				t.Logf("Stop took %s", time.Since(t1).Round(time.Millisecond))
+				require.Equal(t, 0, slotCount(t, dsn), "the temporary slot outlived Stop")
+
+				type want struct {
+					xid            uint32
+					id             int64
+					lastSeen       *time.Time
+					live           *bool
+					seenCh, liveCh bool
+				}
+				wants := []want{
+					{hb1, a[0], &seen1, ptr(true), true, false},
+					{hb1, a[1], &seen1, ptr(true), true, false},
+					{flip, a[0], &seen1, ptr(false), false, true},
+					{rename, a[1], &seen1, ptr(true), false, false},
+					{hb2, a[0], &seen2, ptr(true), true, true},
+					{hb2, a[1], &seen2, ptr(true), true, false},
+					{hb2, a[2], &seen2, ptr(true), true, true}, // was NULL, NULL
+				}
+				require.Len(t, changes, len(wants), "%+v", changes)
+				// hb2 touches its rows in physical order; compare as a set
+				byKey := map[[2]int64]RowChange{}
+				for _, ch := range changes {
+					require.NotEqual(t, syncID, ch.ServiceID, "a row with an endpoint was reported")
+					byKey[[2]int64{int64(ch.XID), ch.ServiceID}] = ch
+				}
+				for _, w := range wants {
+					ch, ok := byKey[[2]int64{int64(w.xid), w.id}]
+					require.True(t, ok, "no change of row %d in transaction %d: %+v", w.id, w.xid, changes)
+					require.NotNil(t, ch.LastSeen)
+					require.True(t, ch.LastSeen.Equal(*w.lastSeen), "row %d xid %d: last_seen %v, want %v", w.id, w.xid, ch.LastSeen, w.lastSeen)
+					require.Equal(t, w.live, ch.Live, "row %d xid %d", w.id, w.xid)
+					require.Equal(t, w.seenCh, ch.LastSeenChanged, "row %d xid %d LastSeenChanged", w.id, w.xid)
+					require.Equal(t, w.liveCh, ch.LiveChanged, "row %d xid %d LiveChanged", w.id, w.xid)
+					require.Equal(t, w.seenCh, ch.Heartbeat())
+				}
+				// Commit order, commit times within the test's wall window.
+				for i, ch := range changes {
+					require.False(t, ch.CommitTime.Before(from.Add(-time.Second)), "commit time %v before %v", ch.CommitTime, from)
+					require.False(t, ch.CommitTime.After(to.Add(time.Second)), "commit time %v after %v", ch.CommitTime, to)
+					if i > 0 {
+						require.False(t, ch.CommitTime.Before(changes[i-1].CommitTime), "not in commit order")
+						if ch.XID == changes[i-1].XID {
+							require.True(t, ch.CommitTime.Equal(changes[i-1].CommitTime))
+						}
+					}
+				}
+				require.Equal(t, []uint32{hb1, hb1, flip, rename, hb2, hb2, hb2}, xids(changes))
+
+				again, err := l.Stop(ctx)
+				require.NoError(t, err)
+				require.Equal(t, changes, again)
+				require.Equal(t, changes, l.Changes())
+				l.Close()
+				l.Close()
+			})
+		}
+	})
+
+	// Inserts and deletes are not reported but keep the row set right: a
+	// row inserted async after the start is followed; one given an
+	// endpoint leaves; a deleted one is forgotten.
+	t.Run("rows come and go", func(t *testing.T) {
+		dsn, pool, a, _ := serviceDB(t, c, "obs_churn", "timestamptz")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		l, err := StartLogical(ctx, dsn, log)
+		require.NoError(t, err)
+		defer l.Close()
+		var newID int64
+		require.NoError(t, pool.QueryRow(ctx, `INSERT INTO ml_processingservice (name, last_seen, last_seen_live)
+			VALUES ('new', '2020-01-01 00:00:00+00', true) RETURNING id`).Scan(&newID))
+		inTx(t, pool, "UPDATE ml_processingservice SET last_seen = '2020-01-01 00:00:00+00', last_seen_live = false WHERE id = "+itoa(newID))
+		inTx(t, pool, "UPDATE ml_processingservice SET endpoint_url = 'http://now-sync' WHERE id = "+itoa(a[1]))
+		inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[1]))
+		inTx(t, pool, "DELETE FROM ml_processingservice WHERE id = "+itoa(a[2]))
+		inTx(t, pool, "CREATE TABLE other (id bigint PRIMARY KEY, last_seen timestamptz)",
+			"INSERT INTO other VALUES (1, now())", "UPDATE other SET last_seen = now()") // another table
+		changes, err := l.Stop(ctx)
+		require.NoError(t, err)
+		require.Len(t, changes, 1, "%+v", changes)
+		require.Equal(t, newID, changes[0].ServiceID)
+		require.False(t, changes[0].LastSeenChanged)
+		require.True(t, changes[0].LiveChanged)
+		require.Equal(t, 0, slotCount(t, dsn))
+	})
+
+	// Close without Stop (an interrupted run) leaves no slot behind.
+	t.Run("close without stop", func(t *testing.T) {
+		dsn, pool, a, _ := serviceDB(t, c, "obs_close", "timestamptz")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		l, err := StartLogical(ctx, dsn, log)
+		require.NoError(t, err)
+		inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[0]))
+		require.Equal(t, 1, slotCount(t, dsn))
+		l.Close()
+		require.Equal(t, 0, slotCount(t, dsn), "the temporary slot outlived Close")
+		l.Close()
+		_, err = l.Stop(ctx) // after Close: an error, no hang
+		require.Error(t, err)
+	})
+
+	// Stop with a context already over still ends the stream and the slot,
+	// and says the changes may be incomplete.
+	t.Run("stop out of time", func(t *testing.T) {
+		dsn, _, _, _ := serviceDB(t, c, "obs_expired", "timestamptz")
+		l, err := StartLogical(context.Background(), dsn, log)
+		require.NoError(t, err)
+		defer l.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = l.Stop(ctx)
+		require.ErrorIs(t, err, context.Canceled)
+		require.Equal(t, 0, slotCount(t, dsn))
+	})
+
+	// The standby status updates keep the stream alive past
+	// wal_sender_timeout, and an idle stream still catches up at Stop.
+	t.Run("outlives wal_sender_timeout", func(t *testing.T) {
+		dsn, pool, a, _ := serviceDB(t, c, "obs_idle", "timestamptz")
+		ctx := context.Background()
+		_, err := pool.Exec(ctx, "ALTER SYSTEM SET wal_sender_timeout = '1s'")
+		require.NoError(t, err)
+		_, err = pool.Exec(ctx, "SELECT pg_reload_conf()")
+		require.NoError(t, err)
+		defer func() {
+			_, _ = pool.Exec(ctx, "ALTER SYSTEM RESET wal_sender_timeout")
+			_, _ = pool.Exec(ctx, "SELECT pg_reload_conf()")
+		}()
+		l, err := StartLogical(ctx, dsn, log)
+		require.NoError(t, err)
+		defer l.Close()
+		time.Sleep(3 * time.Second)
+		xid := inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[0]))
+		time.Sleep(2500 * time.Millisecond)
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		changes, err := l.Stop(stopCtx)
+		require.NoError(t, err)
+		require.Equal(t, []uint32{xid}, xids(changes))
+	})
+
+	t.Run("role without REPLICATION", func(t *testing.T) {
+		dsn, _, _, _ := serviceDB(t, c, "obs_role", "timestamptz")
+		conn, err := pgx.Connect(context.Background(), dsn)
+		require.NoError(t, err)
+		_, err = conn.Exec(context.Background(), "CREATE ROLE plain LOGIN; GRANT SELECT ON ml_processingservice TO plain")
+		require.NoError(t, err)
+		require.NoError(t, conn.Close(context.Background()))
+		cfg, err := pgx.ParseConfig(dsn)
+		require.NoError(t, err)
+		plain := "postgres://plain@127.0.0.1:" + itoa(int64(cfg.Port)) + "/obs_role?sslmode=disable"
+		_, err = StartLogical(context.Background(), plain, log)
+		require.ErrorIs(t, err, ErrLogicalUnavailable)
+		require.ErrorContains(t, err, "lacks the REPLICATION attribute")
+		require.ErrorContains(t, err, "ALTER ROLE plain REPLICATION")
+		t.Log(err)
+	})
+
+	t.Run("slots exhausted", func(t *testing.T) {
+		dsn, _, _, _ := serviceDB(t, c, "obs_slots", "timestamptz")
+		conn, err := pgx.Connect(context.Background(), dsn)
+		require.NoError(t, err)
+		defer conn.Close(context.Background())
+		for i := range 4 {
+			_, err := conn.Exec(context.Background(), "SELECT pg_create_physical_replication_slot($1)", "filler_"+itoa(int64(i)))
+			require.NoError(t, err)
+		}
+		defer conn.Exec(context.Background(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'filler%'")
+		_, err = StartLogical(context.Background(), dsn, log)
+		require.ErrorIs(t, err, ErrLogicalUnavailable)
+		require.ErrorContains(t, err, "max_replication_slots")
+		t.Log(err)
+	})
+}
+
+// Against the machine's shared server, whose wal_level is not logical,
+// StartLogical says so, and creates nothing.
+func TestLogicalUnavailableOnSharedServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dsn := provision.FromEnv().Database
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err, "the shared PostgreSQL (DATABASE_URL or 127.0.0.1:5432) must be running")
+	defer conn.Close(ctx)
+	var walLevel string
+	require.NoError(t, conn.QueryRow(ctx, "SHOW wal_level").Scan(&walLevel))
+	if walLevel == "logical" {
+		t.Skip("the shared server has wal_level = logical; nothing to refuse")
+	}
+	_, err = StartLogical(ctx, dsn, nil)
+	require.Error(t, err)
+	require.True(t, errors.Is(err, ErrLogicalUnavailable), "%v", err)
+	require.ErrorContains(t, err, "wal_level")
+	require.ErrorContains(t, err, "restart the server")
+	t.Log(err)
+	var ours int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'hbh\_obs\_%'`).Scan(&ours))
+	require.Zero(t, ours)
+}
+
+// Errors of the replication connection that mean "not configured for
+// logical decoding" wrap ErrLogicalUnavailable and say how to fix it.
+func TestReplicationErrorWording(t *testing.T) {
+	for _, tc := range []struct {
+		pg   pgconn.PgError
+		fix  string
+		wrap bool
+	}{
+		{pgconn.PgError{Severity: "FATAL", Code: "42501", Message: "must be superuser or replication role to start walsender"}, "ALTER ROLE bob REPLICATION", true},
+		{pgconn.PgError{Severity: "FATAL", Code: "53300", Message: "number of requested standby connections exceeds max_wal_senders (currently 0)"}, "max_wal_senders", true},
+		{pgconn.PgError{Severity: "ERROR", Code: "53400", Message: "all replication slots are in use"}, "max_replication_slots", true},
+		{pgconn.PgError{Severity: "ERROR", Code: "58P01", Message: `could not access file "test_decoding": No such file or directory`}, "contrib", true},
+		{pgconn.PgError{Severity: "ERROR", Code: "55000", Message: "logical decoding requires wal_level >= logical"}, "wal_level = logical", true},
+		{pgconn.PgError{Severity: "FATAL", Code: "28000", Message: `no pg_hba.conf entry for replication connection from host "10.0.0.1", user "bob"`}, "pg_hba.conf", true},
+		{pgconn.PgError{Severity: "ERROR", Code: "57014", Message: "canceling statement due to user request"}, "canceling", false},
+	} {
+		err := replicationError("doing it", "bob", &tc.pg)
+		require.Equal(t, tc.wrap, errors.Is(err, ErrLogicalUnavailable), "%v", err)
+		require.ErrorContains(t, err, tc.fix)
+		var pg *pgconn.PgError
+		require.True(t, errors.As(err, &pg), "the server's error stays reachable: %v", err)
+	}
+	err := replicationError("doing it", "bob", context.DeadlineExceeded)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.False(t, errors.Is(err, ErrLogicalUnavailable))
+}
+
+func xids(cs []RowChange) []uint32 {
+	out := make([]uint32, len(cs))
+	for i, c := range cs {
+		out[i] = c.XID
+	}
+	return out
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

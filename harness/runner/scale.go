@@ -1,0 +1,79 @@
+package runner
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// Wall-time floors below which what a run measures is the machine, not the
+// target. Each is far above what this harness's components need on an idle
+// machine, so a loaded one still keeps them.
+const (
+	// minSampleWall: one sample reads every service row over a connection.
+	minSampleWall = 5 * time.Millisecond
+	// minPollWall: a poll period must leave room for the fleet's 25 ms
+	// lateness allowance twice over, or a late send is a missed period.
+	minPollWall = 50 * time.Millisecond
+	// minCheckerWall: the offline checker is one UPDATE per period.
+	minCheckerWall = time.Millisecond
+	// maxToleranceShare: Redis's millisecond granularity may take at most
+	// this share of the throttle window.
+	maxToleranceShare = 0.01
+)
+
+// MinScale is the smallest time scale at which spec can be judged, with what
+// sets it.
+func MinScale(spec *scenarios.Spec) (modeltime.Scale, string) {
+	type floor struct {
+		scale float64
+		why   string
+	}
+	floors := []floor{
+		{float64(minSampleWall) / float64(spec.SampleEvery),
+			fmt.Sprintf("one sample every %s of model time must take at least %s of wall time", spec.SampleEvery, minSampleWall)},
+		{float64(2*gate.RedisResolution) / (maxToleranceShare * float64(spec.Settings.Throttle)),
+			fmt.Sprintf("Redis's %s resolution must stay under %.0f%% of the %s window", gate.RedisResolution, 100*maxToleranceShare, spec.Settings.Throttle)},
+		{float64(minCheckerWall) / float64(spec.Settings.CheckerEvery),
+			fmt.Sprintf("the checker's %s period must last at least %s", spec.Settings.CheckerEvery, minCheckerWall)},
+	}
+	for _, g := range spec.Fleet {
+		floors = append(floors, floor{float64(minPollWall) / float64(g.PollEvery),
+			fmt.Sprintf("fleet %s's %s poll period must last at least %s", g.Name, g.PollEvery, minPollWall)})
+	}
+	worst := slices.MaxFunc(floors, func(a, b floor) int {
+		switch {
+		case a.scale < b.scale:
+			return -1
+		case a.scale > b.scale:
+			return 1
+		}
+		return 0
+	})
+	return roundUp(worst.scale), worst.why
+}
+
+// roundUp gives a scale with two significant digits, never below s.
+func roundUp(s float64) modeltime.Scale {
+	if s <= 0 {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(s))-1)
+	return modeltime.Scale(math.Ceil(s/p) * p)
+}
+
+// checkScale refuses a time scale too small to judge.
+func checkScale(spec *scenarios.Spec) error {
+	least, why := MinScale(spec)
+	if spec.TimeScale >= least {
+		return nil
+	}
+	return envErr("time scale %s is too small to judge %s: %s; use --time-scale %s or more",
+		spec.TimeScale, spec.Name, strings.TrimSpace(why), least)
+}
