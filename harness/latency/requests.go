@@ -33,7 +33,7 @@ func (s RequestStats) Errors() uint64 { return s.Total - s.OK }
 // The zero value is ready; it must not be copied after first use.
 type RequestRecorder struct {
 	total, ok, s3xx, s4xx, s5xx, malformed, other, transport atomic.Uint64
-	latency                                                   Histogram
+	latency                                                  Histogram
 }
 
 // Observe records one answered request with its HTTP status and latency.

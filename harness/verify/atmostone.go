@@ -174,4 +174,3 @@ func detectionLimit(h history.History) string {
 	}
 	return fmt.Sprintf(" (writes closer than %s apart cannot be told apart)", fmtDur(h.DetectionLimit))
 }
-
