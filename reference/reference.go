@@ -47,6 +47,12 @@ type Config struct {
 	// NoChecker leaves the offline check to someone else (one per database
 	// is enough when several replicas share it, as in production).
 	NoChecker bool
+	// Gate, when set, replaces the Redis gate (SET NX PX): another way of
+	// throttling to compare, or a broken one to prove the harness catches it.
+	Gate gate.Gate
+	// WorkerSkew sets the task workers' clock off by this much (wall time):
+	// they write last_seen from it, as Antenna's Celery workers do from theirs.
+	WorkerSkew time.Duration
 }
 
 // Reference is one running replica.
@@ -88,8 +94,14 @@ func New(c Config) (*Reference, error) {
 	st := store.New(c.DB)
 	q := c.Broker
 	local := gate.NewLocal(c.Clock.Now)
+	var inner gate.Gate = gate.NewRedis(c.Redis, c.KeyPrefix)
+	if c.Gate != nil {
+		inner = c.Gate
+	}
+	workerClock := c.Clock
+	workerClock.Skew += c.WorkerSkew
 	strat, err := strategy.New(c.Strategy, strategy.Deps{
-		Gate:     gate.Guarded{Inner: gate.NewRedis(c.Redis, c.KeyPrefix), Policy: c.Policy, Fallback: gate.NewLocal(c.Clock.Now)},
+		Gate:     gate.Guarded{Inner: inner, Policy: c.Policy, Fallback: gate.NewLocal(c.Clock.Now)},
 		Local:    local,
 		Broker:   q,
 		Store:    st,
@@ -109,7 +121,7 @@ func New(c Config) (*Reference, error) {
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
 	})
 	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Strategy: strat,
-		pool: &worker.Pool{Broker: q, Store: st, Clock: c.Clock, Throttle: c.Settings.Throttle, Metrics: m,
+		pool: &worker.Pool{Broker: q, Store: st, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
 			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
 			Name: fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)},
 	}

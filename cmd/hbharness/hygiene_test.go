@@ -186,3 +186,23 @@ func keysUnder(t *testing.T, rc *redis.Client, prefix string) []string {
 	require.NoError(t, it.Err())
 	return keys
 }
+
+// Every request refused is not a pass: the run says why and exits 2.
+func TestWrongTokenRunExits2WithTheReason(t *testing.T) {
+	env := testenv.New(t)
+	s := serve(t, env, nil, "--seed", "default", "--time-scale", "0.05")
+	code, stdout, stderr := cli(t, nil, "run", "--scenario", writeScenario(t, "brief", brief), "--out", t.TempDir(),
+		"--target", s.url, "--token", "WRONG", "--jobs", "1", "--observe-db", env.DSN, "--time-scale", "0.05")
+	require.Equal(t, 2, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	require.Contains(t, stderr, "answered 4xx")
+	require.Contains(t, stderr, "is --token right?")
+	require.Contains(t, stdout, "UNUSABLE")
+}
+
+// A scale at which the machine's own noise would be judged is refused.
+func TestTooSmallATimeScaleIsRefused(t *testing.T) {
+	code, _, stderr := cli(t, nil, "run", "--scenario", "steady", "--time-scale", "0.002", "--out", t.TempDir())
+	require.Equal(t, 2, code, stderr)
+	require.Contains(t, stderr, "time scale 0.002 is too small to judge steady")
+	require.Contains(t, stderr, "use --time-scale 0.01 or more")
+}

@@ -37,6 +37,7 @@ type inProcess struct {
 	seed    int64
 	log     *slog.Logger
 	sweeper *sync.Once // shared by every run of the process
+	plant   func(broker.Broker) broker.Broker
 
 	closers []func() // run in reverse by Close
 	pool    *pgxpool.Pool
@@ -222,6 +223,9 @@ func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps,
 		}
 		_ = closeBroker()
 	})
+	if t.plant != nil {
+		bq = t.plant(bq)
+	}
 	t.broker = bq
 	return replicaDeps{db: pool, redis: rc, broker: bq, prefix: sb.prefix}, targets, nil
 }

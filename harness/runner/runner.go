@@ -17,6 +17,7 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// Sweep, shared by the runs of one process, removes what killed runs
 	// left behind before the first of them; nil sweeps before every run.
 	Sweep *sync.Once
+	// plant wraps the in-process reference's broker: this package's tests
+	// plant broken brokers with it to prove the verdicts catch them.
+	plant func(broker.Broker) broker.Broker
 }
 
 func (o Options) sweeper() *sync.Once {

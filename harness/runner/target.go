@@ -78,7 +78,7 @@ type writeSeen struct {
 func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {
 	if opt.External == nil {
 		return &inProcess{spec: spec, seed: opt.Seed, log: opt.Log.With("scenario", spec.Name, "strategy", spec.Strategy),
-			sweeper: opt.sweeper()}, nil
+			sweeper: opt.sweeper(), plant: opt.plant}, nil
 	}
 	if len(spec.Faults) > 0 {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)

@@ -94,10 +94,15 @@ func (r Run) At(model time.Duration) time.Time { return r.Start.Add(r.Scale.Wall
 // Clock is what the reference takes its time from: the wall clock for
 // instants (timestamps in the database are wall time) and the scale for
 // durations, so a reader that knows the scale can turn any age into model time.
-type Clock struct{ Scale Scale }
+type Clock struct {
+	Scale Scale
+	// Skew (wall time) sets the clock ahead (positive) or behind: a host
+	// whose clock is wrong.
+	Skew time.Duration
+}
 
-// Now is the wall clock.
-func (Clock) Now() time.Time { return time.Now() }
+// Now is the wall clock, skewed.
+func (c Clock) Now() time.Time { return time.Now().Add(c.Skew) }
 
 // Wall converts a model duration into the wall duration it lasts.
 func (c Clock) Wall(model time.Duration) time.Duration { return c.Scale.Wall(model) }
