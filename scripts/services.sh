@@ -49,4 +49,11 @@ if [ -z "${REDIS_URL:-}" ] && ! redis_up; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for redis redis_up
 fi
+# Tests that need a server configured otherwise (wal_level=logical for exact
+# external observation) start a throwaway cluster of their own: they need the
+# server binaries even where Postgres itself comes from DATABASE_URL.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  log "installing PostgreSQL's server binaries for throwaway test clusters"
+  apt_install postgresql
+fi
 log "postgres and redis are up"
