@@ -20,8 +20,12 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The race detector over everything (it costs little here: the tests mostly
+# wait on model time), then the fleet once more at its normal time scale,
+# which it stretches under -race (harness/fleet/race_on_test.go).
 test: services lint
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
 # Every built-in scenario with its default strategy, one table at the end.
 loadtest: services build

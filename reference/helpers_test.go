@@ -70,13 +70,26 @@ func withScale(s modeltime.Scale) option {
 	return func(cfg *reference.Config) { cfg.Clock = modeltime.Clock{Scale: s} }
 }
 
+func withSettings(edit func(*settings.Settings)) option {
+	return func(cfg *reference.Config) { edit(&cfg.Settings) }
+}
+func withLog(l *slog.Logger) option {
+	return func(cfg *reference.Config) { cfg.Log = l }
+}
+
 // start seeds the default fixtures and serves one replica of strategy.
 func start(t *testing.T, strategy string, opts ...option) *fixture {
+	t.Helper()
+	return startWith(t, store.DefaultFixtures(), strategy, opts...)
+}
+
+// startWith seeds fixtures and serves one replica of strategy.
+func startWith(t *testing.T, fixtures store.Fixtures, strategy string, opts ...option) *fixture {
 	t.Helper()
 	env := testenv.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.DefaultFixtures())
+	keys, err := store.Seed(ctx, env.Pool, fixtures)
 	require.NoError(t, err)
 	rec := &recorder{}
 	cfg := reference.Config{

@@ -6,6 +6,7 @@ package reference
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -32,9 +33,17 @@ import (
 type Config struct {
 	DB *pgxpool.Pool
 	// Redis serves the gate and the task supply; Broker carries the deferred
-	// work (broker.Open builds it from BROKER_URL: Redis or RabbitMQ).
-	Redis     *redis.Client
-	Broker    broker.Broker
+	// work (broker.Open builds it from BROKER_URL: Redis or RabbitMQ): the
+	// heartbeat tasks, and the results too under Settings.HeartbeatQueue
+	// shared.
+	Redis  *redis.Client
+	Broker broker.Broker
+	// ResultsBroker, under HeartbeatQueue separate, is the queue results go
+	// to. Nil derives one beside Broker (broker.Deriver: the same server,
+	// named with KeyPrefix+"results:"), or, for a broker that cannot derive,
+	// a Redis list on Redis under KeyPrefix+"results:". Ignored when shared.
+	ResultsBroker broker.Broker
+
 	KeyPrefix string // isolates runs on a shared Redis; "" in production-like serve
 	Strategy  string
 	Policy    gate.Policy
@@ -57,14 +66,25 @@ type Config struct {
 
 // Reference is one running replica.
 type Reference struct {
-	Handler  http.Handler
-	Metrics  *metrics.Metrics
-	Store    *store.Store
+	Handler http.Handler
+	Metrics *metrics.Metrics
+	Store   *store.Store
+	// Broker is the heartbeat tasks' queue; Results is the results' queue,
+	// Broker itself under HeartbeatQueue shared.
 	Broker   broker.Broker
+	Results  broker.Broker
 	Strategy strategy.Strategy
 	pool     *worker.Pool
-	checker  *checker.Checker
+	// resultPool consumes Results under HeartbeatQueue separate: workers of
+	// its own, so a results backlog never delays a heartbeat task.
+	resultPool *worker.Pool
+	// closeResults releases a results queue New opened itself.
+	closeResults func() error
+	checker      *checker.Checker
 }
+
+// resultsSub names the results queue beside the heartbeat queue.
+const resultsSub = "results:"
 
 // New wires a replica; Run starts its background work.
 func New(c Config) (*Reference, error) {
@@ -93,6 +113,11 @@ func New(c Config) (*Reference, error) {
 	m := metrics.New()
 	st := store.New(c.DB)
 	q := c.Broker
+	separate := c.Settings.HeartbeatQueue == settings.QueueSeparate
+	results, closeResults, err := resultsQueue(c, separate, log)
+	if err != nil {
+		return nil, err
+	}
 	local := gate.NewLocal(c.Clock.Now)
 	var inner gate.Gate = gate.NewRedis(c.Redis, c.KeyPrefix)
 	if c.Gate != nil {
@@ -113,17 +138,24 @@ func New(c Config) (*Reference, error) {
 		Log:      log,
 	})
 	if err != nil {
+		_ = closeResults()
 		return nil, err
 	}
 	srv := api.New(api.Config{
-		Store: st, Strategy: strat, Broker: q, Token: c.Token, Metrics: m, Log: log, Clock: c.Clock,
+		Store: st, Strategy: strat, Results: results, Token: c.Token, Metrics: m, Log: log, Clock: c.Clock,
 		Supply:      &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)},
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
 	})
-	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Strategy: strat,
-		pool: &worker.Pool{Broker: q, Store: st, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
+	pool := func(b broker.Broker, name string) *worker.Pool {
+		return &worker.Pool{Broker: b, Store: st, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
 			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
-			Name: fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)},
+			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name}
+	}
+	name := fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)
+	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Results: results, Strategy: strat,
+		pool: pool(q, name), closeResults: closeResults}
+	if separate {
+		r.resultPool = pool(results, name+"-results")
 	}
 	if !c.NoChecker {
 		r.checker = &checker.Checker{Store: st, Clock: c.Clock, Every: c.Settings.CheckerEvery,
@@ -132,29 +164,65 @@ func New(c Config) (*Reference, error) {
 	return r, nil
 }
 
-// Run runs the task workers and the checker until ctx ends.
-func (r *Reference) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); r.pool.Run(ctx) }()
-	if r.checker != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); r.checker.Run(ctx) }()
+// resultsQueue is where /result sends results: the heartbeat's queue when
+// shared, else c.ResultsBroker or one derived beside it. close releases
+// what it opened (nothing when it opened nothing).
+func resultsQueue(c Config, separate bool, log *slog.Logger) (b broker.Broker, close func() error, err error) {
+	none := func() error { return nil }
+	if !separate {
+		return c.Broker, none, nil
 	}
-	wg.Wait()
+	if c.ResultsBroker != nil {
+		return c.ResultsBroker, none, nil
+	}
+	if d, ok := c.Broker.(broker.Deriver); ok {
+		b, err := d.Derive(resultsSub, log)
+		if err != nil {
+			return nil, nil, fmt.Errorf("opening the results queue: %w", err)
+		}
+		return b, b.Close, nil
+	}
+	return broker.NewRedisQueue(c.Redis, c.KeyPrefix+resultsSub, log), none, nil
 }
 
-// Drain waits (up to timeout) until the broker's queue is empty, so that a
-// run's last dispatches have reached the database before it is observed.
+// Run runs the task workers and the checker until ctx ends, then releases
+// the results queue if New opened it.
+func (r *Reference) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { r.pool.Run(ctx) })
+	if r.resultPool != nil {
+		wg.Go(func() { r.resultPool.Run(ctx) })
+	}
+	if r.checker != nil {
+		wg.Go(func() { r.checker.Run(ctx) })
+	}
+	wg.Wait()
+	if err := r.closeResults(); err != nil {
+		r.pool.Log.Warn("closing the results queue", "err", err)
+	}
+}
+
+// Drain waits (up to timeout) until the broker's queues (heartbeats, and
+// results when they have their own) are empty, so that a run's last
+// dispatches have reached the database before it is observed.
 func (r *Reference) Drain(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	queues := []broker.Broker{r.Broker}
+	if r.resultPool != nil {
+		queues = append(queues, r.Results)
+	}
 	for {
-		n, err := r.Broker.Depth(ctx)
+		var n int64
+		var err error
+		for _, q := range queues {
+			m, qerr := q.Depth(ctx)
+			n, err = n+m, errors.Join(err, qerr)
+		}
 		if err == nil && n == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("broker queue still holds %d messages after %s (err: %v)", n, timeout, err)
+			return fmt.Errorf("broker queues still hold %d messages after %s (err: %v)", n, timeout, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -43,7 +43,18 @@ func Summarize(r *runner.Result) Summary {
 			ExpectedMax: k.ExpectedMax, MinGapS: k.MinGap.Seconds(), DBWrites: k.DBWrites})
 	}
 	for _, sv := range st.Services {
-		s.Services = append(s.Services, ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), OfflineFlips: sv.OfflineFlips})
+		ss := ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), OfflineFlips: sv.OfflineFlips,
+			FalseLiveS: sv.FalseLive.Seconds(), Stopped: sv.Stopped}
+		if sv.Detected {
+			ss.TimeToOfflineS = secondsPtr(sv.TimeToOffline)
+		}
+		s.Services = append(s.Services, ss)
+	}
+	lv := st.Liveness
+	s.Liveness = Liveness{Stopped: lv.Stopped, Detected: lv.Detected, FalseLiveS: lv.FalseLive.Seconds(),
+		BoundsS: [2]float64{lv.BoundLo.Seconds(), lv.BoundHi.Seconds()}}
+	if lv.Detected > 0 {
+		s.Liveness.TimeToOfflineMaxS, s.Liveness.TimeToOfflineP50S = secondsPtr(lv.TimeToOfflineMax), secondsPtr(lv.TimeToOfflineP50)
 	}
 	for _, f := range h.Faults {
 		s.Faults = append(s.Faults, Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds()})
@@ -65,3 +76,8 @@ func Summarize(r *runner.Result) Summary {
 }
 
 func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func secondsPtr(d time.Duration) *float64 {
+	v := d.Seconds()
+	return &v
+}

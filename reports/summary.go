@@ -35,10 +35,11 @@ type Summary struct {
 	Services   []ServiceStats   `json:"services"`
 	// DispatchesTotal and DBWritesTotal are the two observers' counts that
 	// observers_agree compares.
-	DispatchesTotal int     `json:"dispatches_total"`
-	DBWritesTotal   int     `json:"db_writes_total"`
-	MaxStalenessS   float64 `json:"max_staleness_s"`
-	Faults          []Fault `json:"faults"`
+	DispatchesTotal int      `json:"dispatches_total"`
+	DBWritesTotal   int      `json:"db_writes_total"`
+	MaxStalenessS   float64  `json:"max_staleness_s"`
+	Liveness        Liveness `json:"liveness"`
+	Faults          []Fault  `json:"faults"`
 
 	// Interrupted marks a run stopped before its model duration elapsed; its
 	// verdicts judge only the part that ran.
@@ -113,6 +114,26 @@ type ServiceStats struct {
 	ID            int64   `json:"id"`
 	MaxStalenessS float64 `json:"max_staleness_s"`
 	OfflineFlips  int     `json:"offline_flips"`
+	// FalseLiveS is the model time it read live while none of its own
+	// workers polled.
+	FalseLiveS float64 `json:"false_live_s"`
+	// Stopped says its workers stopped before the end; TimeToOfflineS is
+	// then from their last poll to the first read of it as not live, null
+	// when that never came within the run.
+	Stopped        bool     `json:"stopped"`
+	TimeToOfflineS *float64 `json:"time_to_offline_s"`
+}
+
+// Liveness sums up how fast services whose workers stopped were read as
+// offline, beside the analytic bounds [offline_after - throttle,
+// offline_after + checker_every] (plus any queue delay).
+type Liveness struct {
+	Stopped           int        `json:"stopped"`
+	Detected          int        `json:"detected"`
+	TimeToOfflineMaxS *float64   `json:"time_to_offline_max_s"`
+	TimeToOfflineP50S *float64   `json:"time_to_offline_p50_s"`
+	BoundsS           [2]float64 `json:"time_to_offline_bounds_s"`
+	FalseLiveS        float64    `json:"false_live_s"`
 }
 
 // Fault is one injected fault as it actually happened.

@@ -44,6 +44,10 @@ func WriteTable(w io.Writer, s Summary) error {
 		r.Total, r.OK, r.Errors, num(r.RPSModel, 1), num(r.P50MS, 2), num(r.P99MS, 2))
 	fmt.Fprintf(ew, "totals      %d dispatches · %d db writes · max staleness %s s\n",
 		s.DispatchesTotal, s.DBWritesTotal, num(s.MaxStalenessS, 2))
+	if lv := s.Liveness; lv.Stopped > 0 || lv.FalseLiveS > 0 {
+		fmt.Fprintf(ew, "liveness    %s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s\n",
+			num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), num(lv.BoundsS[0], 0), num(lv.BoundsS[1], 0))
+	}
 	lg := s.LoadGenerator
 	if lg != (LoadGenerator{}) {
 		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
@@ -147,4 +151,12 @@ func (e *errWriter) Write(p []byte) (int, error) {
 		e.err = fmt.Errorf("write report: %w", err)
 	}
 	return n, e.err
+}
+
+// timeToOffline states how long detection took, when any was detected.
+func timeToOffline(lv Liveness) string {
+	if lv.TimeToOfflineMaxS == nil {
+		return ""
+	}
+	return fmt.Sprintf(", after max %s s, p50 %s s", num(*lv.TimeToOfflineMaxS, 1), num(*lv.TimeToOfflineP50S, 1))
 }

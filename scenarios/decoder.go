@@ -281,12 +281,20 @@ func (d *decoder) rate(n *yaml.Node, field string) (Rate, bool) {
 // keyList reads a list of 0-based key indexes below keys; keys <= 0 means the
 // key count is unknown (fixtures were invalid), so only the form is checked.
 func (d *decoder) keyList(n *yaml.Node, field string, keys int) ([]int, bool) {
+	return d.indexList(n, field, keys, "key",
+		"the fixtures make %d keys (projects × pipelines), so indexes run 0 to %d")
+}
+
+// indexList reads a list of distinct indexes below bound (0: unknown);
+// outOfRange explains the bound with its two numbers, bound and bound-1.
+func (d *decoder) indexList(n *yaml.Node, field string, bound int, noun, outOfRange string) ([]int, bool) {
+	keys := bound
 	items, ok := d.sequence(n, field)
 	if !ok {
 		return nil, false
 	}
 	if len(items) == 0 {
-		d.errorf(resolve(n), field, "is empty: list at least one key index, or remove the field to use all keys")
+		d.errorf(resolve(n), field, "is empty: list at least one %s index, or remove the field to use all", noun)
 		return nil, false
 	}
 	out := make([]int, 0, len(items))
@@ -299,9 +307,9 @@ func (d *decoder) keyList(n *yaml.Node, field string, keys int) ([]int, bool) {
 		}
 		switch {
 		case keys > 0 && k >= keys:
-			d.errorf(resolve(item), path, "key index %d is out of range: the fixtures make %d keys (projects × pipelines), so indexes run 0 to %d", k, keys, keys-1)
+			d.errorf(resolve(item), path, "%s index %d is out of range: "+outOfRange, noun, k, keys, keys-1)
 		case seen[k]:
-			d.errorf(resolve(item), path, "key index %d is listed twice", k)
+			d.errorf(resolve(item), path, "%s index %d is listed twice", noun, k)
 		default:
 			seen[k] = true
 			out = append(out, k)

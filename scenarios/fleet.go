@@ -9,13 +9,13 @@ import (
 
 func groupFields() []string {
 	return []string{"name", "workers", "behaviour", "poll_every", "idle_every", "jitter", "start",
-		"ramp_over", "start_at", "stop_at", "batch_size", "keys"}
+		"ramp_over", "start_at", "stop_at", "crash_at", "batch_size", "keys", "services"}
 }
 
 // fleet decodes the closed-model groups. total is the scenario duration (0 if
 // invalid: schedule checks are then skipped) and keys the key count (0 if unknown).
 // It returns one Group per item written, and ok=false when fleet is not a list.
-func (d *decoder) fleet(n *yaml.Node, total time.Duration, keys int) ([]Group, bool) {
+func (d *decoder) fleet(n *yaml.Node, total time.Duration, keys, servicesPerKey int) ([]Group, bool) {
 	items, ok := d.sequence(n, "fleet")
 	if !ok {
 		return nil, false
@@ -24,7 +24,7 @@ func (d *decoder) fleet(n *yaml.Node, total time.Duration, keys int) ([]Group, b
 	names := map[string]int{}
 	for i, item := range items {
 		path := fmt.Sprintf("fleet[%d]", i)
-		g := d.group(item, path, total, keys)
+		g := d.group(item, path, total, keys, servicesPerKey)
 		if g.Name != "" {
 			if first, dup := names[g.Name]; dup {
 				d.errorf(resolve(item), path+".name", "group name %q is used twice (first on line %d): names must be unique", g.Name, first)
@@ -37,7 +37,7 @@ func (d *decoder) fleet(n *yaml.Node, total time.Duration, keys int) ([]Group, b
 	return groups, true
 }
 
-func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys int) Group {
+func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys, servicesPerKey int) Group {
 	g := Group{
 		Behaviour: DefaultBehaviour,
 		Start:     DefaultStart,
@@ -79,6 +79,10 @@ func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys int
 	if v, ok := f["keys"]; ok {
 		g.Keys, _ = d.keyList(v, at("keys"), keys)
 	}
+	if v, ok := f["services"]; ok {
+		g.Services, _ = d.indexList(v, at("services"), servicesPerKey, "service",
+			"each key has %d services (services_per_key), so indexes run 0 to %d")
+	}
 
 	pollOK, jitterOK := true, true
 	if v, ok := f["poll_every"]; ok {
@@ -118,6 +122,19 @@ func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys int
 	}
 
 	d.window(n, f, path, total, &g.StartAt, &g.StopAt)
+	if v, ok := f["crash_at"]; ok {
+		if x, ok := d.duration(v, at("crash_at"), true); ok {
+			switch {
+			case x <= g.StartAt:
+				d.errorf(resolve(v), at("crash_at"), "%s must be after start_at %s", fmtDuration(x), fmtDuration(g.StartAt))
+			case x >= g.StopAt:
+				d.errorf(resolve(v), at("crash_at"), "%s must be before the group stops (%s): a crash after a stop never happens",
+					fmtDuration(x), fmtDuration(g.StopAt))
+			default:
+				g.CrashAt = x
+			}
+		}
+	}
 	return g
 }
 

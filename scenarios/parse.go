@@ -20,7 +20,7 @@ var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 func topFields() []string {
 	return []string{"name", "description", "duration", "time_scale", "strategy", "failure_policy",
-		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect"}
+		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect", "runs"}
 }
 
 // Parse decodes and validates one scenario file. source names it in every
@@ -190,10 +190,21 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 		total = s.Duration
 	}
 	var fleetOK, loadOK bool
-	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys)
+	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys, s.Fixtures.ServicesPerKey)
 	s.Load, loadOK = d.attacks(f["load"], total, keys)
 	s.Faults = d.faults(f["faults"], total, opt)
 	d.expect(f["expect"], s.Expect, opt)
+	if n, ok := f["runs"]; ok {
+		for _, top := range []string{"strategy", "expect"} {
+			if v, given := f[top]; given {
+				d.errorf(resolve(v), top, "runs: gives each run its own strategy and expect; remove the top-level %s", top)
+			}
+		}
+		s.Runs = d.runs(n, opt)
+		if len(s.Runs) > 0 {
+			s.Strategy = s.Runs[0].Strategy
+		}
+	}
 	if fleetOK && loadOK && len(s.Fleet) == 0 && len(s.Load) == 0 {
 		d.errorf(root, "fleet", "the scenario sends nothing: give fleet at least one group or load at least one attack")
 	}
@@ -219,4 +230,43 @@ func (d *decoder) allowance(n *yaml.Node) Allowance {
 		}
 	}
 	return a
+}
+
+func runFields() []string { return []string{"strategy", "expect"} }
+
+// runs decodes runs:, one entry per strategy, each strategy once.
+func (d *decoder) runs(n *yaml.Node, opt Options) []Run {
+	items, ok := d.sequence(n, "runs")
+	if !ok {
+		return nil
+	}
+	if len(items) == 0 {
+		d.errorf(resolve(n), "runs", "is empty: list at least one {strategy: ..., expect: ...}, or remove it")
+		return nil
+	}
+	var out []Run
+	first := map[string]int{}
+	for i, item := range items {
+		path := fmt.Sprintf("runs[%d]", i)
+		f, ok := d.mapping(item, path, runFields())
+		if !ok {
+			continue
+		}
+		r := Run{Expect: map[string]string{}}
+		if v, ok := f["strategy"]; ok {
+			var valid bool
+			if r.Strategy, valid = d.enum(v, path+".strategy", opt.Strategies); valid {
+				if line, dup := first[r.Strategy]; dup {
+					d.errorf(resolve(v), path+".strategy", "%s is run twice (first on line %d)", r.Strategy, line)
+					continue
+				}
+				first[r.Strategy] = resolve(v).Line
+			}
+		} else {
+			d.errorf(resolve(item), path+".strategy", "is required")
+		}
+		d.expect(f["expect"], r.Expect, opt)
+		out = append(out, r)
+	}
+	return out
 }

@@ -23,7 +23,7 @@ func vocab() Options {
 		FaultKinds: []FaultKind{{Name: "broker-down"}, {Name: "redis-down"}, {Name: "redis-blackhole"},
 			{Name: "redis-slow", Latency: true}, {Name: "db-slow", Latency: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
-			"never_marked_offline_while_polled", "requests_succeed", "observers_agree"},
+			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness"},
 		Outcomes: []string{"pass", "fail"},
 	}
 }

@@ -20,6 +20,7 @@ type WorkerPlan struct {
 	Jitter       time.Duration
 	StartAt      time.Duration
 	StopAt       time.Duration
+	CrashAt      time.Duration // 0: the worker does not crash
 	BatchSize    int
 }
 
@@ -40,6 +41,7 @@ func (s *Spec) Plan(seed int64) []WorkerPlan {
 				keys[i] = i
 			}
 		}
+		inGroup := make(map[int]int) // this group's workers on each key so far
 		for i := 0; i < g.Workers; i++ {
 			slot := i % (len(keys) * jobsPerKey)
 			key := keys[slot/jobsPerKey]
@@ -50,16 +52,21 @@ func (s *Spec) Plan(seed int64) []WorkerPlan {
 			case StartRamp:
 				start += time.Duration(int64(g.RampOver) * int64(i) / int64(g.Workers))
 			}
-			if start >= g.StopAt {
+			if start >= g.StopAt || (g.CrashAt > 0 && start >= g.CrashAt) {
 				continue // a ramp that would start it after the group stops
+			}
+			svc := perKey[key] % s.Fixtures.ServicesPerKey
+			if len(g.Services) > 0 {
+				svc = g.Services[inGroup[key]%len(g.Services)]
 			}
 			out = append(out, WorkerPlan{
 				ID: len(out), Group: g.Name, Behaviour: g.Behaviour,
-				KeyIndex: key, ServiceIndex: perKey[key] % s.Fixtures.ServicesPerKey, JobIndex: slot % jobsPerKey,
+				KeyIndex: key, ServiceIndex: svc, JobIndex: slot % jobsPerKey,
 				PollEvery: g.PollEvery, IdleEvery: g.IdleEvery, Jitter: g.Jitter,
-				StartAt: start, StopAt: g.StopAt, BatchSize: g.BatchSize,
+				StartAt: start, StopAt: g.StopAt, CrashAt: g.CrashAt, BatchSize: g.BatchSize,
 			})
 			perKey[key]++
+			inGroup[key]++
 		}
 	}
 	return out

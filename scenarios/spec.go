@@ -33,6 +33,53 @@ type Spec struct {
 	Faults      []Fault
 	Expect      map[string]string // invariant name -> "pass" | "fail"; never nil
 	Source      string            // file path or "builtin:NAME"
+	// Runs, when the file lists them, run the scenario once per strategy,
+	// each with its own expectations (Variants).
+	Runs []Run
+}
+
+// Run is one entry of runs: a strategy and what is expected under it.
+type Run struct {
+	Strategy string
+	Expect   map[string]string // never nil
+}
+
+// Variants is the scenario once per entry of runs: (with that strategy and
+// expectations), or itself alone.
+func (s *Spec) Variants() []*Spec {
+	if len(s.Runs) == 0 {
+		return []*Spec{s}
+	}
+	out := make([]*Spec, len(s.Runs))
+	for i, r := range s.Runs {
+		out[i] = s.variant(r)
+	}
+	return out
+}
+
+// ForStrategy is the scenario as it runs under strategy: the entry of runs
+// for it when there is one. A strategy the file does not list is an
+// override like any other: the file's expectations for another strategy
+// do not carry over, so every invariant is expected to pass. "" keeps the
+// file's own (its first run).
+func (s *Spec) ForStrategy(strategy string) *Spec {
+	if len(s.Runs) == 0 {
+		c := *s
+		c.WithOverrides(strategy, 0)
+		return &c
+	}
+	for _, r := range s.Runs {
+		if strategy == "" || r.Strategy == strategy {
+			return s.variant(r)
+		}
+	}
+	return s.variant(Run{Strategy: strategy, Expect: map[string]string{}})
+}
+
+func (s *Spec) variant(r Run) *Spec {
+	c := *s
+	c.Strategy, c.Expect, c.Runs = r.Strategy, r.Expect, nil
+	return &c
 }
 
 // Allowance is allowed_errors: a bare number is a total over every
@@ -71,7 +118,13 @@ type Group struct {
 	RampOver  time.Duration // set only when Start is "ramp"
 	StartAt   time.Duration
 	StopAt    time.Duration
-	Keys      []int // key indexes the group is confined to; nil = all keys round-robin
+	// CrashAt, when set, is when the group's workers vanish mid-cycle,
+	// without a last result (StopAt ends them after a finished cycle).
+	CrashAt time.Duration
+	Keys    []int // key indexes the group is confined to; nil = all keys round-robin
+	// Services are the indexes, within each key, of the services the
+	// group's workers authenticate as, round-robin; nil = all of them.
+	Services []int
 }
 
 // Attack is an open-model load: requests arrive at Rate regardless of answers.

@@ -44,9 +44,31 @@ func (o *overrides) register(fs *flag.FlagSet, strategy bool) {
 	fs.Var(&o.scale, "time-scale", "override the scenario's time scale, in (0, 1]")
 }
 
-// loadSpec reads a scenario and applies the overrides, every name checked
-// against the registries a run has.
+// loadSpec reads a scenario as it runs under the overrides: for a scenario
+// with runs:, the run for the strategy asked for (the first by default);
+// every name checked against the registries a run has.
 func loadSpec(name string, o overrides) (*scenarios.Spec, error) {
+	spec, err := loadFile(name, o)
+	if err != nil {
+		return nil, err
+	}
+	return spec.ForStrategy(o.strategy), nil
+}
+
+// loadVariants reads a scenario as a suite runs it: once per entry of its
+// runs:, unless a strategy is forced.
+func loadVariants(name string, o overrides) ([]*scenarios.Spec, error) {
+	spec, err := loadFile(name, o)
+	if err != nil {
+		return nil, err
+	}
+	if o.strategy != "" {
+		return []*scenarios.Spec{spec.ForStrategy(o.strategy)}, nil
+	}
+	return spec.Variants(), nil
+}
+
+func loadFile(name string, o overrides) (*scenarios.Spec, error) {
 	opt := runner.ScenarioOptions()
 	if name == "" {
 		return nil, usagef("--scenario is required: a built-in name (see `hbharness scenarios`) or a YAML file")
@@ -58,7 +80,7 @@ func loadSpec(name string, o overrides) (*scenarios.Spec, error) {
 	if err := scenarios.CheckOverrides(o.strategy, opt); err != nil {
 		return nil, usageError{err}
 	}
-	spec.WithOverrides(o.strategy, o.scale.Scale)
+	spec.WithOverrides("", o.scale.Scale)
 	if o.policy != "" {
 		p, err := gate.ParsePolicy(o.policy)
 		if err != nil {

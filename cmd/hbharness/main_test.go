@@ -30,11 +30,23 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "hbharness")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	build := append(append([]string{"build"}, raceFlags...), "-o", binary, ".")
+	if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building hbharness: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// A race in a child process would go unseen in its stderr, which most
+	// tests do not read: have the race detector write reports to files.
+	races := filepath.Join(dir, "race")
+	os.Setenv("GORACE", "log_path="+races)
 	code := m.Run()
+	if reports, _ := filepath.Glob(races + ".*"); len(reports) > 0 {
+		for _, r := range reports {
+			raw, _ := os.ReadFile(r)
+			fmt.Fprintf(os.Stderr, "data race in a child hbharness (%s):\n%s\n", r, raw)
+		}
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -36,12 +36,13 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	var specs []*scenarios.Spec
 	for _, n := range list {
-		spec, err := loadSpec(n, o)
+		vs, err := loadVariants(n, o)
 		if err != nil {
 			return err
 		}
-		specs = append(specs, spec)
+		specs = append(specs, vs...)
 	}
+	folder := folders(specs)
 	if *out == "" {
 		*out = defaultOut("suite")
 	}
@@ -49,7 +50,7 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, spec.Name), stdout, log)
+		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), stdout, log)
 		switch {
 		case err == nil:
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
@@ -71,4 +72,19 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
 	}
 	return verdictOf(runs)
+}
+
+// folders names each run's folder: the scenario, and its strategy too when
+// the suite runs the scenario more than once.
+func folders(specs []*scenarios.Spec) func(*scenarios.Spec) string {
+	runs := map[string]int{}
+	for _, s := range specs {
+		runs[s.Name]++
+	}
+	return func(s *scenarios.Spec) string {
+		if runs[s.Name] > 1 {
+			return s.Name + "-" + s.Strategy
+		}
+		return s.Name
+	}
 }

@@ -54,8 +54,11 @@ type Worker struct {
 	PollEvery, IdleEvery, Jitter time.Duration
 
 	// StartAt and StopAt are offsets from the run start; the runner decides them
-	// (together, spread, ramp).
+	// (together, spread, ramp). A worker stops after finishing its cycle.
 	StartAt, StopAt time.Duration
+	// CrashAt, when not 0, is when the worker vanishes: the request it has
+	// out is abandoned and nothing more is sent, not even its last result.
+	CrashAt time.Duration
 
 	BatchSize int
 
@@ -80,6 +83,9 @@ type Config struct {
 	// worker stops may take before they are abandoned and counted as transport
 	// failures; it bounds Run when the target stops answering.
 	DrainTimeout time.Duration
+	// End (model time), when set, is the end of the run: nothing is sent at
+	// or after it, not even the result of a cycle a stopping worker finishes.
+	End time.Duration
 	// Seed makes the jitter reproducible: worker i draws from a stream seeded by (Seed, ID).
 	Seed   int64
 	Logger *slog.Logger
@@ -136,7 +142,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	var wg sync.WaitGroup
 	for i := range cfg.Workers {
 		w := newWorker(cfg.Workers[i], bases[cfg.Workers[i].Target], cfg.Run, client, rec, &stats[i], cfg.Seed)
-		wg.Go(func() { w.loop(ctx, reqCtx) })
+		w.end = cfg.End
+		wg.Go(func() {
+			wctx, wreq := ctx, reqCtx
+			if crash := w.spec.CrashAt; crash > 0 {
+				var cancel, cancelReq context.CancelFunc
+				wctx, cancel = context.WithDeadline(ctx, cfg.Run.At(crash))
+				wreq, cancelReq = context.WithDeadline(reqCtx, cfg.Run.At(crash))
+				defer cancel()
+				defer cancelReq()
+			}
+			w.loop(wctx, wreq)
+		})
 	}
 	wg.Wait()
 
@@ -195,6 +212,8 @@ func (w Worker) validate() error {
 		return fmt.Errorf("jitter %v must be ≥ 0 and below poll_every %v, or the schedule could run backwards", w.Jitter, w.PollEvery)
 	case w.StartAt < 0 || w.StopAt <= w.StartAt:
 		return fmt.Errorf("start %v and stop %v do not make a window: want 0 ≤ start < stop", w.StartAt, w.StopAt)
+	case w.CrashAt != 0 && (w.CrashAt <= w.StartAt || w.CrashAt >= w.StopAt):
+		return fmt.Errorf("crash %v must fall between start %v and stop %v", w.CrashAt, w.StartAt, w.StopAt)
 	}
 	if w.Behaviour == Active {
 		switch {

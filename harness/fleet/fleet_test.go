@@ -90,7 +90,7 @@ func TestFleetRequestCountsFollowTheSchedule(t *testing.T) {
 	wantTasks, wantResults := 0, 0
 	for _, w := range workers {
 		wantTasks += slots(w.StartAt, every, 0, stop)
-		wantResults += slots(w.StartAt, every, every*8/10, stop)
+		wantResults += slots(w.StartAt, every, 0, stop) // a stop lets the last cycle post its result
 	}
 	calls, byToken := a.snapshot()
 	// Only tasks cycles can be dropped (a result follows its cycle's answer).
@@ -100,7 +100,7 @@ func TestFleetRequestCountsFollowTheSchedule(t *testing.T) {
 	require.GreaterOrEqual(t, calls[antenna.EndpointTasks], wantTasks*85/100, "the fleet kept up; lag %+v", rep.Lag)
 	require.LessOrEqual(t, calls[antenna.EndpointResult], wantResults)
 	require.GreaterOrEqual(t, calls[antenna.EndpointResult], wantResults*98/100-int(rep.Lag.Dropped),
-		"only a cycle's own drop (or an answer pushed past the stop) loses its result")
+		"only a cycle's own drop loses its result")
 	require.Zero(t, calls[antenna.EndpointList], "no job ran out, so nobody lists")
 	require.Zero(t, a.unauth)
 	require.Empty(t, a.badResults, "every result must echo a reply_subject the server issued, with result {\"ok\":true}")
@@ -366,7 +366,7 @@ func TestFleetCountsFailuresByKind(t *testing.T) {
 
 	results := 0
 	for _, w := range workers[:5] {
-		results += slots(w.StartAt, every, every*8/10, stop)
+		results += slots(w.StartAt, every, 0, stop)
 	}
 	require.Equal(t, uint64(5*3), rep.PerEndpoint[antenna.EndpointTasks].OK)
 	require.Equal(t, uint64(3), rep.PerEndpoint[antenna.EndpointTasks].Status4xx, "the bad token gets 401 and no tasks")
@@ -506,4 +506,39 @@ func TestFleetPerWorkerTarget(t *testing.T) {
 	_, err := Run(context.Background(), Config{Target: srv1.URL, Run: modeltime.Run{Scale: testScale}, Workers: []Worker{{ID: 1, Token: "t", Slugs: []string{"a"},
 		Behaviour: Idle, PollEvery: every, StopAt: stop, Target: "ftp://nope"}}})
 	require.ErrorContains(t, err, "not a usable base URL")
+}
+
+// A crashed worker vanishes mid-cycle: its last cycle's result is never
+// posted and it sends nothing more; a stopped one finishes its cycle.
+func TestCrashedWorkersVanishWithoutALastResult(t *testing.T) {
+	every, stop := 5*time.Second, 60*time.Second
+	workers := spread(2, Active, 1, every, stop)
+	workers[0].StartAt, workers[1].StartAt = 0, 0
+	// 31 s: one second into the cycle that began at 30 s, its result due at 34 s.
+	workers[0].CrashAt = 31 * time.Second
+	workers[1].StopAt = 31 * time.Second
+	a, srv := newAntenna(t, tokensOf(workers)...)
+	a.addJob(1, "a", -1)
+	rep := runFleet(t, Config{Target: srv.URL, Workers: workers})
+	crashed, stopped := a.byToken[workers[0].Token], a.byToken[workers[1].Token]
+	require.Equal(t, 7, crashed[antenna.EndpointTasks], "tasks at 0, 5, …, 30 s")
+	require.Equal(t, 6, crashed[antenna.EndpointResult], "the 30 s cycle's result was never posted")
+	require.Equal(t, 7, stopped[antenna.EndpointTasks])
+	require.Equal(t, 7, stopped[antenna.EndpointResult], "a stop lets the cycle finish")
+	require.Zero(t, rep.Requests.Transport, "a crash's abandoned request is not the target's failure")
+	require.Less(t, rep.Workers[0].LastPoll, 31*time.Second)
+}
+
+// The run's end is a hard limit: a worker stopping with it sends nothing
+// after it, not even its last cycle's result.
+func TestNothingIsSentAfterTheRunsEnd(t *testing.T) {
+	every := 5 * time.Second
+	workers := spread(1, Active, 1, every, 31*time.Second)
+	workers[0].StartAt = 0
+	a, srv := newAntenna(t, tokensOf(workers)...)
+	a.addJob(1, "a", -1)
+	runFleet(t, Config{Target: srv.URL, Workers: workers, End: 31 * time.Second})
+	got := a.byToken[workers[0].Token]
+	require.Equal(t, 7, got[antenna.EndpointTasks])
+	require.Equal(t, 6, got[antenna.EndpointResult], "the 30 s cycle's result would fall after the end")
 }

@@ -36,6 +36,7 @@ type worker struct {
 	tasksURL  string
 	resultURL string
 
+	end      time.Duration // the run's end: no send at or after it (0: none)
 	resp     bytes.Buffer
 	out      []byte
 	subjects []string
@@ -132,15 +133,19 @@ func (w *worker) loop(ctx, reqCtx context.Context) {
 			}
 			w.worked = w.worked || n > 0
 			if n > 0 {
-				// Processing takes 80% of the cycle; a late answer pushes the result back.
+				// Processing takes 80% of the cycle; a late answer pushes the
+				// result back. A worker told to stop finishes the cycle it is
+				// in, result included; only a crash (ctx) loses it.
 				resultAt := max(cycle+w.spec.PollEvery*8/10, arrived)
-				if resultAt < stop {
-					at, ok := w.await(ctx, resultAt, 0)
-					if !ok {
-						return
-					}
-					w.result(ctx, reqCtx, at)
+				limit := max(stop, resultAt+1)
+				if w.end > 0 {
+					limit = min(limit, w.end)
 				}
+				at, ok := w.awaitUntil(ctx, resultAt, 0, limit)
+				if !ok {
+					return
+				}
+				w.result(ctx, reqCtx, at)
 			}
 			next = w.after(cycle, w.spec.PollEvery)
 		}
@@ -164,6 +169,11 @@ func (w *worker) after(prev, period time.Duration) time.Duration {
 // runs only from when the worker was free. It returns the slot to send for,
 // or false when the run is over for this worker.
 func (w *worker) await(ctx context.Context, intended, period time.Duration) (time.Duration, bool) {
+	return w.awaitUntil(ctx, intended, period, w.spec.StopAt)
+}
+
+// awaitUntil is await for a send allowed up to limit rather than StopAt.
+func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Duration) (time.Duration, bool) {
 	due := w.run.At(intended)
 	if d := time.Until(due); d > 0 {
 		w.timer.Reset(d)
@@ -177,7 +187,7 @@ func (w *worker) await(ctx context.Context, intended, period time.Duration) (tim
 		return 0, false
 	}
 	now := time.Now()
-	slot, skipped := catchUp(intended, w.run.Since(now), period, w.spec.StopAt)
+	slot, skipped := catchUp(intended, w.run.Since(now), period, limit)
 	blocked := w.answeredAt.After(due.Add(w.rec.lag.Tolerance()))
 	if blocked {
 		w.rec.lag.Blocked(skipped)
@@ -185,7 +195,7 @@ func (w *worker) await(ctx context.Context, intended, period time.Duration) (tim
 		w.rec.lag.Dropped(skipped)
 		w.stats.Dropped += int(skipped)
 	}
-	if slot >= w.spec.StopAt {
+	if slot >= limit {
 		return 0, false
 	}
 	from := w.run.At(slot)

@@ -170,6 +170,10 @@ type History struct {
 	TimeScale    modeltime.Scale `json:"time_scale"`
 	Throttle     time.Duration   `json:"throttle"`
 	OfflineAfter time.Duration   `json:"offline_after"`
+	// CheckerEvery is the offline checker's period: a silent service may
+	// read live until its last_seen is OfflineAfter old and the checker has
+	// run, up to OfflineAfter + CheckerEvery after its last write.
+	CheckerEvery time.Duration `json:"checker_every"`
 	// MaxPollGap is the longest gap between two polls of one worker that the
 	// scenario allows (poll period + jitter); it widens the rate bound.
 	MaxPollGap time.Duration `json:"max_poll_gap"`

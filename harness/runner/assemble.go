@@ -22,6 +22,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		TimeScale:      spec.TimeScale,
 		Throttle:       spec.Settings.Throttle,
 		OfflineAfter:   spec.Settings.OfflineAfter,
+		CheckerEvery:   spec.Settings.CheckerEvery,
 		MaxPollGap:     spec.MaxPollGap(),
 		SampleEvery:    spec.SampleEvery,
 		Tolerance:      tolerances(spec.TimeScale, spec.Settings.Throttle),

@@ -80,7 +80,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 		wg.Go(func() {
 			var err error
 			obs.fleet, err = fleet.Run(dctx, fleet.Config{Target: d.setup.URLs[0], Run: run, Workers: workers,
-				Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale)})
+				End: d.spec.Duration, Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale)})
 			fail(err)
 		})
 	}
@@ -159,7 +159,7 @@ func (d *drive) workers(plan []scenarios.WorkerPlan) []fleet.Worker {
 			ID: p.ID, Group: p.Group, Token: tok, KeyIndex: p.KeyIndex, JobID: job,
 			Target: urls[p.ID%len(urls)], Slugs: []string{k.Slug}, ProjectID: k.ProjectID,
 			Behaviour: p.Behaviour, PollEvery: p.PollEvery, IdleEvery: p.IdleEvery, Jitter: p.Jitter,
-			StartAt: p.StartAt, StopAt: p.StopAt, BatchSize: p.BatchSize,
+			StartAt: p.StartAt, StopAt: p.StopAt, CrashAt: p.CrashAt, BatchSize: p.BatchSize,
 		})
 	}
 	return out

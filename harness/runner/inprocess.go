@@ -313,6 +313,9 @@ func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, err
 
 // pending lists the dispatches whose tasks are still queued, where the
 // broker can say: the Redis list can; RabbitMQ only when its queue is empty.
+// Heartbeat tasks are always on t.broker (the replicas' Config.Broker):
+// under heartbeat_queue separate only the results go to a queue of their
+// own, which holds no dispatch.
 func (t *inProcess) pending(ctx context.Context) ([]string, bool) {
 	if l, ok := t.broker.(broker.Lister); ok {
 		msgs, err := l.Pending(ctx)

@@ -354,4 +354,3 @@ func (r *redelivering) Pending(ctx context.Context) ([]broker.Message, error) {
 	}
 	return nil, fmt.Errorf("the wrapped broker cannot list its queue")
 }
-

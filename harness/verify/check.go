@@ -46,6 +46,7 @@ func invariants() []invariant {
 		{NeverOfflineWhilePolled, checkOffline},
 		{RequestsSucceed, checkRequests},
 		{ObserversAgree, checkAgree},
+		{NoFalseLiveness, checkFalseLiveness},
 	}
 }
 

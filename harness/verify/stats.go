@@ -28,12 +28,33 @@ type ServiceStats struct {
 	MaxStaleness time.Duration
 	// OfflineFlips counts live → not-live transitions over all its samples.
 	OfflineFlips int
+	// FalseLive is the model time it read live while none of its own
+	// workers polled (one sample period per such sample).
+	FalseLive time.Duration
+	// Stopped says its workers stopped polling before the end; then
+	// TimeToOffline is from their last poll to the first read of it as not
+	// live, and Detected whether that came before the run ended.
+	Stopped       bool
+	Detected      bool
+	TimeToOffline time.Duration
+}
+
+// Liveness sums up how fast dead services were seen dead, beside the
+// analytic bounds: the last write comes at most one throttle window before
+// the last poll and never after it, so detection takes from OfflineAfter -
+// Throttle to OfflineAfter + CheckerEvery (plus any queue delay).
+type Liveness struct {
+	Stopped, Detected                  int
+	TimeToOfflineMax, TimeToOfflineP50 time.Duration
+	BoundLo, BoundHi                   time.Duration
+	FalseLive                          time.Duration
 }
 
 // Stats are the numbers reports print next to the verdicts.
 type Stats struct {
 	Keys            []KeyStats
 	Services        []ServiceStats
+	Liveness        Liveness
 	DispatchesTotal int
 	DBWritesTotal   int
 	MaxStaleness    time.Duration
@@ -47,8 +68,23 @@ func Summarize(h history.History) Stats {
 	st.Keys, st.DispatchesTotal = keyStats(h, events)
 	st.DBWritesTotal = len(h.Writes)
 	st.Services = serviceStats(h)
+	var times []time.Duration
+	st.Liveness.BoundLo, st.Liveness.BoundHi = h.OfflineAfter-h.Throttle, h.OfflineAfter+h.CheckerEvery
 	for _, s := range st.Services {
 		st.MaxStaleness = max(st.MaxStaleness, s.MaxStaleness)
+		st.Liveness.FalseLive += s.FalseLive
+		if s.Stopped {
+			st.Liveness.Stopped++
+		}
+		if s.Detected {
+			st.Liveness.Detected++
+			times = append(times, s.TimeToOffline)
+		}
+	}
+	if len(times) > 0 {
+		slices.Sort(times)
+		st.Liveness.TimeToOfflineMax = times[len(times)-1]
+		st.Liveness.TimeToOfflineP50 = times[(len(times)-1)/2]
 	}
 	return st
 }
@@ -140,17 +176,26 @@ func serviceStats(h history.History) []ServiceStats {
 	}
 	slices.Sort(extra)
 
+	quiet := newSilence(h)
 	stats := make([]ServiceStats, 0, len(order)+len(extra))
 	for _, id := range append(order, extra...) {
 		ss := ServiceStats{ID: id}
 		seq := slices.Clone(samples[id])
 		slices.SortStableFunc(seq, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
+		last, polled := quiet.lastPoll(id)
+		ss.Stopped = polled && last+quiet.gap < h.Duration
 		for i, s := range seq {
 			if win.judges(s) {
 				ss.MaxStaleness = max(ss.MaxStaleness, win.staleness(s))
 			}
 			if i > 0 && live(seq[i-1]) && !live(s) {
 				ss.OfflineFlips++
+			}
+			if live(s) && quiet.of(id, s.At) > 0 && s.At <= h.Duration {
+				ss.FalseLive += h.SampleEvery
+			}
+			if ss.Stopped && !ss.Detected && s.At > last && !live(s) {
+				ss.Detected, ss.TimeToOffline = true, s.At-last
 			}
 		}
 		stats = append(stats, ss)

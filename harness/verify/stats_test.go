@@ -72,9 +72,10 @@ func TestSummarize(t *testing.T) {
 				Services: []ServiceStats{
 					// Its NULL read at 110 s has been stale since its polling began.
 					{ID: 1, MaxStaleness: 110 * s, OfflineFlips: 2},
-					{ID: 2, OfflineFlips: 1},
+					{ID: 2, OfflineFlips: 1, Stopped: true}, // polled until 30 s, never read offline after
 					{ID: 7, OfflineFlips: 1},
 				},
+				Liveness:        Liveness{Stopped: 1, BoundLo: 30 * s, BoundHi: 60 * s},
 				DispatchesTotal: 6,
 				DBWritesTotal:   5,
 				MaxStaleness:    110 * s,
@@ -93,6 +94,7 @@ func TestSummarize(t *testing.T) {
 					{Key: "heartbeat:service:9", Dispatches: 1, ExpectedMin: 0, ExpectedMax: 1, DBWrites: 1},
 				},
 				Services:        []ServiceStats{},
+				Liveness:        Liveness{BoundLo: 30 * s, BoundHi: 60 * s},
 				DispatchesTotal: 5,
 				DBWritesTotal:   5,
 			},
@@ -107,4 +109,26 @@ func TestSummarize(t *testing.T) {
 			assert.Equal(t, tc.want, Summarize(h))
 		})
 	}
+}
+
+// A service whose workers stop is timed until it reads offline; the time it
+// read live meanwhile, with nobody of its own polling, is false liveness.
+func TestLivenessFigures(t *testing.T) {
+	h := healthy()
+	h.CheckerEvery = 5 * time.Second
+	h.Services[1].Polled = []history.Interval{{From: 0, To: 4 * time.Minute}}
+	for i, s := range h.Samples {
+		if s.ServiceID == 2 && s.At > 4*time.Minute {
+			h.Samples[i].Live = s.At < 5*time.Minute+5*time.Second
+		}
+	}
+	st := Summarize(h)
+	svc := st.Services[1]
+	assert.True(t, svc.Stopped)
+	assert.True(t, svc.Detected)
+	assert.Equal(t, 65*time.Second, svc.TimeToOffline, "first read offline at 5m5s, last poll at 4m")
+	// Silent from 4m+6s (the longest poll gap): samples at 4m10s .. 5m0s read live.
+	assert.Equal(t, 11*h.SampleEvery, svc.FalseLive)
+	assert.Equal(t, Liveness{Stopped: 1, Detected: 1, TimeToOfflineMax: 65 * time.Second, TimeToOfflineP50: 65 * time.Second,
+		BoundLo: 30 * time.Second, BoundHi: 65 * time.Second, FalseLive: 11 * h.SampleEvery}, st.Liveness)
 }

@@ -8,12 +8,13 @@ const (
 	NeverOfflineWhilePolled = "never_marked_offline_while_polled"
 	RequestsSucceed         = "requests_succeed"
 	ObserversAgree          = "observers_agree"
+	NoFalseLiveness         = "no_false_liveness"
 )
 
 // Names lists the invariants in report order.
 func Names() []string {
 	return []string{AtMostOnePerWindow, RateNearExpected, LastSeenNeverStale,
-		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree}
+		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree, NoFalseLiveness}
 }
 
 // Outcome is what an invariant found.

@@ -40,37 +40,51 @@ func (s *Server) heartbeat(ctx context.Context, t heartbeat.Target) error {
 	return s.strategy.Heartbeat(ctx, strategy.Call{Target: t, ServiceID: serviceFrom(ctx)})
 }
 
-// begin is what both job views do first: read and decode the body, resolve
-// the job, and heartbeat (Antenna's _mark_pipeline_pull_services_seen sits
-// at the top of both). False means it has already answered.
-func (s *Server) begin(w http.ResponseWriter, r *http.Request, decode func([]byte) error) (store.Job, bool) {
-	body, err := readBody(r.Body)
-	if err == nil {
-		err = decode(body)
+// dispatchAsync is the dispatch mode of jobs whose tasks pull-mode services fetch.
+const dispatchAsync = "async_api"
+
+// jobTarget is the heartbeat target of a job's (pipeline, project); false
+// when the job has no pipeline (Antenna's _mark_pipeline_pull_services_seen
+// then marks nothing).
+func jobTarget(job store.Job) (heartbeat.Target, bool) {
+	if job.PipelineID == 0 {
+		return heartbeat.Target{}, false
 	}
+	return heartbeat.JobTarget(job.PipelineID, job.ProjectID), true
+}
+
+// decodeBody reads and decodes a job view's body.
+func decodeBody(r *http.Request, decode func([]byte) error) error {
+	body, err := readBody(r.Body)
+	if err != nil {
+		return err
+	}
+	return decode(body)
+}
+
+// tasks is Antenna's /tasks view: validate the body, resolve the job, answer
+// an inactive job with no tasks, and heartbeat only once the job is known
+// to be active, async and with a pipeline, as upstream does.
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+	var req antenna.TasksRequest
+	err := decodeBody(r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
 	var job store.Job
 	if err == nil {
 		job, err = s.job(r)
 	}
-	if err == nil && job.PipelineID != 0 {
-		err = s.heartbeat(r.Context(), heartbeat.JobTarget(job.PipelineID, job.ProjectID))
-	}
 	if err != nil {
 		s.fail(w, err)
-		return job, false
-	}
-	return job, true
-}
-
-func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
-	var req antenna.TasksRequest
-	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
-	if !ok {
 		return
 	}
 	if !job.Active() {
 		writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: []antenna.Task{}})
 		return
+	}
+	if t, ok := jobTarget(job); ok && job.DispatchMode == dispatchAsync {
+		if err := s.heartbeat(r.Context(), t); err != nil {
+			s.fail(w, err)
+			return
+		}
 	}
 	items, exhausted, err := s.supply.Take(r.Context(), job, req.BatchSize)
 	if err != nil {
@@ -86,15 +100,29 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: items})
 }
 
+// result is Antenna's /result view: resolve the job (404 without a
+// heartbeat, as its key is unknown), heartbeat, and only then validate the
+// body, as upstream does: a malformed post still marks its services seen.
 func (s *Server) result(w http.ResponseWriter, r *http.Request) {
+	job, err := s.job(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if t, ok := jobTarget(job); ok {
+		if err := s.heartbeat(r.Context(), t); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
 	var req antenna.ResultRequest
-	job, ok := s.begin(w, r, func(b []byte) (err error) { req, err = DecodeResult(b); return err })
-	if !ok {
+	if err := decodeBody(r, func(b []byte) (err error) { req, err = DecodeResult(b); return err }); err != nil {
+		s.fail(w, err)
 		return
 	}
 	acks := make([]antenna.ResultAck, 0, len(req.Results))
 	for _, item := range req.Results {
-		err := s.broker.Enqueue(r.Context(), broker.Message{Type: broker.TypeResult,
+		err := s.results.Enqueue(r.Context(), broker.Message{Type: broker.TypeResult,
 			Result: &broker.Result{JobID: job.ID, ReplySubject: item.ReplySubject, Payload: item.Result}})
 		if err != nil {
 			// Antenna answers 503 when a result cannot be queued: unlike the

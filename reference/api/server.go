@@ -21,7 +21,7 @@ import (
 type Server struct {
 	store    *store.Store
 	strategy strategy.Strategy
-	broker   broker.Broker
+	results  broker.Broker
 	supply   Supply
 	token    string
 	metrics  *metrics.Metrics
@@ -36,12 +36,14 @@ type Server struct {
 type Config struct {
 	Store    *store.Store
 	Strategy strategy.Strategy
-	Broker   broker.Broker
-	Supply   Supply
-	Token    string // the shared token; per-service tokens are antenna.ServiceToken
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
-	Clock    modeltime.Clock
+	// Results is the queue /result hands each result to for processing:
+	// the heartbeat's queue (heartbeat_queue: shared) or one of its own.
+	Results broker.Broker
+	Supply  Supply
+	Token   string // the shared token; per-service tokens are antenna.ServiceToken
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Clock   modeltime.Clock
 	// JobCacheTTL is how long (wall) a job row is served from memory, as
 	// Antenna's ORM reads go through a query cache.
 	JobCacheTTL time.Duration
@@ -54,7 +56,7 @@ func New(c Config) *Server {
 		c.Log = slog.Default()
 	}
 	return &Server{
-		store: c.Store, strategy: c.Strategy, broker: c.Broker, supply: c.Supply, token: c.Token,
+		store: c.Store, strategy: c.Strategy, results: c.Results, supply: c.Supply, token: c.Token,
 		metrics: c.Metrics, log: c.Log, clock: c.Clock, replica: c.Replica,
 		jobs: newJobCache(c.Store, c.JobCacheTTL),
 		auth: newAuthenticator(c.Token, c.Store),

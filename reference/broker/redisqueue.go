@@ -20,6 +20,7 @@ import (
 // fire-and-forget task without retries.
 type RedisQueue struct {
 	client *redis.Client
+	prefix string
 	queue  string
 	log    *slog.Logger
 	// pollEvery bounds how long a blocked consumer takes to notice ctx ending.
@@ -28,7 +29,10 @@ type RedisQueue struct {
 
 // NewRedisQueue returns a queue named prefix+"queue" on client.
 func NewRedisQueue(client *redis.Client, prefix string, log *slog.Logger) *RedisQueue {
-	return &RedisQueue{client: client, queue: prefix + "queue", log: log, pollEvery: time.Second}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &RedisQueue{client: client, prefix: prefix, queue: prefix + "queue", log: log, pollEvery: time.Second}
 }
 
 func (q *RedisQueue) processing(consumer string) string { return q.queue + ":processing:" + consumer }

@@ -16,7 +16,7 @@ type Metrics struct {
 	Registry    *prometheus.Registry
 	Gate        *prometheus.CounterVec // result: won|suppressed|error
 	Dispatch    *prometheus.CounterVec // result: enqueued|error
-	Task        *prometheus.CounterVec // result: ok|error|skipped
+	Task        *prometheus.CounterVec // result: ok|error|skipped|killed
 	RowsUpdated prometheus.Counter
 	Offline     prometheus.Counter
 	Results     *prometheus.CounterVec // result: enqueued|error|processed
@@ -35,7 +35,7 @@ func New() *Metrics {
 			Name: "heartbeat_dispatch_total", Help: "Heartbeat dispatches (enqueue or inline run) by result.",
 		}, []string{"result"}),
 		Task: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "heartbeat_task_total", Help: "Heartbeat task runs by result (ok, error, skipped when rows were fresh).",
+			Name: "heartbeat_task_total", Help: "Heartbeat task runs by result (ok, error, skipped when rows were fresh, killed at the hard time limit).",
 		}, []string{"result"}),
 		RowsUpdated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "heartbeat_rows_updated_total", Help: "Service rows whose last_seen a heartbeat wrote.",
@@ -63,7 +63,7 @@ func New() *Metrics {
 	for _, r := range []string{"enqueued", "error"} {
 		m.Dispatch.WithLabelValues(r)
 	}
-	for _, r := range []string{"ok", "error", "skipped"} {
+	for _, r := range []string{"ok", "error", "skipped", "killed"} {
 		m.Task.WithLabelValues(r)
 	}
 	return m

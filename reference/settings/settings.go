@@ -7,6 +7,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,9 +27,30 @@ type Settings struct {
 	TaskWorkers int
 	// ResultCost is how long a task worker spends on each queued result
 	// (Antenna saves detections there); results share the queue with the
-	// heartbeat tasks, so a high cost backs the queue up. 0: free.
+	// heartbeat tasks (under HeartbeatQueue shared), so a high cost backs
+	// the queue up. 0: free.
 	ResultCost time.Duration
+	// HeartbeatQueue is the queue topology: Separate (Antenna's: result
+	// processing is routed to queues of its own, with workers of their own,
+	// so heartbeat tasks never wait behind results) or Shared (one queue and
+	// one worker pool for both, which Antenna does not have).
+	HeartbeatQueue string
+	// TaskSoftTimeLimit and TaskTimeLimit are the heartbeat task's Celery
+	// limits (soft_time_limit=10, time_limit=15 in Antenna): past the soft
+	// one the task is reported, past the hard one it is killed and its
+	// UPDATE rolled back. Not a scenario field: Antenna's values are fixed.
+	TaskSoftTimeLimit time.Duration
+	TaskTimeLimit     time.Duration
 }
+
+// Queue topologies (HeartbeatQueue).
+const (
+	QueueShared   = "shared"
+	QueueSeparate = "separate"
+)
+
+// HeartbeatQueues lists the topologies HeartbeatQueue may name.
+func HeartbeatQueues() []string { return []string{QueueShared, QueueSeparate} }
 
 // RedisTimeout is Antenna's cache client's connect timeout: a blackholed
 // Redis costs each request up to this long (DESIGN.md §1).
@@ -43,6 +65,10 @@ func Default() Settings {
 		CheckerEvery: 5 * time.Second,
 		JobCacheTTL:  time.Second,
 		TaskWorkers:  4,
+		// Antenna routes result processing away from the heartbeat's queue.
+		HeartbeatQueue:    QueueSeparate,
+		TaskSoftTimeLimit: 10 * time.Second,
+		TaskTimeLimit:     15 * time.Second,
 	}
 }
 
@@ -78,6 +104,19 @@ func (s Settings) Problems() []Problem {
 	}
 	if s.ResultCost < 0 {
 		add("result_cost", "must be ≥ 0, got %v", s.ResultCost)
+	}
+	if !slices.Contains(HeartbeatQueues(), s.HeartbeatQueue) {
+		add("heartbeat_queue", "must be one of %s, got %q", strings.Join(HeartbeatQueues(), ", "), s.HeartbeatQueue)
+	}
+	if s.TaskSoftTimeLimit <= 0 {
+		add("task_soft_time_limit", "must be > 0, got %v", s.TaskSoftTimeLimit)
+	}
+	if s.TaskTimeLimit <= 0 {
+		add("task_time_limit", "must be > 0, got %v", s.TaskTimeLimit)
+	}
+	if s.TaskSoftTimeLimit > 0 && s.TaskTimeLimit > 0 && s.TaskSoftTimeLimit > s.TaskTimeLimit {
+		add("task_soft_time_limit", "soft time limit %s must not be past the hard time limit %s",
+			short(s.TaskSoftTimeLimit), short(s.TaskTimeLimit))
 	}
 	if s.Throttle > 0 && s.OfflineAfter > 0 && s.Throttle >= s.OfflineAfter {
 		add("throttle", "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",

@@ -11,6 +11,9 @@ func TestDefaultIsUsable(t *testing.T) {
 	require.Empty(t, Default().Problems())
 	require.Equal(t, 30*time.Second, Default().Throttle, "Antenna's window")
 	require.Equal(t, 60*time.Second, Default().OfflineAfter, "PROCESSING_SERVICE_LAST_SEEN_MAX")
+	require.Equal(t, 10*time.Second, Default().TaskSoftTimeLimit, "the heartbeat task's soft_time_limit")
+	require.Equal(t, 15*time.Second, Default().TaskTimeLimit, "the heartbeat task's time_limit")
+	require.Equal(t, QueueSeparate, Default().HeartbeatQueue, "Antenna routes results to other queues")
 }
 
 func TestProblemsNameTheSetting(t *testing.T) {
@@ -26,6 +29,11 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"no workers", func(s *Settings) { s.TaskWorkers = 0 }, "task_workers"},
 		{"negative cache", func(s *Settings) { s.JobCacheTTL = -1 }, "job_cache_ttl"},
 		{"negative cost", func(s *Settings) { s.ResultCost = -1 }, "result_cost"},
+		{"no queue topology", func(s *Settings) { s.HeartbeatQueue = "" }, "heartbeat_queue"},
+		{"unknown queue topology", func(s *Settings) { s.HeartbeatQueue = "default" }, "heartbeat_queue"},
+		{"no soft limit", func(s *Settings) { s.TaskSoftTimeLimit = 0 }, "task_soft_time_limit"},
+		{"no hard limit", func(s *Settings) { s.TaskTimeLimit = -time.Second }, "task_time_limit"},
+		{"soft past hard", func(s *Settings) { s.TaskSoftTimeLimit = 16 * time.Second }, "task_soft_time_limit"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,4 +44,12 @@ func TestProblemsNameTheSetting(t *testing.T) {
 			require.Equal(t, tc.field, ps[0].Field)
 		})
 	}
+}
+
+func TestLimitsMayMeet(t *testing.T) {
+	s := Default()
+	s.TaskSoftTimeLimit = s.TaskTimeLimit
+	require.Empty(t, s.Problems(), "soft = hard is allowed")
+	s.HeartbeatQueue = QueueShared
+	require.Empty(t, s.Problems())
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hbharness/hbharness/reference/heartbeat"
@@ -16,10 +17,30 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // Store runs the reference's queries on one pool.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	// db runs the heartbeat writes: the pool, or the transaction of a Store
+	// that Atomically made.
+	db interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}
+}
 
 // New wraps a pool; the caller owns and closes it.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, db: pool} }
+
+// Atomically runs fn's heartbeat writes (MarkSeen, MarkSeenIfStale) in one
+// transaction, committed only once fn has returned without error. A heartbeat
+// task killed at its hard time limit cancels ctx mid-statement; pgx then drops
+// the connection without a cancel request, so an UPDATE waiting on a row lock
+// in autocommit would still commit once the lock is granted. Here the server
+// is left waiting for a COMMIT that never comes, and rolls the UPDATE back.
+func (s *Store) Atomically(ctx context.Context, fn func(*Store) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, db: tx})
+	})
+}
 
 // Pool exposes the pool for callers that need raw access (tests, checker).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -162,7 +183,7 @@ func (s *Store) MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time,
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.pool.Exec(ctx, `UPDATE ml_processingservice s SET last_seen = $3, last_seen_live = true`+tagFrom+`WHERE `+cond,
+	res, err := s.db.Exec(ctx, `UPDATE ml_processingservice s SET last_seen = $3, last_seen_live = true`+tagFrom+`WHERE `+cond,
 		append([]any{tag.DispatchID, tag.Key, now}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("marking %s seen: %w", t.GateKey(), err)
@@ -178,7 +199,7 @@ func (s *Store) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now tim
 		return 0, err
 	}
 	var stale, total int64
-	err = s.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE s.last_seen IS NULL OR s.last_seen < $1), count(*)
+	err = s.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE s.last_seen IS NULL OR s.last_seen < $1), count(*)
 		FROM ml_processingservice s WHERE `+cond, append([]any{now.Add(-window)}, args...)...).Scan(&stale, &total)
 	if err != nil {
 		return 0, fmt.Errorf("reading freshness of %s: %w", t.GateKey(), err)

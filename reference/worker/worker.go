@@ -4,6 +4,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -32,7 +33,19 @@ type Pool struct {
 	Log        *slog.Logger
 	// Name distinguishes this pool's consumers from other processes'.
 	Name string
+	// SoftLimit and HardLimit are the heartbeat task's time limits (model
+	// time; Antenna's soft_time_limit=10, time_limit=15). Past the soft
+	// limit the task is logged, once; past the hard limit it is killed: its
+	// context is cancelled, which aborts the UPDATE (Postgres rolls it back),
+	// and it is counted as killed. A task blocked in a database call does
+	// not see Celery's soft-limit exception until the call returns, so the
+	// hard limit is what ends it there. 0 means no limit.
+	SoftLimit time.Duration
+	HardLimit time.Duration
 }
+
+// errTimeLimit is the cause of a heartbeat task's context ended by the hard limit.
+var errTimeLimit = errors.New("heartbeat task killed at its hard time limit")
 
 // Run blocks until ctx ends and every consumer has stopped.
 func (p *Pool) Run(ctx context.Context) {
@@ -83,17 +96,45 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 // the task's dispatch, so the audit can tell which dispatch wrote it.
 func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 	now := p.Clock.Now()
-	tag := store.Tag{DispatchID: t.DispatchID, Key: t.Target.GateKey()}
-	var rows int64
-	var err error
-	if t.Check {
-		rows, err = p.Store.MarkSeenIfStale(ctx, t.Target, now, p.Clock.Wall(p.Throttle), tag)
-	} else {
-		rows, err = p.Store.MarkSeen(ctx, t.Target, now, tag)
+	key := t.Target.GateKey()
+	tag := store.Tag{DispatchID: t.DispatchID, Key: key}
+	tctx := ctx
+	if p.HardLimit > 0 {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeoutCause(ctx, p.Clock.Wall(p.HardLimit), errTimeLimit)
+		defer cancel()
 	}
+	if p.SoftLimit > 0 {
+		soft := time.AfterFunc(p.Clock.Wall(p.SoftLimit), func() {
+			p.logger().Warn("heartbeat task exceeded its soft time limit", "key", key, "dispatch", t.DispatchID,
+				"soft_time_limit", p.SoftLimit, "time_limit", p.HardLimit)
+		})
+		defer soft.Stop()
+	}
+	// In a transaction of its own, so that a kill rolls the write back even
+	// while it waits on a row lock (see store.Atomically).
+	var rows int64
+	err := p.Store.Atomically(tctx, func(st *store.Store) (err error) {
+		if t.Check {
+			rows, err = st.MarkSeenIfStale(tctx, t.Target, now, p.Clock.Wall(p.Throttle), tag)
+		} else {
+			rows, err = st.MarkSeen(tctx, t.Target, now, tag)
+		}
+		return err
+	})
+	// Killed: the hard limit ended the statement (not the worker shutting
+	// down, and not a statement that had already committed at the deadline).
+	killed := err != nil && ctx.Err() == nil && errors.Is(context.Cause(tctx), errTimeLimit)
 	result := heartbeat.TaskWrote
 	switch {
+	case killed:
+		// Whatever the statement had written is rolled back with it.
+		rows = 0
+		err = fmt.Errorf("%w (%s model time) on %s, dispatch %s: %w", errTimeLimit, p.HardLimit, key, t.DispatchID, err)
+		p.Metrics.Task.WithLabelValues("killed").Inc()
+		result = heartbeat.TaskFailed // the consumer logs the error
 	case err != nil:
+		rows = 0 // nothing committed
 		p.Metrics.Task.WithLabelValues("error").Inc()
 		result = heartbeat.TaskFailed
 	case rows == 0:
@@ -104,8 +145,15 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 		p.Metrics.RowsUpdated.Add(float64(rows))
 	}
 	if p.Events != nil {
-		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: p.Clock.Now(), Key: t.Target.GateKey(),
+		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: p.Clock.Now(), Key: key,
 			DispatchID: t.DispatchID, Result: result, Rows: rows, Replica: p.Replica})
 	}
 	return err
+}
+
+func (p *Pool) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.Default()
+	}
+	return p.Log
 }

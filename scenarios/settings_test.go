@@ -1,0 +1,70 @@
+package scenarios
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/reference/settings"
+)
+
+func TestSettingsFieldsNameHeartbeatQueue(t *testing.T) {
+	require.Contains(t, settingsFields(), "heartbeat_queue")
+	for _, f := range settingsFields() {
+		require.NotContains(t, f, "time_limit", "Antenna's task time limits are fixed, not a scenario field")
+	}
+}
+
+func TestHeartbeatQueueParses(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"", settings.QueueSeparate}, // Antenna's topology by default
+		{"settings: {heartbeat_queue: shared}\n", settings.QueueShared},
+		{"settings: {heartbeat_queue: separate}\n", settings.QueueSeparate},
+	} {
+		t.Run(tc.want+"/"+strings.TrimSpace(tc.line), func(t *testing.T) {
+			spec, err := Parse(src("\nname: x\nduration: 10m\n"+tc.line+"fleet: [{name: a, workers: 1}]\n"), "x.yaml", vocab())
+			require.NoError(t, err)
+			require.Equal(t, tc.want, spec.Settings.HeartbeatQueue)
+		})
+	}
+}
+
+func TestHeartbeatQueueRejects(t *testing.T) {
+	for _, tc := range []rejectCase{
+		{name: "unknown topology", src: `
+name: x
+duration: 10m
+settings: {heartbeat_queue: default}
+fleet: [{name: a, workers: 1}]
+`, line: 3, field: "settings.heartbeat_queue", msg: `"default" is not one of shared, separate`},
+		{name: "not a string", src: `
+name: x
+duration: 10m
+settings:
+  heartbeat_queue: [shared]
+fleet: [{name: a, workers: 1}]
+`, line: 4, field: "settings.heartbeat_queue", msg: "one of shared, separate"},
+		{name: "time limits are not scenario fields", src: `
+name: x
+duration: 10m
+settings: {task_time_limit: 15s}
+fleet: [{name: a, workers: 1}]
+`, line: 3, field: "settings.task_time_limit", msg: "unknown field"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := Parse(src(tc.src), "x.yaml", vocab())
+			require.Error(t, err)
+			require.Nil(t, spec)
+			var verr *ValidationError
+			require.True(t, errors.As(err, &verr), "error is %T, want *ValidationError", err)
+			for _, p := range verr.Problems {
+				if p.Line == tc.line && p.Field == tc.field && strings.Contains(p.Msg, tc.msg) {
+					return
+				}
+			}
+			t.Fatalf("no problem at line %d, field %q, containing %q; got:\n%v", tc.line, tc.field, tc.msg, err)
+		})
+	}
+}
