@@ -132,6 +132,7 @@ func New(c Config) (*Reference, error) {
 		Store:    st,
 		Clock:    c.Clock,
 		Throttle: c.Settings.Throttle,
+		Release:  c.Settings.ReleaseOnEnqueueFailure,
 		Metrics:  m,
 		Events:   c.Events,
 		Replica:  c.Replica,
@@ -201,6 +202,24 @@ func (r *Reference) Run(ctx context.Context) {
 		r.pool.Log.Warn("closing the results queue", "err", err)
 	}
 }
+
+// StallWorkers stops (true) or restarts the replica's task workers taking
+// tasks, heartbeats and results alike: the queues back up behind them.
+func (r *Reference) StallWorkers(stalled bool) {
+	r.pool.Stall(stalled)
+	if r.resultPool != nil {
+		r.resultPool.Stall(stalled)
+	}
+}
+
+// CrashWorker makes the next heartbeat task die after its write, before its
+// acknowledgement; RestoreWorkers brings the dead worker back (or disarms a
+// crash that never happened).
+func (r *Reference) CrashWorker()    { r.pool.Crash() }
+func (r *Reference) RestoreWorkers() { r.pool.Restore() }
+
+// SkewWorkers sets the task workers' clock off by d (wall time).
+func (r *Reference) SkewWorkers(d time.Duration) { r.pool.Skew(d) }
 
 // Drain waits (up to timeout) until the broker's queues (heartbeats, and
 // results when they have their own) are empty, so that a run's last

@@ -19,6 +19,7 @@ type Server struct {
 	failed chan error
 	cancel context.CancelFunc
 	done   chan struct{}
+	newWeb func() *http.Server
 }
 
 // Serve starts r on ln and returns at once. The background work outlives
@@ -30,23 +31,43 @@ func (r *Reference) Serve(ctx context.Context, ln net.Listener, log *slog.Logger
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{
-		URL:    "http://" + ln.Addr().String(),
 		failed: make(chan error, 1),
 		cancel: cancel,
 		done:   make(chan struct{}),
-		http: &http.Server{Handler: r.Handler, ReadHeaderTimeout: 10 * time.Second,
-			// net/http's own complaints (a client that hung up) are noise at
-			// load; keep them for debugging.
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)},
+		newWeb: func() *http.Server {
+			return &http.Server{Handler: r.Handler, ReadHeaderTimeout: 10 * time.Second,
+				// net/http's own complaints (a client that hung up) are noise
+				// at load; keep them for debugging.
+				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+		},
 	}
 	go func() { r.Run(bg); close(s.done) }()
-	go func() {
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.failed <- err
-		}
-	}()
+	s.serveWeb(ln)
 	return s
 }
+
+func (s *Server) serveWeb(ln net.Listener) {
+	s.URL, s.http = "http://"+ln.Addr().String(), s.newWeb()
+	web := s.http
+	go func() {
+		if err := web.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case s.failed <- err:
+			default:
+			}
+		}
+	}()
+}
+
+// KillWeb stops the web process alone, as a crashed web replica: its
+// listener and every open connection close with requests in flight
+// unanswered. Task workers are other processes in Antenna (Celery), so
+// they, and the checker, carry on.
+func (s *Server) KillWeb() { _ = s.http.Close() }
+
+// ReviveWeb starts a new web process on ln after KillWeb: same code and
+// settings, a new address (URL changes).
+func (s *Server) ReviveWeb(ln net.Listener) { s.serveWeb(ln) }
 
 // Failed delivers the error of an HTTP server that stopped by itself.
 func (s *Server) Failed() <-chan error { return s.failed }
@@ -55,6 +76,9 @@ func (s *Server) Failed() <-chan error { return s.failed }
 // ends, then stops the background work and waits for it.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil // its web process was killed before: the workers still stop here
+	}
 	s.cancel()
 	<-s.done
 	return err

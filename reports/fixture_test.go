@@ -106,9 +106,36 @@ func testHistory() *history.History {
 			if lw, ok := lastWrite[svc.ID]; ok {
 				st = t - (lw - 1)
 			}
-			h.Samples = append(h.Samples, history.Sample{At: t, ServiceID: svc.ID, Staleness: st, Live: st >= 0 && st < h.OfflineAfter})
+			h.Samples = append(h.Samples, history.Sample{At: t, ServiceID: svc.ID, Staleness: max(st, 0), Null: st < 0,
+				Live: st >= 0 && st < h.OfflineAfter})
 		}
 	}
-	h.Requests = history.Requests{RequestCounts: history.RequestCounts{Total: 12000, OK: 12000}, P50: 1250 * time.Microsecond, P99: 7500 * time.Microsecond}
+	h.Requests = history.Requests{RequestCounts: history.RequestCounts{Total: 12000, OK: 11980, Status5xx: 20},
+		P50: 1250 * time.Microsecond, P99: 7500 * time.Microsecond, Timeline: testTimeline(h.Duration, h.Faults[0].At)}
+	h.Requests.ByEndpoint = map[string]history.RequestCounts{}
+	for _, w := range h.Requests.Timeline {
+		for ep, c := range w.ByEndpoint {
+			h.Requests.ByEndpoint[ep] = h.Requests.ByEndpoint[ep].Add(c)
+		}
+	}
 	return h
+}
+
+// testTimeline is 20 req/s over 2 s windows, half to /tasks and half to
+// /result; for the first 10 s of the outage, which starts at fault, 4 of
+// each window's /tasks get a 503 and the p99 climbs from 7.5 ms to 250 ms.
+func testTimeline(d, fault time.Duration) []history.RequestWindow {
+	const every = 2 * time.Second
+	var out []history.RequestWindow
+	for from := time.Duration(0); from < d; from += every {
+		tasks := history.RequestCounts{Total: 20, OK: 20}
+		p99 := 7500 * time.Microsecond
+		if from >= fault && from < fault+10*time.Second {
+			tasks = history.RequestCounts{Total: 20, OK: 16, Status5xx: 4}
+			p99 = 250 * time.Millisecond
+		}
+		out = append(out, history.RequestWindow{From: from, Every: every, P50: 1250 * time.Microsecond, P99: p99, Max: p99 + time.Millisecond,
+			ByEndpoint: map[string]history.RequestCounts{"tasks": tasks, "result": {Total: 20, OK: 20}}})
+	}
+	return out
 }

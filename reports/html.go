@@ -37,9 +37,9 @@ type comparisonPage struct {
 
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
 // table, the run's numbers and, when h is not nil, plots of dispatches,
-// staleness, liveness and dispatches per throttle window as inline SVG. It loads
-// nothing from elsewhere and runs no script, so it can be archived as a CI
-// artifact and opened anywhere.
+// staleness, liveness, requests and dispatches per throttle window as inline
+// SVG. It loads nothing from elsewhere and runs no script, so it can be
+// archived as a CI artifact and opened anywhere.
 func WriteHTML(w io.Writer, s Summary, h *history.History) error {
 	page := runPage{S: s, Verdict: verdictWord(s)}
 	keys := worstKeys(s.Keys)
@@ -57,6 +57,9 @@ func WriteHTML(w io.Writer, s Summary, h *history.History) error {
 	if h != nil {
 		left := plotLeft(s, h)
 		page.Charts = append(page.Charts, dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left))
+		if c := requestsChart(h, left); c != nil {
+			page.Charts = append(page.Charts, c)
+		}
 		if c := windowChart(s, h, left); c != nil {
 			page.Charts = append(page.Charts, c)
 		}

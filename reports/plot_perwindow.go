@@ -87,7 +87,12 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 	if len(h.Keys) > 0 {
 		c.Caption += "Line: gate keys polled in the window, the view gate's ideal of one dispatch per key per window. "
 	}
-	c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s); the run keeps no per-window request counts, so they are given as a number rather than drawn.",
+	c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s)",
 		num(perWindow, 0), num(s.Requests.RPSModel, 1), modelDuration(w))
+	if len(h.Requests.Timeline) > 0 {
+		c.Caption += "; the requests chart above draws them over time."
+	} else {
+		c.Caption += "; the run keeps no per-window request counts, so they are given as a number rather than drawn."
+	}
 	return c
 }

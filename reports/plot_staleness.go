@@ -33,7 +33,7 @@ func stalenessChart(h *history.History, left float64) *chart {
 		ids = append(ids, id)
 		for _, s := range ss {
 			switch {
-			case s.Staleness < 0:
+			case s.Null:
 				nullReads[id]++
 			case polled(id, s.At):
 				worst[id] = max(worst[id], s.Staleness)
@@ -99,7 +99,7 @@ func stalenessChart(h *history.History, left float64) *chart {
 			}
 		}
 		for _, s := range bySvc[id] {
-			if s.Staleness < 0 {
+			if s.Null {
 				nulls++
 				c.rectPx(c.px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("service %d: last_seen NULL at %s", id, timeLabel(sec(s.At))))
 			}
@@ -201,7 +201,7 @@ func staleSegments(c *chart, samples []history.Sample, polled func(time.Duration
 		cur, colID = staleSeg{}, math.MinInt
 	}
 	for _, s := range ss {
-		if s.Staleness < 0 {
+		if s.Null {
 			breakSeg()
 			continue
 		}

@@ -25,7 +25,7 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 		case s.LoadGenerator.Saturated:
 			unusable++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.Strategy, suiteVerdict(s),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.runName(), suiteVerdict(s),
 			s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), orDash(s.OutDir))
 	}
 	if err := tw.Flush(); err != nil {
@@ -89,10 +89,11 @@ func comparisonColumns(runs []Summary) ([]string, error) {
 		if s.Scenario != runs[0].Scenario {
 			return nil, fmt.Errorf("compare: runs are of different scenarios (%q and %q); compare one scenario across strategies", runs[0].Scenario, s.Scenario)
 		}
-		seen[s.Strategy]++
-		cols[i] = s.Strategy
-		if seen[s.Strategy] > 1 {
-			cols[i] = fmt.Sprintf("%s (%d)", s.Strategy, seen[s.Strategy])
+		name := s.runName()
+		seen[name]++
+		cols[i] = name
+		if seen[name] > 1 {
+			cols[i] = fmt.Sprintf("%s (%d)", name, seen[name])
 		}
 	}
 	return cols, nil
@@ -141,4 +142,12 @@ func invariantNames(runs []Summary) []string {
 		}
 	}
 	return names
+}
+
+// runName is the strategy, with the run's label when it has one.
+func (s Summary) runName() string {
+	if s.Label != "" {
+		return s.Strategy + " [" + s.Label + "]"
+	}
+	return s.Strategy
 }

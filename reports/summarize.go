@@ -15,13 +15,17 @@ func Summarize(r *runner.Result) Summary {
 	h := r.History
 	st := verify.Summarize(*h)
 	s := Summary{
-		Schema: Schema, Scenario: r.Scenario, Strategy: r.Strategy, TimeScale: float64(r.TimeScale),
+		Schema: Schema, Scenario: r.Scenario, Strategy: r.Strategy, Label: r.Label, TimeScale: float64(r.TimeScale),
 		ModelDurationS: h.Duration.Seconds(), Invariants: r.Verdicts, Passed: r.Passed(),
 		DispatchesTotal: st.DispatchesTotal, DBWritesTotal: st.DBWritesTotal, MaxStalenessS: st.MaxStaleness.Seconds(),
 		Interrupted: r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
 		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, Tolerances: map[string]float64{},
 		Observation: string(h.Observation), DetectionLimitS: h.DetectionLimit.Seconds(), Unusable: r.Unusable,
 		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
+	}
+	s.Unobserved = []Unobserved{}
+	for _, g := range h.Unobserved {
+		s.Unobserved = append(s.Unobserved, Unobserved{Observer: g.Observer, FromS: g.From.Seconds(), ToS: g.To.Seconds(), Reason: g.Reason})
 	}
 	for c, t := range h.Tolerance {
 		s.Tolerances[string(c)] = millis(t)
@@ -56,9 +60,25 @@ func Summarize(r *runner.Result) Summary {
 	if lv.Detected > 0 {
 		s.Liveness.TimeToOfflineMaxS, s.Liveness.TimeToOfflineP50S = secondsPtr(lv.TimeToOfflineMax), secondsPtr(lv.TimeToOfflineP50)
 	}
-	for _, f := range h.Faults {
-		s.Faults = append(s.Faults, Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds()})
+	for _, fs := range verify.Faults(*h) {
+		f := fs.Fault
+		out := Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), PlannedAtS: f.PlannedAt.Seconds(),
+			PlannedForS: f.PlannedFor.Seconds(), Replica: replicaOf(f.Replica), LatencyS: f.Latency.Seconds(),
+			OffsetS: f.Offset.Seconds(), RecoveryBoundS: fs.Bound.Seconds(),
+			During: During{Dispatches: fs.Dispatches, DBWrites: fs.Writes, WorstStalenessS: fs.WorstStaleness.Seconds(),
+				Errors: map[string]int64{}}}
+		if fs.Recovered {
+			out.RecoveryS = secondsPtr(fs.Took)
+		}
+		during(h, f, &out.During)
+		s.Faults = append(s.Faults, out)
 	}
+	s.FaultSchedule = []ScheduledFault{}
+	for _, f := range r.PlannedFaults {
+		s.FaultSchedule = append(s.FaultSchedule, ScheduledFault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(),
+			LatencyS: f.Latency.Seconds(), OffsetS: f.Offset.Seconds(), Zone: f.Zone, Replica: replicaOf(f.Replica)})
+	}
+	s.Seed, s.Source = r.Seed, r.Source
 	lg := r.Load
 	s.LoadGenerator = LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,
 		DroppedSends: lg.Dropped, Saturated: lg.Saturated}
@@ -80,4 +100,28 @@ func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisec
 func secondsPtr(d time.Duration) *float64 {
 	v := d.Seconds()
 	return &v
+}
+
+func replicaOf(r int) *int {
+	if r < 0 {
+		return nil
+	}
+	return &r
+}
+
+// during adds the requests sent while the fault lasted, from the timeline.
+func during(h *history.History, f history.Fault, d *During) {
+	var p99 time.Duration
+	for _, w := range h.Requests.Timeline {
+		if w.From+w.Every <= f.At || w.From >= f.At+f.For {
+			continue
+		}
+		for ep, c := range w.ByEndpoint {
+			if n := c.Errors(); n > 0 {
+				d.Errors[ep] += n
+			}
+		}
+		p99 = max(p99, w.P99)
+	}
+	d.P99MS = millis(p99)
 }

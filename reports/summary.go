@@ -21,9 +21,12 @@ const Schema = "hbharness.summary/v1"
 // Summary is one run as written to DIR/summary.json. All *_s fields are model
 // seconds; *_ms fields are wall milliseconds.
 type Summary struct {
-	Schema         string  `json:"schema"`
-	Scenario       string  `json:"scenario"`
-	Strategy       string  `json:"strategy"`
+	Schema   string `json:"schema"`
+	Scenario string `json:"scenario"`
+	Strategy string `json:"strategy"`
+	// Label tells this run from another of the same scenario and strategy
+	// (other settings or failure policy).
+	Label          string  `json:"label,omitempty"`
 	TimeScale      float64 `json:"time_scale"`
 	ModelDurationS float64 `json:"model_duration_s"`
 	// Passed is true when every invariant matched its expectation and the run
@@ -40,6 +43,12 @@ type Summary struct {
 	MaxStalenessS   float64  `json:"max_staleness_s"`
 	Liveness        Liveness `json:"liveness"`
 	Faults          []Fault  `json:"faults"`
+	// FaultSchedule is the plan the run applied, random draws included;
+	// Seed drew them (and the fleet's starts and jitter); Source is the
+	// scenario (a file, or builtin:NAME). --replay runs them again.
+	FaultSchedule []ScheduledFault `json:"fault_schedule"`
+	Seed          int64            `json:"seed"`
+	Source        string           `json:"source"`
 
 	// Interrupted marks a run stopped before its model duration elapsed; its
 	// verdicts judge only the part that ran.
@@ -61,6 +70,9 @@ type Summary struct {
 	// and still be told apart (0: exact).
 	Observation     string  `json:"observation"`
 	DetectionLimitS float64 `json:"detection_limit_s"`
+	// Unobserved lists the stretches an observer was blind (its database
+	// connection lost): not observed, neither fresh nor stale.
+	Unobserved []Unobserved `json:"unobserved"`
 	// Unusable says why the run tested nothing about its target; "" when
 	// it did.
 	Unusable      string        `json:"unusable,omitempty"`
@@ -136,11 +148,56 @@ type Liveness struct {
 	FalseLiveS        float64    `json:"false_live_s"`
 }
 
-// Fault is one injected fault as it actually happened.
+// Fault is one injected fault: planned, as it actually happened, what it did
+// while it lasted, and how fast it was got over. AtS and ForS are the actual.
 type Fault struct {
-	Kind string  `json:"kind"`
-	AtS  float64 `json:"at_s"`
-	ForS float64 `json:"for_s"`
+	Kind        string  `json:"kind"`
+	AtS         float64 `json:"at_s"`
+	ForS        float64 `json:"for_s"`
+	PlannedAtS  float64 `json:"planned_at_s"`
+	PlannedForS float64 `json:"planned_for_s"`
+	// Replica is the one replica it was aimed at; null for every one.
+	Replica  *int    `json:"replica"`
+	LatencyS float64 `json:"latency_s,omitempty"`
+	OffsetS  float64 `json:"offset_s,omitempty"`
+	During   During  `json:"during"`
+	// RecoveryS is from its end until every polled service read fresh and
+	// live again; null when that never came (or it lasted to the end).
+	// RecoveryBoundS is what the design explains.
+	RecoveryS      *float64 `json:"recovery_s"`
+	RecoveryBoundS float64  `json:"recovery_bound_s"`
+}
+
+// During is what was observed while a fault lasted.
+type During struct {
+	Dispatches int `json:"dispatches"`
+	DBWrites   int `json:"db_writes"`
+	// WorstStalenessS runs until the fault was got over.
+	WorstStalenessS float64          `json:"worst_staleness_s"`
+	Errors          map[string]int64 `json:"errors_by_endpoint"`
+	// P99MS is the worst p99 of the timeline's windows it overlaps.
+	P99MS float64 `json:"p99_ms"`
+}
+
+// Unobserved is one stretch an observer did not see, in model seconds.
+type Unobserved struct {
+	Observer string  `json:"observer"`
+	FromS    float64 `json:"from_s"`
+	ToS      float64 `json:"to_s"`
+	Reason   string  `json:"reason"`
+}
+
+// ScheduledFault is one entry of the schedule a run applied, as a scenario
+// file writes it: what --replay applies again.
+type ScheduledFault struct {
+	Kind     string  `json:"kind"`
+	AtS      float64 `json:"at_s"`
+	ForS     float64 `json:"for_s"`
+	LatencyS float64 `json:"latency_s,omitempty"`
+	OffsetS  float64 `json:"offset_s,omitempty"`
+	// Zone is where OffsetS came from, for the reader; replay uses OffsetS.
+	Zone    string `json:"zone,omitempty"`
+	Replica *int   `json:"replica,omitempty"`
 }
 
 // LoadGenerator says whether the load generator kept its schedule; a

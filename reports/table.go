@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,7 +55,9 @@ func WriteTable(w io.Writer, s Summary) error {
 			num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
 	}
 	for _, f := range s.Faults {
-		fmt.Fprintf(ew, "fault       %s at %s for %s\n", f.Kind, modelDuration(f.AtS), modelDuration(f.ForS))
+		fmt.Fprintf(ew, "fault       %s at %s for %s · %d dispatches, %d writes, worst staleness %s s%s · %s\n",
+			f.Kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
+			num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(ew, "note        %s\n", oneLine(n))
@@ -159,4 +162,22 @@ func timeToOffline(lv Liveness) string {
 		return ""
 	}
 	return fmt.Sprintf(", after max %s s, p50 %s s", num(*lv.TimeToOfflineMaxS, 1), num(*lv.TimeToOfflineP50S, 1))
+}
+
+func faultErrors(d During) string {
+	var parts []string
+	for _, ep := range slices.Sorted(maps.Keys(d.Errors)) {
+		parts = append(parts, fmt.Sprintf("%d %s", d.Errors[ep], ep))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " · errors " + strings.Join(parts, ", ")
+}
+
+func recoveryText(f Fault) string {
+	if f.RecoveryS == nil {
+		return fmt.Sprintf("not got over within the run (bound %s s)", num(f.RecoveryBoundS, 1))
+	}
+	return fmt.Sprintf("recovered in %s s (bound %s s)", num(*f.RecoveryS, 1), num(f.RecoveryBoundS, 1))
 }

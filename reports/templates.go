@@ -33,7 +33,8 @@ svg .series{fill:none;stroke-width:1.4} svg .series.bad{stroke:#d62728;stroke-wi
 svg .series.unpolled{stroke-dasharray:3 3;stroke-opacity:.45} svg .legend-line{stroke-width:2} svg .null-mark{fill:#d62728}
 svg .live-polled{fill:#4e79a7} svg .live-on{fill:#59a14f} svg .live-off{fill:#d4d4d4} svg .live-null{fill:#f1f1f1;stroke:#d4d4d4;stroke-width:.5}
 svg .live-silent{fill:#f0a202} svg .live-false{fill:#d62728} svg .value.bad{fill:#d62728;font-weight:600}
-svg .bar{fill:#4e79a7} svg .bar.over{fill:#f28e2b} svg .bar.bad{fill:#d62728}
+svg .bar{fill:#4e79a7} svg .bar.over{fill:#f28e2b} svg .bar.bad{fill:#d62728} svg .bar.err{fill:#e15759}
+svg .latency{fill:none;stroke:#222;stroke-width:1.25;stroke-linejoin:round}
 svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
 </style>
 </head>

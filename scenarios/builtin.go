@@ -20,6 +20,7 @@ var builtinFS embed.FS
 type Builtin struct {
 	Name        string
 	Description string
+	Quick       bool // in the pull-request subset
 }
 
 // Builtins lists the built-in scenarios sorted by name.
@@ -32,7 +33,7 @@ func Builtins(opt Options) []Builtin {
 			// Tests keep this from happening; if it does, say so in the listing.
 			b.Description = "does not parse: " + strings.SplitN(err.Error(), "\n", 2)[0]
 		} else {
-			b.Description = spec.Description
+			b.Description, b.Quick = spec.Description, spec.Quick
 		}
 		out = append(out, b)
 	}

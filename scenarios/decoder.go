@@ -223,30 +223,44 @@ var bareNumber = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 // refused because their unit is a guess; 0 is the one exception, since zero
 // is zero in every unit. Negative durations are never meaningful here.
 func (d *decoder) duration(n *yaml.Node, field string, positive bool) (time.Duration, bool) {
-	s, ok := d.scalar(n, field, "a duration like 5s or 1m30s")
+	v, s, ok := d.anyDuration(n, field)
 	if !ok {
 		return 0, false
+	}
+	return d.checkDuration(s, field, v, positive)
+}
+
+// signedDuration reads a duration that may be negative (a clock behind).
+func (d *decoder) signedDuration(n *yaml.Node, field string) (time.Duration, bool) {
+	v, _, ok := d.anyDuration(n, field)
+	return v, ok
+}
+
+func (d *decoder) anyDuration(n *yaml.Node, field string) (time.Duration, *yaml.Node, bool) {
+	s, ok := d.scalar(n, field, "a duration like 5s or 1m30s")
+	if !ok {
+		return 0, nil, false
 	}
 	switch s.ShortTag() {
 	case "!!str", "!!int", "!!float":
 	default:
 		d.errorf(s, field, "expected a duration like 5s or 1m30s, got %s", describe(s))
-		return 0, false
+		return 0, nil, false
 	}
 	text := strings.TrimSpace(s.Value)
 	if s.ShortTag() != "!!str" || bareNumber.MatchString(text) {
 		if f, err := strconv.ParseFloat(text, 64); err == nil && f == 0 {
-			return d.checkDuration(s, field, 0, positive)
+			return 0, s, true
 		}
 		d.errorf(s, field, "%q is not a duration (write %ss, not %s)", s.Value, text, text)
-		return 0, false
+		return 0, nil, false
 	}
 	v, err := time.ParseDuration(text)
 	if err != nil {
 		d.errorf(s, field, "%q is not a duration (write it like 5s or 1m30s)", s.Value)
-		return 0, false
+		return 0, nil, false
 	}
-	return d.checkDuration(s, field, v, positive)
+	return v, s, true
 }
 
 func (d *decoder) checkDuration(n *yaml.Node, field string, v time.Duration, positive bool) (time.Duration, bool) {
@@ -362,4 +376,18 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// boolean reads true or false, and nothing YAML 1.1 would also call a bool.
+func (d *decoder) boolean(n *yaml.Node, field string) (bool, bool) {
+	s, ok := d.scalar(n, field, "true or false")
+	if !ok {
+		return false, false
+	}
+	switch {
+	case s.ShortTag() == "!!bool" && (s.Value == "true" || s.Value == "false"):
+		return s.Value == "true", true
+	}
+	d.errorf(s, field, "expected true or false, got %s", describe(s))
+	return false, false
 }

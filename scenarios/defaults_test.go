@@ -42,7 +42,7 @@ faults:
 		},
 		Load: []Attack{{Name: "b", Endpoint: "list", Rate: Rate{Per: 2}, RateTo: Rate{Per: 6},
 			Duration: time.Minute, Keys: []int{0}}},
-		Faults: []Fault{{Kind: "redis-slow", For: time.Minute, Latency: 250 * time.Millisecond}},
+		Faults: []Fault{{Kind: "redis-slow", For: time.Minute, Latency: 250 * time.Millisecond, Replica: AllReplicas}},
 		Expect: map[string]string{},
 		Source: "min.yaml",
 	}

@@ -29,7 +29,7 @@ func designExample(source string) *Spec {
 			PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, Jitter: time.Second, StopAt: 10 * time.Minute}},
 		Load: []Attack{{Name: "burst", Endpoint: "tasks", Rate: Rate{Per: 2000},
 			StartAt: 2 * time.Minute, Duration: time.Minute}},
-		Faults: []Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 90 * time.Second}},
+		Faults: []Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 90 * time.Second, Replica: AllReplicas}},
 		Expect: map[string]string{},
 		Source: source,
 	}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -38,6 +39,35 @@ fleet: [{name: a, workers: 2}]
 	require.Equal(t, []*Spec{plain}, plain.Variants())
 	require.Equal(t, "none", plain.ForStrategy("none").Strategy)
 	require.Equal(t, "view-gate", plain.Strategy, "ForStrategy does not change the spec it was asked of")
+}
+
+// A strategy may run twice under labels, each run with its own settings
+// (the file's, with the run's written over them) and failure policy.
+func TestRunsMayDifferInSettingsAndPolicy(t *testing.T) {
+	spec, err := Parse(src(`
+name: flap
+duration: 10m
+failure_policy: fail-closed
+settings: {throttle: 20s, offline_after: 50s}
+fleet: [{name: a, workers: 2}]
+runs:
+  - {strategy: view-gate, expect: {last_seen_never_stale: fail}}
+  - {strategy: view-gate, label: release, settings: {release_on_enqueue_failure: true}}
+  - {strategy: view-gate, label: open, failure_policy: fail-open}
+`), "f.yaml", vocab())
+	require.NoError(t, err)
+	vs := spec.Variants()
+	require.Len(t, vs, 3)
+	require.Equal(t, "view-gate", vs[0].RunName())
+	require.False(t, vs[0].Settings.ReleaseOnEnqueueFailure)
+	require.Equal(t, "release", vs[1].RunName())
+	require.True(t, vs[1].Settings.ReleaseOnEnqueueFailure)
+	require.Equal(t, 20*time.Second, vs[1].Settings.Throttle, "the file's settings stay where the run says nothing")
+	require.Equal(t, 50*time.Second, vs[1].Settings.OfflineAfter)
+	require.Empty(t, vs[1].Expect)
+	require.Equal(t, "fail-closed", vs[1].FailurePolicy)
+	require.Equal(t, "fail-open", vs[2].FailurePolicy)
+	require.False(t, vs[2].Settings.ReleaseOnEnqueueFailure, "one run's settings are not another's")
 }
 
 func TestServicesConfineAGroupsWorkers(t *testing.T) {
@@ -96,6 +126,19 @@ duration: 10m
 fleet: [{name: a, workers: 1}]
 runs: [{strategy: view-gate}, {strategy: view-gate}]
 `, "runs[1].strategy", "view-gate is run twice"},
+		{"a run's settings break a rule", `
+name: x
+duration: 10m
+settings: {throttle: 30s}
+fleet: [{name: a, workers: 1}]
+runs: [{strategy: view-gate, settings: {offline_after: 10s}}]
+`, "settings.throttle", "must be shorter than offline_after 10s"},
+		{"a bad label", `
+name: x
+duration: 10m
+fleet: [{name: a, workers: 1}]
+runs: [{strategy: view-gate, label: "Two Words"}]
+`, "runs[0].label", "lowercase"},
 		{"a run without a strategy", `
 name: x
 duration: 10m

@@ -20,11 +20,17 @@ type Options struct {
 	Outcomes   []string
 }
 
-// FaultKind is one schedulable fault kind.
+// FaultKind is one schedulable fault kind and the fields it takes.
 type FaultKind struct {
 	Name string
 	// Latency: the kind slows a dependency by a given delay (latency:).
 	Latency bool
+	// Offset: the kind sets a clock off (offset:, may be negative).
+	Offset bool
+	// Replica: the kind may be aimed at one replica (replica:).
+	Replica bool
+	// Forever: for: 0 means it lasts to the end of the run.
+	Forever bool
 }
 
 // check refuses an incomplete vocabulary: a file checked against an empty
@@ -65,10 +71,10 @@ func (o Options) faultKindNames() []string {
 	return out
 }
 
-func (o Options) slowFaultKinds() []string {
+func (o Options) kindsWith(has func(FaultKind) bool) []string {
 	var out []string
 	for _, k := range o.FaultKinds {
-		if k.Latency {
+		if has(k) {
 			out = append(out, k.Name)
 		}
 	}

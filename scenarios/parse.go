@@ -20,7 +20,7 @@ var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 func topFields() []string {
 	return []string{"name", "description", "duration", "time_scale", "strategy", "failure_policy",
-		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect", "runs"}
+		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect", "runs", "quick"}
 }
 
 // Parse decodes and validates one scenario file. source names it in every
@@ -132,6 +132,9 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	}
 	f, _ := d.mapping(root, "", topFields())
 
+	if n, ok := f["quick"]; ok {
+		s.Quick, _ = d.boolean(n, "quick")
+	}
 	if n, ok := f["name"]; ok {
 		if v, ok := d.str(n, "name"); ok {
 			if validName.MatchString(v) {
@@ -192,7 +195,7 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	var fleetOK, loadOK bool
 	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys, s.Fixtures.ServicesPerKey)
 	s.Load, loadOK = d.attacks(f["load"], total, keys)
-	s.Faults = d.faults(f["faults"], total, opt)
+	s.Faults, s.RandomFaults = d.faults(f["faults"], total, s.Replicas, opt)
 	d.expect(f["expect"], s.Expect, opt)
 	if n, ok := f["runs"]; ok {
 		for _, top := range []string{"strategy", "expect"} {
@@ -200,7 +203,7 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 				d.errorf(resolve(v), top, "runs: gives each run its own strategy and expect; remove the top-level %s", top)
 			}
 		}
-		s.Runs = d.runs(n, opt)
+		s.Runs = d.runs(n, f["settings"], opt)
 		if len(s.Runs) > 0 {
 			s.Strategy = s.Runs[0].Strategy
 		}
@@ -232,10 +235,14 @@ func (d *decoder) allowance(n *yaml.Node) Allowance {
 	return a
 }
 
-func runFields() []string { return []string{"strategy", "expect"} }
+func runFields() []string {
+	return []string{"strategy", "label", "failure_policy", "settings", "expect"}
+}
 
-// runs decodes runs:, one entry per strategy, each strategy once.
-func (d *decoder) runs(n *yaml.Node, opt Options) []Run {
+// runs decodes runs:, one entry per strategy, or per label where a strategy
+// runs more than once (with other settings or another failure policy).
+// A run's settings are the file's with the run's fields written over them.
+func (d *decoder) runs(n *yaml.Node, top *yaml.Node, opt Options) []Run {
 	items, ok := d.sequence(n, "runs")
 	if !ok {
 		return nil
@@ -253,20 +260,61 @@ func (d *decoder) runs(n *yaml.Node, opt Options) []Run {
 			continue
 		}
 		r := Run{Expect: map[string]string{}}
+		if v, ok := f["label"]; ok {
+			if err := resolve(v).Decode(&r.Label); err != nil || !labelPattern.MatchString(r.Label) {
+				d.errorf(resolve(v), path+".label", "must be a short lowercase word or words-with-dashes (it names the run's folder), got %s", describe(resolve(v)))
+			}
+		}
 		if v, ok := f["strategy"]; ok {
 			var valid bool
 			if r.Strategy, valid = d.enum(v, path+".strategy", opt.Strategies); valid {
-				if line, dup := first[r.Strategy]; dup {
-					d.errorf(resolve(v), path+".strategy", "%s is run twice (first on line %d)", r.Strategy, line)
+				id := r.Strategy
+				if r.Label != "" {
+					id = r.Label
+				}
+				if line, dup := first[id]; dup {
+					d.errorf(resolve(v), path+".strategy", "%s is run twice (first on line %d): give each run of it a distinct label", id, line)
 					continue
 				}
-				first[r.Strategy] = resolve(v).Line
+				first[id] = resolve(v).Line
 			}
 		} else {
 			d.errorf(resolve(item), path+".strategy", "is required")
+		}
+		if v, ok := f["failure_policy"]; ok {
+			r.FailurePolicy, _ = d.enum(v, path+".failure_policy", opt.Policies)
+		}
+		if v, ok := f["settings"]; ok {
+			st, every := d.settings(overlay(top, v))
+			r.Settings, r.SampleEvery = &st, every
 		}
 		d.expect(f["expect"], r.Expect, opt)
 		out = append(out, r)
 	}
 	return out
+}
+
+var labelPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// overlay is the mapping top with over's fields written over it, so that a
+// run's settings are judged whole, as the reference will run them.
+func overlay(top, over *yaml.Node) *yaml.Node {
+	over = resolve(over)
+	if over == nil || over.Kind != yaml.MappingNode {
+		return over // let the decoder say what is wrong with it
+	}
+	merged := &yaml.Node{Kind: yaml.MappingNode, Line: over.Line, Column: over.Column}
+	overridden := map[string]bool{}
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		overridden[over.Content[i].Value] = true
+	}
+	if top = resolve(top); top != nil && top.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			if !overridden[top.Content[i].Value] {
+				merged.Content = append(merged.Content, top.Content[i], top.Content[i+1])
+			}
+		}
+	}
+	merged.Content = append(merged.Content, over.Content...)
+	return merged
 }

@@ -20,10 +20,13 @@ func vocab() Options {
 		DefaultStrategy: "view-gate",
 		Policies:        []string{"fail-closed", "fail-open", "fail-open-local"},
 		DefaultPolicy:   "fail-closed",
-		FaultKinds: []FaultKind{{Name: "broker-down"}, {Name: "redis-down"}, {Name: "redis-blackhole"},
-			{Name: "redis-slow", Latency: true}, {Name: "db-slow", Latency: true}},
+		FaultKinds: []FaultKind{{Name: "broker-down", Replica: true}, {Name: "redis-down", Replica: true},
+			{Name: "redis-blackhole", Replica: true}, {Name: "redis-slow", Latency: true, Replica: true},
+			{Name: "db-slow", Latency: true, Replica: true}, {Name: "db-lock"}, {Name: "redis-evict"},
+			{Name: "clock-skew", Offset: true, Replica: true}, {Name: "replica-kill", Replica: true, Forever: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
-			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness"},
+			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness",
+			"recovers_after_fault"},
 		Outcomes: []string{"pass", "fail"},
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func settingsFields() []string {
-	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue"}
+	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure"}
 }
 
 // settings decodes settings: over settings.Default(). sample_every is the
@@ -39,6 +39,13 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	if v, ok := f["task_workers"]; ok {
 		if x, ok := d.integer(v, "settings.task_workers", 1); ok {
 			s.TaskWorkers = x
+		} else {
+			valid = false
+		}
+	}
+	if v, ok := f["release_on_enqueue_failure"]; ok {
+		if x, ok := d.boolean(v, "settings.release_on_enqueue_failure"); ok {
+			s.ReleaseOnEnqueueFailure = x
 		} else {
 			valid = false
 		}

@@ -13,8 +13,10 @@ import (
 // Spec is one validated scenario with every default applied, so consumers
 // never have to know what an omitted field means.
 type Spec struct {
-	Name          string
-	Description   string
+	Name        string
+	Description string
+	// Quick puts the scenario in the pull-request subset (suite --quick).
+	Quick         bool
 	Duration      time.Duration
 	TimeScale     modeltime.Scale
 	Strategy      string
@@ -31,17 +33,29 @@ type Spec struct {
 	Fleet       []Group
 	Load        []Attack
 	Faults      []Fault
-	Expect      map[string]string // invariant name -> "pass" | "fail"; never nil
-	Source      string            // file path or "builtin:NAME"
+	// RandomFaults, when set, draws more faults from the run's seed.
+	RandomFaults *RandomFaults
+	Expect       map[string]string // invariant name -> "pass" | "fail"; never nil
+	Source       string            // file path or "builtin:NAME"
 	// Runs, when the file lists them, run the scenario once per strategy,
 	// each with its own expectations (Variants).
 	Runs []Run
+	// Label is the run's label when the spec is one labelled entry of runs.
+	Label string
 }
 
-// Run is one entry of runs: a strategy and what is expected under it.
+// Run is one entry of runs: a strategy and what is expected under it,
+// optionally with its own failure policy and settings, and a label that
+// tells it from another run of the same strategy.
 type Run struct {
-	Strategy string
-	Expect   map[string]string // never nil
+	Strategy      string
+	Label         string // "" : the strategy names the run
+	FailurePolicy string // "" : the file's
+	// Settings, when the run gives any, are the file's with the run's
+	// written over them; SampleEvery likewise.
+	Settings    *settings.Settings
+	SampleEvery time.Duration
+	Expect      map[string]string // never nil
 }
 
 // Variants is the scenario once per entry of runs: (with that strategy and
@@ -76,10 +90,38 @@ func (s *Spec) ForStrategy(strategy string) *Spec {
 	return s.variant(Run{Strategy: strategy, Expect: map[string]string{}})
 }
 
+// ForRun is the scenario as one of its runs ran: the entry with label, or
+// when label is "", as ForStrategy.
+func (s *Spec) ForRun(strategy, label string) *Spec {
+	if label != "" {
+		for _, r := range s.Runs {
+			if r.Label == label {
+				return s.variant(r)
+			}
+		}
+	}
+	return s.ForStrategy(strategy)
+}
+
 func (s *Spec) variant(r Run) *Spec {
 	c := *s
-	c.Strategy, c.Expect, c.Runs = r.Strategy, r.Expect, nil
+	c.Strategy, c.Expect, c.Runs, c.Label = r.Strategy, r.Expect, nil, r.Label
+	if r.FailurePolicy != "" {
+		c.FailurePolicy = r.FailurePolicy
+	}
+	if r.Settings != nil {
+		c.Settings, c.SampleEvery = *r.Settings, r.SampleEvery
+	}
 	return &c
+}
+
+// RunName names the run among the scenario's others: its label, else its
+// strategy.
+func (s *Spec) RunName() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Strategy
 }
 
 // Allowance is allowed_errors: a bare number is a total over every
@@ -142,12 +184,30 @@ type Attack struct {
 	MaxWorkers int
 }
 
-// Fault is one scheduled failure of a dependency.
+// Fault is one scheduled fault.
 type Fault struct {
 	Kind    string // one of Options.FaultKinds
 	At      time.Duration
-	For     time.Duration
+	For     time.Duration // 0 only for a kind that may last to the end
 	Latency time.Duration // only for the kinds that take one
+	Offset  time.Duration // only for the kinds that take one; may be negative
+	// Zone, when set, is where Offset came from: a worker writing UTC into
+	// this zone's naive-local column.
+	Zone    string
+	Replica int // AllReplicas, or the one replica it is aimed at
+}
+
+// AllReplicas aims a fault at every replica (replica: left out).
+const AllReplicas = -1
+
+// RandomFaults is faults: {random: ...}: a schedule drawn from the run's
+// seed, so that a failure can be replayed exactly (FaultPlan).
+type RandomFaults struct {
+	Kinds          []string
+	Every          time.Duration // one fault starts in each period of this length
+	ForMin, ForMax time.Duration // each lasts between these
+	Latency        time.Duration // for the drawn kinds that take one
+	Offset         time.Duration
 }
 
 // WorkerCount is the total number of closed-model workers over all groups.

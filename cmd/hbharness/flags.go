@@ -87,6 +87,9 @@ func loadFile(name string, o overrides) (*scenarios.Spec, error) {
 			return nil, usageError{err}
 		}
 		spec.FailurePolicy = string(p)
+		for i := range spec.Runs {
+			spec.Runs[i].FailurePolicy = "" // the command line wins over the file's runs too
+		}
 	}
 	return spec, nil
 }

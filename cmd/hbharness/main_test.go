@@ -303,3 +303,38 @@ func readSummary(t *testing.T, dir string) reports.Summary {
 	require.NoError(t, json.Unmarshal(raw, &s))
 	return s
 }
+
+// A random fault schedule is drawn from the seed and written to
+// summary.json; --replay runs the scenario again with exactly that schedule
+// and reaches the same verdicts.
+func TestReplayRepeatsARandomSchedule(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "dice.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`
+name: dice
+duration: 4m
+time_scale: 0.03
+fixtures: {projects: 1, pipelines: 2, services_per_key: 2, jobs_per_key: 1}
+fleet:
+  - {name: adc, workers: 6, behaviour: active, poll_every: 5s, jitter: 1s, start: spread, batch_size: 4}
+faults:
+  random: {kinds: [redis-evict, clock-skew], every: 1m, for: 20s..40s, offset: -5m}
+`), 0o644))
+	first := t.TempDir()
+	code, stdout, stderr := cli(t, nil, "run", "--scenario", file, "--seed", "7", "--out", first)
+	require.Contains(t, []int{0, 1}, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	again := t.TempDir()
+	code, stdout, stderr = cli(t, nil, "run", "--replay", first, "--out", again)
+	require.Contains(t, []int{0, 1}, code, "stdout: %s\nstderr: %s", stdout, stderr)
+
+	a, b := readSummary(t, first), readSummary(t, again)
+	require.Len(t, a.FaultSchedule, 3, "one fault per minute that fits in 4m")
+	require.Equal(t, a.FaultSchedule, b.FaultSchedule, "the same schedule, applied again")
+	require.Equal(t, int64(7), b.Seed)
+	require.Equal(t, a.Scenario, b.Scenario)
+	for i, v := range a.Invariants {
+		require.Equal(t, v.Outcome, b.Invariants[i].Outcome, "%s: first %q, replayed %q", v.Name, v.Detail, b.Invariants[i].Detail)
+	}
+	code, _, stderr = cli(t, nil, "run", "--replay", filepath.Join(t.TempDir(), "missing"))
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "--replay")
+}

@@ -29,7 +29,8 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	var o overrides
 	o.register(fs, true)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-<scenario>-<strategy>)")
-	seed := fs.Int64("seed", 1, "seed for start offsets and jitter")
+	seed := fs.Int64("seed", 1, "seed for start offsets, jitter and random fault schedules")
+	replay := fs.String("replay", "", "re-run a past run (its folder, or its summary.json): its scenario, strategy, scale, seed and the fault schedule it got")
 	var ext runner.External
 	fs.StringVar(&ext.Target, "target", "", "drive an external deployment at this base URL instead of in-process replicas")
 	fs.StringVar(&ext.Token, "token", "", "API token for --target")
@@ -43,7 +44,16 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	spec, err := loadSpec(*name, o)
+	var spec *scenarios.Spec
+	var err error
+	if *replay != "" {
+		if *name != "" || o.strategy != "" || o.policy != "" || o.scale.IsSet() {
+			return usagef("--replay takes the scenario, strategy, failure policy and time scale from the run it replays: leave them out")
+		}
+		spec, *seed, err = replayed(*replay)
+	} else {
+		spec, err = loadSpec(*name, o)
+	}
 	if err != nil {
 		return err
 	}
@@ -187,3 +197,48 @@ func writeFile(path string, write func(io.Writer) error) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// replayed rebuilds a past run from its summary.json: the same scenario,
+// strategy, failure policy, time scale and seed, and the fault schedule it
+// applied, random draws included, written out as a fixed one.
+func replayed(path string) (*scenarios.Spec, int64, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, "summary.json")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, usagef("--replay: %v (give a run's output folder or its summary.json)", err)
+	}
+	defer f.Close()
+	sum, err := reports.ReadJSON(f)
+	if err != nil {
+		return nil, 0, usagef("--replay %s: %v", path, err)
+	}
+	if sum.Source == "" {
+		return nil, 0, usagef("--replay %s: the summary does not say which scenario it ran (written by an older hbharness)", path)
+	}
+	name, _ := strings.CutPrefix(sum.Source, "builtin:")
+	opt := runner.ScenarioOptions()
+	spec, err := scenarios.Load(name, opt)
+	if err != nil {
+		return nil, 0, usagef("--replay %s: %v", path, err)
+	}
+	spec = spec.ForRun(sum.Strategy, sum.Label)
+	if spec.TimeScale, err = modeltime.New(sum.TimeScale); err != nil {
+		return nil, 0, usagef("--replay %s: %v", path, err)
+	}
+	spec.FailurePolicy = sum.FailurePolicy
+	spec.RandomFaults = nil
+	spec.Faults = nil
+	for _, f := range sum.FaultSchedule {
+		x := scenarios.Fault{Kind: f.Kind, At: secs(f.AtS), For: secs(f.ForS), Latency: secs(f.LatencyS),
+			Offset: secs(f.OffsetS), Zone: f.Zone, Replica: scenarios.AllReplicas}
+		if f.Replica != nil {
+			x.Replica = *f.Replica
+		}
+		spec.Faults = append(spec.Faults, x)
+	}
+	return spec, sum.Seed, nil
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Microsecond) }

@@ -102,7 +102,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	// The timeout is model time like every other duration of serve.
 	clk := modeltime.Clock{Scale: scale.Scale}
-	timeout := max(50*time.Millisecond, clk.Wall(*dial))
+	timeout := clk.Scale.Timeout(*dial)
 	rc, err := redisconn.Open(urls.Redis, redisconn.Timeouts{Timeout: timeout, Retries: -1})
 	if err != nil {
 		return usageError{err}
@@ -167,7 +167,12 @@ func seedFixtures(name string) (store.Fixtures, error) {
 
 func cmdScenarios(stdout io.Writer) error {
 	for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
-		fmt.Fprintf(stdout, "%-18s %s\n", b.Name, b.Description)
+		mark := " "
+		if b.Quick {
+			mark = "q" // in suite --quick
+		}
+		fmt.Fprintf(stdout, "%-18s %s %s\n", b.Name, mark, b.Description)
 	}
+	fmt.Fprintln(stdout, "\nq: in the pull-request subset, `hbharness suite --quick` (make loadtest)")
 	return nil
 }

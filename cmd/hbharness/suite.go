@@ -22,6 +22,7 @@ import (
 func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := newFlags("suite", stdout)
 	names := fs.String("scenarios", "", "comma-separated scenarios (default: every built-in)")
+	quick := fs.Bool("quick", false, "only the built-ins marked quick: the pull-request subset, within 5 minutes on 2 cores")
 	var o overrides
 	o.register(fs, true)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
@@ -29,9 +30,14 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	list := splitList(*names)
+	if len(list) > 0 && *quick {
+		return usagef("--quick picks built-ins itself; give it or --scenarios, not both")
+	}
 	if len(list) == 0 {
 		for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
-			list = append(list, b.Name)
+			if b.Quick || !*quick {
+				list = append(list, b.Name)
+			}
 		}
 	}
 	var specs []*scenarios.Spec
@@ -83,7 +89,7 @@ func folders(specs []*scenarios.Spec) func(*scenarios.Spec) string {
 	}
 	return func(s *scenarios.Spec) string {
 		if runs[s.Name] > 1 {
-			return s.Name + "-" + s.Strategy
+			return s.Name + "-" + s.RunName()
 		}
 		return s.Name
 	}

@@ -70,7 +70,10 @@ type Config struct {
 	Timeout time.Duration
 	// LagTolerance (wall): an attack whose p99 send lag exceeds it is behind.
 	LagTolerance time.Duration
-	Logger       *slog.Logger
+	// TimelineEvery (model time) is the width of the report's request
+	// timeline windows; default latency.DefaultTimelineEvery (1 s).
+	TimelineEvery time.Duration
+	Logger        *slog.Logger
 }
 
 // Run carries out every attack at its StartAt and returns when all have ended,
@@ -102,13 +105,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: &cancelTransport{ctx: ctx, base: transport}, Timeout: cfg.Timeout}
 
+	var lastEnd time.Duration
+	for _, a := range cfg.Attacks {
+		lastEnd = max(lastEnd, a.StartAt+a.Duration)
+	}
+	// One timeline for every attack: each hit lands under its attack's endpoint.
+	timeline := latency.NewTimeline(cfg.TimelineEvery, lastEnd)
+
 	stats := make([]Stats, len(cfg.Attacks))
 	recs := make([]*latency.RequestRecorder, len(cfg.Attacks))
 	var wg sync.WaitGroup
 	for i := range cfg.Attacks {
 		recs[i] = new(latency.RequestRecorder)
 		wg.Go(func() {
-			stats[i] = runOne(ctx, cfg, cfg.Attacks[i], base.String(), client, recs[i], log)
+			stats[i] = runOne(ctx, cfg, cfg.Attacks[i], base.String(), client, recs[i], timeline, log)
 		})
 	}
 	wg.Wait()
@@ -117,20 +127,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, r := range recs {
 		all.Merge(r)
 	}
-	var lastEnd time.Duration
-	for _, a := range cfg.Attacks {
-		lastEnd = max(lastEnd, a.StartAt+a.Duration)
-	}
 	// A cancellation that lands after the last attack ended cut nothing short.
 	interrupted := ctx.Err() != nil && time.Now().Before(cfg.Run.At(lastEnd))
-	return &Report{Requests: all.Stats(), Attacks: stats, Interrupted: interrupted}, nil
+	return &Report{Requests: all.Stats(), Attacks: stats, Timeline: timeline.Windows(), TimelineRecorder: timeline,
+		Interrupted: interrupted}, nil
 }
 
 // runOne waits for the attack's start, lets vegeta pace it, and accounts for
 // every result: latency and lag both run from the instant the pacer meant the
 // hit to go out, so a generator that falls behind shows it instead of hiding
-// the target's slowness (coordinated omission).
-func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http.Client, rec *latency.RequestRecorder, log *slog.Logger) Stats {
+// the target's slowness (coordinated omission); the timeline places the hit
+// at that instant, in model time.
+func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http.Client, rec *latency.RequestRecorder, timeline *latency.Timeline, log *slog.Logger) Stats {
 	sched := newSchedule(cfg.Run.Scale, a)
 	wallDur := cfg.Run.Scale.Wall(a.Duration)
 	st := Stats{Name: a.Name, Endpoint: a.Endpoint, WallDuration: wallDur}
@@ -177,12 +185,16 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		}
 		hits++
 		due := began.Add(sched.due(res.Seq))
+		at := cfg.Run.Since(due)
 		lag.Sent(max(res.Timestamp.Sub(due), 0))
 		if res.Code == 0 {
 			rec.Failed()
+			timeline.Failed(at, a.Endpoint)
 			continue
 		}
-		rec.Observe(int(res.Code), res.End().Sub(due))
+		took := res.End().Sub(due)
+		rec.Observe(int(res.Code), took)
+		timeline.Observe(at, a.Endpoint, int(res.Code), took)
 	}
 
 	elapsed := wallDur

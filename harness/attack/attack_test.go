@@ -20,8 +20,11 @@ import (
 
 // antenna is a minimal §2 target that checks what the attacks send.
 type fakeAntenna struct {
-	mu        sync.Mutex
-	delay     time.Duration
+	mu    sync.Mutex
+	delay time.Duration
+	// code, when set, picks the status of a request by its endpoint and when
+	// it arrived (0 = 200): a fault that comes and goes.
+	code      func(endpoint string, arrived time.Time) int
 	calls     map[string]int
 	byToken   map[string]int
 	jobs      map[string]int // path job id → requests
@@ -100,6 +103,11 @@ func (a *fakeAntenna) handle(endpoint string, check func(*http.Request, []byte) 
 		a.arrivals[endpoint] = append(a.arrivals[endpoint], arrived)
 		out := check(r, body)
 		a.mu.Unlock()
+		if a.code != nil {
+			if c := a.code(endpoint, arrived); c != 0 {
+				w.WriteHeader(c)
+			}
+		}
 		w.Write([]byte(out))
 	}
 }
@@ -260,6 +268,7 @@ func TestCancellationStopsAttacksQuickly(t *testing.T) {
 	require.Less(t, time.Since(began), time.Second)
 	require.True(t, rep.Interrupted)
 	require.Zero(t, rep.Requests.Transport, "requests we aborted are not the target's failures")
+	requireTimelineMatches(t, rep)
 	require.Zero(t, rep.Attacks[1].Hits)
 	require.Less(t, rep.Attacks[0].WallDuration, 500*time.Millisecond)
 }

@@ -5,14 +5,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/latency"
 )
 
 // Report is what a set of attacks did.
 type Report struct {
-	Requests    latency.RequestStats // every attack together
-	Attacks     []Stats              // in Config.Attacks order
-	Interrupted bool
+	Requests latency.RequestStats // every attack together
+	Attacks  []Stats              // in Config.Attacks order
+	// Timeline is every hit of every attack by the model instant the pacer
+	// meant it to go out, Config.TimelineEvery at a time, under its attack's
+	// endpoint; TimelineRecorder holds the same counts and histograms, for
+	// merging exactly with the fleet's (latency.Timeline.Merge) or
+	// summarising a span (Span).
+	Timeline         []history.RequestWindow
+	TimelineRecorder *latency.Timeline
+	Interrupted      bool
 }
 
 // Stats is one attack's outcome. Rates are averages over the time it ran.

@@ -42,6 +42,7 @@ type Proxy struct {
 
 	mu        sync.Mutex // orders Set against admissions and Close
 	links     map[*link]struct{}
+	stack     []*pushed // faults in effect, oldest first; the newest is active
 	closed    bool
 	stopWatch func() bool // detaches Close from NewProxy's context
 
@@ -116,6 +117,66 @@ func (p *Proxy) Set(t Toxic) {
 		}
 	}
 	p.log.Info("fault proxy toxic set", "toxic", describe(t), "was", describe(prev.toxic), "severed_connections", severed)
+}
+
+// pushed is one toxic on a proxy's stack.
+type pushed struct{ toxic Toxic }
+
+// Push makes t the active toxic on top of any already in effect, and
+// returns the function that takes it off again. Overlapping faults on one
+// proxy stack rather than fight: the proxy shows the newest fault still in
+// effect, and when that one is popped it goes back to the next newest, or to
+// pass-through when none is left, so no fault is lifted early by another
+// one ending. Pop is idempotent.
+func (p *Proxy) Push(t Toxic) (pop func()) {
+	e := &pushed{toxic: t}
+	p.mu.Lock()
+	p.stack = append(p.stack, e)
+	p.mu.Unlock()
+	p.Set(t)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			for i, x := range p.stack {
+				if x == e {
+					p.stack = append(p.stack[:i], p.stack[i+1:]...)
+					break
+				}
+			}
+			var next Toxic
+			if n := len(p.stack); n > 0 {
+				next = p.stack[n-1].toxic
+			}
+			p.mu.Unlock()
+			p.Set(next)
+		})
+	}
+}
+
+// Healthy reports whether the proxy forwards: it runs with no fault in
+// effect and a connection through it reaches the upstream. A proxy that
+// cannot heal would leave the target broken after its fault ended, and
+// every verdict after that would judge the harness.
+func (p *Proxy) Healthy(ctx context.Context) error {
+	p.mu.Lock()
+	closed, faults := p.closed, len(p.stack)
+	p.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("fault proxy %q is closed", p.name)
+	case faults > 0:
+		return fmt.Errorf("fault proxy %q still has %d faults in effect", p.name, faults)
+	}
+	var d net.Dialer
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	conn, err := d.DialContext(dctx, "tcp", p.Addr())
+	if err != nil {
+		return fmt.Errorf("fault proxy %q does not accept connections after its faults ended: %w", p.name, err)
+	}
+	_ = conn.Close()
+	return nil
 }
 
 // Close stops listening, closes every connection and waits for all of the

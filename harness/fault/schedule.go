@@ -3,126 +3,51 @@ package fault
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// Fault kinds a scenario can schedule; Kinds lists them. redis-blackhole is
-// the 5 s connect-timeout case of DESIGN.md §1.
-const (
-	BrokerDown     = "broker-down"
-	RedisDown      = "redis-down"
-	RedisSlow      = "redis-slow"
-	DBSlow         = "db-slow"
-	RedisBlackhole = "redis-blackhole"
-)
-
-// Fault is one scheduled fault. At, For and Latency are model time (DESIGN.md
-// §5); Latency, only for the *-slow kinds, is scaled to wall time like every
-// other duration, so a slow dependency costs the same share of a poll period
-// at any time scale.
-type Fault struct {
-	Kind    string
-	At      time.Duration
-	For     time.Duration
-	Latency time.Duration
-}
-
-// Targets says which proxy each dependency is behind. Broker may be the same
-// proxy as Redis (the broker shares the Redis server); faults on both then
-// stack on that one proxy as described at Schedule.
-type Targets struct{ Redis, Broker, DB *Proxy }
-
-// Applied is one fault as it actually happened: At and For are model time,
-// measured from the instants the proxy was switched, not copied from the plan.
+// Applied is one fault as it actually happened: Started and Ended are model
+// time, measured from the instants it was switched, not copied from the plan.
+// Ended is -1 for a fault that lasted to the end of the run.
 type Applied struct {
-	Kind string
-	At   time.Duration
-	For  time.Duration
+	Fault
+	Started, Ended time.Duration
 }
 
-// route maps a fault kind onto the proxy it damages and the toxic it sets.
-type route struct {
-	kind   string
-	target string // the Targets field, named in errors
-	pick   func(Targets) *Proxy
-	toxic  string
-	slow   bool // takes a Latency
-}
-
-func routes() []route {
-	redis := func(t Targets) *Proxy { return t.Redis }
-	return []route{
-		{kind: BrokerDown, target: "Broker", pick: func(t Targets) *Proxy { return t.Broker }, toxic: Down{}.Name()},
-		{kind: RedisDown, target: "Redis", pick: redis, toxic: Down{}.Name()},
-		{kind: RedisBlackhole, target: "Redis", pick: redis, toxic: Blackhole{}.Name()},
-		{kind: RedisSlow, target: "Redis", pick: redis, toxic: Latency{}.Name(), slow: true},
-		{kind: DBSlow, target: "DB", pick: func(t Targets) *Proxy { return t.DB }, toxic: Latency{}.Name(), slow: true},
-	}
-}
-
-// Kind describes one fault kind to whoever schedules faults.
-type Kind struct {
-	Name string
-	// Latency says the kind slows a dependency down by a given delay rather
-	// than cutting it off, and so needs one.
-	Latency bool
-}
-
-// Kinds lists the fault kinds Schedule accepts.
-func Kinds() []Kind {
-	rs := routes()
-	out := make([]Kind, len(rs))
-	for i, r := range rs {
-		out[i] = Kind{Name: r.kind, Latency: r.slow}
-	}
-	return out
-}
-
-func kindNames() []string {
-	var names []string
-	for _, k := range Kinds() {
-		names = append(names, k.Name)
-	}
-	return names
-}
-
-// planned is a validated fault with its proxy, toxic and what happened to it.
+// planned is a validated fault with its breaker and what happened to it.
 type planned struct {
 	Fault
 	index   int
-	proxy   *Proxy
-	toxic   Toxic
+	breaker Breaker
 	started time.Time // wall instants, zero until they happen
 	ended   time.Time
 }
 
-func (f *planned) String() string {
-	return fmt.Sprintf("faults[%d] (%s at %v for %v)", f.index, f.Kind, f.At, f.For)
-}
+func (f *planned) String() string { return fmt.Sprintf("faults[%d] (%v)", f.index, f.Fault) }
 
-// event is one switch of a proxy: a fault starting or ending.
+// event is one switch: a fault starting or ending.
 type event struct {
 	at    time.Time
 	start bool
 	fault *planned
 }
 
-// Schedule applies each fault at start + At (model time at the given scale)
-// and lifts it For later. Everything is validated before anything is applied.
-// It returns once every fault has ended, or when ctx ends; in that case the
-// faults still active are lifted before it returns, the error wraps the
-// context's cause, and Applied holds what happened up to then.
+// Schedule applies each fault at run's model instant At and lifts it For
+// later; every fault is resolved against the targets before any is applied,
+// so a bad entry breaks nothing. Overlapping faults all apply and all clear
+// (proxies stack toxics; each kind undoes only itself).
 //
-// Overlapping faults on one proxy stack rather than fight: the proxy shows the
-// most recently started fault still in effect, and when that one ends it goes
-// back to the previous one still in effect, or to pass-through when none is.
-// So a fault is never lifted early by another one ending.
+// It returns once every fault has ended (or has been applied, for one that
+// lasts to the end), or when ctx ends: then the faults still in effect are
+// lifted and the error wraps the context's cause. A fault that cannot be
+// applied, or that does not heal when lifted, ends the schedule with an
+// error too: every verdict after it would judge the harness, not the target.
 func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run, log *slog.Logger) ([]Applied, error) {
 	if log == nil {
 		log = slog.Default()
@@ -130,19 +55,19 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run,
 	if err := run.Scale.Validate(); err != nil {
 		return nil, fmt.Errorf("fault schedule: %w", err)
 	}
-	plan, err := validate(faults, t, run.Scale)
+	plan, err := Validate(faults, t, run.Scale)
 	if err != nil {
 		return nil, err
 	}
-
-	events := make([]event, 0, 2*len(plan))
+	var events []event
 	for _, f := range plan {
-		events = append(events,
-			event{at: run.At(f.At), start: true, fault: f},
-			event{at: run.At(f.At + f.For), start: false, fault: f})
+		events = append(events, event{at: run.At(f.At), start: true, fault: f})
+		if f.For > 0 {
+			events = append(events, event{at: run.At(f.At + f.For), start: false, fault: f})
+		}
 	}
-	// At one instant, ends go first so a fault taking over from another never
-	// shares the proxy's stack with it; then plan order, for determinism.
+	// At one instant, ends go first so a fault taking over from another
+	// never shares a proxy's stack with it; then plan order, for determinism.
 	slices.SortStableFunc(events, func(a, b event) int {
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
@@ -156,102 +81,93 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run,
 		return cmp.Compare(a.fault.index, b.fault.index)
 	})
 
-	active := make(map[*Proxy][]*planned)
-	var started []*planned
-	done := 0
+	var failure error
 	for _, ev := range events {
 		if !sleepUntil(ctx, ev.at) {
+			failure = fmt.Errorf("fault schedule cut short: %w", context.Cause(ctx))
 			break
 		}
-		f, now := ev.fault, time.Now()
-		stack := active[f.proxy]
+		f := ev.fault
 		if ev.start {
-			f.started = now
-			started = append(started, f)
-			active[f.proxy] = append(stack, f)
-			f.proxy.Set(f.toxic)
-			log.Info("fault applied", "fault", f.String(), "toxic", describe(f.toxic), "proxy", f.proxy.name, "model_at", run.Since(now))
-		} else {
-			f.ended = now
-			stack = slices.DeleteFunc(stack, func(g *planned) bool { return g == f })
-			active[f.proxy] = stack
-			var next Toxic
-			if len(stack) > 0 {
-				next = stack[len(stack)-1].toxic
+			if err := f.breaker.Apply(ctx); err != nil {
+				failure = fmt.Errorf("%v could not be applied: %w", f, err)
+				break
 			}
-			f.proxy.Set(next)
-			log.Info("fault lifted", "fault", f.String(), "proxy", f.proxy.name, "model_at", run.Since(now))
+			f.started = time.Now()
+			log.Info("fault applied", "fault", f.String(), "model_at", run.Since(f.started))
+			continue
 		}
-		done++
+		if err := lift(ctx, f, run, log); err != nil {
+			failure = err
+			break
+		}
 	}
-
-	if done < len(events) {
-		now := time.Now()
-		for p, stack := range active {
-			if len(stack) > 0 {
-				p.Set(nil)
+	if failure != nil {
+		// Heal whatever is still broken, so the run can be torn down cleanly.
+		for _, f := range plan {
+			if !f.started.IsZero() && f.ended.IsZero() {
+				if err := lift(context.WithoutCancel(ctx), f, run, log); err != nil {
+					failure = errors.Join(failure, err)
+				}
 			}
 		}
-		for _, f := range started {
-			if f.ended.IsZero() {
-				f.ended = now
-				log.Info("fault lifted early: schedule cancelled", "fault", f.String(), "proxy", f.proxy.name, "model_at", run.Since(now))
-			}
-		}
-		return report(started, run), fmt.Errorf("fault schedule cut short with %d of %d faults started: %w", len(started), len(plan), context.Cause(ctx))
 	}
-	return report(started, run), nil
+	return report(plan, run), failure
 }
 
-// validate resolves every fault to a proxy and toxic, so that a bad entry is
-// reported before any proxy is touched.
-func validate(faults []Fault, t Targets, scale modeltime.Scale) ([]*planned, error) {
-	byKind := make(map[string]route)
-	for _, r := range routes() {
-		byKind[r.kind] = r
+func lift(ctx context.Context, f *planned, run modeltime.Run, log *slog.Logger) error {
+	err := f.breaker.Lift(ctx)
+	f.ended = time.Now()
+	log.Info("fault lifted", "fault", f.String(), "model_at", run.Since(f.ended))
+	if err != nil {
+		return fmt.Errorf("%v did not heal: %w", f, err)
 	}
+	return nil
+}
+
+// Validate resolves every fault to its breaker, so that a bad entry is
+// reported before anything is touched.
+func Validate(faults []Fault, t Targets, scale modeltime.Scale) ([]*planned, error) {
 	plan := make([]*planned, len(faults))
 	for i, fl := range faults {
 		f := &planned{Fault: fl, index: i}
-		r, ok := byKind[f.Kind]
-		if !ok {
-			return nil, fmt.Errorf("%v: unknown fault kind %q; use one of %s", f, f.Kind, strings.Join(kindNames(), ", "))
-		}
-		if f.At < 0 {
-			return nil, fmt.Errorf("%v: starts before the run (at must be ≥ 0)", f)
-		}
-		if f.For <= 0 {
-			return nil, fmt.Errorf("%v: lasts no time (for must be > 0)", f)
-		}
-		if f.proxy = r.pick(t); f.proxy == nil {
-			return nil, fmt.Errorf("%v: needs the proxy in front of %s, but Targets.%s is nil; start a fault.Proxy for it and pass it in Targets",
-				f, strings.ToLower(r.target), r.target)
-		}
-		var wall time.Duration
-		switch {
-		case r.slow && f.Latency <= 0:
-			return nil, fmt.Errorf("%v: needs a latency > 0, got %v", f, f.Latency)
-		case r.slow:
-			if wall = scale.Wall(f.Latency); wall <= 0 {
-				return nil, fmt.Errorf("%v: latency %v (model) is %v at time scale %v, too small to inject; use a larger latency", f, f.Latency, wall, float64(scale))
-			}
-		case f.Latency != 0:
-			return nil, fmt.Errorf("%v: latency %v given, but only %s and %s take one", f, f.Latency, RedisSlow, DBSlow)
-		}
-		toxic, err := New(r.toxic, wall)
+		k, err := lookup(f.Kind)
 		if err != nil {
 			return nil, fmt.Errorf("%v: %w", f, err)
 		}
-		f.toxic = toxic
+		switch {
+		case f.At < 0:
+			return nil, fmt.Errorf("%v: starts before the run (at must be ≥ 0)", f)
+		case f.For < 0 || (f.For == 0 && !k.Forever):
+			return nil, fmt.Errorf("%v: lasts no time (for must be > 0)", f)
+		case k.Latency && f.Latency <= 0:
+			return nil, fmt.Errorf("%v: needs a latency > 0, got %v", f, f.Latency)
+		case !k.Latency && f.Latency != 0:
+			return nil, fmt.Errorf("%v: latency %v given, but only the *-slow kinds take one", f, f.Latency)
+		case !k.Offset && f.Offset != 0:
+			return nil, fmt.Errorf("%v: offset %v given, but only clock-skew takes one", f, f.Offset)
+		case !k.Replica && f.Replica != AllReplicas:
+			return nil, fmt.Errorf("%v: %s cannot be aimed at one replica", f, f.Kind)
+		}
+		if f.breaker, err = k.build(f.Fault, t, scale); err != nil {
+			return nil, fmt.Errorf("%v: %w", f, err)
+		}
 		plan[i] = f
 	}
 	return plan, nil
 }
 
-func report(started []*planned, run modeltime.Run) []Applied {
-	out := make([]Applied, len(started))
-	for i, f := range started {
-		out[i] = Applied{Kind: f.Kind, At: run.Since(f.started), For: run.Scale.Model(f.ended.Sub(f.started))}
+func report(plan []*planned, run modeltime.Run) []Applied {
+	var out []Applied
+	for _, f := range plan {
+		if f.started.IsZero() {
+			continue
+		}
+		a := Applied{Fault: f.Fault, Started: run.Since(f.started), Ended: -1}
+		if !f.ended.IsZero() {
+			a.Ended = run.Since(f.ended)
+		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package fault
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +59,8 @@ func assertNear(t *testing.T, want, got time.Time, what string) {
 	assert.InDelta(t, 0, got.Sub(want).Seconds(), 0.020, "%s: off by %v", what, got.Sub(want))
 }
 
+func one(p Proxies) Targets { return Targets{Proxies: []Proxies{p}} }
+
 func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 	redis := startProxy(t, startEcho(t))
 	db := startProxy(t, startEcho(t))
@@ -64,10 +68,10 @@ func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 
 	start := time.Now().Add(20 * time.Millisecond)
 	faults := []Fault{
-		{Kind: RedisDown, At: 10 * time.Second, For: 20 * time.Second},
-		{Kind: DBSlow, At: 5 * time.Second, For: 10 * time.Second, Latency: 4 * time.Second},
+		{Kind: "redis-down", At: 10 * time.Second, For: 20 * time.Second, Replica: AllReplicas},
+		{Kind: "db-slow", At: 5 * time.Second, For: 10 * time.Second, Latency: 4 * time.Second, Replica: AllReplicas},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: redis, DB: db}, modeltime.Run{Start: start, Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: redis, DB: db}), modeltime.Run{Start: start, Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	returned := time.Now()
 	redisSeen, dbSeen := stopRedis(), stopDB()
@@ -84,23 +88,24 @@ func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 	assertNear(t, start.Add(150*time.Millisecond), dbSeen[2].at, "db-slow lifted")
 
 	require.Len(t, applied, 2)
-	// In the order they started; model time, so ±20 ms wall is ±2 s.
-	assert.Equal(t, DBSlow, applied[0].Kind)
-	assert.InDelta(t, 5, applied[0].At.Seconds(), 2)
-	assert.InDelta(t, 10, applied[0].For.Seconds(), 2)
-	assert.Equal(t, RedisDown, applied[1].Kind)
-	assert.InDelta(t, 10, applied[1].At.Seconds(), 2)
-	assert.InDelta(t, 20, applied[1].For.Seconds(), 2)
+	// In plan order; model time, so ±20 ms wall is ±2 s.
+	assert.Equal(t, "redis-down", applied[0].Kind)
+	assert.InDelta(t, 10, applied[0].Started.Seconds(), 2)
+	assert.InDelta(t, 30, applied[0].Ended.Seconds(), 2)
+	assert.Equal(t, "db-slow", applied[1].Kind)
+	assert.InDelta(t, 5, applied[1].Started.Seconds(), 2)
+	assert.InDelta(t, 15, applied[1].Ended.Seconds(), 2)
 }
 
+// Two overlapping faults on one proxy both apply and both clear.
 func TestScheduleStacksOverlapsOnOneProxy(t *testing.T) {
 	shared := startProxy(t, startEcho(t))
 	stop := watch(shared)
 	faults := []Fault{
-		{Kind: RedisSlow, At: 0, For: 30 * time.Second, Latency: time.Second},
-		{Kind: BrokerDown, At: 10 * time.Second, For: 10 * time.Second},
+		{Kind: "redis-slow", At: 0, For: 30 * time.Second, Latency: time.Second, Replica: AllReplicas},
+		{Kind: "broker-down", At: 10 * time.Second, For: 10 * time.Second, Replica: AllReplicas},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Redis: shared, Broker: shared}, modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: shared, Broker: shared}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	var names []string
 	for _, tr := range stop() {
@@ -109,8 +114,8 @@ func TestScheduleStacksOverlapsOnOneProxy(t *testing.T) {
 	assert.Equal(t, []string{"pass-through", "latency 10ms", "down", "latency 10ms", "pass-through"}, names,
 		"broker-down ending must hand the proxy back to redis-slow, which is still in effect")
 	require.Len(t, applied, 2)
-	assert.InDelta(t, 30, applied[0].For.Seconds(), 2)
-	assert.InDelta(t, 10, applied[1].For.Seconds(), 2)
+	assert.InDelta(t, 30, (applied[0].Ended - applied[0].Started).Seconds(), 2)
+	assert.InDelta(t, 10, (applied[1].Ended - applied[1].Started).Seconds(), 2)
 }
 
 func TestScheduleCancelledLiftsActiveFaults(t *testing.T) {
@@ -118,18 +123,18 @@ func TestScheduleCancelledLiftsActiveFaults(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	faults := []Fault{
-		{Kind: RedisBlackhole, At: 0, For: 1000 * time.Second},
-		{Kind: RedisDown, At: 2000 * time.Second, For: time.Second},
+		{Kind: "redis-blackhole", At: 0, For: 1000 * time.Second, Replica: AllReplicas},
+		{Kind: "redis-down", At: 2000 * time.Second, For: time.Second, Replica: AllReplicas},
 	}
 	began := time.Now()
-	applied, err := Schedule(ctx, faults, Targets{Redis: p}, modeltime.Run{Start: began, Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctx, faults, one(Proxies{Redis: p}), modeltime.Run{Start: began, Scale: 0.01}, quietLog())
 	require.ErrorIs(t, err, context.Canceled)
-	require.ErrorContains(t, err, "cut short with 1 of 2 faults started")
+	require.ErrorContains(t, err, "cut short")
 	assert.Less(t, time.Since(began), 200*time.Millisecond)
 	assert.Equal(t, "pass-through", describe(p.cur.Load().toxic), "a cancelled schedule must not leave a fault behind")
 	require.Len(t, applied, 1)
-	assert.Equal(t, RedisBlackhole, applied[0].Kind)
-	assert.InDelta(t, 5, applied[0].For.Seconds(), 2, "measured until the cancel, not the planned 1000 s")
+	assert.Equal(t, "redis-blackhole", applied[0].Kind)
+	assert.InDelta(t, 5, (applied[0].Ended - applied[0].Started).Seconds(), 2, "measured until the cancel, not the planned 1000 s")
 }
 
 func TestScheduleNothing(t *testing.T) {
@@ -138,9 +143,67 @@ func TestScheduleNothing(t *testing.T) {
 	assert.Empty(t, applied)
 }
 
+// A proxy that cannot heal ends the schedule loudly.
+func TestScheduleFailsWhenAProxyDoesNotHeal(t *testing.T) {
+	p := startProxy(t, startEcho(t))
+	faults := []Fault{{Kind: "redis-down", At: 0, For: 10 * time.Second, Replica: AllReplicas}}
+	time.AfterFunc(30*time.Millisecond, func() { _ = p.Close() }) // the proxy dies mid-fault
+	_, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: p}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	require.ErrorContains(t, err, "did not heal")
+	require.ErrorContains(t, err, "is closed")
+}
+
+// fakeReplicas records what the replica kinds asked for.
+type fakeReplicas struct {
+	mu    sync.Mutex
+	n     int
+	calls []string
+}
+
+func (f *fakeReplicas) record(s string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+	return nil
+}
+func (f *fakeReplicas) Count() int { return f.n }
+func (f *fakeReplicas) StallWorkers(r int, s bool) error {
+	return f.record(fmt.Sprintf("stall %d %v", r, s))
+}
+func (f *fakeReplicas) CrashWorker(r int) error    { return f.record(fmt.Sprintf("crash %d", r)) }
+func (f *fakeReplicas) RestoreWorkers(r int) error { return f.record(fmt.Sprintf("restore %d", r)) }
+func (f *fakeReplicas) SkewWorkers(r int, o time.Duration) error {
+	return f.record(fmt.Sprintf("skew %d %v", r, o))
+}
+func (f *fakeReplicas) Kill(r int) error    { return f.record(fmt.Sprintf("kill %d", r)) }
+func (f *fakeReplicas) Restart(r int) error { return f.record(fmt.Sprintf("restart %d", r)) }
+
+type fakeKeys struct{ evictions atomic.Int64 }
+
+func (k *fakeKeys) EvictGateKeys(context.Context) (int, error) { k.evictions.Add(1); return 1, nil }
+
+func TestReplicaAndKeyKinds(t *testing.T) {
+	rs := &fakeReplicas{n: 2}
+	keys := &fakeKeys{}
+	faults := []Fault{
+		{Kind: "worker-stall", At: 0, For: 10 * time.Second, Replica: 1},
+		{Kind: "clock-skew", At: 0, For: 10 * time.Second, Offset: -30 * time.Second, Replica: AllReplicas},
+		{Kind: "worker-crash", At: 20 * time.Second, For: 10 * time.Second, Replica: 0},
+		{Kind: "replica-kill", At: 20 * time.Second, For: 0, Replica: 1},
+		{Kind: "redis-evict", At: 0, For: 30 * time.Second, Replica: AllReplicas},
+	}
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Replicas: rs, Keys: keys}, modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"stall 1 true", "skew 0 -300ms", "skew 1 -300ms", "stall 1 false", "skew 0 0s", "skew 1 0s",
+		"crash 0", "kill 1", "restore 0"}, rs.calls, "at 0 in plan order, lifts at 10 s, crash and kill at 20 s; no restart for for: 0")
+	require.Len(t, applied, 5)
+	assert.Equal(t, time.Duration(-1), applied[3].Ended, "the killed replica stays dead to the end")
+	assert.Greater(t, keys.evictions.Load(), int64(10), "evicted every model second for 30 s")
+}
+
 func TestScheduleRejectsBadPlans(t *testing.T) {
 	p := startProxy(t, startEcho(t))
-	all := Targets{Redis: p, Broker: p, DB: p}
+	all := one(Proxies{Redis: p, Broker: p, DB: p})
 	tests := []struct {
 		name    string
 		faults  []Fault
@@ -148,24 +211,34 @@ func TestScheduleRejectsBadPlans(t *testing.T) {
 		scale   modeltime.Scale
 		wantErr string
 	}{
-		{name: "unknown kind", targets: all, faults: []Fault{{Kind: "broker-slow", At: time.Second, For: time.Second}},
-			wantErr: `faults[0] (broker-slow at 1s for 1s): unknown fault kind "broker-slow"; use one of broker-down, redis-down, redis-blackhole, redis-slow, db-slow`},
-		{name: "missing broker proxy", targets: Targets{Redis: p, DB: p},
-			faults:  []Fault{{Kind: RedisDown, For: time.Second}, {Kind: BrokerDown, At: time.Minute, For: time.Second}},
-			wantErr: "faults[1] (broker-down at 1m0s for 1s): needs the proxy in front of broker, but Targets.Broker is nil"},
-		{name: "missing db proxy", targets: Targets{Redis: p}, faults: []Fault{{Kind: DBSlow, For: time.Second, Latency: time.Second}},
-			wantErr: "Targets.DB is nil"},
-		{name: "negative at", targets: all, faults: []Fault{{Kind: RedisDown, At: -time.Second, For: time.Second}},
+		{name: "unknown kind", targets: all, faults: []Fault{{Kind: "broker-slower", At: time.Second, For: time.Second, Replica: AllReplicas}},
+			wantErr: `faults[0] (broker-slower at 1s for 1s): unknown fault kind "broker-slower"; use one of broker-down,`},
+		{name: "missing broker proxy", targets: one(Proxies{Redis: p, DB: p}),
+			faults:  []Fault{{Kind: "redis-down", For: time.Second, Replica: AllReplicas}, {Kind: "broker-down", At: time.Minute, For: time.Second, Replica: AllReplicas}},
+			wantErr: "faults[1] (broker-down at 1m0s for 1s): needs the proxy in front of replica 0's broker, and the run has none"},
+		{name: "no such replica", targets: all, faults: []Fault{{Kind: "db-down", For: time.Second, Replica: 3}},
+			wantErr: "replica 3 does not exist: the run has 1 (0 to 0)"},
+		{name: "negative at", targets: all, faults: []Fault{{Kind: "redis-down", At: -time.Second, For: time.Second, Replica: AllReplicas}},
 			wantErr: "starts before the run"},
-		{name: "zero for", targets: all, faults: []Fault{{Kind: RedisDown, At: time.Second}},
+		{name: "zero for", targets: all, faults: []Fault{{Kind: "redis-down", At: time.Second, Replica: AllReplicas}},
 			wantErr: "for must be > 0"},
-		{name: "slow without latency", targets: all, faults: []Fault{{Kind: RedisSlow, For: time.Second}},
+		{name: "slow without latency", targets: all, faults: []Fault{{Kind: "redis-slow", For: time.Second, Replica: AllReplicas}},
 			wantErr: "needs a latency > 0"},
-		{name: "latency on an outage", targets: all, faults: []Fault{{Kind: BrokerDown, For: time.Second, Latency: time.Second}},
-			wantErr: "only redis-slow and db-slow take one"},
-		{name: "latency lost to the scale", targets: all, scale: 1e-12, faults: []Fault{{Kind: DBSlow, For: time.Second, Latency: time.Millisecond}},
+		{name: "latency on an outage", targets: all, faults: []Fault{{Kind: "broker-down", For: time.Second, Latency: time.Second, Replica: AllReplicas}},
+			wantErr: "only the *-slow kinds take one"},
+		{name: "offset on an outage", targets: all, faults: []Fault{{Kind: "broker-down", For: time.Second, Offset: time.Second, Replica: AllReplicas}},
+			wantErr: "only clock-skew takes one"},
+		{name: "skew without offset", targets: Targets{Replicas: &fakeReplicas{n: 1}}, faults: []Fault{{Kind: "clock-skew", For: time.Second, Replica: AllReplicas}},
+			wantErr: "needs an offset"},
+		{name: "a replica kind without replicas", targets: all, faults: []Fault{{Kind: "worker-stall", For: time.Second, Replica: AllReplicas}},
+			wantErr: "needs control of the target's replicas"},
+		{name: "db-lock without the database", targets: all, faults: []Fault{{Kind: "db-lock", For: time.Second, Replica: AllReplicas}},
+			wantErr: "needs a direct connection to the run's database"},
+		{name: "db-lock aimed at a replica", targets: Targets{DB: "postgres://x"}, faults: []Fault{{Kind: "db-lock", For: time.Second, Replica: 0}},
+			wantErr: "db-lock cannot be aimed at one replica"},
+		{name: "latency lost to the scale", targets: all, scale: 1e-12, faults: []Fault{{Kind: "db-slow", For: time.Second, Latency: time.Millisecond, Replica: AllReplicas}},
 			wantErr: "too small to inject"},
-		{name: "bad scale", targets: all, scale: -1, faults: []Fault{{Kind: RedisDown, For: time.Second}},
+		{name: "bad scale", targets: all, scale: -1, faults: []Fault{{Kind: "redis-down", For: time.Second, Replica: AllReplicas}},
 			wantErr: "time scale -1 is out of range"},
 	}
 	for _, tc := range tests {

@@ -35,15 +35,15 @@ func (passThrough) Sever() bool                                 { return false }
 func (passThrough) Release(arrived time.Time) (time.Time, bool) { return arrived, false }
 
 // kind registers one toxic under its name with the constructor New uses.
-type kind struct {
+type toxicKind struct {
 	name  string
 	build func(latency time.Duration) (Toxic, error)
 }
 
 // kinds is the registry. It is a function rather than a package variable so
 // nothing global can be mutated; adding a toxic means adding a line here.
-func kinds() []kind {
-	return []kind{
+func toxics() []toxicKind {
+	return []toxicKind{
 		{name: Down{}.Name(), build: func(time.Duration) (Toxic, error) { return Down{}, nil }},
 		{name: Blackhole{}.Name(), build: func(time.Duration) (Toxic, error) { return Blackhole{}, nil }},
 		{name: Latency{}.Name(), build: func(d time.Duration) (Toxic, error) {
@@ -58,7 +58,7 @@ func kinds() []kind {
 
 // Toxics returns the names New accepts.
 func Toxics() []string {
-	ks := kinds()
+	ks := toxics()
 	names := make([]string, len(ks))
 	for i, k := range ks {
 		names[i] = k.name
@@ -70,7 +70,7 @@ func Toxics() []string {
 // "latency"; passing one to another kind is an error, because it means the
 // caller believes it is slowing something down when it is not.
 func New(kind string, latency time.Duration) (Toxic, error) {
-	for _, k := range kinds() {
+	for _, k := range toxics() {
 		if k.name != kind {
 			continue
 		}

@@ -87,8 +87,11 @@ type Config struct {
 	// or after it, not even the result of a cycle a stopping worker finishes.
 	End time.Duration
 	// Seed makes the jitter reproducible: worker i draws from a stream seeded by (Seed, ID).
-	Seed   int64
-	Logger *slog.Logger
+	Seed int64
+	// TimelineEvery (model time) is the width of the report's request
+	// timeline windows; default latency.DefaultTimelineEvery (1 s).
+	TimelineEvery time.Duration
+	Logger        *slog.Logger
 }
 
 // Run drives the fleet until every worker has reached its StopAt, or ctx ends
@@ -128,7 +131,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	reqCtx, cancelReqs := context.WithDeadline(ctx, cfg.Run.At(lastStop).Add(cfg.DrainTimeout))
 	defer cancelReqs()
 
-	rec := newRecorders(cfg.LagTolerance)
+	rec := newRecorders(cfg.LagTolerance, latency.NewTimeline(cfg.TimelineEvery, cfg.timelineEnd()))
 	stats := make([]WorkerStats, len(cfg.Workers))
 	log.Info("fleet starting", "workers", len(cfg.Workers), "target", cfg.Target,
 		"time_scale", cfg.Run.Scale, "model_duration", lastStop)
@@ -163,6 +166,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	log.Info("fleet finished", "requests", rep.Requests.Total, "ok", rep.Requests.OK,
 		"late", rep.Lag.Late, "dropped", rep.Lag.Dropped, "interrupted", rep.Interrupted)
 	return rep, nil
+}
+
+// timelineEnd is the end of the model-time span the request timeline covers:
+// the run's end when set (nothing is sent at or after it); otherwise the last
+// stop, plus a period for active workers, whose last cycle's result may go
+// out after their stop.
+func (cfg Config) timelineEnd() time.Duration {
+	if cfg.End > 0 {
+		return cfg.End
+	}
+	var end time.Duration
+	for _, w := range cfg.Workers {
+		last := w.StopAt
+		if w.Behaviour == Active {
+			last += w.PollEvery
+		}
+		end = max(end, last)
+	}
+	return end
 }
 
 func (cfg Config) validate() (*url.URL, error) {
@@ -232,8 +254,11 @@ func (w Worker) validate() error {
 type recorders struct {
 	tasks, result, list latency.RequestRecorder
 	lag                 *latency.LagRecorder
+	// timeline sees every request the endpoint recorders see, by the model
+	// instant it was meant to be sent.
+	timeline *latency.Timeline
 }
 
-func newRecorders(tolerance time.Duration) *recorders {
-	return &recorders{lag: latency.NewLagRecorder(tolerance)}
+func newRecorders(tolerance time.Duration, timeline *latency.Timeline) *recorders {
+	return &recorders{lag: latency.NewLagRecorder(tolerance), timeline: timeline}
 }

@@ -372,6 +372,7 @@ func TestFleetCountsFailuresByKind(t *testing.T) {
 	require.Equal(t, uint64(3), rep.PerEndpoint[antenna.EndpointTasks].Status4xx, "the bad token gets 401 and no tasks")
 	require.Equal(t, uint64(results), rep.PerEndpoint[antenna.EndpointResult].Status5xx)
 	require.Zero(t, rep.PerEndpoint[antenna.EndpointResult].OK)
+	requireTimelineMatches(t, rep)
 	require.Zero(t, rep.Workers[5].Polls, "401s are not polls")
 	require.Equal(t, 3, rep.Workers[0].Polls, "503 results are not successful polls either")
 
@@ -379,6 +380,7 @@ func TestFleetCountsFailuresByKind(t *testing.T) {
 	rep = runFleet(t, Config{Target: srv.URL, Workers: workers[:2], DrainTimeout: time.Second})
 	require.Equal(t, uint64(2*3), rep.Requests.Transport)
 	require.Equal(t, rep.Requests.Transport, rep.Requests.Total)
+	requireTimelineMatches(t, rep)
 	require.Equal(t, -1*time.Nanosecond, rep.Workers[0].FirstPoll)
 }
 
@@ -398,6 +400,7 @@ func TestFleetCancellationReturnsAPartialReportQuickly(t *testing.T) {
 	require.True(t, rep.Interrupted)
 	require.Positive(t, rep.Requests.OK)
 	require.Zero(t, rep.Requests.Transport, "requests we aborted ourselves are not the target's failures")
+	requireTimelineMatches(t, rep)
 	require.Len(t, rep.Workers, len(workers))
 }
 
@@ -526,6 +529,7 @@ func TestCrashedWorkersVanishWithoutALastResult(t *testing.T) {
 	require.Equal(t, 7, stopped[antenna.EndpointTasks])
 	require.Equal(t, 7, stopped[antenna.EndpointResult], "a stop lets the cycle finish")
 	require.Zero(t, rep.Requests.Transport, "a crash's abandoned request is not the target's failure")
+	requireTimelineMatches(t, rep)
 	require.Less(t, rep.Workers[0].LastPoll, 31*time.Second)
 }
 

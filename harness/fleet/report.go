@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/latency"
 	"github.com/hbharness/hbharness/reference/antenna"
 )
@@ -20,7 +21,13 @@ type Report struct {
 	PerEndpoint map[antenna.Endpoint]RequestStats
 	Lag         LagStats
 	Workers     []WorkerStats
-	Interrupted bool
+	// Timeline is every request by the model instant it was meant to be
+	// sent, Config.TimelineEvery at a time; TimelineRecorder holds the same
+	// counts and histograms, for merging exactly with another generator's
+	// (latency.Timeline.Merge) or summarising a span (Span).
+	Timeline         []history.RequestWindow
+	TimelineRecorder *latency.Timeline
+	Interrupted      bool
 }
 
 // WorkerStats is one worker's view of its own polling. Offsets are model time
@@ -82,7 +89,9 @@ func (rec *recorders) report(workers []WorkerStats) *Report {
 			antenna.EndpointResult: rec.result.Stats(),
 			antenna.EndpointList:   rec.list.Stats(),
 		},
-		Lag:     rec.lag.Stats(),
-		Workers: workers,
+		Lag:              rec.lag.Stats(),
+		Workers:          workers,
+		Timeline:         rec.timeline.Windows(),
+		TimelineRecorder: rec.timeline,
 	}
 }

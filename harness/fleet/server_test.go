@@ -24,6 +24,9 @@ type fakeAntenna struct {
 
 	tasksDelay time.Duration
 	resultCode int // 0 = 200
+	// resultCodeAt, when set, overrides resultCode by when the request
+	// arrived: a fault that comes and goes (0 = 200).
+	resultCodeAt func(arrived time.Time) int
 
 	calls      map[string]int // endpoint → requests that passed auth
 	byToken    map[string]map[string]int
@@ -174,6 +177,7 @@ func (a *fakeAntenna) tasks(w http.ResponseWriter, r *http.Request, tok string) 
 }
 
 func (a *fakeAntenna) result(w http.ResponseWriter, r *http.Request, tok string) {
+	arrived := time.Now()
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var body struct {
 		Results []struct {
@@ -195,6 +199,9 @@ func (a *fakeAntenna) result(w http.ResponseWriter, r *http.Request, tok string)
 		a.results++
 	}
 	code := a.resultCode
+	if a.resultCodeAt != nil {
+		code = a.resultCodeAt(arrived)
+	}
 	a.mu.Unlock()
 	if code != 0 {
 		w.WriteHeader(code)

@@ -211,13 +211,14 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 // list polls the jobs list and returns the first listed job (0 for none) and
 // when the answer arrived (model).
 func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64, arrived time.Duration) {
-	status, arrived := w.do(ctx, reqCtx, &w.rec.list, http.MethodGet, w.listURL, nil, at)
+	status, arrived := w.do(ctx, reqCtx, &w.rec.list, antenna.EndpointList, http.MethodGet, w.listURL, nil, at)
 	if !ok2xx(status) {
 		return 0, arrived
 	}
 	var resp antenna.ListAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
 		w.rec.list.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointList)
 		return 0, arrived
 	}
 	if len(resp.Results) == 0 {
@@ -230,13 +231,14 @@ func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64,
 // reported none left, and when the answer arrived (model). A failed request is
 // neither: the worker retries on its next cycle, as the real client does.
 func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, done bool, arrived time.Duration) {
-	status, arrived := w.do(ctx, reqCtx, &w.rec.tasks, http.MethodPost, w.tasksURL, w.tasksBody, at)
+	status, arrived := w.do(ctx, reqCtx, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, w.tasksURL, w.tasksBody, at)
 	if !ok2xx(status) {
 		return 0, false, arrived
 	}
 	var resp antenna.TasksAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Tasks == nil {
 		w.rec.tasks.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointTasks)
 		return 0, false, arrived
 	}
 	w.subjects = w.subjects[:0]
@@ -249,21 +251,23 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 // result posts one {"ok":true} result per task of the current cycle.
 func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
 	w.out = antenna.AppendResultBody(w.out[:0], w.subjects)
-	status, _ := w.do(ctx, reqCtx, &w.rec.result, http.MethodPost, w.resultURL, w.out, at)
+	status, _ := w.do(ctx, reqCtx, &w.rec.result, antenna.EndpointResult, http.MethodPost, w.resultURL, w.out, at)
 	if !ok2xx(status) {
 		return
 	}
 	var resp antenna.ResultAnswer
 	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Status == nil {
 		w.rec.result.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointResult)
 	}
 }
 
 // do sends one request meant to go out at the model instant intended, records
-// its outcome with the latency measured from that instant, and leaves the body
-// in w.resp. It returns the status (0 when there was no answer) and when the
+// its outcome with the latency measured from that instant (in rec and, at
+// that instant, in the timeline under endpoint), and leaves the body in
+// w.resp. It returns the status (0 when there was no answer) and when the
 // answer arrived (model).
-func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, method, target string, body []byte, intended time.Duration) (int, time.Duration) {
+func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, endpoint, method, target string, body []byte, intended time.Duration) (int, time.Duration) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -273,6 +277,7 @@ func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, m
 		// The URL was built from a validated base; this is a programming error,
 		// but it still must show up as a failed request, not vanish.
 		rec.Failed()
+		w.rec.timeline.Failed(intended, endpoint)
 		return 0, w.run.Since(time.Now())
 	}
 	req.Header.Set("Authorization", w.auth)
@@ -293,10 +298,13 @@ func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, m
 		// about the target.
 		if ctx.Err() == nil {
 			rec.Failed()
+			w.rec.timeline.Failed(intended, endpoint)
 		}
 		return 0, arrived
 	}
-	rec.Observe(resp.StatusCode, now.Sub(w.run.At(intended)))
+	took := now.Sub(w.run.At(intended))
+	rec.Observe(resp.StatusCode, took)
+	w.rec.timeline.Observe(intended, endpoint, resp.StatusCode, took)
 	if ok2xx(resp.StatusCode) {
 		w.stats.polled(arrived)
 	}

@@ -72,9 +72,11 @@ type Write struct {
 type Sample struct {
 	At        time.Duration `json:"at"`
 	ServiceID int64         `json:"service_id"`
-	// Staleness is now - last_seen in model time; negative when last_seen is NULL.
+	// Staleness is now - last_seen in model time: negative when last_seen
+	// is in the future (a writer's clock ahead); meaningless when Null.
 	Staleness time.Duration `json:"staleness"`
-	Live      bool          `json:"live"` // last_seen_live (NULL reads as false)
+	Null      bool          `json:"last_seen_null"` // last_seen never written
+	Live      bool          `json:"live"`           // last_seen_live (NULL reads as false)
 	LiveNull  bool          `json:"live_null"`
 }
 
@@ -131,6 +133,19 @@ type Requests struct {
 	P50        time.Duration            `json:"p50"` // wall latency from the intended send time
 	P99        time.Duration            `json:"p99"`
 	Max        time.Duration            `json:"max"`
+	// Timeline is the same requests over model time, window by window.
+	Timeline []RequestWindow `json:"timeline"`
+}
+
+// RequestWindow is one slice of the request timeline: what was sent from
+// From (model time, by intended send instant) for Every.
+type RequestWindow struct {
+	From       time.Duration            `json:"from"`
+	Every      time.Duration            `json:"every"`
+	ByEndpoint map[string]RequestCounts `json:"by_endpoint"`
+	P50        time.Duration            `json:"p50"` // wall latency of the answered requests
+	P99        time.Duration            `json:"p99"`
+	Max        time.Duration            `json:"max"`
 }
 
 // Allowance is how many request errors a scenario tolerates (faults make
@@ -141,11 +156,23 @@ type Allowance struct {
 	PerEndpoint map[string]int64 `json:"per_endpoint,omitempty"`
 }
 
-// Fault is one injected fault as it actually happened.
+// Fault is one injected fault: as planned, and as it actually happened.
 type Fault struct {
-	Kind string        `json:"kind"`
-	At   time.Duration `json:"at"`
-	For  time.Duration `json:"for"`
+	Kind string `json:"kind"`
+	// At and For are when it actually started and how long it lasted (to
+	// the end of the run for one that never ended).
+	At  time.Duration `json:"at"`
+	For time.Duration `json:"for"`
+	// PlannedAt and PlannedFor are the schedule's.
+	PlannedAt  time.Duration `json:"planned_at"`
+	PlannedFor time.Duration `json:"planned_for"`
+	Replica    int           `json:"replica"` // -1: every replica
+	Latency    time.Duration `json:"latency,omitempty"`
+	Offset     time.Duration `json:"offset,omitempty"`
+	// StopsDispatch: no heartbeat could be dispatched while it lasted.
+	// SpendsWindow: a gate may lose one more window to it.
+	StopsDispatch bool `json:"stops_dispatch"`
+	SpendsWindow  bool `json:"spends_window"`
 }
 
 // Observation names how database writes were seen.
@@ -209,9 +236,41 @@ type History struct {
 	Samples      []Sample `json:"samples"`
 	// SamplerReads counts the sampler's successful reads, SamplerErrors its
 	// failed ones: a sampler that read nothing proves nothing.
-	SamplerReads  int64     `json:"sampler_reads"`
-	SamplerErrors int64     `json:"sampler_errors"`
+	SamplerReads  int64 `json:"sampler_reads"`
+	SamplerErrors int64 `json:"sampler_errors"`
+	// Unobserved are the stretches an observer was blind: nothing in them is
+	// a sample or a missing write, it is not known.
+	Unobserved    []Gap     `json:"unobserved"`
 	Requests      Requests  `json:"requests"`
 	AllowedErrors Allowance `json:"allowed_errors"`
 	Faults        []Fault   `json:"faults"`
+}
+
+// Observers whose blindness is recorded in History.Unobserved.
+const (
+	ObserverSampler = "sampler" // last_seen and last_seen_live samples
+	ObserverWrites  = "writes"  // the write observer of Observation
+)
+
+// Gap is a stretch one observer did not see (its connection lost, not yet
+// back), in model time.
+type Gap struct {
+	Observer string        `json:"observer"`
+	From     time.Duration `json:"from"`
+	To       time.Duration `json:"to"`
+	Reason   string        `json:"reason"`
+}
+
+// BlindTime is how long observer was blind within [from, to).
+func (h History) BlindTime(observer string, from, to time.Duration) time.Duration {
+	var d time.Duration
+	for _, g := range h.Unobserved {
+		if g.Observer != observer {
+			continue
+		}
+		if lo, hi := max(from, g.From), min(to, g.To); hi > lo {
+			d += hi - lo
+		}
+	}
+	return d
 }

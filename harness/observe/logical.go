@@ -30,9 +30,9 @@ import (
 // PUBLICATION, which is an object installed in the database (and CREATE
 // PUBLICATION needs ownership of the table, or superuser). test_decoding
 // needs only a role with the REPLICATION attribute and wal_level = logical;
-// the one thing the observer creates is a TEMPORARY replication slot, which
-// the server drops by itself when the replication connection ends, so even a
-// killed harness leaves nothing behind. Its text output is parsed by
+// the one thing the observer creates is a TEMPORARY replication slot (a new
+// one after each reconnect), which the server drops by itself when the
+// replication connection ends, so even a killed harness leaves nothing behind. Its text output is parsed by
 // ParseTestDecoding.
 
 // ErrLogicalUnavailable is wrapped by StartLogical's errors that mean the
@@ -98,34 +98,74 @@ type txnState struct {
 
 // Logical streams the committed changes of ml_processingservice's async
 // rows from a temporary logical replication slot.
+//
+// When the stream breaks it reconnects, with a new connection and a new
+// slot: the old slot was temporary and died with its connection, so what
+// was committed meanwhile cannot be replayed. That stretch is a Gap, and
+// its changes are missing, never made up; a fresh baseline read from the
+// new slot's snapshot lets the changes after it be judged against the
+// rows' real values.
 type Logical struct {
-	dsn    string
-	log    *slog.Logger
-	slot   string
-	schema string // of ml_processingservice
+	dsn     string
+	log     *slog.Logger
+	schema  string         // of ml_processingservice
+	replCfg *pgconn.Config // the replication connection's, copied per connect
+	// slotBase names the first slot; the later ones add "_2", "_3"… so
+	// that one prefix finds every slot this observer created.
+	slotBase string
 
 	// Owned by the stream goroutine once started.
 	conn      *pgconn.PgConn
 	rows      map[int64]*rowVal // last committed values of the async rows
 	txn       *txnState
-	confirmed lsn // reported to the server as flushed
+	confirmed lsn       // reported to the server as flushed
+	lastRecv  time.Time // the last message received (or the slot's consistent point)
+	slots     int       // slot names handed out so far
+
+	// life ends when shutdown begins; it bounds reconnecting.
+	life context.Context
+	end  context.CancelFunc
 
 	mu       sync.Mutex
+	slot     string // the current slot
 	changes  []RowChange
 	streamed lsn // every transaction committed before it has been received
 	problems []error
-	failed   error // the stream ended on this error
-	closed   bool  // shutdown has begun
+	// open is the gap since the stream broke, until it is back; broke is
+	// the error that broke it, retryErr the last reconnect's failure.
+	open      *Gap
+	broke     error
+	retryErr  error
+	gaps      []Gap
+	closed    bool      // shutdown has begun
+	stoppedAt time.Time // when it began: the end of a gap still open
 
-	advanced chan struct{} // a token when streamed moves
+	advanced chan struct{} // a token when streamed moves or the stream breaks
 	ping     chan struct{} // asks the loop for a status update that wants a reply
-	quit     chan struct{}
 	done     chan struct{}
 
 	shutOnce sync.Once
 	shutErr  error
 	stopOnce sync.Once
 	stopErr  error
+}
+
+const (
+	retryFirst   = 100 * time.Millisecond // the wait before the first reconnect
+	retryMax     = 2 * time.Second        // the longest wait between reconnects
+	retryTimeout = 30 * time.Second       // one attempt; slot creation waits for running transactions
+)
+
+// session is one replication connection streaming from its own new
+// temporary slot, with the baseline read from that slot's snapshot.
+type session struct {
+	conn       *pgconn.PgConn
+	slot       string
+	start      lsn
+	consistent time.Time // when the slot became consistent, on this process's clock
+	rows       map[int64]*rowVal
+	system     string
+	database   string
 }
 
 // StartLogical starts observing the database at dsn (a normal connection
@@ -141,7 +181,7 @@ func StartLogical(ctx context.Context, dsn string, log *slog.Logger) (*Logical, 
 	l := &Logical{
 		dsn: dsn, log: log,
 		advanced: make(chan struct{}, 1), ping: make(chan struct{}, 1),
-		quit: make(chan struct{}), done: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
@@ -159,65 +199,99 @@ func StartLogical(ctx context.Context, dsn string, log *slog.Logger) (*Logical, 
 		return nil, fmt.Errorf("logical observer: looking up table %s: %w", serviceTable, err)
 	}
 
-	cfg, err := pgconn.ParseConfig(dsn)
+	l.replCfg, err = pgconn.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("logical observer: parsing the database URL: %w", err)
 	}
-	cfg.RuntimeParams["replication"] = "database"
-	cfg.RuntimeParams["application_name"] = "hbharness-logical-observer"
-	cfg.RuntimeParams["TimeZone"] = "UTC" // commit times print as +00
-	l.conn, err = pgconn.ConnectConfig(ctx, cfg)
+	l.replCfg.RuntimeParams["replication"] = "database"
+	l.replCfg.RuntimeParams["application_name"] = "hbharness-logical-observer"
+	l.replCfg.RuntimeParams["TimeZone"] = "UTC" // commit times print as +00
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	l.slotBase = "hbh_obs_" + hex.EncodeToString(rnd[:])
+
+	s, err := l.connect(ctx, conn)
 	if err != nil {
-		return nil, replicationError("opening a replication connection (replication=database)", cfg.User, err)
+		return nil, err
 	}
-	started := false
+	l.use(s)
+	log.Info("logical observer: streaming", "slot", s.slot, "from", s.start.String(), "system", s.system,
+		"database", s.database, "table", l.schema+"."+serviceTable, "async_rows", len(s.rows))
+	l.life, l.end = context.WithCancel(context.Background())
+	go l.run()
+	return l, nil
+}
+
+// connect opens a replication connection, creates a new temporary slot on
+// it, reads the baseline through conn from the slot's snapshot and starts
+// streaming. On error nothing is left open.
+func (l *Logical) connect(ctx context.Context, conn *pgx.Conn) (_ *session, err error) {
+	user := l.replCfg.User
+	s := &session{}
+	s.conn, err = pgconn.ConnectConfig(ctx, l.replCfg.Copy())
+	if err != nil {
+		return nil, replicationError("opening a replication connection (replication=database)", user, err)
+	}
 	defer func() {
-		if !started {
+		if err != nil {
 			// Ending the connection drops the temporary slot with it.
-			l.closeConn()
+			closeConn(s.conn)
 		}
 	}()
 
-	sys, err := replCommand(ctx, l.conn, "IDENTIFY_SYSTEM")
+	sys, err := replCommand(ctx, s.conn, "IDENTIFY_SYSTEM")
 	if err != nil {
-		return nil, replicationError("IDENTIFY_SYSTEM", cfg.User, err)
+		return nil, replicationError("IDENTIFY_SYSTEM", user, err)
 	}
 	if len(sys) != 1 || len(sys[0]) < 4 || sys[0][3] == "" {
 		return nil, fmt.Errorf("logical observer: IDENTIFY_SYSTEM named no database (%q): the connection is not a logical replication connection", sys)
 	}
+	s.system, s.database = sys[0][0], sys[0][3]
 
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	l.slot = "hbh_obs_" + hex.EncodeToString(rnd[:])
-	slot, err := replCommand(ctx, l.conn, "CREATE_REPLICATION_SLOT "+l.slot+" TEMPORARY LOGICAL test_decoding EXPORT_SNAPSHOT")
-	if err != nil {
-		return nil, replicationError("creating a temporary logical slot with test_decoding", cfg.User, err)
+	// A fresh name each time: the previous slot may linger a moment after
+	// its connection broke.
+	l.slots++
+	s.slot = l.slotBase
+	if l.slots > 1 {
+		s.slot += "_" + strconv.Itoa(l.slots)
 	}
+	slot, err := replCommand(ctx, s.conn, "CREATE_REPLICATION_SLOT "+s.slot+" TEMPORARY LOGICAL test_decoding EXPORT_SNAPSHOT")
+	if err != nil {
+		return nil, replicationError("creating a temporary logical slot with test_decoding", user, err)
+	}
+	s.consistent = time.Now()
 	if len(slot) != 1 || len(slot[0]) < 3 {
 		return nil, fmt.Errorf("logical observer: CREATE_REPLICATION_SLOT answered %q", slot)
 	}
-	start, err := parseLSN(slot[0][1])
-	if err != nil {
+	if s.start, err = parseLSN(slot[0][1]); err != nil {
 		return nil, fmt.Errorf("logical observer: CREATE_REPLICATION_SLOT consistent point: %w", err)
 	}
-	l.streamed, l.confirmed = start, start
 
 	// The exported snapshot is the database exactly as of the slot's
 	// consistent point: the baseline and the stream fit without gap or
 	// overlap. It lives until the replication connection's next command.
-	if l.rows, err = l.baseline(ctx, conn, slot[0][2]); err != nil {
+	if s.rows, err = l.baseline(ctx, conn, slot[0][2]); err != nil {
 		return nil, err
 	}
 
 	opts := `("include-xids" '1', "include-timestamp" '1', "skip-empty-xacts" '1')`
-	if err := startReplication(ctx, l.conn, "START_REPLICATION SLOT "+l.slot+" LOGICAL "+start.String()+" "+opts); err != nil {
-		return nil, replicationError("START_REPLICATION", cfg.User, err)
+	if err := startReplication(ctx, s.conn, "START_REPLICATION SLOT "+s.slot+" LOGICAL "+s.start.String()+" "+opts); err != nil {
+		return nil, replicationError("START_REPLICATION", user, err)
 	}
-	started = true
-	log.Info("logical observer: streaming", "slot", l.slot, "from", start.String(), "system", sys[0][0],
-		"database", sys[0][3], "table", l.schema+"."+serviceTable, "async_rows", len(l.rows))
-	go l.run()
-	return l, nil
+	return s, nil
+}
+
+// use makes s the stream the loop reads. A transaction cut off by a break
+// is dropped whole: its changes were never reported, and its commit, if
+// it happened, lies in the gap.
+func (l *Logical) use(s *session) {
+	l.conn, l.rows, l.txn = s.conn, s.rows, nil
+	l.confirmed = s.start
+	l.lastRecv = s.consistent
+	l.mu.Lock()
+	l.slot = s.slot
+	l.mu.Unlock()
+	l.advance(s.start)
 }
 
 // precheck reads the server's settings and the role's attributes, to say
@@ -374,8 +448,13 @@ func (l *Logical) baseline(ctx context.Context, conn *pgx.Conn, snapshot string)
 	return out, tx.Commit(ctx)
 }
 
-// Slot is the name of the temporary replication slot.
-func (l *Logical) Slot() string { return l.slot }
+// Slot is the name of the current temporary replication slot; a reconnect
+// replaces it.
+func (l *Logical) Slot() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.slot
+}
 
 // Changes returns the changes received so far, in commit order.
 func (l *Logical) Changes() []RowChange {
@@ -384,11 +463,32 @@ func (l *Logical) Changes() []RowChange {
 	return append([]RowChange(nil), l.changes...)
 }
 
+// Gaps returns the stretches the stream was down, from the last message
+// before a break to the new slot's consistent point; changes committed in
+// them are missing. One still open ends now, or when Stop or Close began.
+func (l *Logical) Gaps() []Gap {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := append([]Gap(nil), l.gaps...)
+	if l.open != nil {
+		g := *l.open
+		g.To = time.Now()
+		if l.closed {
+			g.To = l.stoppedAt
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
 // Stop waits until the stream has delivered every transaction committed
 // before the call (the server's WAL write position then, bounded by ctx),
-// ends the stream, dropping the slot, and returns every change in commit
-// order. The changes come back even with an error, which says what may be
-// missing. Calling Stop again returns the same.
+// ends the stream, dropping the slots, and returns every change in commit
+// order. Breaks the observer recovered from are not errors (Gaps has
+// them); a stream down when Stop is called, or while it waits, is: no
+// reconnect could deliver what was committed in the gap. The changes come
+// back even with an error, which says what may be missing. Calling Stop
+// again returns the same.
 func (l *Logical) Stop(ctx context.Context) ([]RowChange, error) {
 	l.stopOnce.Do(func() {
 		l.mu.Lock()
@@ -398,25 +498,38 @@ func (l *Logical) Stop(ctx context.Context) ([]RowChange, error) {
 			l.stopErr = errors.New("logical observer: Stop called after Close: the changes are only those received before Close")
 			return
 		}
-		var errs []error
-		target, err := l.walPosition(ctx)
+		err := l.lost()
 		if err == nil {
-			err = l.waitFor(ctx, target)
+			var target lsn
+			if target, err = l.walPosition(ctx); err == nil {
+				err = l.waitFor(ctx, target)
+			}
 		}
-		errs = append(errs, err, l.shutdown())
+		errs := []error{err, l.shutdown()}
 		l.mu.Lock()
 		errs = append(errs, l.problems...)
-		if l.failed != nil {
-			errs = append(errs, fmt.Errorf("logical observer: the stream ended early: %w", l.failed))
-		}
 		l.mu.Unlock()
 		l.stopErr = errors.Join(errs...)
 	})
 	return l.Changes(), l.stopErr
 }
 
+// lost says, while the stream is down, since when and why.
+func (l *Logical) lost() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open == nil {
+		return nil
+	}
+	at := l.open.From.Format("2006-01-02T15:04:05.000Z07:00")
+	if l.retryErr != nil {
+		return fmt.Errorf("logical observer: lost its stream at %s and could not reconnect: %w (the last attempt: %w)", at, l.broke, l.retryErr)
+	}
+	return fmt.Errorf("logical observer: lost its stream at %s and could not reconnect: %w", at, l.broke)
+}
+
 // Close ends the stream without waiting for it to catch up and makes sure
-// the slot is gone. It is idempotent and safe on interrupt paths (it needs
+// the slots are gone. It is idempotent and safe on interrupt paths (it needs
 // no live context).
 func (l *Logical) Close() {
 	if err := l.shutdown(); err != nil {
@@ -440,31 +553,28 @@ func (l *Logical) walPosition(ctx context.Context) (lsn, error) {
 	return parseLSN(s)
 }
 
-// waitFor waits until the stream has passed target.
+// waitFor waits until the stream has passed target. It gives up as soon
+// as the stream is down: a new slot starts after target, so a reconnect
+// would bring none of what is missing.
 func (l *Logical) waitFor(ctx context.Context, target lsn) error {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	l.requestPing()
 	for {
+		if err := l.lost(); err != nil {
+			return err
+		}
 		l.mu.Lock()
-		pos, failed := l.streamed, l.failed
+		pos := l.streamed
 		l.mu.Unlock()
 		if pos >= target {
 			return nil
-		}
-		if failed != nil {
-			return nil // Stop reports l.failed
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("logical observer: the stream reached %s but not %s (the WAL position when Stop was called) before %w: changes committed after %s may be missing", pos, target, ctx.Err(), pos)
 		case <-l.done:
-			l.mu.Lock()
-			failed := l.failed
-			l.mu.Unlock()
-			if failed == nil {
-				return fmt.Errorf("logical observer: closed before the stream reached %s", target)
-			}
+			return fmt.Errorf("logical observer: closed before the stream reached %s", target)
 		case <-l.advanced:
 		case <-tick.C:
 			l.requestPing()
@@ -479,78 +589,117 @@ func (l *Logical) requestPing() {
 	}
 }
 
+func (l *Logical) notify() {
+	select {
+	case l.advanced <- struct{}{}:
+	default:
+	}
+}
+
 // shutdown ends the stream goroutine (which closes the replication
-// connection) and makes sure the temporary slot is gone.
+// connection), ends a gap still open, and makes sure the slots are gone.
 func (l *Logical) shutdown() error {
 	l.shutOnce.Do(func() {
 		l.mu.Lock()
 		l.closed = true
+		l.stoppedAt = time.Now()
 		l.mu.Unlock()
-		close(l.quit)
+		l.end()
 		select {
 		case <-l.done:
 		case <-time.After(10 * time.Second):
 			l.shutErr = fmt.Errorf("logical observer: the stream did not end within 10 s")
-			return
 		}
-		l.shutErr = l.ensureSlotGone()
+		l.mu.Lock()
+		if l.open != nil {
+			g := *l.open
+			g.To = l.stoppedAt
+			l.gaps = append(l.gaps, g)
+			l.open = nil
+		}
+		l.mu.Unlock()
+		if l.shutErr == nil {
+			l.shutErr = l.ensureSlotsGone()
+		}
 	})
 	return l.shutErr
 }
 
-// ensureSlotGone waits for the server to drop the temporary slot (it does
-// when the replication connection's backend exits) and drops it itself if
-// it lingers unused.
-func (l *Logical) ensureSlotGone() error {
+// ensureSlotsGone waits for the server to drop this observer's temporary
+// slots (it does when each replication connection's backend exits) and
+// drops those that linger unused. A slot's name starts with slotBase.
+func (l *Logical) ensureSlotsGone() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	dropAll := fmt.Sprintf("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '%s%%'", l.slotBase)
 	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
-		return fmt.Errorf("logical observer: checking that slot %s is gone: %w (if it remains, SELECT pg_drop_replication_slot('%s'))", l.slot, err, l.slot)
+		return fmt.Errorf("logical observer: checking that its slots %s… are gone: %w (if any remains, drop it with %s)", l.slotBase, err, dropAll)
 	}
 	defer conn.Close(context.Background())
 	for {
-		var active bool
-		err := conn.QueryRow(ctx, "SELECT active FROM pg_replication_slots WHERE slot_name = $1", l.slot).Scan(&active)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
+		rows, err := conn.Query(ctx, `SELECT slot_name, active FROM pg_replication_slots
+			WHERE left(slot_name::text, $2) = $1`, l.slotBase, len(l.slotBase))
 		if err != nil {
-			return fmt.Errorf("logical observer: checking that slot %s is gone: %w", l.slot, err)
+			return fmt.Errorf("logical observer: checking that its slots %s… are gone: %w", l.slotBase, err)
 		}
-		if !active {
-			if _, err := conn.Exec(ctx, "SELECT pg_drop_replication_slot($1)", l.slot); err != nil {
+		type slotRow struct {
+			Name   string
+			Active bool
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[slotRow])
+		if err != nil {
+			return fmt.Errorf("logical observer: checking that its slots %s… are gone: %w", l.slotBase, err)
+		}
+		var busy []string
+		for _, s := range found {
+			if s.Active {
+				busy = append(busy, s.Name)
+				continue
+			}
+			if _, err := conn.Exec(ctx, "SELECT pg_drop_replication_slot($1)", s.Name); err != nil {
 				var pg *pgconn.PgError
 				if !errors.As(err, &pg) || pg.Code != "42704" { // undefined_object: dropped meanwhile
-					return fmt.Errorf("logical observer: dropping slot %s: %w", l.slot, err)
+					return fmt.Errorf("logical observer: dropping slot %s: %w", s.Name, err)
 				}
 			}
+		}
+		if len(busy) == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("logical observer: slot %s is still in use 10 s after its connection closed; drop it with SELECT pg_drop_replication_slot('%s')", l.slot, l.slot)
+			return fmt.Errorf("logical observer: slots %s are still in use 10 s after their connections closed; drop them with %s", strings.Join(busy, ", "), dropAll)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-func (l *Logical) closeConn() {
+func closeConn(conn *pgconn.PgConn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = l.conn.Close(ctx)
+	_ = conn.Close(ctx)
 }
 
 // run is the stream loop: it alone uses the replication connection.
 func (l *Logical) run() {
 	defer close(l.done)
-	defer l.closeConn()
+	for {
+		err := l.stream()
+		closeConn(l.conn)
+		if err == nil || !l.broken(err) || !l.reconnect() {
+			return
+		}
+	}
+}
+
+// stream reads the current stream until it breaks, returning why, or
+// until shutdown, returning nil.
+func (l *Logical) stream() error {
 	lastStatus := time.Now()
 	for {
-		select {
-		case <-l.quit:
-			return
-		default:
+		if l.life.Err() != nil {
+			return nil
 		}
 		wantReply := false
 		select {
@@ -560,8 +709,7 @@ func (l *Logical) run() {
 		}
 		if wantReply || time.Since(lastStatus) >= statusEvery {
 			if err := l.sendStatus(wantReply); err != nil {
-				l.fail(fmt.Errorf("sending a standby status update: %w", err))
-				return
+				return l.quitOr(fmt.Errorf("sending a standby status update: %w", err))
 			}
 			lastStatus = time.Now()
 		}
@@ -572,30 +720,111 @@ func (l *Logical) run() {
 			if pgconn.Timeout(err) {
 				continue
 			}
-			l.fail(fmt.Errorf("receiving: %w", err))
-			return
+			return l.quitOr(fmt.Errorf("receiving from the replication connection: %w", err))
 		}
+		l.lastRecv = time.Now()
 		switch m := msg.(type) {
 		case *pgproto3.CopyData:
 			if err := l.handle(m.Data); err != nil {
-				l.fail(err)
-				return
+				return l.quitOr(err)
 			}
 		case *pgproto3.ErrorResponse:
-			l.fail(pgconn.ErrorResponseToPgError(m))
-			return
+			return l.quitOr(fmt.Errorf("the server ended the stream: %w", pgconn.ErrorResponseToPgError(m)))
 		case *pgproto3.CopyDone:
-			l.fail(errors.New("the server ended the stream"))
-			return
+			return l.quitOr(errors.New("the server ended the stream (CopyDone)"))
 		}
 	}
 }
 
-func (l *Logical) fail(err error) {
-	l.log.Warn("logical observer: stream ended", "slot", l.slot, "err", err)
+// quitOr is err, unless shutdown has begun: then the stream ended because
+// it was asked to.
+func (l *Logical) quitOr(err error) error {
+	if l.life.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// broken opens the gap err starts, unless shutdown has begun (false).
+func (l *Logical) broken(err error) bool {
 	l.mu.Lock()
-	l.failed = err
+	if l.closed {
+		l.mu.Unlock()
+		return false
+	}
+	l.open = &Gap{From: l.lastRecv, Reason: err.Error()}
+	l.broke, l.retryErr = err, nil
 	l.mu.Unlock()
+	l.notify()
+	l.log.Warn("logical observer: lost the stream; reconnecting, and changes committed until it is back will be missing",
+		"slot", l.slot, "last_message", l.lastRecv, "err", err)
+	return true
+}
+
+// reconnect tries, with backoff, until a new stream runs (true) or shutdown
+// begins (false).
+func (l *Logical) reconnect() bool {
+	wait := retryFirst
+	for attempt := 1; ; attempt++ {
+		t := time.NewTimer(wait)
+		select {
+		case <-l.life.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+		s, err := l.reopen()
+		if l.life.Err() != nil {
+			if s != nil {
+				closeConn(s.conn)
+			}
+			return false
+		}
+		if err == nil {
+			return l.resume(s)
+		}
+		wait = min(2*wait, retryMax)
+		l.mu.Lock()
+		l.retryErr = err
+		l.mu.Unlock()
+		l.log.Debug("logical observer: reconnect failed", "attempt", attempt, "next_in", wait, "err", err)
+	}
+}
+
+// reopen is one reconnect attempt, bounded by the observer's life.
+func (l *Logical) reopen() (*session, error) {
+	ctx, cancel := context.WithTimeout(l.life, retryTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, l.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("logical observer: reconnecting to the observed database: %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(ctx)
+	}()
+	return l.connect(ctx, conn)
+}
+
+// resume streams from s and closes the gap at its consistent point, unless
+// shutdown began meanwhile (false, s closed).
+func (l *Logical) resume(s *session) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		closeConn(s.conn)
+		return false
+	}
+	g := *l.open
+	g.To = s.consistent
+	l.gaps = append(l.gaps, g)
+	l.open, l.broke, l.retryErr = nil, nil, nil
+	l.mu.Unlock()
+	l.use(s)
+	l.log.Info("logical observer: streaming again", "slot", s.slot, "from", s.start.String(),
+		"gap", g.To.Sub(g.From).Round(time.Millisecond), "async_rows", len(s.rows))
+	return true
 }
 
 // sendStatus sends a standby status update saying everything up to
@@ -657,10 +886,7 @@ func (l *Logical) advance(p lsn) {
 	}
 	l.mu.Unlock()
 	if moved {
-		select {
-		case l.advanced <- struct{}{}:
-		default:
-		}
+		l.notify()
 	}
 }
 

@@ -297,6 +297,127 @@ func TestLogical(t *testing.T) {
 		require.ErrorContains(t, err, "max_replication_slots")
 		t.Log(err)
 	})
+
+	// A walsender ended under the observer: it reconnects with a new slot
+	// and a new baseline. The gap is reported, what was committed in it is
+	// missing (not made up), and what comes after is judged against the
+	// new baseline.
+	t.Run("reconnects after a break", func(t *testing.T) {
+		dsn, pool, a, _ := serviceDB(t, c, "obs_break", "timestamptz")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		t.Cleanup(cancel)
+		began := time.Now()
+		l, err := StartLogical(ctx, dsn, log)
+		require.NoError(t, err)
+		t.Cleanup(l.Close)
+		first := l.Slot()
+
+		before := inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[0]))
+		require.Eventually(t, func() bool { return len(l.Changes()) == 1 }, 10*time.Second, 10*time.Millisecond,
+			"the change before the break never arrived")
+
+		// Open across the break, this transaction commits in the gap
+		// whatever the timing: a new slot is not consistent before every
+		// transaction running at its creation has ended.
+		const gapValue = "2021-06-01 12:00:00+00"
+		tx, err := pool.Begin(ctx)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+		var lost int64
+		require.NoError(t, tx.QueryRow(ctx, "SELECT txid_current()").Scan(&lost))
+		_, err = tx.Exec(ctx, "UPDATE ml_processingservice SET last_seen = '"+gapValue+"' WHERE id = "+itoa(a[1]))
+		require.NoError(t, err)
+
+		endWalsender(t, pool, first)
+		require.NoError(t, tx.Commit(ctx))
+		require.Eventually(t, func() bool { return l.Slot() != first }, 20*time.Second, 10*time.Millisecond,
+			"the observer did not reconnect")
+		gaps := l.Gaps()
+		require.Len(t, gaps, 1)
+		require.Equal(t, gaps, l.Gaps(), "the gap is still open after the reconnect")
+		t.Logf("gap of %s: %s", gaps[0].To.Sub(gaps[0].From).Round(time.Millisecond), gaps[0].Reason)
+
+		after := []uint32{
+			// The gap's value again: not a heartbeat against the new
+			// baseline, where the start's baseline would call it one.
+			inTx(t, pool, "UPDATE ml_processingservice SET last_seen = '"+gapValue+"', last_seen_live = false WHERE id = "+itoa(a[1])),
+			inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[0])),
+			inTx(t, pool, "UPDATE ml_processingservice SET last_seen = now() WHERE id = "+itoa(a[2])), // was NULL, NULL
+		}
+		changes, err := l.Stop(ctx)
+		stopped := time.Now()
+		require.NoError(t, err)
+		require.Equal(t, 0, slotCount(t, dsn), "a slot outlived Stop")
+
+		gaps = l.Gaps()
+		require.Len(t, gaps, 1)
+		require.True(t, gaps[0].From.Before(gaps[0].To), "%+v", gaps[0])
+		require.False(t, gaps[0].From.Before(began), "%+v", gaps[0])
+		require.True(t, gaps[0].To.Before(stopped), "%+v", gaps[0])
+		require.NotEmpty(t, gaps[0].Reason)
+
+		require.Equal(t, append([]uint32{before}, after...), xids(changes), "%+v", changes)
+		require.NotContains(t, xids(changes), uint32(lost), "a change committed in the gap was reported")
+		type want struct {
+			id             int64
+			seenCh, liveCh bool
+		}
+		for i, w := range []want{{a[0], true, false}, {a[1], false, true}, {a[0], true, false}, {a[2], true, false}} {
+			ch := changes[i]
+			require.Equal(t, w.id, ch.ServiceID, "change %d", i)
+			require.Equal(t, w.seenCh, ch.LastSeenChanged, "change %d (row %d) LastSeenChanged", i, ch.ServiceID)
+			require.Equal(t, w.liveCh, ch.LiveChanged, "change %d (row %d) LiveChanged", i, ch.ServiceID)
+			require.NotNil(t, ch.LastSeen)
+			require.True(t, ch.CommitTime.After(gaps[0].To.Add(-time.Second)) || i == 0, "change %d committed at %v, before the gap ended", i, ch.CommitTime)
+		}
+		gapTime, err := time.Parse("2006-01-02 15:04:05-07", gapValue)
+		require.NoError(t, err)
+		require.True(t, changes[1].LastSeen.Equal(gapTime), "%v", changes[1].LastSeen)
+	})
+
+	// Where reconnecting keeps failing, Close ends the backoff at once,
+	// and Stop says the stream was lost; neither leaves a slot.
+	t.Run("close while reconnecting", func(t *testing.T) {
+		failed := make(chan time.Duration, 100)
+		l, dsn := refusedAfterBreak(t, c, "obs_refused_close", slog.New(reconnects{log.Handler(), failed}))
+		for next := time.Duration(0); next < time.Second; {
+			select {
+			case next = <-failed:
+			case <-time.After(20 * time.Second):
+				t.Fatal("no failed reconnect logged")
+			}
+		}
+		// It now waits over a second before its next attempt.
+		t0 := time.Now()
+		l.Close()
+		took := time.Since(t0)
+		require.Less(t, took, 500*time.Millisecond, "Close waited out the backoff")
+		t.Logf("Close took %s", took.Round(time.Millisecond))
+		require.Equal(t, 0, slotCount(t, dsn))
+		gaps := l.Gaps()
+		require.Len(t, gaps, 1)
+		require.True(t, gaps[0].From.Before(gaps[0].To), "%+v", gaps[0])
+		require.False(t, gaps[0].To.After(t0.Add(took)), "%+v", gaps[0])
+	})
+
+	t.Run("stop while reconnecting", func(t *testing.T) {
+		l, dsn := refusedAfterBreak(t, c, "obs_refused_stop", log)
+		time.Sleep(time.Second) // a few attempts fail
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		t0 := time.Now()
+		_, err := l.Stop(ctx)
+		require.Less(t, time.Since(t0), 2*time.Second)
+		require.ErrorContains(t, err, "lost its stream at")
+		require.ErrorContains(t, err, "could not reconnect")
+		require.ErrorContains(t, err, "REPLICATION attribute", "the last attempt's error")
+		t.Log(err)
+		require.Equal(t, 0, slotCount(t, dsn))
+		gaps := l.Gaps()
+		require.Len(t, gaps, 1)
+		require.False(t, gaps[0].To.After(time.Now()))
+		require.Equal(t, gaps, l.Gaps(), "the gap did not end at Stop")
+	})
 }
 
 // Against the machine's shared server, whose wal_level is not logical,
@@ -349,6 +470,68 @@ func TestReplicationErrorWording(t *testing.T) {
 	err := replicationError("doing it", "bob", context.DeadlineExceeded)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.False(t, errors.Is(err, ErrLogicalUnavailable))
+}
+
+// endWalsender terminates the backend streaming slot and waits until the
+// server has dropped the slot.
+func endWalsender(t *testing.T, pool *pgxpool.Pool, slot string) {
+	t.Helper()
+	ctx := context.Background()
+	var ended bool
+	require.NoError(t, pool.QueryRow(ctx, "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1", slot).Scan(&ended))
+	require.True(t, ended, "the walsender of slot %s was not terminated", slot)
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", slot).Scan(&n))
+		return n == 0
+	}, 10*time.Second, 10*time.Millisecond, "slot %s outlived its walsender", slot)
+}
+
+// refusedAfterBreak starts an observer as role name (with REPLICATION) on
+// database name, then takes the attribute away and ends the walsender:
+// every reconnect fails from then on. It returns once the gap is open.
+func refusedAfterBreak(t *testing.T, c *pgcluster.Cluster, name string, log *slog.Logger) (*Logical, string) {
+	t.Helper()
+	ctx := context.Background()
+	superDSN, pool, _, _ := serviceDB(t, c, name, "timestamptz")
+	_, err := pool.Exec(ctx, "CREATE ROLE "+name+" LOGIN REPLICATION")
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, "GRANT SELECT ON ml_processingservice TO "+name)
+	require.NoError(t, err)
+	cfg, err := pgx.ParseConfig(superDSN)
+	require.NoError(t, err)
+	dsn := "postgres://" + name + "@127.0.0.1:" + itoa(int64(cfg.Port)) + "/" + name + "?sslmode=disable"
+	l, err := StartLogical(ctx, dsn, log)
+	require.NoError(t, err)
+	t.Cleanup(l.Close)
+	_, err = pool.Exec(ctx, "ALTER ROLE "+name+" NOREPLICATION")
+	require.NoError(t, err)
+	endWalsender(t, pool, l.Slot())
+	require.Eventually(t, func() bool { return len(l.Gaps()) == 1 }, 10*time.Second, 10*time.Millisecond,
+		"the observer did not notice the break")
+	return l, dsn
+}
+
+// reconnects passes on the wait before the next attempt each time the
+// observer logs a failed reconnect.
+type reconnects struct {
+	slog.Handler
+	next chan<- time.Duration
+}
+
+func (h reconnects) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "logical observer: reconnect failed" {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "next_in" {
+				select {
+				case h.next <- a.Value.Duration():
+				default:
+				}
+			}
+			return true
+		})
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func xids(cs []RowChange) []uint32 {

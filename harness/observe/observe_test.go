@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
@@ -89,7 +90,7 @@ func TestSamplerSeesWritesAndFlips(t *testing.T) {
 			marked = append(marked, smp.Live)
 		}
 		if smp.ServiceID == keys[0].Services[0] {
-			require.Negative(t, smp.Staleness, "NULL last_seen")
+			require.True(t, smp.Null, "NULL last_seen")
 			require.True(t, smp.LiveNull)
 		}
 	}
@@ -98,4 +99,42 @@ func TestSamplerSeesWritesAndFlips(t *testing.T) {
 	n, err := SettledRowUpdates(ctx, env.Pool, 4, 15*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, int64(4), n, "Postgres's own count agrees once flushed")
+}
+
+// A sampler whose connection is killed records the stretch it missed as a
+// gap, takes no sample for it, and carries on once the pool reconnects.
+func TestSamplerRecordsTheGapWhenItsConnectionDies(t *testing.T) {
+	env, _ := seeded(t)
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(env.DSN)
+	require.NoError(t, err)
+	cfg.ConnConfig.RuntimeParams["application_name"] = "hbh-sampler-under-test"
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	s := &Sampler{Pool: pool, Every: time.Hour, Anchor: modeltime.Run{Start: time.Now(), Scale: 1}, Log: slog.New(slog.DiscardHandler)}
+
+	s.Sample(ctx)
+	require.Equal(t, int64(1), s.Reads())
+	before := len(s.Samples())
+	var killed int
+	require.NoError(t, env.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'hbh-sampler-under-test'`).Scan(&killed))
+	require.Equal(t, 1, killed, "the sampler's one connection")
+
+	s.Sample(ctx) // on the dead connection
+	require.Equal(t, 1, s.Errors(), "the read on the killed connection fails")
+	require.Len(t, s.Samples(), before, "a failed read is no sample")
+	open := s.Gaps()
+	require.Len(t, open, 1, "an open gap while blind")
+
+	s.Sample(ctx) // the pool dials again
+	require.Equal(t, int64(2), s.Reads(), "back after reconnecting")
+	require.Greater(t, len(s.Samples()), before)
+	gaps := s.Gaps()
+	require.Len(t, gaps, 1)
+	require.True(t, gaps[0].To.After(gaps[0].From))
+	require.NotEmpty(t, gaps[0].Reason)
+	require.Equal(t, gaps, s.Gaps(), "a closed gap stays as it was")
 }

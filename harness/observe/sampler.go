@@ -35,6 +35,11 @@ type Sampler struct {
 	updates int64                 // row versions seen (writes and offline flips)
 	reads   int64
 	errors  int
+	// lastGood is when the last read succeeded; open is the gap a failed
+	// read opened, closed by the next good one.
+	lastGood time.Time
+	open     *Gap
+	gaps     []Gap
 }
 
 type rowState struct {
@@ -71,7 +76,8 @@ func (s *Sampler) Run(ctx context.Context) {
 	}
 }
 
-// Sample takes one sample now.
+// Sample takes one sample now. A failed read opens a gap rather than
+// recording anything; the pool replaces a lost connection on the next one.
 func (s *Sampler) Sample(ctx context.Context) {
 	if err := s.read(ctx, true); err != nil && ctx.Err() == nil {
 		s.fail(err)
@@ -110,13 +116,22 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 	if record {
 		s.reads++
 	}
+	s.lastGood = time.Now()
+	if s.open != nil {
+		s.open.To = s.lastGood
+		s.gaps = append(s.gaps, *s.open)
+		s.open = nil
+		if s.Log != nil {
+			s.Log.Info("database sampler back", "blind_for", s.lastGood.Sub(s.gaps[len(s.gaps)-1].From).Round(time.Millisecond))
+		}
+	}
 	if s.last == nil {
 		s.last = make(map[int64]rowState)
 		s.seen = make(map[string]*SeenWrite)
 	}
 	for _, r := range batch {
 		at := s.Anchor.Since(r.now.Add(-s.Offset))
-		smp := history.Sample{At: at, ServiceID: r.id, Staleness: -1, LiveNull: r.live == nil}
+		smp := history.Sample{At: at, ServiceID: r.id, Null: r.lastSeen == nil, LiveNull: r.live == nil}
 		if r.live != nil {
 			smp.Live = *r.live
 		}
@@ -152,10 +167,31 @@ func (s *Sampler) fail(err error) {
 	s.mu.Lock()
 	s.errors++
 	n := s.errors
+	if s.open == nil {
+		from := s.lastGood
+		if from.IsZero() {
+			from = time.Now()
+		}
+		s.open = &Gap{From: from, Reason: err.Error()}
+	}
 	s.mu.Unlock()
 	if n <= 3 && s.Log != nil {
 		s.Log.Warn("database sample failed", "err", err)
 	}
+}
+
+// Gaps returns the stretches between a good read and the next after failed
+// ones; one still open ends now.
+func (s *Sampler) Gaps() []Gap {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]Gap(nil), s.gaps...)
+	if s.open != nil {
+		g := *s.open
+		g.To = time.Now()
+		out = append(out, g)
+	}
+	return out
 }
 
 // Samples returns what was sampled, in time order.

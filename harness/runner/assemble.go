@@ -4,7 +4,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
@@ -15,7 +17,7 @@ import (
 // assemble builds the history every verdict and report is computed from,
 // in model time.
 func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observations,
-	scope func(strategy.Call) heartbeat.Target) *history.History {
+	scope func(strategy.Call) heartbeat.Target) (*history.History, error) {
 	run := modeltime.Run{Start: obs.start, Scale: spec.TimeScale}
 	h := &history.History{
 		Duration:       spec.Duration,
@@ -40,6 +42,8 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	if obs.interrupted {
 		h.Duration = min(spec.Duration, run.Since(obs.end))
 	}
+	h.Unobserved = append(gaps(run, history.ObserverSampler, setup.Sampler.Gaps()),
+		gaps(run, history.ObserverWrites, seen.WriteGaps)...)
 	act := deriveActivity(spec, setup.Keys, obs.plan, fleetPolls(obs), scope, setup.ServiceTokens)
 	book := newKeyBook(setup.Keys)
 	for _, key := range book.order {
@@ -76,10 +80,20 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		h.Writes = append(h.Writes, history.Write{At: at, Key: key, Services: w.services, TxID: w.txid, DispatchID: w.dispatchID})
 	}
 	for _, f := range obs.faults {
-		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.At, For: f.For})
+		k, _ := fault.KindOf(f.Kind)
+		end := f.Ended
+		if end < 0 {
+			end = max(h.Duration, f.Started)
+		}
+		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.Started, For: end - f.Started,
+			PlannedAt: f.At, PlannedFor: f.For, Replica: f.Replica, Latency: f.Latency, Offset: f.Offset,
+			StopsDispatch: k.StopsDispatch, SpendsWindow: k.SpendsWindow && !spec.Settings.ReleaseOnEnqueueFailure})
 	}
-	h.Requests = requestTotals(obs)
-	return h
+	var err error
+	if h.Requests, err = requestTotals(obs); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // tolerances says, per clock, how much closer than the window two of its
@@ -120,6 +134,14 @@ func fleetPolls(obs *observed) []workerPolls {
 			first = -1
 		}
 		out[i] = workerPolls{id: w.ID, first: first, last: w.LastPoll, wentIdle: w.WentIdleAt}
+	}
+	return out
+}
+
+func gaps(run modeltime.Run, observer string, gs []observe.Gap) []history.Gap {
+	var out []history.Gap
+	for _, g := range gs {
+		out = append(out, history.Gap{Observer: observer, From: run.Since(g.From), To: run.Since(g.To), Reason: g.Reason})
 	}
 	return out
 }

@@ -19,10 +19,11 @@ import (
 // drive is the load phase: fleet, attacks, faults and the sampler on one
 // shared model clock.
 type drive struct {
-	spec  *scenarios.Spec
-	setup Setup
-	seed  int64
-	log   *slog.Logger
+	spec   *scenarios.Spec
+	setup  Setup
+	faults []scenarios.Fault // the plan: the file's, and any drawn from the seed
+	seed   int64
+	log    *slog.Logger
 }
 
 // observed is what a drive produced, before it becomes a history.
@@ -80,18 +81,20 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 		wg.Go(func() {
 			var err error
 			obs.fleet, err = fleet.Run(dctx, fleet.Config{Target: d.setup.URLs[0], Run: run, Workers: workers,
-				End: d.spec.Duration, Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale)})
+				End: d.spec.Duration, Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale),
+				TimelineEvery: timelineEvery(d.spec.Duration)})
 			fail(err)
 		})
 	}
 	if len(attacks) > 0 {
 		wg.Go(func() {
 			var err error
-			obs.attack, err = attack.Run(dctx, attack.Config{Target: d.setup.URLs[0], Run: run, Attacks: attacks, Logger: d.log})
+			obs.attack, err = attack.Run(dctx, attack.Config{Target: d.setup.URLs[0], Run: run, Attacks: attacks, Logger: d.log,
+				TimelineEvery: timelineEvery(d.spec.Duration)})
 			fail(err)
 		})
 	}
-	if len(d.spec.Faults) > 0 {
+	if len(d.faults) > 0 {
 		wg.Go(func() {
 			var err error
 			obs.faults, err = fault.Schedule(dctx, d.faultList(), *d.setup.Faults, run, d.log)
@@ -131,9 +134,9 @@ func lagTolerance(plan []scenarios.WorkerPlan, scale modeltime.Scale) time.Durat
 }
 
 func (d *drive) faultList() []fault.Fault {
-	out := make([]fault.Fault, len(d.spec.Faults))
-	for i, f := range d.spec.Faults {
-		out[i] = fault.Fault{Kind: f.Kind, At: f.At, For: f.For, Latency: f.Latency}
+	out := make([]fault.Fault, len(d.faults))
+	for i, f := range d.faults {
+		out[i] = fault.Fault{Kind: f.Kind, At: f.At, For: f.For, Latency: f.Latency, Offset: f.Offset, Replica: f.Replica}
 	}
 	return out
 }
@@ -200,4 +203,12 @@ func keyIndexes(named []int, keys int) []int {
 		all[i] = i
 	}
 	return all
+}
+
+// timelineEvery is the width of the request timeline's windows: about 300
+// over the run, whole model seconds, so that a fault of a few seconds is
+// still resolved and a window of a long run still holds enough requests for
+// its percentiles to mean something.
+func timelineEvery(duration time.Duration) time.Duration {
+	return max(time.Second, (duration / 300).Round(time.Second))
 }

@@ -189,12 +189,14 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 			return Observations{}, envErr("reading the last changes through logical decoding: %v", err)
 		}
 		seen.Observation = history.ObservedByLogicalDecoding
+		seen.WriteGaps = t.logical.Gaps() // reconnected after losing its stream: blind in between
 		seen.Writes = writesFromChanges(changes, start, t.sampler.Offset)
 		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: every write observed exactly by logical decoding "+
 			"(%d row changes, commit times by the database), queue allowance %s", len(changes), seen.QueueAllowance))
 	} else {
 		seen.Observation = history.ObservedBySampling
 		seen.DetectionLimit = t.spec.SampleEvery
+		seen.WriteGaps = t.sampler.Gaps() // the sampler is the write observer too
 		for _, w := range t.sampler.Writes() {
 			if w.At.Before(start) {
 				continue // our own job listing's heartbeat, before the run

@@ -39,14 +39,27 @@ type inProcess struct {
 	sweeper *sync.Once // shared by every run of the process
 	plant   func(broker.Broker) broker.Broker
 
-	closers []func() // run in reverse by Close
-	pool    *pgxpool.Pool
-	broker  broker.Broker
-	refs    []*reference.Reference
-	servers []*reference.Server
-	stopped bool
-	events  heartbeat.Recorder
-	sampler *observe.Sampler
+	closers  []func() // run in reverse by Close
+	pool     *pgxpool.Pool
+	redis    *redis.Client // the sandbox's own, never proxied
+	prefix   string
+	replicas []*replica
+	balancer *balancer
+	stopped  bool
+	events   heartbeat.Recorder
+	sampler  *observe.Sampler
+	bg       context.Context // what replicas (and restarted ones) run under
+}
+
+// replica is one reference server and what it is built from, so a killed
+// one can be started again as it was.
+type replica struct {
+	mu     sync.Mutex
+	cfg    reference.Config
+	ref    *reference.Reference
+	srv    *reference.Server
+	broker broker.Broker
+	dead   bool
 }
 
 func (t *inProcess) onClose(f func()) { t.closers = append(t.closers, f) }
@@ -71,25 +84,48 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 	if err := observe.InstallAudit(ctx, t.pool); err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	// The reference gets its own connections, through fault proxies when the
-	// scenario injects faults; the observers keep direct ones.
-	deps, faults, err := t.referenceDeps(ctx, sb)
-	if err != nil {
-		return Setup{}, err
+	t.bg = context.WithoutCancel(ctx)
+	targets := &fault.Targets{DB: sb.dsn, Keys: gateKeys{rc: t.redis, prefix: t.prefix}, Replicas: t}
+	for i := range t.spec.Replicas {
+		// Each replica gets its own connections, through fault proxies of
+		// its own when the scenario injects faults; the observers keep
+		// direct ones.
+		cfg, proxies, err := t.replicaConfig(ctx, sb, i)
+		if err != nil {
+			return Setup{}, err
+		}
+		targets.Proxies = append(targets.Proxies, proxies)
+		r := &replica{cfg: cfg, broker: cfg.Broker}
+		t.replicas = append(t.replicas, r)
+		if err := t.serve(r); err != nil {
+			return Setup{}, err
+		}
 	}
-	urls, err := t.startReplicas(ctx, deps)
-	if err != nil {
-		return Setup{}, err
+	urls := []string{t.replicas[0].srv.URL}
+	if len(t.replicas) > 1 {
+		// Several web processes sit behind a load balancer, as Antenna's do.
+		backends := make([]string, len(t.replicas))
+		for i, r := range t.replicas {
+			backends[i] = r.srv.URL
+		}
+		if t.balancer, err = newBalancer(backends, t.log); err != nil {
+			return Setup{}, err
+		}
+		t.onClose(t.balancer.close)
+		urls = []string{t.balancer.url}
+	}
+	if len(t.spec.Faults) == 0 && t.spec.RandomFaults == nil {
+		targets = nil
 	}
 	scale := t.spec.TimeScale
 	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(urls),
+	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(t.replicas),
 		"model", t.spec.Duration, "wall", scale.Wall(t.spec.Duration).Round(time.Millisecond))
 	return Setup{Name: "in-process", URLs: urls, Keys: keys, Token: sharedToken, ServiceTokens: true,
-		Sampler: t.sampler, Faults: faults, Log: t.log}, nil
+		Sampler: t.sampler, Faults: targets, Log: t.log}, nil
 }
 
 // sandbox is the run's slice of the shared servers.
@@ -127,6 +163,7 @@ func (t *inProcess) sandbox(ctx context.Context) (sandbox, error) {
 		return sandbox{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	prefix := provision.Prefix(name)
+	t.redis, t.prefix = rc, prefix
 	// Named in the log so that whoever finds it left behind knows what it
 	// was; `hbharness gc` or the next run removes it after an hour.
 	t.log.Info("sandbox", "database", name, "key_prefix", prefix)
@@ -164,29 +201,22 @@ func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]stor
 		ServicesPerKey: f.ServicesPerKey, JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)})
 }
 
-type replicaDeps struct {
-	db     *pgxpool.Pool
-	redis  *redis.Client
-	broker broker.Broker
-	prefix string
-}
-
-// referenceDeps opens the reference's own connections: direct, or through
-// fault proxies (one per dependency) when the scenario has faults.
-func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps, *fault.Targets, error) {
-	fail := func(err error) (replicaDeps, *fault.Targets, error) {
-		return replicaDeps{}, nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+// replicaConfig opens replica i's own connections: direct, or through
+// fault proxies of its own (one per dependency) when the scenario has faults.
+func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (reference.Config, fault.Proxies, error) {
+	fail := func(err error) (reference.Config, fault.Proxies, error) {
+		return reference.Config{}, fault.Proxies{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	dbURL, redisURL, brokerURL := sb.dsn, sb.urls.Redis, sb.urls.Broker
-	var targets *fault.Targets
-	if len(t.spec.Faults) > 0 {
-		targets = &fault.Targets{}
+	var proxies fault.Proxies
+	if len(t.spec.Faults) > 0 || t.spec.RandomFaults != nil {
 		for _, p := range []struct {
 			name string
 			url  *string
 			slot **fault.Proxy
-		}{{"postgres", &dbURL, &targets.DB}, {"redis", &redisURL, &targets.Redis}, {"broker", &brokerURL, &targets.Broker}} {
-			proxy, proxied, err := fault.ProxyURL(ctx, p.name, *p.url, t.log.With("proxy", p.name))
+		}{{"postgres", &dbURL, &proxies.DB}, {"redis", &redisURL, &proxies.Redis}, {"broker", &brokerURL, &proxies.Broker}} {
+			name := fmt.Sprintf("%s-r%d", p.name, i)
+			proxy, proxied, err := fault.ProxyURL(ctx, name, *p.url, t.log.With("proxy", name))
 			if err != nil {
 				return fail(err)
 			}
@@ -194,15 +224,15 @@ func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps,
 			*p.url, *p.slot = proxied, proxy
 		}
 	}
-	size := int32(t.spec.Replicas*(t.spec.Settings.TaskWorkers+24) + 4)
-	pool, err := openPool(ctx, dbURL, size)
+	pool, err := openPool(ctx, dbURL, int32(2*t.spec.Settings.TaskWorkers+24))
 	if err != nil {
 		return fail(err)
 	}
 	t.onClose(pool.Close)
-	// Antenna's cache timeout, on the scaled clock like everything else: a
-	// blackholed Redis costs a request 5 model seconds, not 5 wall seconds.
-	timeout := max(100*time.Millisecond, t.spec.TimeScale.Wall(settings.RedisTimeout))
+	// Antenna's cache timeout, on the scaled clock like everything else (a
+	// blackholed Redis costs a request 5 model seconds, not 5 wall seconds)
+	// but never under modeltime.MinTimeout, so a starved runner is no outage.
+	timeout := t.spec.TimeScale.Timeout(settings.RedisTimeout)
 	rc, err := redisconn.Open(redisURL, redisconn.Timeouts{Timeout: timeout, Retries: -1})
 	if err != nil {
 		return fail(err)
@@ -214,7 +244,7 @@ func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps,
 	}
 	t.onClose(func() {
 		// A RabbitMQ queue lives outside the key prefix: remove it by name.
-		if d, ok := bq.(interface{ Delete(context.Context) error }); ok {
+		if d, ok := bq.(interface{ Delete(context.Context) error }); ok && i == 0 {
 			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := d.Delete(dctx); err != nil {
@@ -226,36 +256,29 @@ func (t *inProcess) referenceDeps(ctx context.Context, sb sandbox) (replicaDeps,
 	if t.plant != nil {
 		bq = t.plant(bq)
 	}
-	t.broker = bq
-	return replicaDeps{db: pool, redis: rc, broker: bq, prefix: sb.prefix}, targets, nil
-}
-
-// startReplicas starts spec.Replicas references sharing one Redis, as
-// several web processes behind a load balancer do. Only the first runs the
-// offline checker, as one beat scheduler does in production.
-func (t *inProcess) startReplicas(ctx context.Context, deps replicaDeps) ([]string, error) {
 	policy, err := gate.ParsePolicy(t.spec.FailurePolicy)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
+		return fail(err)
 	}
-	var urls []string
-	for i := range t.spec.Replicas {
-		ref, err := reference.New(reference.Config{DB: deps.db, Redis: deps.redis, Broker: deps.broker,
-			KeyPrefix: deps.prefix, Strategy: t.spec.Strategy, Policy: policy,
-			Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
-			Events: &t.events, Replica: i, Log: t.log, NoChecker: i > 0})
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, envErr("listening on loopback: %v", err)
-		}
-		srv := ref.Serve(ctx, ln, t.log.With("replica", i))
-		t.refs, t.servers = append(t.refs, ref), append(t.servers, srv)
-		urls = append(urls, srv.URL)
+	return reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
+		Policy: policy, Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
+		Events: &t.events, Replica: i, Log: t.log, NoChecker: i > 0}, proxies, nil
+}
+
+// serve builds replica r's reference and serves it on a fresh loopback port.
+// Only the first replica runs the offline checker, as one beat scheduler
+// does in production.
+func (t *inProcess) serve(r *replica) error {
+	ref, err := reference.New(r.cfg)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	return urls, nil
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return envErr("listening on loopback: %v", err)
+	}
+	r.ref, r.srv, r.dead = ref, ref.Serve(t.bg, ln, t.log.With("replica", r.cfg.Replica)), false
+	return nil
 }
 
 // Settle drains each replica's queue, so the last dispatches reach the
@@ -266,12 +289,26 @@ func (t *inProcess) Settle(ctx context.Context) {
 	// Two windows is plenty for work in flight; a queue that still holds
 	// work after that is a backlog the scenario built on purpose.
 	drainFor := min(10*time.Second, max(time.Second, t.spec.TimeScale.Wall(2*t.spec.Settings.Throttle)))
-	for _, r := range t.refs {
-		if err := r.Drain(ctx, drainFor); err != nil {
+	for _, r := range t.live() {
+		if err := r.ref.Drain(ctx, drainFor); err != nil {
 			t.log.Info("queue not drained at the end of the run; its tasks are not observed", "err", err)
 		}
 	}
 	t.stopServers()
+}
+
+// live lists the replicas started: one whose web process was killed
+// still has task workers to drain and stop.
+func (t *inProcess) live() []*replica {
+	var out []*replica
+	for _, r := range t.replicas {
+		r.mu.Lock()
+		if r.srv != nil {
+			out = append(out, r)
+		}
+		r.mu.Unlock()
+	}
+	return out
 }
 
 func (t *inProcess) stopServers() {
@@ -280,12 +317,12 @@ func (t *inProcess) stopServers() {
 	}
 	t.stopped = true
 	var wg sync.WaitGroup
-	for i, s := range t.servers {
+	for _, r := range t.live() {
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			if err := s.Shutdown(ctx); err != nil {
-				t.log.Warn("replica did not shut down cleanly", "replica", i, "err", err)
+			if err := r.srv.Shutdown(ctx); err != nil {
+				t.log.Warn("replica did not shut down cleanly", "replica", r.cfg.Replica, "err", err)
 			}
 		})
 	}
@@ -317,7 +354,8 @@ func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, err
 // under heartbeat_queue separate only the results go to a queue of their
 // own, which holds no dispatch.
 func (t *inProcess) pending(ctx context.Context) ([]string, bool) {
-	if l, ok := t.broker.(broker.Lister); ok {
+	q := t.replicas[0].broker // every replica's broker is the one queue
+	if l, ok := q.(broker.Lister); ok {
 		msgs, err := l.Pending(ctx)
 		if err != nil {
 			t.log.Warn("could not list the queue; tasks not accounted for are not judged", "err", err)
@@ -331,7 +369,7 @@ func (t *inProcess) pending(ctx context.Context) ([]string, bool) {
 		}
 		return ids, true
 	}
-	n, err := t.broker.Depth(ctx)
+	n, err := q.Depth(ctx)
 	return nil, err == nil && n == 0
 }
 

@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"fmt"
+
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/latency"
 )
@@ -8,7 +10,7 @@ import (
 // requestTotals adds the fleet's and the attacks' requests, by endpoint.
 // Percentiles of two histograms cannot be added, so p50 is the busier
 // source's and p99 and max the worse of the two: never better than the truth.
-func requestTotals(obs *observed) history.Requests {
+func requestTotals(obs *observed) (history.Requests, error) {
 	r := history.Requests{ByEndpoint: map[string]history.RequestCounts{}}
 	var busiest uint64
 	add := func(ep string, p latency.RequestStats) {
@@ -29,6 +31,10 @@ func requestTotals(obs *observed) history.Requests {
 			add(s.Endpoint, s.Requests)
 		}
 	}
+	var err error
+	if r.Timeline, err = timeline(obs); err != nil {
+		return r, err
+	}
 	for _, p := range parts {
 		r.RequestCounts = r.RequestCounts.Add(counts(p))
 		if p.Total > busiest {
@@ -37,7 +43,43 @@ func requestTotals(obs *observed) history.Requests {
 		r.P99 = max(r.P99, p.P99)
 		r.Max = max(r.Max, p.Max)
 	}
-	return r
+	return r, nil
+}
+
+// timeline merges the fleet's and the attacks' request timelines, exactly:
+// both hold counts and histograms per window, not percentiles.
+func timeline(obs *observed) ([]history.RequestWindow, error) {
+	var t *latency.Timeline
+	for _, o := range []*latency.Timeline{fleetTimeline(obs), attackTimeline(obs)} {
+		switch {
+		case o == nil:
+		case t == nil:
+			t = o
+		default:
+			// Both are built on the run's one window width, so they divide.
+			if err := t.Merge(o); err != nil {
+				return nil, fmt.Errorf("merging the fleet's and the attacks' request timelines: %w", err)
+			}
+		}
+	}
+	if t == nil {
+		return nil, nil
+	}
+	return t.Windows(), nil
+}
+
+func fleetTimeline(obs *observed) *latency.Timeline {
+	if obs.fleet == nil {
+		return nil
+	}
+	return obs.fleet.TimelineRecorder
+}
+
+func attackTimeline(obs *observed) *latency.Timeline {
+	if obs.attack == nil {
+		return nil
+	}
+	return obs.attack.TimelineRecorder
 }
 
 func counts(p latency.RequestStats) history.RequestCounts {

@@ -52,6 +52,7 @@ func (o Options) sweeper() *sync.Once {
 type Result struct {
 	Scenario      string
 	Strategy      string
+	Label         string // the scenario's run label, when it has one
 	FailurePolicy string
 	TimeScale     modeltime.Scale
 	Replicas      int
@@ -59,6 +60,12 @@ type Result struct {
 	Target    string
 	StartedAt time.Time
 	Wall      time.Duration
+	// Seed drew the start offsets, the jitter and any random faults;
+	// Source names the scenario (a file, or builtin:NAME); PlannedFaults is
+	// the schedule the run applied. Together they replay the run.
+	Seed          int64
+	Source        string
+	PlannedFaults []scenarios.Fault
 
 	History  *history.History
 	Verdicts []verify.Verdict
@@ -117,7 +124,11 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	d := &drive{spec: spec, setup: setup, seed: opt.Seed, log: setup.Log}
+	faults := spec.FaultPlan(opt.Seed, ScenarioOptions())
+	if len(faults) > 0 && setup.Faults == nil {
+		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
+	}
+	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log}
 	obs, err := d.run(ctx)
 	if err != nil {
 		return nil, err
@@ -128,10 +139,14 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	h := assemble(spec, setup, obs, seen, scope)
+	h, err := assemble(spec, setup, obs, seen, scope)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{
-		Scenario: spec.Name, Strategy: spec.Strategy, FailurePolicy: spec.FailurePolicy, TimeScale: spec.TimeScale,
+		Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label, FailurePolicy: spec.FailurePolicy, TimeScale: spec.TimeScale,
 		Replicas: spec.Replicas, Target: setup.Name, StartedAt: obs.start, Wall: time.Since(began),
+		Seed: opt.Seed, Source: spec.Source, PlannedFaults: faults,
 		History: h, Verdicts: verify.Check(*h, verify.Options{Expect: spec.Expect}),
 		Load: loadGenerator(obs, opt.SaturationTolerance), Notes: seen.Notes, Interrupted: obs.interrupted,
 		Unusable: verify.Unusable(*h),

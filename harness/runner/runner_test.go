@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -52,13 +53,25 @@ func outcomes(vs []verify.Verdict) map[string]verify.Outcome {
 	return m
 }
 
+// run runs s. A generator that could not keep its schedule says the machine
+// was too busy, not that the code is wrong: the run is tried once more at
+// twice the scale, and skipped, saying why, if that saturates too.
 func run(t *testing.T, s *scenarios.Spec) *runner.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1})
-	require.NoError(t, err)
-	return res
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1})
+		cancel()
+		if !errors.Is(err, runner.ErrSaturated) {
+			require.NoError(t, err)
+			return res
+		}
+		if attempt == 1 || s.TimeScale >= 0.5 {
+			t.Skipf("skipped, nothing judged: the load generator saturated twice on this machine (%v)", err)
+		}
+		t.Logf("saturated at time scale %v, retrying at %v: %v", s.TimeScale, 2*s.TimeScale, err)
+		s.TimeScale *= 2
+	}
 }
 
 func TestEndToEndViewGatePasses(t *testing.T) {

@@ -64,7 +64,10 @@ type Observations struct {
 	Observation    history.Observation
 	DetectionLimit time.Duration
 	QueueAllowance time.Duration
-	Notes          []string
+	// WriteGaps are the stretches the write observer was blind (its
+	// connection lost): writes in them are unknown, not absent.
+	WriteGaps []observe.Gap
+	Notes     []string
 }
 
 // writeSeen is one write as an observer saw it, timed by the database.
@@ -80,7 +83,7 @@ func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {
 		return &inProcess{spec: spec, seed: opt.Seed, log: opt.Log.With("scenario", spec.Name, "strategy", spec.Strategy),
 			sweeper: opt.sweeper(), plant: opt.plant}, nil
 	}
-	if len(spec.Faults) > 0 {
+	if len(spec.Faults) > 0 || spec.RandomFaults != nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
 	}
 	return &external{spec: spec, ext: opt.External, log: opt.Log.With("scenario", spec.Name, "target", opt.External.Target)}, nil

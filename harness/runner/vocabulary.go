@@ -14,7 +14,7 @@ import (
 func ScenarioOptions() scenarios.Options {
 	var kinds []scenarios.FaultKind
 	for _, k := range fault.Kinds() {
-		kinds = append(kinds, scenarios.FaultKind{Name: k.Name, Latency: k.Latency})
+		kinds = append(kinds, scenarios.FaultKind{Name: k.Name, Latency: k.Latency, Offset: k.Offset, Replica: k.Replica, Forever: k.Forever})
 	}
 	return scenarios.Options{
 		Strategies:      strategy.Names(),

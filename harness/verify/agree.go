@@ -15,8 +15,9 @@ import (
 //	dispatches = written + skipped + failed + still queued
 //
 // and a dispatch written twice (a redelivered task), written although its
-// task says otherwise, or never accounted for at all (a lost task) fails,
-// named. Not applicable to an external target, whose dispatches are unseen.
+// task says it wrote nothing (skipped), or never accounted for at all (a
+// lost task) fails, named. A task that failed yet wrote once is an
+// indeterminate commit, counted as written and said so. Not applicable to an external target, whose dispatches are unseen.
 func checkAgree(h history.History) judgement {
 	if !h.HaveDispatches {
 		return judgement{outcome: NotApplicable, detail: "not applicable: external target (its dispatches and tasks cannot be seen)"}
@@ -41,6 +42,9 @@ func checkAgree(h history.History) judgement {
 // reconciliation is the per-dispatch account of a run.
 type reconciliation struct {
 	wrote, skipped, failed, pending, undetermined int
+	// Indeterminate counts writes whose task reported a failure: committed
+	// although the task could not tell.
+	indeterminate int
 	findings                                      []string
 	// PerKey counts writes attributed to each key through their dispatch.
 	perKey map[string]int
@@ -49,6 +53,9 @@ type reconciliation struct {
 func (r reconciliation) tally() string {
 	s := fmt.Sprintf("every dispatch accounted for: %d written once, %d skipped, %d failed, %d still queued at the end",
 		r.wrote, r.skipped, r.failed, r.pending)
+	if r.indeterminate > 0 {
+		s += fmt.Sprintf(" (%d of them by a task that reported failure: its commit landed, the reply did not)", r.indeterminate)
+	}
 	if r.undetermined > 0 {
 		s += fmt.Sprintf(", %d not found in a queue that could not be listed (not judged)", r.undetermined)
 	}
@@ -94,6 +101,12 @@ func reconcile(h history.History) reconciliation {
 			r.findings = append(r.findings, fmt.Sprintf("%s had its task run %d times", name, len(ts)))
 		case len(ts) == 1 && ts[0].Result == history.TaskWrote && len(ws) == 0:
 			r.findings = append(r.findings, fmt.Sprintf("%s: its task says it wrote %d rows, the audit saw no write", name, ts[0].Rows))
+		case len(ts) == 1 && ts[0].Result == history.TaskFailed && len(ws) == 1:
+			// An error after the COMMIT reached the server (its reply lost,
+			// the deadline hit while it travelled) leaves an outcome the
+			// task cannot know; one write for one dispatch is no disagreement.
+			r.wrote++
+			r.indeterminate++
 		case len(ts) == 1 && ts[0].Result != history.TaskWrote && len(ws) == 1:
 			r.findings = append(r.findings, fmt.Sprintf("%s: its task says %s, yet the audit saw it write at %s", name, ts[0].Result, fmtDur(ws[0].At)))
 		case len(ts) == 0 && len(ws) == 1:

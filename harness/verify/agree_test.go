@@ -71,6 +71,22 @@ func TestCheckAgree(t *testing.T) {
 			detail: []string{"dispatch k0-0", "says it wrote 1 rows, the audit saw no write"},
 		},
 		{
+			name: "a failed task whose commit landed is counted as written, said so",
+			edit: func(h *history.History) {
+				h.Tasks[0].Result = history.TaskFailed
+			},
+			want:   Pass,
+			detail: []string{"40 written once", "1 of them by a task that reported failure"},
+		},
+		{
+			name: "a skipped task the audit saw write disagrees",
+			edit: func(h *history.History) {
+				h.Tasks[0].Result = history.TaskSkipped
+			},
+			want:   Fail,
+			detail: []string{"dispatch k0-0", "its task says skipped, yet the audit saw it write"},
+		},
+		{
 			name: "an untagged write",
 			edit: func(h *history.History) {
 				h.Writes = append(h.Writes, history.Write{At: time.Minute, TxID: 7, Services: []int64{1}})

@@ -47,6 +47,7 @@ func invariants() []invariant {
 		{RequestsSucceed, checkRequests},
 		{ObserversAgree, checkAgree},
 		{NoFalseLiveness, checkFalseLiveness},
+		{RecoversAfterFault, checkRecovery},
 	}
 }
 

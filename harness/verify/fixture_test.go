@@ -64,7 +64,7 @@ func healthy() history.History {
 func sampleAt(h history.History, id int64, at time.Duration) history.Sample {
 	const first = time.Second + 10*time.Millisecond
 	if at < first {
-		return history.Sample{At: at, ServiceID: id, Staleness: -1, LiveNull: true}
+		return history.Sample{At: at, ServiceID: id, Null: true, LiveNull: true}
 	}
 	return history.Sample{At: at, ServiceID: id, Staleness: (at - first) % h.Throttle, Live: true}
 }

@@ -28,7 +28,7 @@ func TestCheckOffline(t *testing.T) {
 		{
 			name: "last_seen_live NULL after the grace fails",
 			edit: func(h *history.History) {
-				h.Samples = append(h.Samples, history.Sample{At: 2 * time.Minute, ServiceID: 1, Staleness: -1, LiveNull: true})
+				h.Samples = append(h.Samples, history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true})
 			},
 			want:   Fail,
 			detail: []string{"service 1 read offline (last_seen_live NULL) from 2m0s, 1 samples"},
@@ -38,7 +38,7 @@ func TestCheckOffline(t *testing.T) {
 			edit: func(h *history.History) {
 				pollFrom(h, 2*time.Minute)
 				h.Samples = append(h.Samples,
-					history.Sample{At: 2 * time.Minute, ServiceID: 1, Staleness: -1, LiveNull: true},
+					history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true},
 					offline(1, 3*time.Minute-time.Millisecond))
 			},
 			want: Pass,

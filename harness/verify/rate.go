@@ -51,11 +51,12 @@ func checkRate(h history.History) judgement {
 		}
 		judged++
 		lo, hi := Bounds(active, h.Throttle, h.MaxPollGap)
-		if lost := outageTime(h, k.Active); lost > 0 {
+		if lost := outageTime(h, k.Active) + unseenTime(h, k.Active); lost > 0 {
 			// While the broker or the gate is down no dispatch can land, and
-			// the window a failed attempt won is lost too: the floor only
-			// counts the time dispatching was possible.
-			lo, _ = Bounds(active-lost, h.Throttle, h.MaxPollGap)
+			// the window a failed attempt won is lost too; while the write
+			// observer is blind no write is counted: the floor only counts
+			// the time a dispatch could land and be seen.
+			lo, _ = Bounds(max(0, active-lost), h.Throttle, h.MaxPollGap)
 		}
 		n := counts[k.Key]
 		// The margin is how far inside the nearer bound the count sits;
@@ -85,26 +86,38 @@ func checkRate(h history.History) judgement {
 	return pass(fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged), ev...)
 }
 
-// stopsDispatch reports the fault kinds during which no dispatch can succeed.
-func stopsDispatch(kind string) bool {
-	switch kind {
-	case "broker-down", "redis-down", "redis-blackhole":
-		return true
-	}
-	return false
-}
-
 // outageTime is how much of the active spans an outage took away, each
 // outage extended by one throttle window (the window its failed attempt won).
 func outageTime(h history.History, active []history.Interval) time.Duration {
 	var lost time.Duration
 	for _, f := range h.Faults {
-		if !stopsDispatch(f.Kind) {
+		if !f.StopsDispatch {
 			continue
 		}
 		from, to := f.At, f.At+f.For+h.Throttle
 		for _, iv := range active {
 			if lo, hi := max(from, iv.From), min(to, iv.To); hi > lo {
+				lost += hi - lo
+			}
+		}
+	}
+	return lost
+}
+
+// unseenTime is how much of the active spans the write observer was blind,
+// each gap extended by one window (a write just before it was not yet due
+// again). Only writes are observed; dispatches are the target's own report.
+func unseenTime(h history.History, active []history.Interval) time.Duration {
+	if h.HaveDispatches {
+		return 0
+	}
+	var lost time.Duration
+	for _, g := range h.Unobserved {
+		if g.Observer != history.ObserverWrites {
+			continue
+		}
+		for _, iv := range active {
+			if lo, hi := max(g.From, iv.From), min(g.To+h.Throttle, iv.To); hi > lo {
 				lost += hi - lo
 			}
 		}

@@ -148,9 +148,26 @@ func TestRateFloorDiscountsOutages(t *testing.T) {
 	h.HaveDispatches = true
 	j := checkRate(h)
 	require.Equal(t, Fail, j.outcome, "6 dispatches in 5m is below the floor of 8 without an outage: %s", j.detail)
-	h.Faults = []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 70 * time.Second}}
+	h.Faults = []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 70 * time.Second, StopsDispatch: true}}
 	j = checkRate(h)
 	require.Equal(t, Pass, j.outcome, j.detail)
-	h.Faults[0].Kind = "db-slow" // slow is not down: no discount
+	h.Faults[0].Kind, h.Faults[0].StopsDispatch = "db-slow", false // slow is not down: no discount
+	require.Equal(t, Fail, checkRate(h).outcome)
+}
+
+// Writes the observer could not see are unknown, not missing: an external
+// target's floor only counts the time its writes were watched.
+func TestRateFloorDiscountsBlindObservers(t *testing.T) {
+	h := history.History{Duration: 5 * time.Minute, Throttle: 30 * time.Second, MaxPollGap: 6 * time.Second,
+		Keys: []history.Key{{Key: "k", Active: []history.Interval{{From: 0, To: 5 * time.Minute}}}}}
+	for i := range 6 { // one per window, none seen in the blind stretch
+		h.Writes = append(h.Writes, history.Write{Key: "k", At: time.Duration(i) * 31 * time.Second})
+	}
+	j := checkRate(h)
+	require.Equal(t, Fail, j.outcome, "6 writes in 5m is below the floor without a gap: %s", j.detail)
+	h.Unobserved = []history.Gap{{Observer: history.ObserverWrites, From: 3 * time.Minute, To: 4*time.Minute + 10*time.Second}}
+	j = checkRate(h)
+	require.Equal(t, Pass, j.outcome, j.detail)
+	h.Unobserved[0].Observer = history.ObserverSampler // the sampler's blindness hides no write
 	require.Equal(t, Fail, checkRate(h).outcome)
 }

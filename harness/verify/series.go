@@ -130,7 +130,7 @@ func (w judgedWindow) judges(s history.Sample) bool {
 // staleness is how stale a judged sample reads. A NULL last_seen was never
 // written: the service has been stale since its polling began.
 func (w judgedWindow) staleness(s history.Sample) time.Duration {
-	if s.Staleness >= 0 {
+	if !s.Null {
 		return s.Staleness
 	}
 	iv, _ := w.span(s)

@@ -33,7 +33,7 @@ func checkStale(h history.History) judgement {
 	}
 	ev := Evidence{count("samples judged", judged), count("sampler reads", int(h.SamplerReads))}
 	grace := fmt.Sprintf("offline_after %s, first %s of each polled span not judged; sampled every %s",
-		fmtDur(h.OfflineAfter), fmtDur(h.OfflineAfter), fmtDur(h.SampleEvery))
+		fmtDur(h.OfflineAfter), fmtDur(h.OfflineAfter), fmtDur(h.SampleEvery)) + blindNote(h)
 	if !found {
 		why := "no service was polled for longer than the grace"
 		if h.SamplerReads == 0 {
@@ -43,11 +43,26 @@ func checkStale(h history.History) judgement {
 	}
 	at := fmt.Sprintf("service %d at %s", worst.ServiceID, fmtDur(worst.At))
 	what := "staleness " + fmtDur(worstAge)
-	if worst.Staleness < 0 {
+	if worst.Null {
 		what = fmt.Sprintf("last_seen NULL (stale %s, since its polling began)", fmtDur(worstAge))
 	}
 	if stale == 0 {
 		return pass(fmt.Sprintf("worst %s, %s; %d samples judged (%s)", what, at, judged, grace), ev...)
 	}
 	return fail(fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace), ev...)
+}
+
+// blindNote says how long the sampler saw nothing: those stretches are
+// not observed, neither fresh nor stale.
+func blindNote(h history.History) string {
+	n, blind := 0, h.BlindTime(history.ObserverSampler, 0, h.Duration)
+	for _, g := range h.Unobserved {
+		if g.Observer == history.ObserverSampler {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the sampler was blind for %s in %d gaps, not observed", fmtDur(blind), n)
 }

@@ -52,7 +52,7 @@ func TestCheckStale(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples,
 					sample(5*time.Minute, 95*time.Second),
-					history.Sample{At: 6 * time.Minute, ServiceID: 2, Staleness: -1, LiveNull: true})
+					history.Sample{At: 6 * time.Minute, ServiceID: 2, Null: true, LiveNull: true})
 			},
 			want:   Fail,
 			detail: []string{"last_seen NULL", "service 2 at 6m0s"},
@@ -63,7 +63,7 @@ func TestCheckStale(t *testing.T) {
 				pollFrom(h, 2*time.Minute)
 				h.Samples = append(h.Samples,
 					sample(3*time.Minute-time.Millisecond, 5*time.Minute),
-					history.Sample{At: 2 * time.Minute, ServiceID: 1, Staleness: -1, LiveNull: true})
+					history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true})
 			},
 			want: Pass,
 		},
@@ -87,7 +87,7 @@ func TestCheckStale(t *testing.T) {
 		{
 			name: "a sampled service that was never polled is ignored",
 			edit: func(h *history.History) {
-				h.Samples = append(h.Samples, history.Sample{At: 5 * time.Minute, ServiceID: 9, Staleness: -1})
+				h.Samples = append(h.Samples, history.Sample{At: 5 * time.Minute, ServiceID: 9, Null: true})
 			},
 			want: Pass,
 		},

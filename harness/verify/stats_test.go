@@ -43,7 +43,7 @@ func statsHistory() history.History {
 			{At: 30 * s, ServiceID: 1, Staleness: 200 * s, Live: true}, // in the grace: not judged
 			{At: 60 * s, ServiceID: 1, Staleness: 20 * s, Live: true},
 			{At: 100 * s, ServiceID: 1, Staleness: 5 * s, Live: true},
-			{At: 110 * s, ServiceID: 1, Staleness: -1, LiveNull: true},
+			{At: 110 * s, ServiceID: 1, Null: true, LiveNull: true},
 			{At: 200 * s, ServiceID: 1, Staleness: 500 * s, Live: true}, // polling stopped: not judged
 			{At: 10 * s, ServiceID: 2, Staleness: 40 * s, Live: true},
 			{At: 20 * s, ServiceID: 2, Staleness: 50 * s},

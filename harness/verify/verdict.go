@@ -9,12 +9,13 @@ const (
 	RequestsSucceed         = "requests_succeed"
 	ObserversAgree          = "observers_agree"
 	NoFalseLiveness         = "no_false_liveness"
+	RecoversAfterFault      = "recovers_after_fault"
 )
 
 // Names lists the invariants in report order.
 func Names() []string {
 	return []string{AtMostOnePerWindow, RateNearExpected, LastSeenNeverStale,
-		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree, NoFalseLiveness}
+		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree, NoFalseLiveness, RecoversAfterFault}
 }
 
 // Outcome is what an invariant found.

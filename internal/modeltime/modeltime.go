@@ -48,6 +48,20 @@ func (s Scale) Wall(model time.Duration) time.Duration {
 	return time.Duration(math.Round(float64(model) * float64(s)))
 }
 
+// MinTimeout is the shortest wall time a timeout is given, whatever the
+// scale. Compressed to 5 s × 0.02 = 100 ms, a client timeout is shorter
+// than the scheduling stall of a busy CI runner, and a starved process reads
+// as a dependency outage that the same system at real time never has.
+const MinTimeout = time.Second
+
+// Timeout converts a model timeout (a client's or a task's limit) to wall
+// time, never less than MinTimeout: a dependency outage at this scale may
+// cost a request more model time than at real time, but CPU contention is
+// never mistaken for an outage.
+func (s Scale) Timeout(model time.Duration) time.Duration {
+	return max(MinTimeout, s.Wall(model))
+}
+
 // Model converts a wall duration to the model duration it represents.
 func (s Scale) Model(wall time.Duration) time.Duration {
 	return time.Duration(math.Round(float64(wall) / float64(s)))

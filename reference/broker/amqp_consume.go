@@ -65,6 +65,9 @@ func (q *AMQPQueue) Consume(ctx context.Context, consumer string, handle Handler
 		started := time.Now()
 		err = q.serve(ctx, l, deliveries, handle, log)
 		q.forget(l, q.timeout)
+		if errors.Is(err, ErrCrashed) {
+			return nil
+		}
 		// Close closes the links before ctx sees it: not a loss to report.
 		if ctx.Err() != nil || q.isClosed() {
 			break
@@ -141,7 +144,9 @@ func (q *AMQPQueue) serve(ctx context.Context, l *amqpLink, deliveries <-chan am
 			}
 			if m, err := decode(string(d.Body)); err != nil {
 				log.Error("dropping undecodable message", "err", err)
-			} else if err := handle(ctx, m); err != nil {
+			} else if err := handle(ctx, m); errors.Is(err, ErrCrashed) {
+				return ErrCrashed // unacknowledged: requeued when the channel closes
+			} else if err != nil {
 				log.Warn("task failed (no retries, as in Antenna)", "type", m.Type, "err", err)
 			}
 			if err := d.Ack(false); err != nil {

@@ -6,6 +6,7 @@ package broker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/hbharness/hbharness/reference/heartbeat"
@@ -31,7 +32,7 @@ const (
 )
 
 // Handler processes one message; an error is logged and the message dropped
-// (the heartbeat task has no retries in Antenna either).
+// (the heartbeat task has no retries in Antenna either), except ErrCrashed.
 type Handler func(ctx context.Context, m Message) error
 
 // Broker is a durable work queue.
@@ -44,6 +45,13 @@ type Broker interface {
 	Depth(ctx context.Context) (int64, error)
 	Close() error
 }
+
+// ErrCrashed, returned by a Handler, plays a worker process dying with the
+// message in hand: Consume returns at once without acknowledging it, so the
+// broker keeps it for redelivery (the Redis list on the consumer's restart,
+// RabbitMQ as soon as the channel closes), as Celery's brokers do for a
+// killed worker.
+var ErrCrashed = errors.New("worker crashed holding the message")
 
 // Lister is a broker that can list the messages it still holds (the Redis
 // list can; AMQP cannot without consuming them).

@@ -143,7 +143,9 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 		}
 		if m, err := decode(raw); err != nil {
 			q.log.Error("dropping undecodable message", "err", err)
-		} else if err := handle(ctx, m); err != nil {
+		} else if err := handle(ctx, m); errors.Is(err, ErrCrashed) {
+			return nil // dead with the message still in its processing list
+		} else if err != nil {
 			q.log.Warn("task failed (no retries, as in Antenna)", "type", m.Type, "err", err)
 		}
 		// Acknowledge with a fresh context: a message handled just as ctx ended

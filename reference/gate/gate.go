@@ -83,6 +83,20 @@ func (g *Redis) Acquire(ctx context.Context, key string, ttl time.Duration) (Ans
 	return Answer{Left: time.Duration(max(res[1], 0)) * time.Millisecond}, nil
 }
 
+// Release gives key back before its TTL runs out (DEL): a window won for a
+// dispatch that could not be enqueued.
+func (g *Redis) Release(ctx context.Context, key string) error {
+	if err := g.client.Del(ctx, g.prefix+key).Err(); err != nil {
+		return fmt.Errorf("redis gate DEL %s: %w", g.prefix+key, err)
+	}
+	return nil
+}
+
+// Releaser is a gate that can give a won key back.
+type Releaser interface {
+	Release(ctx context.Context, key string) error
+}
+
 // Local is an in-process TTL set: the same semantics, no network, one process.
 type Local struct {
 	mu      sync.RWMutex

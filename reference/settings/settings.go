@@ -41,6 +41,10 @@ type Settings struct {
 	// UPDATE rolled back. Not a scenario field: Antenna's values are fixed.
 	TaskSoftTimeLimit time.Duration
 	TaskTimeLimit     time.Duration
+	// ReleaseOnEnqueueFailure gives the gate's window back when the
+	// enqueue it won fails (DEL of the key), so the next poll tries again.
+	// Antenna does not: a broker blip costs it the whole window.
+	ReleaseOnEnqueueFailure bool
 }
 
 // Queue topologies (HeartbeatQueue).

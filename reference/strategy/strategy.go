@@ -51,6 +51,8 @@ type Deps struct {
 	Log      *slog.Logger
 	// IDs numbers this replica's dispatches; New provides one if nil.
 	IDs *atomic.Int64
+	// Release gives a window back when its enqueue fails.
+	Release bool
 }
 
 // entry registers one strategy: how to build it and which target it
@@ -168,6 +170,11 @@ func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool, won g
 	if err != nil {
 		d.Metrics.Dispatch.WithLabelValues("error").Inc()
 		d.Log.Warn("heartbeat enqueue failed; answering anyway", "key", t.GateKey(), "err", err)
+		if r, ok := d.Gate.Inner.(gate.Releaser); ok && d.Release && won.Won {
+			if err := r.Release(ctx, t.GateKey()); err != nil {
+				d.Log.Warn("could not give the window back after a failed enqueue", "key", t.GateKey(), "err", err)
+			}
+		}
 		return
 	}
 	d.Metrics.Dispatch.WithLabelValues("enqueued").Inc()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
@@ -42,7 +43,76 @@ type Pool struct {
 	// hard limit is what ends it there. 0 means no limit.
 	SoftLimit time.Duration
 	HardLimit time.Duration
+
+	// What a fault can do to the workers (see Stall, Crash, Skew): the zero
+	// values are a healthy pool.
+	stall   atomic.Pointer[chan struct{}]   // non-nil while stalled; closed to release
+	armed   atomic.Bool                     // the next heartbeat task dies after its write
+	crashed atomic.Pointer[<-chan struct{}] // set by the crash: what its consumer waits on
+	skew    atomic.Int64                    // added to the workers' clock (wall ns)
+	restore restoreSignal
 }
+
+// restoreSignal wakes the consumers a crash killed.
+type restoreSignal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (r *restoreSignal) wait() <-chan struct{} { return r.current() }
+
+func (r *restoreSignal) current() chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch == nil {
+		r.ch = make(chan struct{})
+	}
+	return r.ch
+}
+
+func (r *restoreSignal) fire() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ch != nil {
+		close(r.ch)
+		r.ch = nil
+	}
+}
+
+// Stall makes the workers stop taking tasks (each holds the one it has, if
+// any, unprocessed) until Stall(false): the queue backs up behind them.
+func (p *Pool) Stall(stalled bool) {
+	if stalled {
+		ch := make(chan struct{})
+		if p.stall.CompareAndSwap(nil, &ch) {
+			return
+		}
+		return // already stalled
+	}
+	if old := p.stall.Swap(nil); old != nil {
+		close(*old)
+	}
+}
+
+// Crash arms a crash: the next heartbeat task a worker runs writes, then
+// its worker dies before acknowledging it or reporting it, and stays dead
+// until Restore. The broker then redelivers or loses the task by its own
+// semantics.
+func (p *Pool) Crash() { p.armed.Store(true) }
+
+// Restore disarms a crash not yet happened and brings crashed workers back:
+// each reconnects under its own name, so the Redis list hands its unfinished
+// message back to it.
+func (p *Pool) Restore() {
+	p.armed.Store(false)
+	p.restore.fire()
+}
+
+// Skew sets the workers' clock off by d (wall time; 0 sets it right): they
+// write last_seen from it.
+func (p *Pool) Skew(d time.Duration) { p.skew.Store(int64(d)) }
+
+func (p *Pool) now() time.Time { return p.Clock.Now().Add(time.Duration(p.skew.Load())) }
 
 // errTimeLimit is the cause of a heartbeat task's context ended by the hard limit.
 var errTimeLimit = errors.New("heartbeat task killed at its hard time limit")
@@ -59,7 +129,22 @@ func (p *Pool) Run(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = p.Broker.Consume(ctx, fmt.Sprintf("%s-%d", name, i), p.Handle)
+			for {
+				_ = p.Broker.Consume(ctx, fmt.Sprintf("%s-%d", name, i), p.Handle)
+				// Consume returned: the run is over, or this consumer
+				// crashed. A crashed one waits for Restore, then comes back
+				// under the same name, so the queue gives it back what it
+				// held when it died.
+				restored := p.crashed.Swap(nil)
+				if restored == nil || ctx.Err() != nil {
+					return
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-*restored:
+				}
+			}
 		}()
 	}
 	wg.Wait()
@@ -68,6 +153,14 @@ func (p *Pool) Run(ctx context.Context) {
 // Handle runs one message. last_seen comes from the worker's clock at the
 // time the task runs, as in Antenna, so queue delay shows up as staleness.
 func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
+	if stalled := p.stall.Load(); stalled != nil {
+		select {
+		case <-*stalled:
+		case <-ctx.Done():
+			// Shut down holding it: unacknowledged, still in the queue.
+			return broker.ErrCrashed
+		}
+	}
 	switch m.Type {
 	case broker.TypeHeartbeat:
 		if m.Heartbeat == nil {
@@ -95,17 +188,17 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 // heartbeat runs one task and reports its outcome. The write is tagged with
 // the task's dispatch, so the audit can tell which dispatch wrote it.
 func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
-	now := p.Clock.Now()
+	now := p.now()
 	key := t.Target.GateKey()
 	tag := store.Tag{DispatchID: t.DispatchID, Key: key}
 	tctx := ctx
 	if p.HardLimit > 0 {
 		var cancel context.CancelFunc
-		tctx, cancel = context.WithTimeoutCause(ctx, p.Clock.Wall(p.HardLimit), errTimeLimit)
+		tctx, cancel = context.WithTimeoutCause(ctx, p.Clock.Scale.Timeout(p.HardLimit), errTimeLimit)
 		defer cancel()
 	}
 	if p.SoftLimit > 0 {
-		soft := time.AfterFunc(p.Clock.Wall(p.SoftLimit), func() {
+		soft := time.AfterFunc(p.Clock.Scale.Timeout(p.SoftLimit), func() {
 			p.logger().Warn("heartbeat task exceeded its soft time limit", "key", key, "dispatch", t.DispatchID,
 				"soft_time_limit", p.SoftLimit, "time_limit", p.HardLimit)
 		})
@@ -143,6 +236,13 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 	default:
 		p.Metrics.Task.WithLabelValues("ok").Inc()
 		p.Metrics.RowsUpdated.Add(float64(rows))
+	}
+	if result == heartbeat.TaskWrote && p.armed.CompareAndSwap(true, false) {
+		// Dead after the write, before the ack and before anyone heard of it.
+		p.logger().Warn("task worker crashed after its write (fault)", "key", key, "dispatch", t.DispatchID)
+		restored := p.restore.wait()
+		p.crashed.Store(&restored)
+		return broker.ErrCrashed
 	}
 	if p.Events != nil {
 		p.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: p.Clock.Now(), Key: key,

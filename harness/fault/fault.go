@@ -1,0 +1,109 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Fault is one scheduled fault. At, For, Latency and Offset are model time
+// (DESIGN.md §5); Latency and Offset are scaled to wall time like every other
+// duration, so a slow dependency or a skewed clock costs the same share of a
+// poll period at any time scale.
+type Fault struct {
+	Kind string
+	At   time.Duration
+	// For is how long it lasts; 0 only for the kinds that may last to the
+	// end of the run (a replica killed for good).
+	For time.Duration
+	// Latency is the delay the *-slow kinds add to each call.
+	Latency time.Duration
+	// Offset is how far clock-skew sets the task workers' clock: ahead
+	// when positive, behind when negative.
+	Offset time.Duration
+	// Replica aims the fault at one replica; AllReplicas (the default) at
+	// every one.
+	Replica int
+}
+
+// AllReplicas aims a fault at every replica.
+const AllReplicas = -1
+
+func (f Fault) String() string {
+	s := fmt.Sprintf("%s at %v for %v", f.Kind, f.At, f.For)
+	if f.Replica != AllReplicas {
+		s += fmt.Sprintf(" on replica %d", f.Replica)
+	}
+	return s
+}
+
+// Targets are what faults act on: the proxies in front of each replica's
+// dependencies, the run's own database and Redis keys, and the replicas
+// themselves. A run provides what it has; a fault needing something absent
+// is refused before anything is applied.
+type Targets struct {
+	// Proxies holds, per replica, the proxies in front of its dependencies.
+	Proxies []Proxies
+	// DB is a direct (never proxied) connection string to the run's
+	// database, for the faults that act in it (db-lock).
+	DB string
+	// Keys acts on the run's Redis keys (redis-evict).
+	Keys Keys
+	// Replicas controls the target's processes (worker-stall,
+	// worker-crash, clock-skew, replica-kill).
+	Replicas Replicas
+}
+
+// Proxies are the proxies in front of one replica's dependencies. Broker
+// may be the same proxy as Redis when the broker shares the Redis server;
+// faults on both then stack on that one proxy.
+type Proxies struct{ Redis, Broker, DB *Proxy }
+
+// Keys acts on the run's gate keys, and on nothing else.
+type Keys interface {
+	// EvictGateKeys deletes the run's gate keys, as maxmemory eviction or a
+	// restart without persistence would, and says how many went.
+	EvictGateKeys(ctx context.Context) (int, error)
+}
+
+// Replicas acts on the target's replicas, numbered from 0.
+type Replicas interface {
+	Count() int
+	// StallWorkers stops (or restarts) the replica's task workers taking
+	// tasks: the queue backs up behind them.
+	StallWorkers(replica int, stalled bool) error
+	// CrashWorker makes the next heartbeat task a worker of the replica
+	// runs die after its write and before its acknowledgement; the worker
+	// stays dead until RestoreWorkers, and its broker then redelivers what
+	// it held, or loses it, by its own semantics.
+	CrashWorker(replica int) error
+	RestoreWorkers(replica int) error
+	// SkewWorkers sets the replica's task workers' clock off by offset (wall).
+	SkewWorkers(replica int, offset time.Duration) error
+	// Kill stops the replica at once, its requests in flight failing;
+	// Restart brings it back.
+	Kill(replica int) error
+	Restart(replica int) error
+}
+
+// Breaker is one fault, resolved against the targets: Apply breaks,
+// Lift heals. Lift runs once, after Apply succeeded.
+type Breaker interface {
+	Apply(ctx context.Context) error
+	Lift(ctx context.Context) error
+}
+
+// replicas resolves a fault's replica against the run's count.
+func replicas(f Fault, n int) ([]int, error) {
+	if f.Replica == AllReplicas {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out, nil
+	}
+	if f.Replica < 0 || f.Replica >= n {
+		return nil, fmt.Errorf("replica %d does not exist: the run has %d (0 to %d)", f.Replica, n, n-1)
+	}
+	return []int{f.Replica}, nil
+}

@@ -1,0 +1,298 @@
+package runner_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// faulted is 3m30s of model time, a fault from 1m for 50s, 6 workers on 2
+// keys: each kind's effect shows in the fault's 50 s and is gone before the
+// end. At 0.03 it takes 6.3 s of wall time.
+const faulted = `
+name: fault-kind
+duration: 3m30s
+time_scale: 0.03
+strategy: STRATEGY
+replicas: REPLICAS
+fixtures: {projects: 1, pipelines: 2, services_per_key: 2, jobs_per_key: 1}
+fleet:
+  - {name: adc, workers: 6, poll_every: 5s, jitter: 1s, start: spread, batch_size: 4}
+faults:
+  - FAULT
+allowed_errors: {tasks: 1000, result: 1000, list: 1000}
+`
+
+const (
+	faultAt  = time.Minute
+	faultFor = 50 * time.Second
+	// settle keeps a task already taken when the fault began, or a request
+	// already past the dependency, out of what the fault is judged by.
+	settle = 5 * time.Second
+)
+
+// effect is what one run shows of its fault.
+type effect struct {
+	res                *runner.Result
+	dispatches, writes int // strictly inside the fault, past settle
+	errors             int64
+	maxLatency         time.Duration // wall, of a request sent during the fault
+}
+
+func (e effect) outcome(name string) verify.Outcome {
+	for _, v := range e.res.Verdicts {
+		if v.Name == name {
+			return v.Outcome
+		}
+	}
+	return ""
+}
+
+func (e effect) detail(name string) string {
+	for _, v := range e.res.Verdicts {
+		if v.Name == name {
+			return v.Detail
+		}
+	}
+	return ""
+}
+
+func faultRun(t *testing.T, strategy string, replicas int, fault string) effect {
+	t.Helper()
+	src := strings.NewReplacer("STRATEGY", strategy, "REPLICAS", fmt.Sprint(replicas), "FAULT", fault).Replace(faulted)
+	s, err := scenarios.Parse([]byte(src), "fault.yaml", runner.ScenarioOptions())
+	require.NoError(t, err)
+	e := effect{res: run(t, s)}
+	h := e.res.History
+	require.NotEmpty(t, h.Faults, "the fault was applied")
+	f := h.Faults[0]
+	inside := func(at time.Duration) bool { return at >= f.At+settle && at < f.At+f.For }
+	for _, d := range h.Dispatches {
+		if inside(d.At) {
+			e.dispatches++
+		}
+	}
+	for _, w := range h.Writes {
+		if inside(w.At) {
+			e.writes++
+		}
+	}
+	for _, w := range h.Requests.Timeline {
+		if w.From+w.Every > f.At && w.From < f.At+f.For {
+			for _, c := range w.ByEndpoint {
+				e.errors += c.Errors()
+			}
+			e.maxLatency = max(e.maxLatency, w.Max)
+		}
+	}
+	t.Logf("%s under %s: %d dispatches and %d writes inside the fault, %d errors, slowest request %s; verdicts %v",
+		fault, strategy, e.dispatches, e.writes, e.errors, e.maxLatency, outcomesOf(e.res))
+	return e
+}
+
+func outcomesOf(r *runner.Result) map[string]verify.Outcome { return outcomes(r.Verdicts) }
+
+// Every fault kind, at high compression: what it does to a heartbeat, and
+// the verdicts that follow. The invariants a kind must not break are
+// asserted to pass; the one it exists to break, to fail.
+func TestEveryFaultKindEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every fault kind end to end")
+	}
+	sound := []string{verify.AtMostOnePerWindow, verify.ObserversAgree, verify.RecoversAfterFault}
+	cases := []struct {
+		kind, fault string
+		strategy    string
+		replicas    int
+		check       func(t *testing.T, e effect)
+		pass        []string // invariants that must pass
+		fail        []string // invariants that must fail
+	}{
+		{kind: "broker-down", fault: `{kind: broker-down, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.writes, "no task reaches a worker while the broker is down")
+				assert.Positive(t, e.errors, "results cannot be queued: 503")
+			}},
+		{kind: "broker-blackhole", fault: `{kind: broker-blackhole, at: 1m, for: 50s}`,
+			pass: []string{verify.AtMostOnePerWindow, verify.RecoversAfterFault},
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.writes, "no task reaches a worker while the broker's network drops everything")
+				assert.GreaterOrEqual(t, e.maxLatency, 500*time.Millisecond, "a publish waits out its timeout")
+				// A publish that timed out is retried (as Celery's is); the
+				// held first attempt is delivered too when the network heals,
+				// and its task runs twice. Caught, when it happens, by name.
+				if e.outcome(verify.ObserversAgree) != verify.Pass {
+					assert.Contains(t, e.detail(verify.ObserversAgree), "written 2 times")
+				}
+			}},
+		{kind: "broker-slow", fault: `{kind: broker-slow, at: 1m, for: 50s, latency: 5s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.writes, "a slow broker still delivers")
+				assert.GreaterOrEqual(t, e.maxLatency, 150*time.Millisecond, "5 s of model latency is 150 ms of wall")
+			}},
+		{kind: "redis-down", fault: `{kind: redis-down, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.dispatches, "fail-closed: no gate, no dispatch")
+			}},
+		{kind: "redis-blackhole", fault: `{kind: redis-blackhole, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.dispatches, "fail-closed: no answer from the gate, no dispatch")
+				assert.GreaterOrEqual(t, e.maxLatency, 500*time.Millisecond, "each request waits out the cache timeout")
+			}},
+		{kind: "redis-slow", fault: `{kind: redis-slow, at: 1m, for: 50s, latency: 5s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches, "a slow gate still answers")
+				assert.GreaterOrEqual(t, e.maxLatency, 150*time.Millisecond)
+			}},
+		{kind: "redis-restart", fault: `{kind: redis-restart, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.dispatches, "no gate while Redis is away")
+			}},
+		{kind: "redis-evict", fault: `{kind: redis-evict, at: 1m, for: 50s}`,
+			pass: []string{verify.LastSeenNeverStale, verify.ObserversAgree, verify.RecoversAfterFault},
+			fail: []string{verify.AtMostOnePerWindow},
+			check: func(t *testing.T, e effect) {
+				// 6 workers on 2 keys poll about every 1.7 s each key: every
+				// eviction lets the next poll dispatch again.
+				assert.Greater(t, e.dispatches, 2*4, "far more than one per window per key")
+			}},
+		{kind: "db-down", fault: `{kind: db-down, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.writes, "nothing reaches the database")
+				assert.Positive(t, e.errors, "the API needs the database too: no job, no heartbeat")
+			}},
+		{kind: "db-slow", fault: `{kind: db-slow, at: 1m, for: 50s, latency: 5s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.writes, "a slow database still takes writes")
+				assert.GreaterOrEqual(t, e.maxLatency, 150*time.Millisecond)
+			}},
+		{kind: "db-lock", fault: `{kind: db-lock, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Zero(t, e.writes, "the rows are locked")
+				assert.Less(t, e.maxLatency, 1500*time.Millisecond, "view-gate requests do not wait on the lock (50 s is 1.5 s of wall)")
+			}},
+		{kind: "db-lock", strategy: "inline", fault: `{kind: db-lock, at: 1m, for: 50s}`,
+			pass: []string{verify.ObserversAgree},
+			check: func(t *testing.T, e effect) {
+				assert.GreaterOrEqual(t, e.maxLatency, time.Second, "inline requests wait on the lock (50 s is 1.5 s of wall)")
+			}},
+		{kind: "worker-stall", fault: `{kind: worker-stall, at: 1m, for: 50s}`, pass: sound,
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches, "requests still dispatch")
+				assert.Zero(t, e.writes, "but nothing takes the tasks")
+				assert.Greater(t, len(e.res.History.Writes), 0)
+			}},
+		{kind: "worker-crash", fault: `{kind: worker-crash, at: 1m, for: 20s}`,
+			pass: []string{verify.AtMostOnePerWindow},
+			fail: []string{verify.ObserversAgree},
+			check: func(t *testing.T, e effect) {
+				assert.Contains(t, e.detail(verify.ObserversAgree), "written 2 times", "the redelivered task writes again, caught")
+			}},
+		{kind: "clock-skew behind", fault: `{kind: clock-skew, at: 1m, for: 50s, offset: -90s}`,
+			pass: []string{verify.AtMostOnePerWindow, verify.ObserversAgree},
+			fail: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled},
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.writes, "writes continue, from a clock 90 s behind")
+			}},
+		{kind: "clock-skew in a zone east of UTC", fault: `{kind: clock-skew, at: 1m, for: 50s, zone: Asia/Kolkata}`,
+			pass: []string{verify.AtMostOnePerWindow, verify.ObserversAgree},
+			fail: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled},
+			check: func(t *testing.T, e effect) {
+				assert.Equal(t, -(5*time.Hour + 30*time.Minute), e.res.History.Faults[0].Offset, "UTC read as IST is 5h30 behind")
+			}},
+		{kind: "clock-skew ahead", fault: `{kind: clock-skew, at: 1m, for: 50s, offset: 10m}`,
+			pass: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled, verify.AtMostOnePerWindow, verify.ObserversAgree},
+			check: func(t *testing.T, e effect) {
+				future := 0
+				for _, s := range e.res.History.Samples {
+					if !s.Null && s.Staleness < -time.Minute {
+						future++
+					}
+				}
+				assert.Positive(t, future, "last_seen reads in the future")
+			}},
+		{kind: "replica-kill", replicas: 2, fault: `{kind: replica-kill, at: 1m, for: 50s, replica: 1}`,
+			pass: append([]string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled}, sound...),
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches+e.writes, "the other replica carries on")
+			}},
+		{kind: "replica-kill forever", replicas: 2, fault: `{kind: replica-kill, at: 1m, for: 0, replica: 0}`,
+			pass: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled, verify.AtMostOnePerWindow, verify.ObserversAgree},
+			check: func(t *testing.T, e effect) {
+				f := e.res.History.Faults[0]
+				assert.Equal(t, e.res.History.Duration-f.At, f.For, "it lasts to the end")
+			}},
+	}
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[strings.Fields(tc.kind)[0]] = true
+	}
+	for _, k := range fault.Kinds() {
+		require.True(t, covered[k.Name], "fault kind %s has no end-to-end case", k.Name)
+	}
+	for _, tc := range cases {
+		name := tc.kind
+		if tc.strategy != "" {
+			name += " under " + tc.strategy
+		}
+		t.Run(name, func(t *testing.T) {
+			strategy := tc.strategy
+			if strategy == "" {
+				strategy = "view-gate"
+			}
+			e := faultRun(t, strategy, max(tc.replicas, 1), tc.fault)
+			for _, name := range tc.pass {
+				assert.Equal(t, verify.Pass, e.outcome(name), "%s: %s", name, e.detail(name))
+			}
+			for _, name := range tc.fail {
+				assert.Equal(t, verify.Fail, e.outcome(name), "%s: %s", name, e.detail(name))
+			}
+			tc.check(t, e)
+		})
+	}
+}
+
+// Two faults on one proxy at once both apply and both clear: the later one
+// outlives the earlier one, and what it does shows alone until it ends.
+func TestOverlappingFaultsBothApplyAndClear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	e := faultRun(t, "view-gate", 1, `{kind: redis-down, at: 1m, for: 40s}
+  - {kind: redis-slow, at: 1m20s, for: 40s, latency: 5s}`)
+	h := e.res.History
+	require.Len(t, h.Faults, 2)
+	for i, want := range []struct{ at, for_ time.Duration }{{time.Minute, 40 * time.Second}, {80 * time.Second, 40 * time.Second}} {
+		f := h.Faults[i]
+		assert.InDelta(t, want.at.Seconds(), f.At.Seconds(), 2, "%s started as planned", f.Kind)
+		assert.InDelta(t, want.for_.Seconds(), f.For.Seconds(), 2, "%s ended as planned", f.Kind)
+	}
+	count := func(from, to time.Duration) (n int) {
+		for _, d := range h.Dispatches {
+			if d.At >= from && d.At < to {
+				n++
+			}
+		}
+		return n
+	}
+	assert.Zero(t, count(65*time.Second, 100*time.Second), "down: no gate")
+	assert.Positive(t, count(100*time.Second, 2*time.Minute), "down lifted under slow: the gate answers, slowly")
+	var slow time.Duration
+	for _, w := range h.Requests.Timeline {
+		if w.From >= 100*time.Second && w.From+w.Every <= 2*time.Minute {
+			slow = max(slow, w.Max)
+		}
+	}
+	assert.GreaterOrEqual(t, slow, 150*time.Millisecond, "slow still in effect after down lifted")
+	assert.Positive(t, count(2*time.Minute+5*time.Second, h.Duration), "both cleared: dispatching again")
+	assert.Equal(t, verify.Pass, e.outcome(verify.RecoversAfterFault), e.detail(verify.RecoversAfterFault))
+}

@@ -1,0 +1,254 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+)
+
+// minReqBarPx is the narrowest a requests bar may be: past it neighbouring
+// bars blur into one, so timeline windows are merged until each bar is this
+// wide.
+const minReqBarPx = 2
+
+// reqBar is one bar of the requests chart: a timeline window, or several
+// consecutive ones merged to fit the plot.
+type reqBar struct {
+	from, to   float64 // model seconds
+	windows    int
+	counts     history.RequestCounts
+	byEndpoint map[string]history.RequestCounts
+	// p99 is the worst of the merged windows' p99s: percentiles of separate
+	// windows cannot be combined into the p99 of their union.
+	p99 time.Duration
+}
+
+// answered counts the requests that got an HTTP answer, the only ones with a
+// latency.
+func (b reqBar) answered() int64 { return b.counts.Total - b.counts.Transport }
+
+// requestsChart sets the load the target was under against what it did
+// about it: per timeline window, the requests answered ok and, stacked on
+// top, the ones that failed, with the window's p99 latency as a line on its
+// own scale. Faults are shaded so that errors and slow answers can be read
+// against them. It returns nil when the run kept no request timeline.
+func requestsChart(h *history.History, left float64) *chart {
+	if len(h.Requests.Timeline) == 0 {
+		return nil
+	}
+	end := runEnd(h)
+	c := newChart("requests", "", plotWidth, 240)
+	c.Left = left
+	c.Right = plotRight
+	bars, per := reqBars(h.Requests.Timeline, int(c.plotW()/minReqBarPx))
+
+	var all history.RequestCounts
+	peak, worst := 0.0, time.Duration(0)
+	for _, b := range bars {
+		all = all.Add(b.counts)
+		if b.from >= end {
+			continue
+		}
+		peak = max(peak, float64(b.counts.Total))
+		if b.answered() > 0 {
+			worst = max(worst, b.p99)
+		}
+	}
+	width := 0.0
+	if len(bars) > 0 {
+		width = bars[0].to - bars[0].from
+	}
+	c.Title = fmt.Sprintf("requests per %s window, with p99 latency", modelDuration(width))
+	top := max(peak, 1) * 1.1
+	c.setRange(0, end, 0, top)
+	shadeFaults(c, h.Faults)
+	c.yAxis(niceTicks(0, top, 6), countLabel, "requests")
+	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+
+	var late int64 // sent after the end of the time axis, which the other charts share
+	for _, b := range bars {
+		if b.from >= end {
+			late += b.counts.Total
+			continue
+		}
+		tip := reqTip(b, end)
+		x0, x1 := c.px(b.from), c.px(min(b.to, end))
+		if x1-x0 >= 4 {
+			// Wide bars get a gap to tell them apart; narrow ones would be
+			// mostly gap.
+			x0, x1 = x0+0.5, x1-0.5
+		}
+		w := max(x1-x0, 0.5)
+		ok, bad := float64(b.counts.OK), float64(b.counts.Errors())
+		if ok > 0 {
+			y := c.py(ok)
+			c.rectPx(x0, y, w, c.py(0)-y, "bar", "", tip)
+		}
+		if bad > 0 {
+			y := c.py(ok + bad)
+			c.rectPx(x0, y, w, c.py(ok)-y, "bar err", "", tip)
+		}
+	}
+
+	// The line's scale puts the worst p99 level with the tallest bar, so
+	// that it spans the plot whatever the latencies were.
+	if worst > 0 {
+		scale := max(peak, 1) / float64(worst)
+		var seg [][2]float64
+		flush := func() {
+			if len(seg) == 1 {
+				// A lone answered window between silent ones still shows, as
+				// a level across its bar.
+				b := seg[0]
+				half := width / 2
+				seg = [][2]float64{{b[0] - half, b[1]}, {min(b[0]+half, end), b[1]}}
+			}
+			c.polyline(seg, "latency", "", "")
+			seg = nil
+		}
+		for _, b := range bars {
+			if b.from >= end {
+				break
+			}
+			if b.answered() <= 0 {
+				if len(seg) > 0 {
+					flush()
+				}
+				continue
+			}
+			seg = append(seg, [2]float64{(b.from + min(b.to, end)) / 2, float64(b.p99) * scale})
+		}
+		if len(seg) > 0 {
+			flush()
+		}
+	}
+
+	lx := c.Left + c.plotW() + 10
+	c.rectPx(lx, c.Top+3, 16, 8, "bar", "", "")
+	c.textPx(lx+20, c.Top+11, "ok", "start", "legend", "")
+	c.rectPx(lx, c.Top+19, 16, 8, "bar err", "", "")
+	c.textPx(lx+20, c.Top+27, "errors", "start", "legend", "")
+	if worst > 0 {
+		c.linePx(lx, c.Top+39, lx+16, c.Top+39, "latency", "")
+		c.textPx(lx+20, c.Top+43, "p99", "start", "legend", "")
+		c.textPx(lx+20, c.Top+57, "max "+latencyText(worst), "start", "legend", "")
+	}
+
+	c.Caption = fmt.Sprintf("Bars: requests per %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, red the errors stacked on top (%d errors",
+		modelDuration(width), all.Total, all.Errors())
+	if cl := errorClasses(all); cl != "" {
+		c.Caption += ": " + cl
+	}
+	c.Caption += "). "
+	if per > 1 {
+		c.Caption += fmt.Sprintf("The run's %d timeline windows are merged %d to a bar to fit the plot; a merged bar's p99 is the worst of its windows'. ",
+			len(h.Requests.Timeline), per)
+	}
+	if worst > 0 {
+		c.Caption += fmt.Sprintf("Line: p99 wall latency of each window's answered requests, on its own scale: the worst, %s, is level with the tallest bar; it breaks where a window had no answer. ",
+			latencyText(worst))
+	} else {
+		c.Caption += "No request got an answer, so no latency is drawn. "
+	}
+	c.Caption += "Each bar's tooltip breaks it down by endpoint and error class. "
+	if late > 0 {
+		c.Caption += fmt.Sprintf("%d requests meant for after the run's end are counted but not drawn. ", late)
+	}
+	if len(h.Faults) > 0 {
+		c.Caption += "Orange bands: injected faults."
+	}
+	return c
+}
+
+// reqBars turns the timeline into at most maxBars bars, merging runs of
+// consecutive windows when there are more; per is how many windows a bar
+// holds.
+func reqBars(timeline []history.RequestWindow, maxBars int) (bars []reqBar, per int) {
+	ws := slices.Clone(timeline)
+	slices.SortStableFunc(ws, func(a, b history.RequestWindow) int { return cmp.Compare(a.From, b.From) })
+	per = max(1, int(math.Ceil(float64(len(ws))/float64(max(maxBars, 1)))))
+	for i, w := range ws {
+		if i%per == 0 {
+			bars = append(bars, reqBar{from: sec(w.From), byEndpoint: map[string]history.RequestCounts{}})
+		}
+		b := &bars[len(bars)-1]
+		b.to = sec(w.From + w.Every)
+		b.windows++
+		for ep, n := range w.ByEndpoint {
+			b.counts = b.counts.Add(n)
+			b.byEndpoint[ep] = b.byEndpoint[ep].Add(n)
+		}
+		if w.P99 > b.p99 {
+			b.p99 = w.P99
+		}
+	}
+	return bars, per
+}
+
+// reqTip is a bar's tooltip: its time range, the requests and errors by
+// class, each endpoint's share, and the p99.
+func reqTip(b reqBar, end float64) string {
+	var t strings.Builder
+	fmt.Fprintf(&t, "%s–%s: %d requests, %d ok, %d errors", timeLabel(b.from), timeLabel(min(b.to, end)),
+		b.counts.Total, b.counts.OK, b.counts.Errors())
+	if cl := errorClasses(b.counts); cl != "" {
+		fmt.Fprintf(&t, " (%s)", cl)
+	}
+	for _, ep := range slices.Sorted(maps.Keys(b.byEndpoint)) {
+		n := b.byEndpoint[ep]
+		fmt.Fprintf(&t, " · %s %d", ep, n.Total)
+		if n.Errors() > 0 {
+			fmt.Fprintf(&t, ", %d errors", n.Errors())
+			if cl := errorClasses(n); cl != "" {
+				fmt.Fprintf(&t, " (%s)", cl)
+			}
+		}
+	}
+	switch {
+	case b.answered() <= 0:
+		t.WriteString(" · no answers, so no latency")
+	case b.windows > 1:
+		fmt.Fprintf(&t, " · p99 %s (worst of %d windows)", latencyText(b.p99), b.windows)
+	default:
+		fmt.Fprintf(&t, " · p99 %s", latencyText(b.p99))
+	}
+	return t.String()
+}
+
+// errorClasses lists the non-zero error classes: "4 5xx, 1 transport".
+func errorClasses(c history.RequestCounts) string {
+	var parts []string
+	for _, cl := range []struct {
+		n    int64
+		name string
+	}{
+		{c.Transport, "transport"}, {c.Status3xx, "3xx"}, {c.Status4xx, "4xx"},
+		{c.Status5xx, "5xx"}, {c.Malformed, "malformed"}, {c.Other, "other"},
+	} {
+		if cl.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", cl.n, cl.name))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// latencyText prints a wall latency in milliseconds, the unit the run table
+// uses, to three or four significant digits so that it fits the legend.
+func latencyText(d time.Duration) string {
+	ms := millis(d)
+	switch {
+	case ms >= 10_000:
+		return num(ms/1000, 1) + " s"
+	case ms >= 100:
+		return num(ms, 0) + " ms"
+	case ms >= 10:
+		return num(ms, 1) + " ms"
+	}
+	return num(ms, 2) + " ms"
+}

@@ -1,0 +1,296 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/stretchr/testify/require"
+)
+
+// reqRects lists, per CSS class, the tooltips of the chart's bars; the
+// legend's swatches have none and are left out.
+func reqRects(c *chart) map[string][]string {
+	out := make(map[string][]string)
+	for _, el := range c.Els {
+		if el.Kind == "rect" && strings.HasPrefix(el.Class, "bar") && el.Tip != "" {
+			out[el.Class] = append(out[el.Class], el.Tip)
+		}
+	}
+	return out
+}
+
+func countKind(c *chart, kind, class string) int {
+	n := 0
+	for _, el := range c.Els {
+		if el.Kind == kind && el.Class == class {
+			n++
+		}
+	}
+	return n
+}
+
+// timelineOf is a run of d with windows every wide, each as window(i) says;
+// From and Every are filled in.
+func timelineOf(d, every time.Duration, window func(i int) history.RequestWindow) *history.History {
+	h := &history.History{Duration: d}
+	for i := 0; time.Duration(i)*every < d; i++ {
+		w := window(i)
+		w.From, w.Every = time.Duration(i)*every, every
+		h.Requests.Timeline = append(h.Requests.Timeline, w)
+	}
+	return h
+}
+
+func okWindow(n int64, p99 time.Duration) history.RequestWindow {
+	return history.RequestWindow{P99: p99, ByEndpoint: map[string]history.RequestCounts{"tasks": {Total: n, OK: n}}}
+}
+
+func refusedWindow(n int64) history.RequestWindow {
+	return history.RequestWindow{ByEndpoint: map[string]history.RequestCounts{"tasks": {Total: n, Transport: n}}}
+}
+
+func TestRequestsChart(t *testing.T) {
+	tests := []struct {
+		name    string
+		h       func() *history.History
+		absent  bool // no chart at all
+		bars    int  // ok bars
+		errs    int  // error bars
+		lines   int  // p99 polylines
+		caption []string
+		check   func(t *testing.T, c *chart)
+	}{
+		{
+			name:  "5xx errors during a fault",
+			h:     testHistory,
+			bars:  300,
+			errs:  5,
+			lines: 1,
+			caption: []string{
+				"requests per 2s window of model time", "(12000 in all)", "(20 errors: 20 5xx)",
+				"the worst, 250 ms, is level with the tallest bar", "Orange bands: injected faults.",
+			},
+			check: func(t *testing.T, c *chart) {
+				require.Equal(t, "requests per 2s window, with p99 latency", c.Title)
+				errs := reqRects(c)["bar err"]
+				require.Equal(t, "3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx) · result 20 · tasks 20, 4 errors (4 5xx) · p99 250 ms", errs[0])
+				for _, tip := range errs {
+					require.Contains(t, tip, "4 errors (4 5xx)")
+				}
+				require.Contains(t, reqRects(c)["bar"], "0–2s: 40 requests, 40 ok, 0 errors · result 20 · tasks 20 · p99 7.5 ms")
+				require.True(t, hasClass(c, "fault"))
+				var label string
+				for _, el := range c.Els {
+					if el.Class == "fault-label" {
+						label = el.Text
+					}
+				}
+				require.Equal(t, "broker-down", label)
+				require.True(t, hasText(c, "max 250 ms"), "the legend gives the line's scale")
+			},
+		},
+		{
+			name:   "an empty timeline draws no chart",
+			h:      func() *history.History { h := testHistory(); h.Requests.Timeline = nil; return h },
+			absent: true,
+		},
+		{
+			name:   "a zero history draws no chart",
+			h:      func() *history.History { return &history.History{} },
+			absent: true,
+		},
+		{
+			name: "no errors",
+			h: func() *history.History {
+				h := testHistory()
+				h.Requests.Timeline = testTimeline(h.Duration, time.Hour)
+				return h
+			},
+			bars:    300,
+			lines:   1,
+			caption: []string{"(12000 in all)", "(0 errors)", "the worst, 7.5 ms"},
+			check: func(t *testing.T, c *chart) {
+				require.True(t, hasText(c, "max 7.5 ms"))
+			},
+		},
+		{
+			name: "windows without an answer break the line",
+			h: func() *history.History {
+				return timelineOf(10*time.Second, time.Second, func(i int) history.RequestWindow {
+					if i >= 3 && i < 6 {
+						return refusedWindow(10)
+					}
+					return okWindow(10, time.Duration(i+1)*time.Millisecond)
+				})
+			},
+			bars:    7,
+			errs:    3,
+			lines:   2,
+			caption: []string{"(100 in all)", "(30 errors: 30 transport)", "the worst, 10 ms", "it breaks where a window had no answer"},
+			check: func(t *testing.T, c *chart) {
+				require.Equal(t, "3s–4s: 10 requests, 0 ok, 10 errors (10 transport) · tasks 10, 10 errors (10 transport) · no answers, so no latency",
+					reqRects(c)["bar err"][0])
+				require.NotContains(t, c.Caption, "Orange bands")
+			},
+		},
+		{
+			name: "a lone answered window still shows its p99",
+			h: func() *history.History {
+				return timelineOf(5*time.Second, time.Second, func(i int) history.RequestWindow {
+					if i == 2 {
+						return okWindow(4, 3*time.Millisecond)
+					}
+					return refusedWindow(4)
+				})
+			},
+			bars:  1,
+			errs:  4,
+			lines: 1,
+			check: func(t *testing.T, c *chart) {
+				for _, el := range c.Els {
+					if el.Kind == "polyline" {
+						require.Len(t, strings.Fields(el.Points), 2, "a level across the bar")
+					}
+				}
+			},
+		},
+		{
+			name: "nothing answered: no latency",
+			h: func() *history.History {
+				return timelineOf(5*time.Second, time.Second, func(int) history.RequestWindow { return refusedWindow(2) })
+			},
+			errs:    5,
+			caption: []string{"No request got an answer, so no latency is drawn."},
+			check: func(t *testing.T, c *chart) {
+				for _, el := range c.Els {
+					require.NotContains(t, el.Text, "max ")
+				}
+			},
+		},
+		{
+			name: "more windows than the plot has room for are merged",
+			h: func() *history.History {
+				return timelineOf(10*time.Minute, 100*time.Millisecond, func(i int) history.RequestWindow {
+					return okWindow(1, time.Duration(i%50+1)*time.Millisecond)
+				})
+			},
+			bars:    375, // 770 px of plot fit 385 bars, so 16 windows to a bar
+			lines:   1,
+			caption: []string{"(6000 in all)", "The run's 6000 timeline windows are merged 16 to a bar", "the worst, 50 ms"},
+			check: func(t *testing.T, c *chart) {
+				require.Equal(t, "requests per 1.6s window, with p99 latency", c.Title)
+				tip := reqRects(c)["bar"][0]
+				require.Equal(t, "0–1.6s: 16 requests, 16 ok, 0 errors · tasks 16 · p99 16 ms (worst of 16 windows)", tip)
+			},
+		},
+		{
+			name: "requests meant for after the run's end are counted, not drawn",
+			h: func() *history.History {
+				h := timelineOf(15*time.Second, time.Second, func(int) history.RequestWindow { return okWindow(3, time.Millisecond) })
+				h.Duration = 10 * time.Second
+				return h
+			},
+			bars:    10,
+			lines:   1,
+			caption: []string{"(45 in all)", "15 requests meant for after the run's end are counted but not drawn."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := requestsChart(tt.h(), 80)
+			if tt.absent {
+				require.Nil(t, c)
+				return
+			}
+			require.NotNil(t, c)
+			require.Equal(t, "requests", c.ID)
+			rects := reqRects(c)
+			require.Len(t, rects["bar"], tt.bars, "ok bars")
+			require.Len(t, rects["bar err"], tt.errs, "error bars")
+			require.Equal(t, tt.lines, countKind(c, "polyline", "latency"), "p99 lines")
+			for _, w := range tt.caption {
+				require.Contains(t, c.Caption, w)
+			}
+			for _, el := range c.Els {
+				if el.Kind == "rect" && el.Tip != "" && strings.HasPrefix(el.Class, "bar") {
+					require.GreaterOrEqual(t, el.X, c.Left-0.01, "drawn inside the plot")
+					require.LessOrEqual(t, el.X+el.W, c.Left+c.plotW()+0.01, "drawn inside the plot")
+					require.GreaterOrEqual(t, el.Y, c.Top-0.01, "drawn inside the plot")
+					require.LessOrEqual(t, el.Y+el.H, c.Top+c.plotH()+0.01, "drawn inside the plot")
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func TestWriteHTMLRequests(t *testing.T) {
+	const evil = `<script>alert("x")</script>`
+	tests := []struct {
+		name   string
+		h      func() *history.History
+		svgs   int
+		absent bool
+		want   []string // in the requests chart's SVG
+	}{
+		{
+			name: "the fixture run",
+			h:    testHistory,
+			svgs: 5,
+			want: []string{
+				`class="bar err"><title>3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx)`,
+				`class="fault-label"><title>broker-down at 3m for 1m30s</title>broker-down</text>`,
+				`class="latency"`,
+			},
+		},
+		{
+			name:   "no timeline",
+			h:      func() *history.History { h := testHistory(); h.Requests.Timeline = nil; return h },
+			svgs:   4,
+			absent: true,
+		},
+		{
+			name: "endpoint names are escaped",
+			h: func() *history.History {
+				h := testHistory()
+				for i, w := range h.Requests.Timeline {
+					h.Requests.Timeline[i].ByEndpoint = map[string]history.RequestCounts{evil: w.ByEndpoint["tasks"]}
+				}
+				return h
+			},
+			svgs: 5,
+			want: []string{`class="bar err"><title>3m–3m2s: 20 requests, 16 ok, 4 errors (4 5xx) · &lt;script&gt;`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, WriteHTML(&buf, testSummary(), tt.h()))
+			p := parsePage(t, buf.String())
+			require.Len(t, p.svgs, tt.svgs)
+			require.NotContains(t, strings.ToLower(p.raw), "<script")
+			idx := -1
+			for i, svg := range p.svgs {
+				if strings.Contains(svg, "requests per ") {
+					idx = i
+				}
+			}
+			if tt.absent {
+				require.Equal(t, -1, idx, "no requests chart")
+				return
+			}
+			require.Positive(t, idx, "the page has the requests chart")
+			require.Contains(t, p.svgs[idx-1], "liveness over time", "right after the liveness chart")
+			for _, w := range tt.want {
+				require.Contains(t, p.svgs[idx], w)
+			}
+			require.Contains(t, p.raw, "svg .bar.err{", "the page styles the error bars")
+			require.Contains(t, p.raw, "svg .latency{", "and the p99 line")
+		})
+	}
+}
