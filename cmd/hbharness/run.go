@@ -241,4 +241,6 @@ func replayed(path string) (*scenarios.Spec, int64, error) {
 	return spec, sum.Seed, nil
 }
 
-func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Microsecond) }
+func secs(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
+}

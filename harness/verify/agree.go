@@ -45,7 +45,7 @@ type reconciliation struct {
 	// Indeterminate counts writes whose task reported a failure: committed
 	// although the task could not tell.
 	indeterminate int
-	findings                                      []string
+	findings      []string
 	// PerKey counts writes attributed to each key through their dispatch.
 	perKey map[string]int
 }
