@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/hbharness
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test lint bench bench-load loadtest services fuzz clean
+.PHONY: all build test lint bench bench-load loadtest loadtest-full services fuzz clean
 
 all: build
 
@@ -27,9 +27,14 @@ test: services lint
 	$(GO) test -race -count=1 -timeout 12m ./...
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
-# Every built-in scenario with its default strategy, one table at the end.
+# The pull-request subset (built-ins marked quick: every fault built-in and
+# the core ones), under 5 minutes on 2 cores; one table at the end.
 loadtest: services build
-	$(BIN) suite --out out/loadtest/$$(date +%Y%m%d-%H%M%S)
+	$(BIN) suite --quick --out out/loadtest/$$(date +%Y%m%d-%H%M%S)
+
+# Every built-in scenario, every run of each (nightly; about 10 minutes).
+loadtest-full: services build
+	$(BIN) suite --out out/loadtest/$$(date +%Y%m%d-%H%M%S)-full
 
 # Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
 bench: services

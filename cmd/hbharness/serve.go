@@ -108,7 +108,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usageError{err}
 	}
 	defer rc.Close()
-	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, timeout, log)
+	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, broker.Timing{Timeout: timeout,
+		Retry: max(time.Millisecond, clk.Wall(broker.CeleryRetry)), Reconnect: max(time.Millisecond, clk.Wall(broker.CeleryReconnect))}, log)
 	if err != nil {
 		return usageError{err}
 	}

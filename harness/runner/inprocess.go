@@ -238,7 +238,8 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 		return fail(err)
 	}
 	t.onClose(func() { _ = rc.Close() })
-	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, timeout, t.log)
+	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, broker.Timing{Timeout: timeout,
+		Retry: max(time.Millisecond, t.spec.TimeScale.Wall(broker.CeleryRetry)), Reconnect: max(time.Millisecond, t.spec.TimeScale.Wall(broker.CeleryReconnect))}, t.log)
 	if err != nil {
 		return fail(err)
 	}

@@ -19,6 +19,9 @@ type Timeouts struct {
 	// Retries after a failed command; -1 none (the cache), 0 go-redis's
 	// default of 3 (a broker publish, which Celery retries too).
 	Retries int
+	// Backoff, when set, is the wait between retries (go-redis's own grows
+	// from 8 to 512 ms of wall time, whatever the run's time scale).
+	Backoff time.Duration
 }
 
 // Open returns a client for rawURL; URL parameters dial_timeout,
@@ -43,6 +46,9 @@ func Open(rawURL string, t Timeouts) (*redis.Client, error) {
 	}
 	if q.Get("max_retries") == "" {
 		opt.MaxRetries = t.Retries
+	}
+	if t.Backoff > 0 {
+		opt.MinRetryBackoff, opt.MaxRetryBackoff = t.Backoff, t.Backoff
 	}
 	opt.PoolSize = max(opt.PoolSize, 64)
 	return redis.NewClient(opt), nil

@@ -21,7 +21,9 @@ func (q *RedisQueue) Derive(sub string, log *slog.Logger) (Broker, error) {
 	if log == nil {
 		log = q.log
 	}
-	return NewRedisQueue(q.client, q.prefix+sub, log), nil
+	d := NewRedisQueue(q.client, q.prefix+sub, log)
+	d.reconnect = q.reconnect
+	return d, nil
 }
 
 // Derive returns the RabbitMQ queue prefix+sub+"queue" on the same server,

@@ -25,6 +25,8 @@ type RedisQueue struct {
 	log    *slog.Logger
 	// pollEvery bounds how long a blocked consumer takes to notice ctx ending.
 	pollEvery time.Duration
+	// reconnect is how long a consumer waits after losing the broker.
+	reconnect time.Duration
 }
 
 // NewRedisQueue returns a queue named prefix+"queue" on client.
@@ -32,7 +34,7 @@ func NewRedisQueue(client *redis.Client, prefix string, log *slog.Logger) *Redis
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RedisQueue{client: client, prefix: prefix, queue: prefix + "queue", log: log, pollEvery: time.Second}
+	return &RedisQueue{client: client, prefix: prefix, queue: prefix + "queue", log: log, pollEvery: time.Second, reconnect: time.Second}
 }
 
 func (q *RedisQueue) processing(consumer string) string { return q.queue + ":processing:" + consumer }
@@ -107,7 +109,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 	for ctx.Err() == nil && !registered {
 		if err := q.client.SAdd(ctx, q.consumers(), consumer).Err(); err != nil {
 			q.log.Warn("broker unreachable while registering consumer; retrying", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.pollEvery) {
+			if !sleep(ctx, q.reconnect) {
 				return nil
 			}
 			continue
@@ -121,7 +123,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 		}
 		if err != nil {
 			q.log.Warn("broker unreachable while recovering unfinished work; retrying", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.pollEvery) {
+			if !sleep(ctx, q.reconnect) {
 				return nil
 			}
 		}
@@ -136,7 +138,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 				return nil
 			}
 			q.log.Warn("broker unreachable; consumer waiting", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.pollEvery) {
+			if !sleep(ctx, q.reconnect) {
 				return nil
 			}
 			continue
