@@ -51,14 +51,15 @@ func TestBuiltinsListing(t *testing.T) {
 		require.NotContains(t, b.Description, "\n", b.Name)
 		require.NotContains(t, b.Description, "does not parse", b.Name)
 	}
-	require.Equal(t, []string{"broker-outage", "dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
-		"queue-backlog", "ramp", "redis-blackhole", "silent-service", "sparse-polls", "staggered-stop", "steady",
-		"thundering-herd", "too-sparse"}, names)
+	require.Equal(t, []string{"broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
+		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
+		"queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
+		"staggered-stop", "steady", "thundering-herd", "too-sparse", "worker-crash"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
 }
 
 func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
-	var total time.Duration
+	var total, quick time.Duration
 	for _, b := range Builtins(vocab()) {
 		t.Run(b.Name, func(t *testing.T) {
 			raw, err := builtinFS.ReadFile("builtin/" + b.Name + ".yaml")
@@ -74,7 +75,14 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 			require.GreaterOrEqual(t, spec.TimeScale, minTimeScale)
 			require.LessOrEqual(t, wallDuration(spec), maxBuiltinWall, "duration × time_scale")
 			require.LessOrEqual(t, wallRequestRate(spec), maxBuiltinWallRate, "requests per wall second")
-			total += wallDuration(spec) * time.Duration(len(spec.Variants()))
+			runs := wallDuration(spec) * time.Duration(len(spec.Variants()))
+			total += runs
+			if spec.Quick {
+				quick += runs
+			}
+			if len(spec.Faults) > 0 || spec.RandomFaults != nil {
+				require.True(t, spec.Quick, "make loadtest runs every fault built-in: mark it quick: true")
+			}
 
 			// Only the known-bad scenarios may let a poll gap reach the offline window.
 			if _, knownBad := spec.Expect["last_seen_never_stale"]; !knownBad {
@@ -83,7 +91,8 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 		})
 	}
 	// Measured: a suite adds about 1.5 s of set-up and drain per run.
-	require.LessOrEqual(t, total, 270*time.Second, "every run of every built-in back to back, plus set-up, must fit make loadtest's 5 min")
+	require.LessOrEqual(t, quick, 210*time.Second, "the quick runs back to back, plus set-up, must fit make loadtest's 5 min")
+	require.LessOrEqual(t, total, 8*time.Minute, "every run of every built-in, plus set-up, about 10 min (make loadtest-full)")
 }
 
 // TestBuiltinsProveWhatTheySay pins each built-in to the setup its
@@ -209,6 +218,70 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Less(t, stops[0], stops[1], "stopping at different times")
 			require.GreaterOrEqual(t, s.Duration, stops[len(stops)-1]+s.Settings.OfflineAfter+s.Settings.CheckerEvery+s.Settings.Throttle)
 		},
+		"broker-flap": func(t *testing.T, s *Spec) {
+			require.Len(t, s.Faults, 2)
+			w := s.Settings.Throttle
+			for i, f := range s.Faults {
+				require.Equal(t, "broker-down", f.Kind)
+				due := time.Duration(i+2) * w // the windows due at 1m and 1m30s
+				require.True(t, f.At < due && f.At+f.For > due, "outage %d straddles the window due at %s", i, due)
+				require.Less(t, f.For, w, "short: each costs only the window it straddles")
+			}
+			vs := s.Variants()
+			require.Len(t, vs, 2)
+			require.False(t, vs[0].Settings.ReleaseOnEnqueueFailure)
+			require.Equal(t, "fail", vs[0].Expect["last_seen_never_stale"])
+			require.True(t, vs[1].Settings.ReleaseOnEnqueueFailure)
+			require.Empty(t, vs[1].Expect)
+		},
+		"redis-evict": func(t *testing.T, s *Spec) {
+			require.Equal(t, "redis-evict", s.Faults[0].Kind)
+			require.Greater(t, s.Faults[0].For, s.Settings.Throttle, "longer than a window: extra dispatches are certain")
+			require.Equal(t, map[string]string{"dispatch_at_most_one_per_window": "fail", "dispatch_rate_near_expected": "fail"}, s.Expect)
+		},
+		"worker-crash": func(t *testing.T, s *Spec) {
+			require.Equal(t, "worker-crash", s.Faults[0].Kind)
+			require.Equal(t, map[string]string{"observers_agree": "fail"}, s.Expect)
+		},
+		"clock-skew-behind": func(t *testing.T, s *Spec) {
+			f := s.Faults[0]
+			require.Equal(t, "clock-skew", f.Kind)
+			require.NotEmpty(t, f.Zone, "the time-zone mismatch case")
+			require.Less(t, f.Offset, -s.Settings.OfflineAfter, "behind by more than the window")
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+		},
+		"clock-skew-ahead": func(t *testing.T, s *Spec) {
+			f := s.Faults[0]
+			require.Equal(t, "clock-skew", f.Kind)
+			require.Positive(t, f.Offset)
+			require.Equal(t, "per-service", s.Strategy)
+			crash := s.Fleet[0].CrashAt
+			require.True(t, crash > f.At && crash < f.At+f.For, "a worker dies while the clock is ahead")
+			require.Less(t, s.Duration, crash+f.Offset+s.Settings.OfflineAfter, "and still reads live at the end")
+			require.Equal(t, map[string]string{"no_false_liveness": "fail"}, s.Expect)
+		},
+		"db-lock": func(t *testing.T, s *Spec) {
+			require.Equal(t, "db-lock", s.Faults[0].Kind)
+			require.Less(t, s.Faults[0].For, s.Settings.TaskTimeLimit, "tasks wait out the lock, none is killed")
+			vs := s.Variants()
+			require.Equal(t, []string{"inline", "view-gate"}, []string{vs[0].Strategy, vs[1].Strategy})
+			require.Empty(t, vs[1].Expect)
+		},
+		"replica-kill": func(t *testing.T, s *Spec) {
+			require.GreaterOrEqual(t, s.Replicas, 2)
+			require.Equal(t, "replica-kill", s.Faults[0].Kind)
+			require.Equal(t, 1, s.Faults[0].Replica)
+			require.Empty(t, s.Expect)
+		},
+		"chaos": func(t *testing.T, s *Spec) {
+			require.NotNil(t, s.RandomFaults)
+			require.LessOrEqual(t, s.RandomFaults.ForMax, 20*time.Second, "short blips: none can let last_seen pass 60 s")
+			require.True(t, s.Settings.ReleaseOnEnqueueFailure, "no blip spends a window")
+			for _, k := range s.RandomFaults.Kinds {
+				require.NotContains(t, k, "blackhole", "a held SET NX spends a window")
+			}
+			require.Empty(t, s.Expect)
+		},
 		"no-gate": func(t *testing.T, s *Spec) {
 			require.Equal(t, "none", s.Strategy)
 			require.Equal(t, "fail", s.Expect["dispatch_at_most_one_per_window"])
@@ -246,7 +319,7 @@ fleet: [{name: a, workers: 1}]
 func TestLoadMissingNamesTheBuiltins(t *testing.T) {
 	_, err := Load("stedy", vocab())
 	require.ErrorIs(t, err, os.ErrNotExist)
-	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (broker-outage, dead-worker, idle-workers, jobs-finish,`)
+	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (broker-flap, broker-outage, chaos,`)
 	require.ErrorContains(t, err, "steady")
 }
 

@@ -90,13 +90,13 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas
 	case kind.Latency:
 		d.errorf(resolve(n), at("latency"), "is required for %s (the delay added to each call, e.g. 200ms)", x.Kind)
 	case has:
-		d.errorf(resolve(v), at("latency"), "only applies to %s, not %s", strings.Join(opt.kindsWith(func(k FaultKind) bool { return k.Latency }), " and "), x.Kind)
+		d.errorf(resolve(v), at("latency"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Latency })), x.Kind)
 	}
 	v, has = f["offset"]
 	zone, hasZone := f["zone"]
 	switch {
 	case hasZone && !kind.Offset:
-		d.errorf(resolve(zone), at("zone"), "only applies to %s, not %s", strings.Join(opt.kindsWith(func(k FaultKind) bool { return k.Offset }), " and "), x.Kind)
+		d.errorf(resolve(zone), at("zone"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Offset })), x.Kind)
 	case hasZone && has:
 		d.errorf(resolve(zone), at("zone"), "and offset both set the clock: give one (zone: a worker writing UTC into a naive-local column of that zone)")
 	case hasZone:
@@ -111,7 +111,7 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas
 	case kind.Offset:
 		d.errorf(resolve(n), at("offset"), "is required for %s (how far the clock is off: 45s ahead, -45s behind; or zone: Europe/Paris for a worker writing UTC into that zone's naive-local column)", x.Kind)
 	case has:
-		d.errorf(resolve(v), at("offset"), "only applies to %s, not %s", strings.Join(opt.kindsWith(func(k FaultKind) bool { return k.Offset }), " and "), x.Kind)
+		d.errorf(resolve(v), at("offset"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Offset })), x.Kind)
 	}
 	if v, has := f["replica"]; has {
 		if !kind.Replica {
@@ -265,4 +265,12 @@ func (s *Spec) FaultPlan(seed int64, opt Options) []Fault {
 		}
 		out = append(out, f)
 	}
+}
+
+// andList writes names as a reader would: "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -20,9 +20,14 @@ func vocab() Options {
 		DefaultStrategy: "view-gate",
 		Policies:        []string{"fail-closed", "fail-open", "fail-open-local"},
 		DefaultPolicy:   "fail-closed",
-		FaultKinds: []FaultKind{{Name: "broker-down", Replica: true}, {Name: "redis-down", Replica: true},
+		// harness/fault's registry, as runner.ScenarioOptions passes it (the
+		// runner's tests parse every built-in against the real one).
+		FaultKinds: []FaultKind{{Name: "broker-down", Replica: true}, {Name: "broker-blackhole", Replica: true},
+			{Name: "broker-slow", Latency: true, Replica: true}, {Name: "redis-down", Replica: true},
 			{Name: "redis-blackhole", Replica: true}, {Name: "redis-slow", Latency: true, Replica: true},
+			{Name: "redis-restart", Replica: true}, {Name: "db-down", Replica: true},
 			{Name: "db-slow", Latency: true, Replica: true}, {Name: "db-lock"}, {Name: "redis-evict"},
+			{Name: "worker-stall", Replica: true}, {Name: "worker-crash", Replica: true},
 			{Name: "clock-skew", Offset: true, Replica: true}, {Name: "replica-kill", Replica: true, Forever: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
 			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness",
@@ -232,14 +237,14 @@ faults:
     at: 1m
     for: 1m
     latency: 100ms
-`, line: 8, field: "faults[0].latency", msg: "only applies to redis-slow and db-slow"},
+`, line: 8, field: "faults[0].latency", msg: "only applies to broker-slow, redis-slow and db-slow, not broker-down"},
 		{name: "unknown fault kind", src: `
 name: x
 duration: 10m
 fleet: [{name: a, workers: 1}]
 faults:
-  - {kind: broker-slow, at: 1m, for: 1m}
-`, line: 5, field: "faults[0].kind", msg: `"broker-slow" is not one of broker-down, redis-down, redis-blackhole, redis-slow, db-slow`},
+  - {kind: broker-flaky, at: 1m, for: 1m}
+`, line: 5, field: "faults[0].kind", msg: `"broker-flaky" is not one of broker-down, broker-blackhole, broker-slow, redis-down`},
 		{name: "unknown invariant in expect", src: `
 name: x
 duration: 10m

@@ -216,7 +216,7 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 			slot **fault.Proxy
 		}{{"postgres", &dbURL, &proxies.DB}, {"redis", &redisURL, &proxies.Redis}, {"broker", &brokerURL, &proxies.Broker}} {
 			name := fmt.Sprintf("%s-r%d", p.name, i)
-			proxy, proxied, err := fault.ProxyURL(ctx, name, *p.url, t.log.With("proxy", name))
+			proxy, proxied, err := fault.ProxyURL(ctx, name, *p.url, t.log)
 			if err != nil {
 				return fail(err)
 			}
