@@ -10,6 +10,9 @@ import (
 const (
 	BehaviourActive = "active"
 	BehaviourIdle   = "idle"
+	// BehaviourADC emulates the real worker client, ami-data-companion, one
+	// GPU per worker (DESIGN.md §1).
+	BehaviourADC = "adc"
 
 	StartTogether = "together"
 	StartSpread   = "spread"
@@ -34,6 +37,16 @@ const (
 	DefaultIdleEvery = 5 * time.Second
 	DefaultStart     = StartSpread
 	DefaultBatchSize = 8
+
+	// The real client's settings for adc groups: antenna_api_batch_size,
+	// and SLEEP_TIME_SECONDS when no listed job has work.
+	DefaultADCBatchSize = 24
+	DefaultADCPollEvery = 5 * time.Second
+	// ADCListLatency is what MaxPollGap allows an adc worker's list answer
+	// on top of its sleep, which only starts once the answer is in. Far above
+	// what a healthy target takes; a slower answer shows in the run's
+	// latency figures.
+	ADCListLatency = 2 * time.Second
 )
 
 // maxCount bounds every count in a file. Fixtures and fleets are materialised
@@ -41,5 +54,5 @@ const (
 // harness can run on one machine comes near it.
 const maxCount = 10_000_000
 
-func enumBehaviour() []string { return []string{BehaviourActive, BehaviourIdle} }
+func enumBehaviour() []string { return []string{BehaviourActive, BehaviourIdle, BehaviourADC} }
 func enumStart() []string     { return []string{StartTogether, StartSpread, StartRamp} }

@@ -66,6 +66,9 @@ func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys, se
 			g.Behaviour = x
 		}
 	}
+	if g.Behaviour == BehaviourADC {
+		g.BatchSize, g.PollEvery = DefaultADCBatchSize, DefaultADCPollEvery
+	}
 	if v, ok := f["start"]; ok {
 		if x, ok := d.enum(v, at("start"), enumStart()); ok {
 			g.Start = x
@@ -93,7 +96,10 @@ func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys, se
 		}
 	}
 	if v, ok := f["idle_every"]; ok {
-		if x, ok := d.duration(v, at("idle_every"), true); ok {
+		if g.Behaviour == BehaviourADC {
+			// The real client has one sleep, taken when no listed job had work.
+			d.errorf(resolve(v), at("idle_every"), "only applies to behaviour: active; an adc worker sleeps poll_every when no listed job has work")
+		} else if x, ok := d.duration(v, at("idle_every"), true); ok {
 			g.IdleEvery = x
 		}
 	}

@@ -147,14 +147,16 @@ func (f Fixtures) Keys() int { return f.Projects * f.Pipelines }
 // Group is a closed-model fleet of identical pollers.
 type Group struct {
 	Name      string
-	Behaviour string // active | idle
+	Behaviour string // active | idle | adc
 	Start     string // together | spread | ramp
 	Workers   int
 	BatchSize int
-	// PollEvery is one tasks → result cycle for active workers and the sleep
-	// between list polls for idle ones.
+	// PollEvery is one tasks → result cycle for active workers, the sleep
+	// between list polls for idle ones, and for adc workers the sleep after a
+	// list that offered no work (while a job has tasks they post back to back).
 	PollEvery time.Duration
-	// IdleEvery is the sleep between list polls when an active worker finds no job.
+	// IdleEvery is the sleep between list polls when an active worker finds
+	// no job; adc groups may not set it.
 	IdleEvery time.Duration
 	Jitter    time.Duration // added to each sleep, at most this much; < PollEvery
 	RampOver  time.Duration // set only when Start is "ramp"
@@ -221,14 +223,20 @@ func (s *Spec) WorkerCount() int {
 
 // MaxPollGap is the longest a worker of any group can wait between two
 // requests: poll_every+jitter, or for active workers without a job
-// idle_every+jitter when that is longer. It widens the lower bound of
-// dispatch_rate_near_expected.
+// idle_every+jitter when that is longer. An adc worker waits longest when
+// idle: its sleep runs from the list's answer, so the list's latency
+// (ADCListLatency) adds to it; while a job has tasks its four loaders post
+// back to back and two senders post results, gaps of one answer's latency.
+// It widens the lower bound of dispatch_rate_near_expected.
 func (s *Spec) MaxPollGap() time.Duration {
 	var gap time.Duration
 	for _, g := range s.Fleet {
 		sleep := g.PollEvery
-		if g.Behaviour == BehaviourActive && g.IdleEvery > sleep {
-			sleep = g.IdleEvery
+		switch g.Behaviour {
+		case BehaviourActive:
+			sleep = max(sleep, g.IdleEvery)
+		case BehaviourADC:
+			sleep += ADCListLatency
 		}
 		gap = max(gap, sleep+g.Jitter)
 	}

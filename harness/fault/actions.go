@@ -45,14 +45,18 @@ func (l *dbLock) Apply(ctx context.Context) error {
 	return nil
 }
 
+// Lift rolls the locking transaction back: the rows are free from here.
 func (l *dbLock) Lift(ctx context.Context) error {
-	ctx = context.WithoutCancel(ctx)
-	err := l.tx.Rollback(ctx)
-	if cerr := l.conn.Close(ctx); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := l.tx.Rollback(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("db-lock: releasing the service rows: %w", err)
+	}
+	return nil
+}
+
+// Settle closes the connection that held the lock.
+func (l *dbLock) Settle(ctx context.Context) error {
+	if err := l.conn.Close(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("db-lock: closing the connection that held the lock: %w", err)
 	}
 	return nil
 }

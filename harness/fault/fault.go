@@ -93,6 +93,14 @@ type Breaker interface {
 	Lift(ctx context.Context) error
 }
 
+// Settler is a Breaker with work to do once its fault has ended: checking
+// that the dependency heals, releasing what the fault held. The schedule
+// times the end at Lift's return, before Settle, so that this work (a dial,
+// a connection's close) never stretches the fault it follows.
+type Settler interface {
+	Settle(ctx context.Context) error
+}
+
 // replicas resolves a fault's replica against the run's count.
 func replicas(f Fault, n int) ([]int, error) {
 	if f.Replica == AllReplicas {

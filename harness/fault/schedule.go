@@ -119,6 +119,9 @@ func lift(ctx context.Context, f *planned, run modeltime.Run, log *slog.Logger) 
 	err := f.breaker.Lift(ctx)
 	f.ended = time.Now()
 	log.Info("fault lifted", "fault", f.String(), "model_at", run.Since(f.ended))
+	if s, ok := f.breaker.(Settler); ok {
+		err = errors.Join(err, s.Settle(ctx))
+	}
 	if err != nil {
 		return fmt.Errorf("%v did not heal: %w", f, err)
 	}

@@ -23,6 +23,10 @@ const (
 	Active = "active"
 	// Idle workers only poll the jobs list: their pipelines have no work.
 	Idle = "idle"
+	// ADC workers are one GPU of ami-data-companion, the real worker client:
+	// list, then drain every listed job with concurrent loaders and a result
+	// pool, as fast as the target answers (adc.go).
+	ADC = "adc"
 )
 
 // Defaults for optional Config fields.
@@ -48,7 +52,8 @@ type Worker struct {
 	Behaviour string
 
 	// PollEvery is, for active workers, the period of one tasks → result cycle
-	// (processing included) and, for idle workers, the period of list polls.
+	// (processing included), for idle workers the period of list polls, and
+	// for adc workers the sleep after a list that offered no work.
 	// IdleEvery is how often an active worker without a job polls the list.
 	// Jitter spreads every period uniformly by ±Jitter.
 	PollEvery, IdleEvery, Jitter time.Duration
@@ -117,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	client := cfg.Client
 	if client == nil {
-		tr := newTransport(len(cfg.Workers))
+		tr := newTransport(cfg.connections())
 		defer tr.CloseIdleConnections()
 		client = &http.Client{Transport: tr}
 	}
@@ -179,12 +184,26 @@ func (cfg Config) timelineEnd() time.Duration {
 	var end time.Duration
 	for _, w := range cfg.Workers {
 		last := w.StopAt
-		if w.Behaviour == Active {
+		if w.Behaviour == Active || w.Behaviour == ADC {
+			// An adc worker's queued results, too, still go out after its stop.
 			last += w.PollEvery
 		}
 		end = max(end, last)
 	}
 	return end
+}
+
+// connections is how many requests the fleet can have out at once: one per
+// worker, and for adc workers one per loader and result sender as well.
+func (cfg Config) connections() int {
+	n := 0
+	for _, w := range cfg.Workers {
+		n++
+		if w.Behaviour == ADC {
+			n += adcLoaders + adcSenders
+		}
+	}
+	return n
 }
 
 func (cfg Config) validate() (*url.URL, error) {
@@ -222,8 +241,8 @@ func (w Worker) validate() error {
 		}
 	}
 	switch {
-	case w.Behaviour != Active && w.Behaviour != Idle:
-		return fmt.Errorf("behaviour %q is unknown: use %q or %q", w.Behaviour, Active, Idle)
+	case w.Behaviour != Active && w.Behaviour != Idle && w.Behaviour != ADC:
+		return fmt.Errorf("behaviour %q is unknown: use %q, %q or %q", w.Behaviour, Active, Idle, ADC)
 	case w.Token == "":
 		return fmt.Errorf("no token: every request must carry Authorization: Token <token>")
 	case len(w.Slugs) == 0 && w.ProjectID == 0:
@@ -236,6 +255,9 @@ func (w Worker) validate() error {
 		return fmt.Errorf("start %v and stop %v do not make a window: want 0 ≤ start < stop", w.StartAt, w.StopAt)
 	case w.CrashAt != 0 && (w.CrashAt <= w.StartAt || w.CrashAt >= w.StopAt):
 		return fmt.Errorf("crash %v must fall between start %v and stop %v", w.CrashAt, w.StartAt, w.StopAt)
+	}
+	if w.Behaviour == ADC && w.BatchSize < 1 {
+		return fmt.Errorf("batch_size is %d: adc workers need ≥ 1", w.BatchSize)
 	}
 	if w.Behaviour == Active {
 		switch {

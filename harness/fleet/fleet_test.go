@@ -450,6 +450,8 @@ func TestConfigValidation(t *testing.T) {
 		{"empty window", func(c *Config) { c.Workers[0].StopAt = c.Workers[0].StartAt }, "window"},
 		{"no batch", func(c *Config) { c.Workers[0].BatchSize = 0 }, "batch_size"},
 		{"no idle period", func(c *Config) { c.Workers[0].IdleEvery = 0 }, "idle_every"},
+		{"adc without a batch", func(c *Config) { c.Workers[0].Behaviour, c.Workers[0].BatchSize = ADC, 0 }, "adc workers need"},
+		{"adc needs no idle period", func(c *Config) { c.Workers[0].Behaviour, c.Workers[0].IdleEvery, c.Workers[0].BatchSize = ADC, 0, 0 }, "batch_size"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

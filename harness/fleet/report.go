@@ -42,17 +42,28 @@ type WorkerStats struct {
 	Polls               int
 	// MaxGap is the longest time between consecutive successful polls.
 	MaxGap time.Duration
-	// WentIdleAt is when the worker's job first answered with no tasks.
+	// WentIdleAt is when the worker's job first answered with no tasks (for
+	// an adc worker, when its first round of work ended).
 	WentIdleAt time.Duration
+	// WorkedFrom and WorkedTo bound an adc worker's work on jobs: from the
+	// first tasks answer that carried tasks to the end of its last round of
+	// work, -1 when it was still working when it stopped. Before and after
+	// them it only listed jobs. Other behaviours leave both at -1.
+	WorkedFrom, WorkedTo time.Duration
 	// Late and Dropped are this worker's share of Report.Lag: sends that went
 	// out late, and scheduled sends skipped because it had fallen a period behind.
 	Late, Dropped int
 }
 
 func (s *WorkerStats) polled(at time.Duration) {
-	if s.Polls == 0 {
+	switch {
+	case s.Polls == 0:
 		s.FirstPoll = at
-	} else {
+	case at < s.LastPoll:
+		// An adc worker's concurrent answers may be counted out of order.
+		s.Polls++
+		return
+	default:
 		s.MaxGap = max(s.MaxGap, at-s.LastPoll)
 	}
 	s.LastPoll = at

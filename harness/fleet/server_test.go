@@ -22,8 +22,13 @@ type fakeAntenna struct {
 	tokens map[string]bool
 	jobs   map[int64]*testJob
 
-	tasksDelay time.Duration
-	resultCode int // 0 = 200
+	tasksDelay  time.Duration
+	resultDelay time.Duration
+	tasksCode   int // 0 = 200
+	resultCode  int // 0 = 200
+	// listCode, when set, answers the nth list request (from 1) with its
+	// status instead of the list (0 = the list).
+	listCode func(n int) int
 	// resultCodeAt, when set, overrides resultCode by when the request
 	// arrived: a fault that comes and goes (0 = 200).
 	resultCodeAt func(arrived time.Time) int
@@ -36,8 +41,18 @@ type fakeAntenna struct {
 	badResults []string
 	listQuery  []string               // raw queries of slash-form list requests
 	tasksAt    map[string][]time.Time // token → when each tasks request arrived
-	redirects  int
-	unauth     int
+	listAt     map[string][]time.Time // token → when each list request arrived
+	batchSizes map[int]int            // batch_size asked for → tasks requests
+	// emptyBy counts, per token and job, tasks answers that carried none.
+	emptyBy map[string]map[int64]int
+	// inflight and maxInflight count, per token and endpoint, requests the
+	// handler is serving now and at most at any instant.
+	inflight, maxInflight map[string]map[string]int
+	// outstanding counts, per token, batches with tasks handed out whose
+	// result post has not been answered yet; maxOutstanding its peak.
+	outstanding, maxOutstanding map[string]int
+	redirects                   int
+	unauth                      int
 }
 
 type testJob struct {
@@ -51,7 +66,9 @@ func newAntenna(t *testing.T, tokens ...string) (*fakeAntenna, *httptest.Server)
 	a := &fakeAntenna{
 		tokens: map[string]bool{}, jobs: map[int64]*testJob{}, calls: map[string]int{},
 		byToken: map[string]map[string]int{}, emptyTasks: map[int64]int{}, served: map[int64]int{},
-		tasksAt: map[string][]time.Time{},
+		tasksAt: map[string][]time.Time{}, listAt: map[string][]time.Time{}, batchSizes: map[int]int{},
+		emptyBy: map[string]map[int64]int{}, inflight: map[string]map[string]int{}, maxInflight: map[string]map[string]int{},
+		outstanding: map[string]int{}, maxOutstanding: map[string]int{},
 	}
 	for _, tok := range tokens {
 		a.tokens[tok] = true
@@ -63,9 +80,9 @@ func newAntenna(t *testing.T, tokens ...string) (*fakeAntenna, *httptest.Server)
 		a.mu.Unlock()
 		http.Redirect(w, r, "/api/v2/jobs/?"+r.URL.RawQuery, http.StatusMovedPermanently)
 	}))
-	mux.HandleFunc("GET /api/v2/jobs/{$}", a.auth(a.list))
-	mux.HandleFunc("POST /api/v2/jobs/{id}/tasks/", a.auth(a.tasks))
-	mux.HandleFunc("POST /api/v2/jobs/{id}/result/", a.auth(a.result))
+	mux.HandleFunc("GET /api/v2/jobs/{$}", a.auth(a.track(antenna.EndpointList, a.list)))
+	mux.HandleFunc("POST /api/v2/jobs/{id}/tasks/", a.auth(a.track(antenna.EndpointTasks, a.tasks)))
+	mux.HandleFunc("POST /api/v2/jobs/{id}/result/", a.auth(a.track(antenna.EndpointResult, a.result)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return a, srv
@@ -94,6 +111,25 @@ func (a *fakeAntenna) auth(h func(http.ResponseWriter, *http.Request, string)) h
 	}
 }
 
+// track counts the requests of endpoint the handler h is serving at once.
+func (a *fakeAntenna) track(endpoint string, h func(http.ResponseWriter, *http.Request, string)) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, tok string) {
+		a.mu.Lock()
+		if a.inflight[tok] == nil {
+			a.inflight[tok], a.maxInflight[tok] = map[string]int{}, map[string]int{}
+		}
+		a.inflight[tok][endpoint]++
+		a.maxInflight[tok][endpoint] = max(a.maxInflight[tok][endpoint], a.inflight[tok][endpoint])
+		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			a.inflight[tok][endpoint]--
+			a.mu.Unlock()
+		}()
+		h(w, r, tok)
+	}
+}
+
 func (a *fakeAntenna) count(endpoint, tok string) {
 	a.calls[endpoint]++
 	if a.byToken[tok] == nil {
@@ -107,6 +143,14 @@ func (a *fakeAntenna) list(w http.ResponseWriter, r *http.Request, tok string) {
 	a.mu.Lock()
 	a.count(antenna.EndpointList, tok)
 	a.listQuery = append(a.listQuery, r.URL.RawQuery)
+	a.listAt[tok] = append(a.listAt[tok], time.Now())
+	if a.listCode != nil {
+		if code := a.listCode(a.calls[antenna.EndpointList]); code != 0 {
+			a.mu.Unlock()
+			http.Error(w, `{"detail":"unavailable"}`, code)
+			return
+		}
+	}
 	var ids []int64
 	for id, j := range a.jobs {
 		if (j.remaining != 0 || j.stale) && slices.Contains(slugs, j.slug) {
@@ -144,6 +188,12 @@ func (a *fakeAntenna) tasks(w http.ResponseWriter, r *http.Request, tok string) 
 	a.mu.Lock()
 	a.count(antenna.EndpointTasks, tok)
 	a.tasksAt[tok] = append(a.tasksAt[tok], arrived)
+	a.batchSizes[body.BatchSize]++
+	if a.tasksCode != 0 {
+		a.mu.Unlock()
+		http.Error(w, `{"detail":"unavailable"}`, a.tasksCode)
+		return
+	}
 	j := a.jobs[id]
 	if j == nil {
 		a.mu.Unlock()
@@ -157,6 +207,13 @@ func (a *fakeAntenna) tasks(w http.ResponseWriter, r *http.Request, tok string) 
 	}
 	if n == 0 {
 		a.emptyTasks[id]++
+		if a.emptyBy[tok] == nil {
+			a.emptyBy[tok] = map[int64]int{}
+		}
+		a.emptyBy[tok][id]++
+	} else {
+		a.outstanding[tok]++
+		a.maxOutstanding[tok] = max(a.maxOutstanding[tok], a.outstanding[tok])
 	}
 	var b strings.Builder
 	b.WriteString(`{"tasks":[`)
@@ -202,6 +259,14 @@ func (a *fakeAntenna) result(w http.ResponseWriter, r *http.Request, tok string)
 	if a.resultCodeAt != nil {
 		code = a.resultCodeAt(arrived)
 	}
+	a.mu.Unlock()
+	if a.resultDelay > 0 {
+		time.Sleep(a.resultDelay)
+	}
+	// Answered, as far as the worker's pending posts go: its sender frees
+	// the slot only once it has read this answer.
+	a.mu.Lock()
+	a.outstanding[tok]--
 	a.mu.Unlock()
 	if code != 0 {
 		w.WriteHeader(code)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/latency"
@@ -16,7 +17,9 @@ import (
 )
 
 // worker is one goroutine's state. Only its own goroutine touches it, so the
-// buffers are reused from request to request without locking.
+// buffers are reused from request to request without locking; an adc
+// worker's loaders and senders have buffers of their own and take mu for
+// stats.
 type worker struct {
 	spec   Worker
 	run    modeltime.Run
@@ -43,10 +46,12 @@ type worker struct {
 	// answeredAt is when the last request finished (wall); a slot that
 	// passed before it was missed because of the target, not the generator.
 	answeredAt time.Time
+	mu         sync.Mutex // guards stats while an adc worker works a job
 }
 
 func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
-	*stats = WorkerStats{ID: spec.ID, Group: spec.Group, KeyIndex: spec.KeyIndex, FirstPoll: -1, LastPoll: -1, WentIdleAt: -1}
+	*stats = WorkerStats{ID: spec.ID, Group: spec.Group, KeyIndex: spec.KeyIndex, FirstPoll: -1, LastPoll: -1, WentIdleAt: -1,
+		WorkedFrom: -1, WorkedTo: -1}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	w := &worker{
@@ -61,9 +66,13 @@ func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Clien
 		auth:    antenna.Authorization(spec.Token),
 		listURL: antenna.ListURL(base.String(), spec.Slugs, spec.ProjectID),
 	}
-	if spec.Behaviour == Active {
+	switch spec.Behaviour {
+	case Active:
 		w.tasksBody = antenna.TasksBody(spec.BatchSize)
 		w.setJob(spec.JobID)
+	case ADC:
+		// The real client always lists first: a JobID means nothing to it.
+		w.tasksBody = antenna.TasksBody(spec.BatchSize)
 	}
 	return w
 }
@@ -82,6 +91,10 @@ func (w *worker) setJob(id int64) {
 // never by when the previous answer came back, so a slow target does not thin
 // out the offered load; ctx ends the worker early, reqCtx bounds its requests.
 func (w *worker) loop(ctx, reqCtx context.Context) {
+	if w.spec.Behaviour == ADC {
+		w.adcLoop(ctx, reqCtx)
+		return
+	}
 	defer w.timer.Stop()
 	stop := w.spec.StopAt
 	next := w.spec.StartAt
@@ -268,6 +281,20 @@ func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
 // w.resp. It returns the status (0 when there was no answer) and when the
 // answer arrived (model).
 func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, endpoint, method, target string, body []byte, intended time.Duration) (int, time.Duration) {
+	status, answered := w.exchange(ctx, reqCtx, &w.resp, rec, endpoint, method, target, body, intended)
+	w.answeredAt = answered
+	arrived := w.run.Since(answered)
+	if ok2xx(status) {
+		w.stats.polled(arrived)
+	}
+	return status, arrived
+}
+
+// exchange is do without the worker's own state: the body goes to buf and
+// the stats are the caller's, so concurrent goroutines of one worker may use
+// it. It returns the status (0 when there was no answer) and when the
+// exchange ended (wall).
+func (w *worker) exchange(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string, body []byte, intended time.Duration) (int, time.Time) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -278,37 +305,43 @@ func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, e
 		// but it still must show up as a failed request, not vanish.
 		rec.Failed()
 		w.rec.timeline.Failed(intended, endpoint)
-		return 0, w.run.Since(time.Now())
+		return 0, time.Now()
 	}
 	req.Header.Set("Authorization", w.auth)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	w.resp.Reset()
+	buf.Reset()
 	resp, err := w.client.Do(req)
 	if err == nil {
-		_, err = w.resp.ReadFrom(resp.Body)
+		_, err = buf.ReadFrom(resp.Body)
 		resp.Body.Close()
 	}
 	now := time.Now()
-	w.answeredAt = now
-	arrived := w.run.Since(now)
 	if err != nil {
-		// Requests we abort because the caller cancelled the run say nothing
-		// about the target.
-		if ctx.Err() == nil {
+		// Requests we abort because the caller cancelled the run (or the
+		// worker crashed) say nothing about the target.
+		if !ended(ctx, now) {
 			rec.Failed()
 			w.rec.timeline.Failed(intended, endpoint)
 		}
-		return 0, arrived
+		return 0, now
 	}
 	took := now.Sub(w.run.At(intended))
 	rec.Observe(resp.StatusCode, took)
 	w.rec.timeline.Observe(intended, endpoint, resp.StatusCode, took)
-	if ok2xx(resp.StatusCode) {
-		w.stats.polled(arrived)
+	return resp.StatusCode, now
+}
+
+// ended says whether ctx is over at now: done, or past its deadline though
+// its timer has not fired yet. A crash ends the worker's context and its
+// requests' at the same instant, on two timers; the requests' may fire first.
+func ended(ctx context.Context, now time.Time) bool {
+	if ctx.Err() != nil {
+		return true
 	}
-	return resp.StatusCode, arrived
+	dl, ok := ctx.Deadline()
+	return ok && !now.Before(dl)
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }

@@ -23,6 +23,9 @@ type activity struct {
 type workerPolls struct {
 	id                    int
 	first, last, wentIdle time.Duration
+	// workedFrom and workedTo are an adc worker's span of work on jobs
+	// (fleet.WorkerStats); workedTo < 0 means to its last poll.
+	workedFrom, workedTo time.Duration
 }
 
 // deriveActivity works activity out from the plan and the fleet's per-worker
@@ -54,6 +57,8 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		switch {
 		case p.Behaviour == scenarios.BehaviourIdle:
 			act.keys[list] = append(act.keys[list], whole)
+		case p.Behaviour == scenarios.BehaviourADC:
+			act.keys = adcKeys(act.keys, w, job, list)
 		case w.wentIdle >= 0:
 			act.keys[job] = append(act.keys[job], history.Interval{From: w.first, To: max(w.first, w.wentIdle)})
 			act.keys[list] = append(act.keys[list], history.Interval{From: w.wentIdle, To: w.last})
@@ -81,6 +86,24 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		act.services[s] = union(ivs)
 	}
 	return act
+}
+
+// adcKeys adds an adc worker's keys: the real client lists first, works
+// jobs (tasks and results hit the job's key) and lists again once no job
+// has work; it never lists while it works.
+func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string) map[string][]history.Interval {
+	if w.workedFrom < 0 {
+		keys[list] = append(keys[list], history.Interval{From: w.first, To: w.last})
+		return keys
+	}
+	keys[list] = append(keys[list], history.Interval{From: w.first, To: w.workedFrom})
+	to := w.last
+	if w.workedTo >= 0 {
+		to = w.workedTo
+		keys[list] = append(keys[list], history.Interval{From: w.workedTo, To: w.last})
+	}
+	keys[job] = append(keys[job], history.Interval{From: w.workedFrom, To: max(w.workedFrom, to)})
+	return keys
 }
 
 // union merges overlapping or touching intervals.

@@ -133,7 +133,8 @@ func fleetPolls(obs *observed) []workerPolls {
 		if w.Polls == 0 {
 			first = -1
 		}
-		out[i] = workerPolls{id: w.ID, first: first, last: w.LastPoll, wentIdle: w.WentIdleAt}
+		out[i] = workerPolls{id: w.ID, first: first, last: w.LastPoll, wentIdle: w.WentIdleAt,
+			workedFrom: w.WorkedFrom, workedTo: w.WorkedTo}
 	}
 	return out
 }

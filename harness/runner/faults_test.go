@@ -36,8 +36,10 @@ const (
 	faultAt  = time.Minute
 	faultFor = 50 * time.Second
 	// settle keeps a task already taken when the fault began, or a request
-	// already past the dependency, out of what the fault is judged by.
+	// already past the dependency, out of what the fault is judged by; tail
+	// keeps out what lands between the heal and the instant it is timed.
 	settle = 5 * time.Second
+	tail   = 2 * time.Second
 )
 
 // effect is what one run shows of its fault.
@@ -75,7 +77,7 @@ func faultRun(t *testing.T, strategy string, replicas int, fault string) effect 
 	h := e.res.History
 	require.NotEmpty(t, h.Faults, "the fault was applied")
 	f := h.Faults[0]
-	inside := func(at time.Duration) bool { return at >= f.At+settle && at < f.At+f.For }
+	inside := func(at time.Duration) bool { return at >= f.At+settle && at < f.At+f.For-tail }
 	for _, d := range h.Dispatches {
 		if inside(d.At) {
 			e.dispatches++

@@ -1,0 +1,285 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/reference/antenna"
+)
+
+// The real client's numbers (RolnickLab/ami-data-companion: trapdata/antenna
+// and the session of trapdata/api/utils.py). Durations are model time.
+const (
+	// adcLoaders is the DataLoader's num_workers: subprocesses that each
+	// POST tasks until the job answers with none.
+	adcLoaders = 4
+	// adcSenders and adcMaxPending are ResultPoster's thread pool and its
+	// backpressure: post_async blocks while max_pending posts are unfinished.
+	adcSenders    = 2
+	adcMaxPending = 5
+
+	adcListTimeout   = 30 * time.Second
+	adcTasksTimeout  = 30 * time.Second // RESTDataset._fetch_tasks
+	adcResultTimeout = 60 * time.Second
+
+	// adcListRetries and adcBackoff are urllib3's Retry(total=3,
+	// backoff_factor=0.5, status_forcelist=(500, 502, 503, 504),
+	// allowed_methods=["GET"]): only the list, a GET, is ever retried.
+	adcListRetries = 3
+	adcBackoff     = 500 * time.Millisecond
+)
+
+// adcLoop runs an adc worker from StartAt to StopAt: list; work every listed
+// job in turn; list again at once when one had work, else after PollEvery
+// (± jitter), as _worker_loop does.
+//
+// Only the list cadence has a schedule, so only sends that end a sleep (the
+// first list, and each list after a round without work) are accounted as
+// scheduled, and their lag is how late they left after the sleep was due.
+// Everything else is paced by answers, not by a clock: while a job has
+// tasks the loaders post back to back, the senders as results come, retries
+// after urllib3's backoff. Those sends have no slot to be late for, and
+// counting them as on time would dilute the cadence's lateness in
+// Report.Lag; their waits on the target show in latency instead.
+func (w *worker) adcLoop(ctx, reqCtx context.Context) {
+	defer w.timer.Stop()
+	next, paced := w.spec.StartAt, true
+	for {
+		at, ok := w.run.Since(time.Now()), !ended(ctx, time.Now())
+		if paced {
+			at, ok = w.awaitUntil(ctx, next, 0, w.spec.StopAt)
+		}
+		if !ok || at >= w.spec.StopAt {
+			return
+		}
+		worked := false
+		for _, job := range w.adcList(ctx, reqCtx, at) {
+			did, stopped := w.adcJob(ctx, reqCtx, job)
+			if stopped {
+				// Stopped mid-job: WorkedTo stays -1, it never went idle.
+				return
+			}
+			worked = worked || did
+		}
+		now := time.Now()
+		if ended(ctx, now) {
+			return
+		}
+		done := w.run.Since(now)
+		if worked {
+			w.stats.WorkedTo = done
+			if w.stats.WentIdleAt < 0 {
+				w.stats.WentIdleAt = done
+			}
+			paced = false
+			continue
+		}
+		next, paced = w.after(done, w.spec.PollEvery), true
+	}
+}
+
+// adcList lists jobs as the client's session does: a 5xx of the forcelist,
+// or no answer at all (urllib3 retries connect and read errors of a GET
+// too), is sent again up to adcListRetries times, after urllib3's backoff:
+// none before the first retry, then adcBackoff·2^(n-1) before the nth. The
+// answer after the last retry stands. It returns the listed jobs in order;
+// none when the list failed, as get_jobs then returns [].
+func (w *worker) adcList(ctx, reqCtx context.Context, at time.Duration) []int64 {
+	for retry := 1; ; retry++ {
+		status, answered := w.adcDo(ctx, reqCtx, &w.resp, &w.rec.list, antenna.EndpointList, http.MethodGet,
+			w.listURL, nil, at, adcListTimeout)
+		w.answeredAt = answered
+		if retry > adcListRetries || !adcRetried(status) || ended(ctx, answered) {
+			return w.adcJobs(status, at)
+		}
+		if !w.sleep(ctx, adcBackoffBefore(retry)) {
+			return nil
+		}
+		at = w.run.Since(time.Now())
+	}
+}
+
+// adcRetried says whether urllib3's Retry sends a GET that ended with
+// status again (0: no answer).
+func adcRetried(status int) bool {
+	switch status {
+	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// adcBackoffBefore is urllib3's get_backoff_time before the nth retry.
+func adcBackoffBefore(n int) time.Duration {
+	if n <= 1 {
+		return 0
+	}
+	return adcBackoff << (n - 1)
+}
+
+// adcJobs reads the list answer left in w.resp.
+func (w *worker) adcJobs(status int, at time.Duration) []int64 {
+	if !ok2xx(status) {
+		return nil
+	}
+	var resp antenna.ListAnswer
+	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
+		w.rec.list.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointList)
+		return nil
+	}
+	jobs := make([]int64, len(resp.Results))
+	for i, r := range resp.Results {
+		jobs[i] = r.ID
+	}
+	return jobs
+}
+
+// adcJob works one listed job as _process_job does: adcLoaders loaders each
+// POST tasks until an answer carries none, or fails (the loader's iterator
+// then ends; POSTs are never retried). Each batch goes to a pool of
+// adcSenders that post its results; a loader holding a batch blocks while
+// adcMaxPending posts are unfinished. It returns when every loader has ended
+// and every result is posted, saying whether any batch carried tasks and
+// whether the worker's stop (or crash) cut the job short.
+func (w *worker) adcJob(ctx, reqCtx context.Context, job int64) (worked, stopped bool) {
+	tasksURL, resultURL := antenna.TasksURL(w.base, job), antenna.ResultURL(w.base, job)
+	// A slot is taken before a batch is queued and given back once its post
+	// is over, so queued plus in-flight posts never pass adcMaxPending.
+	pending := make(chan struct{}, adcMaxPending)
+	batches := make(chan []string, adcMaxPending)
+	var did, cut atomic.Bool
+	var loaders, senders sync.WaitGroup
+	for range adcSenders {
+		senders.Go(func() {
+			var buf bytes.Buffer
+			var body []byte
+			for subjects := range batches {
+				body = w.adcResult(ctx, reqCtx, &buf, body, resultURL, subjects)
+				<-pending
+			}
+		})
+	}
+	for range adcLoaders {
+		loaders.Go(func() {
+			var buf bytes.Buffer
+			for {
+				subjects, more, halted := w.adcTasks(ctx, reqCtx, &buf, tasksURL)
+				if halted {
+					cut.Store(true)
+				}
+				if !more {
+					return
+				}
+				did.Store(true)
+				select {
+				case pending <- struct{}{}:
+				case <-ctx.Done():
+					cut.Store(true)
+					return
+				}
+				batches <- subjects
+			}
+		})
+	}
+	loaders.Wait()
+	close(batches)
+	senders.Wait()
+	return did.Load(), cut.Load() || ended(ctx, time.Now())
+}
+
+// adcTasks is one loader's fetch. more says a batch with tasks came back;
+// halted that the worker's stop, the run's end or a crash came first and
+// nothing was sent.
+func (w *worker) adcTasks(ctx, reqCtx context.Context, buf *bytes.Buffer, target string) (subjects []string, more, halted bool) {
+	now := time.Now()
+	at := w.run.Since(now)
+	if ended(ctx, now) || at >= w.spec.StopAt || (w.end > 0 && at >= w.end) {
+		return nil, false, true
+	}
+	status, answered := w.adcDo(ctx, reqCtx, buf, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, target, w.tasksBody, at, adcTasksTimeout)
+	if !ok2xx(status) {
+		return nil, false, ended(ctx, answered)
+	}
+	var resp antenna.TasksAnswer
+	if err := json.Unmarshal(buf.Bytes(), &resp); err != nil || resp.Tasks == nil {
+		w.rec.tasks.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointTasks)
+		return nil, false, false
+	}
+	if len(resp.Tasks) == 0 {
+		return nil, false, false
+	}
+	subjects = make([]string, len(resp.Tasks))
+	for i, t := range resp.Tasks {
+		subjects[i] = t.ReplySubject
+	}
+	w.mu.Lock()
+	if w.stats.WorkedFrom < 0 {
+		w.stats.WorkedFrom = w.run.Since(answered)
+	}
+	w.stats.WorkedTo = -1
+	w.mu.Unlock()
+	return subjects, true, false
+}
+
+// adcResult posts one batch's results, once, and returns the body buffer
+// for reuse. A result queued when the run ends, or the worker crashes, is
+// never sent.
+func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body []byte, target string, subjects []string) []byte {
+	// The send, not the hand-over to the pool, is the intended instant: time
+	// spent queued behind the two senders is the client's, not the target's.
+	now := time.Now()
+	at := w.run.Since(now)
+	if ended(ctx, now) || (w.end > 0 && at >= w.end) {
+		return body
+	}
+	body = antenna.AppendResultBody(body[:0], subjects)
+	status, _ := w.adcDo(ctx, reqCtx, buf, &w.rec.result, antenna.EndpointResult, http.MethodPost, target, body, at, adcResultTimeout)
+	if !ok2xx(status) {
+		return body
+	}
+	var resp antenna.ResultAnswer
+	if err := json.Unmarshal(buf.Bytes(), &resp); err != nil || resp.Status == nil {
+		w.rec.result.Malformed()
+		w.rec.timeline.Malformed(at, antenna.EndpointResult)
+	}
+	return body
+}
+
+// adcDo is one exchange under the client's timeout for it (model time, at
+// least modeltime.MinTimeout of wall time); any of the worker's goroutines
+// may call it.
+func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string,
+	body []byte, intended, timeout time.Duration) (int, time.Time) {
+	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.Timeout(timeout))
+	defer cancel()
+	status, answered := w.exchange(ctx, tctx, buf, rec, endpoint, method, target, body, intended)
+	if ok2xx(status) {
+		w.mu.Lock()
+		w.stats.polled(w.run.Since(answered))
+		w.mu.Unlock()
+	}
+	return status, answered
+}
+
+// sleep waits d of model time on the worker's own timer; false when ctx ended first.
+func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	w.timer.Reset(w.run.Scale.Wall(d))
+	select {
+	case <-w.timer.C:
+		return true
+	case <-ctx.Done():
+		w.timer.Stop()
+		return false
+	}
+}
