@@ -20,10 +20,10 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	passed, unusable := 0, 0
 	for _, s := range runs {
 		switch {
+		case s.LoadGenerator.Saturated || s.Unusable != "":
+			unusable++
 		case s.Passed:
 			passed++
-		case s.LoadGenerator.Saturated:
-			unusable++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.runName(), suiteVerdict(s),
 			s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), orDash(s.OutDir))
@@ -33,7 +33,7 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	}
 	fmt.Fprintf(ew, "%d passed, %d failed", passed, len(runs)-passed-unusable)
 	if unusable > 0 {
-		fmt.Fprintf(ew, ", %d unusable (load generator saturated)", unusable)
+		fmt.Fprintf(ew, ", %d unusable (load generator saturated, nothing answered, or time scale refused)", unusable)
 	}
 	fmt.Fprintln(ew)
 	return ew.err
@@ -42,7 +42,7 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 // suiteVerdict names the failed invariants so that a suite line says why.
 func suiteVerdict(s Summary) string {
 	word := verdictWord(s)
-	if s.LoadGenerator.Saturated {
+	if s.LoadGenerator.Saturated || s.Unusable != "" {
 		return word
 	}
 	var failed []string

@@ -19,24 +19,7 @@ const (
 	minTimeScale       = 0.02   // below this, ms scheduler noise distorts model time
 )
 
-// wallRequestRate is the most requests per wall second a scenario can send:
-// every worker at full speed (an active worker sends tasks then result per
-// cycle, or one list poll per idle_every when it has no job; an idle worker
-// one list poll per cycle) plus every attack at its higher rate.
-func wallRequestRate(s *Spec) float64 {
-	model := 0.0
-	for _, g := range s.Fleet {
-		perWorker := 1 / g.PollEvery.Seconds()
-		if g.Behaviour == BehaviourActive {
-			perWorker = max(2/g.PollEvery.Seconds(), 1/g.IdleEvery.Seconds())
-		}
-		model += float64(g.Workers) * perWorker
-	}
-	for _, a := range s.Load {
-		model += max(a.Rate.Per, a.RateTo.Per)
-	}
-	return model / float64(s.TimeScale)
-}
+func wallRequestRate(s *Spec) float64 { return s.RequestRate() / float64(s.TimeScale) }
 
 func wallDuration(s *Spec) time.Duration {
 	return s.TimeScale.Wall(s.Duration)
@@ -54,7 +37,7 @@ func TestBuiltinsListing(t *testing.T) {
 	require.Equal(t, []string{"broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
 		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
 		"queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
-		"staggered-stop", "steady", "thundering-herd", "too-sparse", "worker-crash"}, names)
+		"staggered-stop", "steady", "steady-adc", "thundering-herd", "too-sparse", "worker-crash"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
 }
 
@@ -84,6 +67,13 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 				require.True(t, spec.Quick, "make loadtest runs every fault built-in: mark it quick: true")
 			}
 
+			for _, g := range spec.Fleet {
+				if g.Behaviour == BehaviourADC {
+					require.Positive(t, spec.Fixtures.TasksPerJob,
+						"adc workers on an endless job post as fast as the target answers: no budget holds")
+				}
+			}
+
 			// Only the known-bad scenarios may let a poll gap reach the offline window.
 			if _, knownBad := spec.Expect["last_seen_never_stale"]; !knownBad {
 				require.Less(t, spec.MaxPollGap(), spec.Settings.OfflineAfter)
@@ -105,6 +95,24 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			g := s.Fleet[0]
 			require.Equal(t, []any{"active", "spread", 5 * time.Second, time.Second}, []any{g.Behaviour, g.Start, g.PollEvery, g.Jitter})
 			require.GreaterOrEqual(t, s.Duration, 12*s.Settings.Throttle, "a dozen windows")
+			require.Empty(t, s.Expect)
+		},
+		"steady-adc": func(t *testing.T, s *Spec) {
+			require.Len(t, s.Fleet, 1)
+			g := s.Fleet[0]
+			require.Equal(t, []any{BehaviourADC, 24, 5 * time.Second, time.Duration(0)}, []any{g.Behaviour, g.BatchSize, g.PollEvery, g.Jitter},
+				"the real client's batch and sleep, unjittered")
+			require.GreaterOrEqual(t, g.Workers, 4, "a handful of GPUs")
+			require.Equal(t, 1, s.Fixtures.Keys())
+			require.Equal(t, 1, s.Fixtures.JobsPerKey)
+			// The job bounds the burst: enough batches to keep every loader
+			// busy for many round trips, few enough for the budget.
+			batches := s.Fixtures.TasksPerJob / g.BatchSize
+			require.GreaterOrEqual(t, batches, 50*g.Workers*4, "fifty batches per loader at least")
+			require.Less(t, 2*float64(batches)/wallDuration(s).Seconds(), maxBuiltinWallRate/2)
+			require.Less(t, s.MaxPollGap(), s.Settings.Throttle/2, "idle, the list path polls well inside a window")
+			require.GreaterOrEqual(t, s.Duration, 12*s.Settings.Throttle, "a dozen windows")
+			require.False(t, s.Quick)
 			require.Empty(t, s.Expect)
 		},
 		"many-keys": func(t *testing.T, s *Spec) {

@@ -84,3 +84,27 @@ expect: {observers_agree: fail, requests_succeed: pass}
 		StartAt: 5 * time.Minute, StopAt: 50 * time.Minute, Keys: []int{19, 0}}}, spec.Fleet)
 	require.Equal(t, map[string]string{"observers_agree": "fail", "requests_succeed": "pass"}, spec.Expect)
 }
+
+// An adc group takes the real client's settings unless the file overrides
+// them: batches of 24, a 5 s sleep when no listed job has work.
+func TestParseADCDefaults(t *testing.T) {
+	tests := []struct {
+		name, group          string
+		batch                int
+		poll, jitter, maxGap time.Duration
+	}{
+		{name: "defaults", group: `{name: gpu, workers: 8, behaviour: adc}`,
+			batch: 24, poll: 5 * time.Second, maxGap: 5*time.Second + ADCListLatency},
+		{name: "explicit", group: `{name: gpu, workers: 8, behaviour: adc, batch_size: 16, poll_every: 10s, jitter: 2s}`,
+			batch: 16, poll: 10 * time.Second, jitter: 2 * time.Second, maxGap: 12*time.Second + ADCListLatency},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := Parse(src("name: x\nduration: 10m\nfleet:\n  - "+tc.group+"\n"), "x.yaml", vocab())
+			require.NoError(t, err)
+			require.Equal(t, []Group{{Name: "gpu", Behaviour: BehaviourADC, Start: "spread", Workers: 8, BatchSize: tc.batch,
+				PollEvery: tc.poll, IdleEvery: DefaultIdleEvery, Jitter: tc.jitter, StopAt: 10 * time.Minute}}, spec.Fleet)
+			require.Equal(t, tc.maxGap, spec.MaxPollGap())
+		})
+	}
+}

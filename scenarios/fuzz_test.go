@@ -93,7 +93,7 @@ func checkSpec(t *testing.T, s *Spec) {
 		require.False(t, groups[g.Name], "group %q twice", g.Name)
 		groups[g.Name] = true
 		require.GreaterOrEqual(t, g.Workers, 1)
-		require.Contains(t, []string{"active", "idle"}, g.Behaviour)
+		require.Contains(t, []string{"active", "idle", "adc"}, g.Behaviour)
 		require.Contains(t, []string{"together", "spread", "ramp"}, g.Start)
 		require.Positive(t, g.PollEvery)
 		require.Positive(t, g.IdleEvery)

@@ -194,7 +194,27 @@ name: x
 duration: 10m
 fleet:
   - {name: a, workers: 1, behaviour: activ}
-`, line: 4, field: "fleet[0].behaviour", msg: `"activ" is not one of active, idle; did you mean active?`},
+`, line: 4, field: "fleet[0].behaviour", msg: `"activ" is not one of active, idle, adc; did you mean active?`},
+		{name: "idle_every on an adc group", src: `
+name: x
+duration: 10m
+fleet:
+  - name: gpu
+    workers: 8
+    behaviour: adc
+    idle_every: 10s
+`, line: 7, field: "fleet[0].idle_every", msg: "only applies to behaviour: active; an adc worker sleeps poll_every when no listed job has work"},
+		{name: "adc jitter not below its sleep", src: `
+name: x
+duration: 10m
+fleet:
+  - {name: gpu, workers: 8, behaviour: adc, jitter: 5s}
+`, line: 4, field: "fleet[0].jitter", msg: "jitter 5s must be shorter than poll_every 5s"},
+		{name: "adc batch_size zero", src: `
+name: x
+duration: 10m
+fleet: [{name: gpu, workers: 1, behaviour: adc, batch_size: 0}]
+`, line: 3, field: "fleet[0].batch_size", msg: "at least 1"},
 		{name: "batch_size zero", src: `
 name: x
 duration: 10m

@@ -212,6 +212,40 @@ type RandomFaults struct {
 	Offset         time.Duration
 }
 
+// RequestRate is the most requests per model second the scenario can send:
+// every worker at full speed (an active worker sends tasks then result per
+// cycle, or one list poll per idle_every when it has no job; an idle worker
+// one list poll per cycle) plus every attack at its higher rate.
+//
+// An adc worker with work has no pace but the target's answers, so only the
+// work bounds it: one tasks and one result post per batch of every job,
+// averaged over the run, on top of its list polls. On endless jobs
+// (tasks_per_job: 0) nothing does, and only its list polls are counted.
+func (s *Spec) RequestRate() float64 {
+	model := 0.0
+	adcBatch := 0 // the smallest batch of any adc group: the most posts per job
+	for _, g := range s.Fleet {
+		perWorker := 1 / g.PollEvery.Seconds()
+		switch g.Behaviour {
+		case BehaviourActive:
+			perWorker = max(2/g.PollEvery.Seconds(), 1/g.IdleEvery.Seconds())
+		case BehaviourADC:
+			if adcBatch == 0 || g.BatchSize < adcBatch {
+				adcBatch = g.BatchSize
+			}
+		}
+		model += float64(g.Workers) * perWorker
+	}
+	if adcBatch > 0 && s.Duration > 0 {
+		tasks := s.Fixtures.Keys() * s.Fixtures.JobsPerKey * s.Fixtures.TasksPerJob
+		model += 2 * float64((tasks+adcBatch-1)/adcBatch) / s.Duration.Seconds()
+	}
+	for _, a := range s.Load {
+		model += max(a.Rate.Per, a.RateTo.Per)
+	}
+	return model
+}
+
 // WorkerCount is the total number of closed-model workers over all groups.
 func (s *Spec) WorkerCount() int {
 	n := 0

@@ -23,6 +23,8 @@ func TestWorkerCountAndMaxPollGap(t *testing.T) {
 			{Behaviour: BehaviourActive, Workers: 1, PollEvery: 5 * time.Second, IdleEvery: 20 * time.Second, Jitter: 2 * time.Second}}},
 		{name: "idle groups ignore idle_every", workers: 3, gap: 8 * time.Second, fleet: []Group{
 			{Behaviour: BehaviourIdle, Workers: 3, PollEvery: 7 * time.Second, IdleEvery: 30 * time.Second, Jitter: time.Second}}},
+		{name: "adc: the sleep, its jitter and the list's latency", workers: 8, gap: 6*time.Second + ADCListLatency, fleet: []Group{
+			{Behaviour: BehaviourADC, Workers: 8, PollEvery: 5 * time.Second, IdleEvery: 30 * time.Second, Jitter: time.Second}}},
 		{name: "largest over groups", workers: 60, gap: 48 * time.Second, fleet: []Group{
 			{Behaviour: BehaviourActive, Workers: 50, PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, Jitter: time.Second},
 			{Behaviour: BehaviourIdle, Workers: 10, PollEvery: 45 * time.Second, IdleEvery: 5 * time.Second, Jitter: 3 * time.Second}}},

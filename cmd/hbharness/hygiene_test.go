@@ -68,6 +68,24 @@ load: [{name: flood, endpoint: tasks, rate: 20000/s, duration: 2s, max_workers: 
 	require.Contains(t, string(junit), `errors="1"`)
 }
 
+// A scenario refused for its time scale is UNUSABLE in the suite's table and
+// JUnit, and the suite goes on with the others, then exits 2.
+func TestSuiteGoesOnPastARefusedScale(t *testing.T) {
+	ok := writeScenario(t, "brief", brief)
+	out := t.TempDir()
+	code, stdout, stderr := cli(t, nil, "suite", "--scenarios", "many-keys,"+ok, "--time-scale", "0.02", "--out", out)
+	require.Equal(t, 2, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	require.Contains(t, stdout, "many-keys: refused: ")
+	require.Contains(t, stderr, "use --time-scale 0.08 or more")
+	table := stdout[strings.LastIndex(stdout, "SCENARIO"):]
+	require.Regexp(t, `many-keys\s+view-gate\s+UNUSABLE`, table)
+	require.Regexp(t, `brief\s+view-gate\s+PASS`, table)
+	require.Contains(t, table, "1 passed, 0 failed, 1 unusable")
+	junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+	require.NoError(t, err)
+	require.Regexp(t, `<testcase name="run_usable"[^>]*>\s*<error message="[^"]*too small to judge many-keys`, string(junit))
+}
+
 // serve --seed on a database it does not own refuses and leaves the
 // database as it was; --force is the way past it.
 func TestServeSeedRefusesAForeignDatabase(t *testing.T) {

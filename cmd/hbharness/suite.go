@@ -61,6 +61,12 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		case err == nil:
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
 			unusable = append(unusable, err.Error())
+		case errors.Is(err, runner.ErrScaleTooSmall):
+			// Refused before it ran; the others may still be judged.
+			fmt.Fprintf(stdout, "%s: refused: %v\n", spec.Name, err)
+			sum = reports.Summary{Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
+				TimeScale: float64(spec.TimeScale), Unusable: err.Error()}
+			unusable = append(unusable, err.Error())
 		default:
 			return err
 		}

@@ -68,3 +68,37 @@ func TestDeriveActivity(t *testing.T) {
 	require.Equal(t, []history.Interval{iv(5, 40)}, act.keys[job])
 	require.Empty(t, act.keys[heartbeat.ServiceTarget(1).GateKey()])
 }
+
+// An adc worker lists, works its job (the job key) and lists again once the
+// job is dry; one that never found work only listed, and one still working
+// when it stopped never went back to listing.
+func TestDeriveActivityADC(t *testing.T) {
+	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
+	job := heartbeat.JobTarget(1, 1).GateKey()
+	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
+	viewGate, err := strategy.Scope("view-gate")
+	require.NoError(t, err)
+	tests := []struct {
+		name      string
+		polls     workerPolls
+		job, list []history.Interval
+	}{
+		{name: "works, then idles", polls: workerPolls{first: 1 * time.Second, last: 300 * time.Second, wentIdle: 90 * time.Second,
+			workedFrom: 2 * time.Second, workedTo: 90 * time.Second},
+			job: []history.Interval{iv(2, 90)}, list: []history.Interval{iv(1, 2), iv(90, 300)}},
+		{name: "never works", polls: workerPolls{first: 1 * time.Second, last: 300 * time.Second, wentIdle: -1, workedFrom: -1, workedTo: -1},
+			list: []history.Interval{iv(1, 300)}},
+		{name: "works to its stop", polls: workerPolls{first: 1 * time.Second, last: 200 * time.Second, wentIdle: -1,
+			workedFrom: 2 * time.Second, workedTo: -1},
+			job: []history.Interval{iv(2, 200)}, list: []history.Interval{iv(1, 2)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := []scenarios.WorkerPlan{{ID: 0, Behaviour: scenarios.BehaviourADC}}
+			act := deriveActivity(&scenarios.Spec{}, keys, plan, []workerPolls{tc.polls}, viewGate, true)
+			require.Equal(t, tc.job, act.keys[job])
+			require.Equal(t, tc.list, act.keys[list])
+			require.Equal(t, []history.Interval{{From: tc.polls.first, To: tc.polls.last}}, act.services[1])
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -26,6 +27,12 @@ const (
 	// maxToleranceShare: Redis's millisecond granularity may take at most
 	// this share of the throttle window.
 	maxToleranceShare = 0.01
+	// maxWallRequests: requests per wall second a run may ask of a 2-core
+	// machine that holds the fleet and, in-process, the reference too (the
+	// fleet alone kept 3,935/s against serve in another process). Past it
+	// the reference's own work, compressed with the clock, makes heartbeats
+	// late in model time that would be on time at real time.
+	maxWallRequests = 2500.0
 )
 
 // MinScale is the smallest time scale at which spec can be judged, with what
@@ -42,6 +49,12 @@ func MinScale(spec *scenarios.Spec) (modeltime.Scale, string) {
 			fmt.Sprintf("Redis's %s resolution must stay under %.0f%% of the %s window", gate.RedisResolution, 100*maxToleranceShare, spec.Settings.Throttle)},
 		{float64(minCheckerWall) / float64(spec.Settings.CheckerEvery),
 			fmt.Sprintf("the checker's %s period must last at least %s", spec.Settings.CheckerEvery, minCheckerWall)},
+	}
+	if rate := spec.RequestRate(); rate > 0 {
+		// Capped at real time: with nothing compressed, a scenario asking more
+		// is a stress test, and its load generator says if it falls behind.
+		floors = append(floors, floor{min(1, rate/maxWallRequests),
+			fmt.Sprintf("its %.0f requests per model second must stay under %.0f per wall second", rate, maxWallRequests)})
 	}
 	for _, g := range spec.Fleet {
 		floors = append(floors, floor{float64(minPollWall) / float64(g.PollEvery),
@@ -68,12 +81,22 @@ func roundUp(s float64) modeltime.Scale {
 	return modeltime.Scale(math.Ceil(s/p) * p)
 }
 
+// ErrScaleTooSmall refuses a run before it starts: at its time scale what it
+// would measure is this machine, not the target.
+var ErrScaleTooSmall = errors.New("time scale too small")
+
 // checkScale refuses a time scale too small to judge.
 func checkScale(spec *scenarios.Spec) error {
 	least, why := MinScale(spec)
 	if spec.TimeScale >= least {
 		return nil
 	}
-	return envErr("time scale %s is too small to judge %s: %s; use --time-scale %s or more",
-		spec.TimeScale, spec.Name, strings.TrimSpace(why), least)
+	return fmt.Errorf("%w: %w", ErrEnvironment, tooSmall(fmt.Sprintf("time scale %s is too small to judge %s: %s; use --time-scale %s or more",
+		spec.TimeScale, spec.Name, strings.TrimSpace(why), least)))
 }
+
+// tooSmall is a refusal worded for the reader that is ErrScaleTooSmall.
+type tooSmall string
+
+func (e tooSmall) Error() string      { return string(e) }
+func (tooSmall) Is(target error) bool { return target == ErrScaleTooSmall }
