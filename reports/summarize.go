@@ -109,8 +109,19 @@ func replicaOf(r int) *int {
 	return &r
 }
 
-// during adds the requests sent while the fault lasted, from the timeline.
+// during adds the requests sent while the fault lasted: exactly, from the
+// span the runner summed; else from the timeline's windows, p99 then the
+// worst window's (percentiles of windows cannot be combined).
 func during(h *history.History, f history.Fault, d *During) {
+	if w := f.Requests; w != nil {
+		for ep, c := range w.ByEndpoint {
+			if n := c.Errors(); n > 0 {
+				d.Errors[ep] += n
+			}
+		}
+		d.P99MS = millis(w.P99)
+		return
+	}
 	var p99 time.Duration
 	for _, w := range h.Requests.Timeline {
 		if w.From+w.Every <= f.At || w.From >= f.At+f.For {

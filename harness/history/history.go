@@ -173,6 +173,10 @@ type Fault struct {
 	// SpendsWindow: a gate may lose one more window to it.
 	StopsDispatch bool `json:"stops_dispatch"`
 	SpendsWindow  bool `json:"spends_window"`
+	// Requests are those meant to be sent while it lasted (the timeline's
+	// windows it touches), with their exact percentiles; nil when the run
+	// kept no timeline.
+	Requests *RequestWindow `json:"requests,omitempty"`
 }
 
 // Observation names how database writes were seen.

@@ -89,9 +89,16 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 			PlannedAt: f.At, PlannedFor: f.For, Replica: f.Replica, Latency: f.Latency, Offset: f.Offset,
 			StopsDispatch: k.StopsDispatch, SpendsWindow: k.SpendsWindow && !spec.Settings.ReleaseOnEnqueueFailure})
 	}
-	var err error
-	if h.Requests, err = requestTotals(obs); err != nil {
+	reqs, tl, err := requestTotals(obs)
+	if err != nil {
 		return nil, err
+	}
+	h.Requests = reqs
+	if tl != nil {
+		for i, f := range h.Faults {
+			w := tl.Span(f.At, f.At+max(f.For, 1))
+			h.Faults[i].Requests = &w
+		}
 	}
 	return h, nil
 }

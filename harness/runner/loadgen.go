@@ -10,7 +10,7 @@ import (
 // requestTotals adds the fleet's and the attacks' requests, by endpoint.
 // Percentiles of two histograms cannot be added, so p50 is the busier
 // source's and p99 and max the worse of the two: never better than the truth.
-func requestTotals(obs *observed) (history.Requests, error) {
+func requestTotals(obs *observed) (history.Requests, *latency.Timeline, error) {
 	r := history.Requests{ByEndpoint: map[string]history.RequestCounts{}}
 	var busiest uint64
 	add := func(ep string, p latency.RequestStats) {
@@ -31,9 +31,12 @@ func requestTotals(obs *observed) (history.Requests, error) {
 			add(s.Endpoint, s.Requests)
 		}
 	}
-	var err error
-	if r.Timeline, err = timeline(obs); err != nil {
-		return r, err
+	merged, err := timeline(obs)
+	if err != nil {
+		return r, nil, err
+	}
+	if merged != nil {
+		r.Timeline = merged.Windows()
 	}
 	for _, p := range parts {
 		r.RequestCounts = r.RequestCounts.Add(counts(p))
@@ -43,12 +46,12 @@ func requestTotals(obs *observed) (history.Requests, error) {
 		r.P99 = max(r.P99, p.P99)
 		r.Max = max(r.Max, p.Max)
 	}
-	return r, nil
+	return r, merged, nil
 }
 
 // timeline merges the fleet's and the attacks' request timelines, exactly:
 // both hold counts and histograms per window, not percentiles.
-func timeline(obs *observed) ([]history.RequestWindow, error) {
+func timeline(obs *observed) (*latency.Timeline, error) {
 	var t *latency.Timeline
 	for _, o := range []*latency.Timeline{fleetTimeline(obs), attackTimeline(obs)} {
 		switch {
@@ -62,10 +65,7 @@ func timeline(obs *observed) ([]history.RequestWindow, error) {
 			}
 		}
 	}
-	if t == nil {
-		return nil, nil
-	}
-	return t.Windows(), nil
+	return t, nil
 }
 
 func fleetTimeline(obs *observed) *latency.Timeline {
