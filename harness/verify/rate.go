@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"math"
 	"time"
 
@@ -27,6 +29,39 @@ func Bounds(active, throttle, maxPollGap time.Duration) (lo, hi int) {
 	return lo, int((active+throttle-1)/throttle) + 1
 }
 
+// Ceiling is the most dispatches a key polled over spans may show: one per
+// window plus the one that opens the first, for every stretch of polling
+// that begins after the last stretch's window has run out (spans closer
+// than a window apart are one stretch, gap included). For one stretch it is
+// Bounds's hi.
+func Ceiling(spans []history.Interval, throttle time.Duration) int {
+	if throttle <= 0 {
+		return math.MaxInt
+	}
+	sorted := slices.Clone(spans)
+	slices.SortFunc(sorted, func(a, b history.Interval) int { return cmp.Compare(a.From, b.From) })
+	total, open := 0, false
+	var from, to time.Duration
+	flush := func() {
+		if open {
+			total += int((to-from+throttle-1)/throttle) + 1
+		}
+	}
+	for _, iv := range sorted {
+		if iv.To <= iv.From {
+			continue
+		}
+		if open && iv.From < to+throttle {
+			to = max(to, iv.To)
+			continue
+		}
+		flush()
+		from, to, open = iv.From, iv.To, true
+	}
+	flush()
+	return total
+}
+
 // checkRate holds each active key's dispatch count within Bounds. Keys that
 // were never active have no expectation and are skipped.
 func checkRate(h history.History) judgement {
@@ -50,7 +85,8 @@ func checkRate(h history.History) judgement {
 			continue
 		}
 		judged++
-		lo, hi := Bounds(active, h.Throttle, h.MaxPollGap)
+		lo, _ := Bounds(active, h.Throttle, h.MaxPollGap)
+		hi := Ceiling(k.Active, h.Throttle)
 		if lost := outageTime(h, k.Active) + unseenTime(h, k.Active); lost > 0 {
 			// While the broker or the gate is down no dispatch can land, and
 			// the window a failed attempt won is lost too; while the write

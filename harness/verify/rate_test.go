@@ -171,3 +171,29 @@ func TestRateFloorDiscountsBlindObservers(t *testing.T) {
 	h.Unobserved[0].Observer = history.ObserverSampler // the sampler's blindness hides no write
 	require.Equal(t, Fail, checkRate(h).outcome)
 }
+
+// A key polled in two stretches more than a window apart may be opened
+// afresh by each: the ceiling counts one opening per stretch.
+func TestCeilingCountsAnOpeningPerStretch(t *testing.T) {
+	const w = 30 * time.Second
+	iv := func(from, to time.Duration) history.Interval { return history.Interval{From: from, To: to} }
+	for _, tc := range []struct {
+		name  string
+		spans []history.Interval
+		want  int
+	}{
+		{"one stretch is Bounds's ceiling", []history.Interval{iv(0, 5*time.Minute)}, 11},
+		{"two stretches far apart", []history.Interval{iv(0, 10*time.Second), iv(2*time.Minute, 5*time.Minute)}, 2 + 7},
+		{"closer than a window: one stretch, gap included", []history.Interval{iv(0, time.Minute), iv(70*time.Second, 2*time.Minute)}, 5},
+		{"overlapping and unsorted", []history.Interval{iv(time.Minute, 2*time.Minute), iv(0, 90*time.Second)}, 5},
+		{"nothing polled", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, Ceiling(tc.spans, w))
+			if len(tc.spans) == 1 {
+				_, hi := Bounds(tc.spans[0].To-tc.spans[0].From, w, 6*time.Second)
+				require.Equal(t, hi, Ceiling(tc.spans, w))
+			}
+		})
+	}
+}

@@ -117,12 +117,14 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 	}
 
 	active := make(map[string]time.Duration, len(h.Keys))
+	spans := make(map[string][]history.Interval, len(h.Keys))
 	order := make([]string, 0, len(h.Keys))
 	for _, k := range h.Keys {
 		if _, seen := active[k.Key]; !seen {
 			order = append(order, k.Key)
 		}
 		active[k.Key] += activeTime(k.Active)
+		spans[k.Key] = append(spans[k.Key], k.Active...)
 	}
 	var extra []string
 	for _, k := range sortedKeys(groups) {
@@ -140,6 +142,9 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 	stats := make([]KeyStats, 0, len(order)+len(extra))
 	for _, key := range append(order, extra...) {
 		lo, hi := Bounds(active[key], h.Throttle, h.MaxPollGap)
+		if len(spans[key]) > 0 {
+			hi = Ceiling(spans[key], h.Throttle)
+		}
 		ks := KeyStats{Key: key, Dispatches: inRunCount[key], ExpectedMin: lo, ExpectedMax: hi, DBWrites: writes[key]}
 		es := groups[key]
 		for i := 1; i < len(es); i++ {
