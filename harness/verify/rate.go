@@ -3,8 +3,8 @@ package verify
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
