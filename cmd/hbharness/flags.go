@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"strconv"
@@ -19,8 +20,14 @@ func newFlags(name string, out io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// errHelpShown ends a command whose usage was asked for (-h, --help) and
+// printed: exit 0, nothing more to say.
+var errHelpShown = errors.New("help shown")
+
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return errHelpShown
+	} else if err != nil {
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {

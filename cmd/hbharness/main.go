@@ -46,14 +46,16 @@ var version = "dev" // set with -ldflags "-X main.version=..."
 const usage = `hbharness — load-test and verify a throttled, deferred heartbeat
 
 usage:
-  hbharness run       --scenario NAME|FILE [--strategy S] [--failure-policy P] [--time-scale X] [--out DIR]
+  hbharness run       --scenario NAME|FILE [--strategy S] [--failure-policy P] [--time-scale X] [--seed N] [--out DIR]
                       [--target URL --token T --observe-db DSN [--allow-remote]]
+  hbharness run       --replay DIR|summary.json [--out DIR]   a past run again, its fault schedule included
   hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
-  hbharness suite     [--scenarios a,b] [--out DIR]      every built-in, one table
+  hbharness suite     [--quick | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
   hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
-  hbharness gc        [--older-than D]                   remove what killed runs and tests left behind
+  hbharness gc        [--older-than D]                     remove what killed runs and tests left behind
   hbharness scenarios
   hbharness version
+  hbharness COMMAND --help                                 a command's flags
 
 services: DATABASE_URL, REDIS_URL, BROKER_URL (default: REDIS_URL).
 exit codes: 0 every verdict matched, 1 a verdict did not, 2 usage/config/environment error.
@@ -104,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var ve verdictError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelpShown):
 		return exitOK
 	case errors.As(err, &ve):
 		fmt.Fprintln(stderr, "hbharness:", err)

@@ -70,6 +70,15 @@ func cli(t *testing.T, env []string, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// Asking a command for its usage is no error.
+func TestHelpExits0(t *testing.T) {
+	for _, args := range [][]string{{"run", "--help"}, {"suite", "-h"}, {"compare", "--help"}, {"serve", "-h"}, {"gc", "--help"}, {"--help"}} {
+		code, stdout, stderr := cli(t, nil, args...)
+		require.Equal(t, 0, code, "%v: stdout %s stderr %s", args, stdout, stderr)
+		require.Contains(t, strings.ToLower(stdout+stderr), "usage", "%v prints its usage", args)
+	}
+}
+
 func TestUsageErrorsExit2(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("name: bad\nduration: 10m\nfleet:\n  - {name: a, workers: 5, poll_every: 5}\n"), 0o644))
