@@ -79,8 +79,10 @@ func TestErrorsChart(t *testing.T) {
 			},
 		},
 		{
-			name:   "no errors, no chart",
-			h:      func() *history.History { return timelineOf(10*time.Second, time.Second, func(int) history.RequestWindow { return okWindow(3, time.Millisecond) }) },
+			name: "no errors, no chart",
+			h: func() *history.History {
+				return timelineOf(10*time.Second, time.Second, func(int) history.RequestWindow { return okWindow(3, time.Millisecond) })
+			},
 			absent: true,
 		},
 		{
