@@ -49,7 +49,7 @@ func TestStalenessLinesThatCoincideAreMerged(t *testing.T) {
 		{
 			name:    "one key's three services: one line, named together",
 			h:       testHistory(),
-			series:  3, // one per key
+			series:  3,                                                     // one per key
 			legend:  []string{"svc 1, 2, 3", "svc 7, 8, 9", "svc 4, 5, 6"}, // stalest first
 			caption: []string{"drawn as one line, named together in the legend"},
 		},
