@@ -212,3 +212,30 @@ func TestFoldLongTables(t *testing.T) {
 	assert.Equal(t, 20, rows(tables[2]), "the worst 20 keys are shown")
 	assert.Equal(t, 180, rows(tables[3]), "the next 180 are folded")
 }
+
+// A key's dispatch count is judged on its own row of the dispatch chart:
+// the finding tints that row, not the whole plot.
+func TestRateFindingTintsTheKeysRow(t *testing.T) {
+	h := testHistory()
+	s := testSummary()
+	s.Invariants[1] = verify.Verdict{Name: verify.RateNearExpected, Outcome: verify.Fail, Expected: verify.Pass,
+		Where: &verify.Where{Subject: "key heartbeat:pipeline:3:project:1", FromS: ptr(0), ToS: ptr(300)}}
+	charts := runCharts(s, h)
+	markFindings(charts, s)
+	d := charts[0]
+	require.Equal(t, "dispatches", d.ID)
+	var row, mark *svgEl
+	for i, el := range d.Els {
+		switch {
+		case el.Class == "key-label" && strings.HasPrefix(el.Tip, "heartbeat:pipeline:3:project:1:"):
+			row = &d.Els[i]
+		case el.Kind == "rect" && el.Class == "finding" && el.H == 16:
+			mark = &d.Els[i]
+		}
+	}
+	require.NotNil(t, row)
+	require.NotNil(t, mark, "a band on one row")
+	assert.InDelta(t, row.Y-12, mark.Y, 0.01, "on the key's row")
+	assert.InDelta(t, d.px(300)-d.px(0), mark.W, 0.01, "over its polled span")
+	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected (tinted on the key's row)"))
+}

@@ -64,6 +64,9 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		if err := reports.WriteSuiteTable(stdout, sums); err != nil {
 			return err
 		}
+		if err := reports.WriteSuiteFindings(stdout, sums); err != nil {
+			return err
+		}
 		if err := writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, sums) }); err != nil {
 			return usageError{err}
 		}
