@@ -54,6 +54,20 @@ func TestFailedVerdictsSayWhere(t *testing.T) {
 				h.Requests.Timeline = append(h.Requests.Timeline, w)
 			}
 		}, "endpoint result", secs(70 * time.Second), secs(130 * time.Second)},
+		{"recovered too slowly", RecoversAfterFault, func(h *history.History) {
+			outage(h, 3*time.Minute+120*time.Second, false)
+		}, "broker-down recovery", secs(3*time.Minute + 70*time.Second), secs(3*time.Minute + 120*time.Second)},
+		{"a silent service kept live", NoFalseLiveness, func(h *history.History) {
+			silentSibling(h, true)
+		}, "service 2", secs(5*time.Minute + 10*time.Second), nil},
+		{"an external row written twice in a window", AtMostOnePerWindow, func(h *history.History) {
+			h.HaveDispatches, h.Dispatches, h.Tasks = false, nil, nil
+			h.QueueAllowance = 3 * time.Second
+			for i := range h.Writes {
+				h.Writes[i].DispatchID = ""
+			}
+			h.Writes = append(h.Writes, history.Write{At: 2*time.Minute + time.Second, Key: key2, Services: []int64{2}})
+		}, "service 2", secs(2*time.Minute + time.Second), secs(2*time.Minute + time.Second + 10*time.Millisecond)},
 		{"a write no dispatch made", ObserversAgree, func(h *history.History) {
 			h.Writes = append(h.Writes, history.Write{At: 4 * time.Minute, Key: key1, Services: []int64{1}, TxID: 77})
 		}, "transaction 77", secs(4 * time.Minute), nil},
