@@ -43,8 +43,12 @@ func TestReadFolderTellsKindsApart(t *testing.T) {
 		{"one run", func(t *testing.T, dir string) { saveRun(t, dir, sum("steady", "view-gate"), h) }, kindRun, 1, 1},
 		{"one run saved before histories", func(t *testing.T, dir string) { saveRun(t, dir, sum("steady", "view-gate"), nil) }, kindRun, 1, 0},
 		{"a suite", func(t *testing.T, dir string) {
-			saveRun(t, filepath.Join(dir, "steady"), sum("steady", "view-gate"), h)
-			saveRun(t, filepath.Join(dir, "broker-outage"), sum("broker-outage", "view-gate"), nil)
+			first := sum("steady", "view-gate")
+			first.StartedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			then := sum("broker-outage", "view-gate")
+			then.StartedAt = first.StartedAt.Add(time.Minute)
+			saveRun(t, filepath.Join(dir, "steady"), first, h)
+			saveRun(t, filepath.Join(dir, "broker-outage"), then, nil)
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "junit.xml"), nil, 0o644))
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, "not-a-run"), 0o755))
 		}, kindSuite, 2, 1},
@@ -78,6 +82,9 @@ func TestReadFolderTellsKindsApart(t *testing.T) {
 				}
 			}
 			require.Equal(t, tc.hist, n)
+			if tc.kind == kindSuite && tc.name == "a suite" {
+				require.Equal(t, "steady", runs[0].summary.Scenario, "in the order they ran, not by folder name")
+			}
 		})
 	}
 }

@@ -75,6 +75,9 @@ func readFolder(dir string) (folderKind, []savedRun, error) {
 	if len(runs) == 0 {
 		return "", nil, usagef("report: %s holds no %s, nor does any folder in it: give the folder a run, suite or compare wrote with --out", dir, summaryFile)
 	}
+	// In the order they ran, as the suite's and the comparison's tables
+	// listed them; folder names sort otherwise.
+	slices.SortStableFunc(runs, func(a, b savedRun) int { return a.summary.StartedAt.Compare(b.summary.StartedAt) })
 	if isComparison(dir, runs) {
 		return kindComparison, runs, nil
 	}
