@@ -239,3 +239,27 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	assert.InDelta(t, d.px(300)-d.px(0), mark.W, 0.01, "over its polled span")
 	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected (tinted on the key's row)"))
 }
+
+// Service rows that flipped offline explain never_marked_offline_while_polled:
+// red when that is a finding, amber when the scenario expects it.
+func TestServiceRowsTakeTheirVerdictsTint(t *testing.T) {
+	rowClasses := func(s Summary) []string {
+		p := renderHTML(t, s, nil)
+		tables := p.elements("table")
+		var out []string
+		for tr := range tables[len(tables)-1].Descendants() {
+			if tr.Type == html.ElementNode && tr.Data == "tr" {
+				for _, a := range tr.Attr {
+					if a.Key == "class" {
+						out = append(out, a.Val)
+					}
+				}
+			}
+		}
+		return out
+	}
+	failing := testSummary()
+	failing.Invariants[3] = verify.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: verify.Fail, Expected: verify.Pass}
+	assert.Equal(t, []string{"bad"}, rowClasses(failing))
+	assert.Equal(t, []string{"expected"}, rowClasses(brokerOutage()))
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/verify"
 )
 
 // maxHTMLRows bounds the key and service tables of the HTML report; the full
@@ -31,7 +32,12 @@ type runPage struct {
 	Services       []ServiceStats
 	FoldedServices []ServiceStats
 	MoreServices   int
-	Charts         []*chart
+	// KeyTint and ServiceTint colour the rows that explain a failed
+	// verdict: "bad" (red), or "expected" (amber) when the scenario
+	// expects that verdict to fail.
+	KeyTint     string
+	ServiceTint string
+	Charts      []*chart
 }
 
 // comparisonPage is what the comparison template reads.
@@ -48,7 +54,8 @@ type comparisonPage struct {
 // SVG. It loads nothing from elsewhere and runs no script, so it can be
 // archived as a CI artifact and opened anywhere.
 func WriteHTML(w io.Writer, s Summary, h *history.History) error {
-	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s)}
+	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s),
+		KeyTint: tint(s, verify.RateNearExpected), ServiceTint: tint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
 	svcs := slices.Clone(s.Services)
@@ -79,6 +86,16 @@ func runCharts(s Summary, h *history.History) []*chart {
 		}
 	}
 	return charts
+}
+
+// tint is the class of the rows that explain an invariant's verdict.
+func tint(s Summary, invariant string) string {
+	for _, v := range s.Invariants {
+		if v.Name == invariant && expectedFailure(v) {
+			return "expected"
+		}
+	}
+	return "bad"
 }
 
 // fold splits rows, worst first, into those shown, those folded away, and
@@ -126,6 +143,7 @@ func render(w io.Writer, name string, data any, what string) error {
 		"range2":       expectedRange,
 		"bad":          func(cell string) bool { return strings.Contains(cell, "✗") },
 		"expectedFail": expectedFailure,
+		"rows":         func(rows any, tint string) map[string]any { return map[string]any{"Rows": rows, "Tint": tint} },
 	}).Parse(pageTemplates)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)

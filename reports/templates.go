@@ -99,15 +99,15 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{end}}
 {{if .Keys}}<h2>Keys</h2>
 <p class="meta">Worst first: furthest outside the expected dispatch count, then the closest two dispatches. The expected range is the one dispatch_rate_near_expected judged.</p>
-{{template "keys" .Keys}}
+{{template "keys" (rows .Keys .KeyTint)}}
 {{if .FoldedKeys}}<details><summary>{{len .FoldedKeys}} more keys</summary>
-{{template "keys" .FoldedKeys}}</details>{{end}}
+{{template "keys" (rows .FoldedKeys .KeyTint)}}</details>{{end}}
 {{if .MoreKeys}}<p class="meta">(+{{.MoreKeys}} more in summary.json)</p>{{end}}{{end}}
 {{if .Services}}<h2>Services</h2>
 <p class="meta">Stalest first; the max staleness is over the samples last_seen_never_stale judged.</p>
-{{template "services" .Services}}
+{{template "services" (rows .Services .ServiceTint)}}
 {{if .FoldedServices}}<details><summary>{{len .FoldedServices}} more services</summary>
-{{template "services" .FoldedServices}}</details>{{end}}
+{{template "services" (rows .FoldedServices .ServiceTint)}}</details>{{end}}
 {{if .MoreServices}}<p class="meta">(+{{.MoreServices}} more in summary.json)</p>{{end}}{{end}}
 </body>
 </html>
@@ -115,12 +115,12 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 
 {{define "keys"}}<div class="table-wrap"><table>
 <tr><th>key</th><th>dispatches</th><th>expected</th><th>min gap</th><th>db writes</th></tr>
-{{range .}}<tr{{if outside .}} class="bad"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
+{{$tint := .Tint}}{{range .Rows}}<tr{{if outside .}} class="{{$tint}}"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
 {{end}}</table></div>{{end}}
 
 {{define "services"}}<div class="table-wrap"><table>
 <tr><th>service</th><th>max staleness</th><th>offline flips</th></tr>
-{{range .}}<tr{{if .OfflineFlips}} class="bad"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
+{{$tint := .Tint}}{{range .Rows}}<tr{{if .OfflineFlips}} class="{{$tint}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
 {{end}}</table></div>{{end}}
 
 {{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
