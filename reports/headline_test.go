@@ -237,7 +237,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	require.NotNil(t, mark, "a band on one row")
 	assert.InDelta(t, row.Y-12, mark.Y, 0.01, "on the key's row")
 	assert.InDelta(t, d.px(300)-d.px(0), mark.W, 0.01, "over its polled span")
-	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected (tinted on the key's row)"))
+	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected 0–5m (its key's row)"))
 }
 
 // Service rows that flipped offline explain never_marked_offline_while_polled:

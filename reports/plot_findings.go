@@ -28,12 +28,15 @@ func findingCharts(invariant string) []string {
 }
 
 // markFindings marks where each failed verdict found its failure on the
-// chart that shows it: a red band over the span (a line for an instant),
-// amber for a failure the scenario expects, labelled with the invariant.
-// Verdicts that carry no time (written before they did) are left unmarked.
+// chart that shows it: a red band over the span (a line for an instant; on
+// the dispatch chart, over the key's row only), amber for a failure the
+// scenario expects. Labels naming the invariant and the span go above the
+// plot, right-aligned, so that they never cover the data. Verdicts that
+// carry no time (written before they did) are left unmarked.
 func markFindings(charts []*chart, s Summary) {
-	labels := map[*chart]int{}         // labels already on a chart, to stack the next above
-	rowLabels := map[*chart][]string{} // findings on a key's row, named above the plot
+	type label struct{ text, class, tip string }
+	labels := map[*chart][]label{}
+	var order []*chart
 	for _, v := range s.Invariants {
 		if v.Outcome != verify.Fail || v.Where == nil || v.Where.FromS == nil {
 			continue
@@ -52,31 +55,40 @@ func markFindings(charts []*chart, s Summary) {
 		if v.Where.ToS != nil {
 			to = *v.Where.ToS
 		}
-		class, labelClass, label := "finding", "finding-label", "✗ "+v.Name
+		class, l := "finding", label{"✗ " + v.Name, "finding-label", v.Name + ": " + findingText(s, v)}
 		if expectedFailure(v) {
-			class, labelClass, label = "finding expected", "finding-label expected", "expected: "+v.Name
+			class, l.text, l.class = "finding expected", "expected: "+v.Name, "finding-label expected"
 		}
-		tip := v.Name + ": " + findingText(s, v)
+		l.text += " " + spanLabel(from, to)
 		x0, x1 := c.px(from), c.px(to)
 		if row, ok := keyRow(c, v.Where.Subject); ok {
-			// A key's finding on the dispatch chart covers its row only.
-			c.rectPx(x0, row-12, max(x1-x0, 1.5), 16, class, "", tip)
-			rowLabels[c] = append(rowLabels[c], label)
-			continue
-		}
-		c.rectPx(x0, c.Top, max(x1-x0, 1.5), c.plotH(), class, "", tip)
-		y := c.Top + c.plotH() - 6 - 13*float64(labels[c])
-		labels[c]++
-		// Labels past the middle read leftwards so that they stay on the plot.
-		if x0 > c.Left+c.plotW()/2 {
-			c.textPx(x0-3, y, label, "end", labelClass, tip)
+			c.rectPx(x0, row-12, max(x1-x0, 1.5), 16, class, "", l.tip)
+			l.text += " (its key's row)"
 		} else {
-			c.textPx(x1+3, y, label, "start", labelClass, tip)
+			c.rectPx(x0, c.Top, max(x1-x0, 1.5), c.plotH(), class, "", l.tip)
+		}
+		if labels[c] == nil {
+			order = append(order, c)
+		}
+		labels[c] = append(labels[c], l)
+	}
+	for _, c := range order {
+		x := c.Left + c.plotW()
+		ls := labels[c]
+		for i := len(ls) - 1; i >= 0; i-- {
+			c.textPx(x, c.Top-8, ls[i].text, "end", ls[i].class, ls[i].tip)
+			// An estimate of the bold label's width: 6.3 px a character.
+			x -= 6.3*float64(len([]rune(ls[i].text))) + 14
 		}
 	}
-	for c, ls := range rowLabels {
-		c.textPx(c.Left+c.plotW(), c.Top-8, strings.Join(ls, " · ")+" (tinted on the key's row)", "end", "finding-label", "")
+}
+
+// spanLabel prints a finding's time on its label: "3m–3m10s", or "at 3m".
+func spanLabel(from, to float64) string {
+	if to <= from {
+		return "at " + timeLabel(from)
 	}
+	return timeLabel(from) + "–" + timeLabel(to)
 }
 
 // keyRow finds the baseline of a key's row label on the dispatch chart, for
