@@ -64,6 +64,21 @@ func TestPagesInABrowser(t *testing.T) {
 	t.Cleanup(cancelBrowser)
 	require.NoError(t, chromedp.Do(browser), "start %s", path)
 
+	// The check itself: a page that logs an error and loads something from
+	// elsewhere is caught, so that a quiet console means something.
+	t.Run("the console check sees errors", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "noisy.html")
+		require.NoError(t, os.WriteFile(file, []byte(`<!DOCTYPE html><html><body><p id="headline">x</p>`+
+			`<script>console.error("planted error")</script><img src="missing.png"></body></html>`), 0o644))
+		tab, closeTab := chromedp.NewContext(browser)
+		defer closeTab()
+		console := collectConsole(t, tab)
+		require.NoError(t, chromedp.Do(tab, chromedp.Navigate("file://"+file)))
+		got := strings.Join(console(), "\n")
+		assert.Contains(t, got, "planted error")
+		assert.Contains(t, got, "Failed to load resource", "a failed load is reported too")
+	})
+
 	shots := os.Getenv("HBHARNESS_SCREENSHOTS")
 	for _, pg := range pages {
 		t.Run(pg.name, func(t *testing.T) {
@@ -143,7 +158,7 @@ func collectConsole(t *testing.T, tab context.Context) func() []string {
 				return
 			}
 			mu.Lock()
-			got = append(got, m.String())
+			got = append(got, m.String()+" ("+m.URL+")")
 			mu.Unlock()
 		}
 	}()

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,11 +27,7 @@ func (g staleGroup) name() string {
 	if len(g.ids) == 1 {
 		return fmt.Sprintf("service %d", g.ids[0])
 	}
-	parts := make([]string, len(g.ids))
-	for i, id := range g.ids {
-		parts[i] = fmt.Sprint(id)
-	}
-	return "services " + strings.Join(parts, ", ")
+	return "services " + g.idList()
 }
 
 // label is the legend's: short enough for the right margin.
@@ -39,13 +36,19 @@ func (g staleGroup) label() string {
 	case len(g.ids) == 1:
 		return fmt.Sprintf("svc %d", g.ids[0])
 	case len(g.ids) <= 3:
-		parts := make([]string, len(g.ids))
-		for i, id := range g.ids {
-			parts[i] = fmt.Sprint(id)
-		}
-		return "svc " + strings.Join(parts, ", ")
+		return "svc " + g.idList()
 	}
-	return fmt.Sprintf("svc %d +%d", g.ids[0], len(g.ids)-1)
+	return fmt.Sprintf("svc %d +%d", slices.Min(g.ids), len(g.ids)-1)
+}
+
+// idList lists the group's services in id order.
+func (g staleGroup) idList() string {
+	ids := slices.Sorted(slices.Values(g.ids))
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // groupSeries puts the services, stalest first, into at most maxGroups
@@ -85,23 +88,62 @@ func groupSeries(c *chart, ids []int64, bySvc map[int64][]history.Sample, polled
 }
 
 // sameLine reports whether two services' lines would be drawn on top of
-// each other: the same breaks, and every point within sameLinePx.
+// each other: all but a few of the points of each lie within sameLinePx of
+// the other's line. Distances are to the line, not between points, so that
+// reads a pixel column apart still count as one line; and a few points may
+// differ, so that services whose polling began a moment apart (a short
+// dashed start on one of them) are still one line to the eye.
 func sameLine(c *chart, a, b []staleSeg) bool {
-	if len(a) != len(b) {
-		return false
+	pa, pb := segmentsPx(c, a), segmentsPx(c, b)
+	return mostlyNear(pa, pb) && mostlyNear(pb, pa)
+}
+
+// segmentsPx is a series' segments in pixels.
+func segmentsPx(c *chart, segs []staleSeg) [][][2]float64 {
+	out := make([][][2]float64, len(segs))
+	for i, s := range segs {
+		out[i] = c.toPx(s.pts)
 	}
-	for i := range a {
-		if a[i].polled != b[i].polled || len(a[i].pts) != len(b[i].pts) {
-			return false
+	return out
+}
+
+// mostlyNear reports whether all but 2% (at least 2) of the points of a
+// lie within sameLinePx of the lines b.
+func mostlyNear(a, b [][][2]float64) bool {
+	// Bucket b's pieces by the pixel columns they cross, so that each point
+	// only measures the pieces around it.
+	type piece struct{ p, q [2]float64 }
+	cols := map[int][]piece{}
+	for _, line := range b {
+		if len(line) == 1 {
+			line = [][2]float64{line[0], line[0]}
 		}
-		for j, p := range a[i].pts {
-			q := b[i].pts[j]
-			if math.Abs(c.px(p[0])-c.px(q[0])) > sameLinePx || math.Abs(c.py(p[1])-c.py(q[1])) > sameLinePx {
-				return false
+		for k := 0; k+1 < len(line); k++ {
+			pc := piece{line[k], line[k+1]}
+			lo := int(math.Floor(min(pc.p[0], pc.q[0]) - sameLinePx))
+			hi := int(math.Floor(max(pc.p[0], pc.q[0]) + sameLinePx))
+			for x := lo; x <= hi; x++ {
+				cols[x] = append(cols[x], pc)
 			}
 		}
 	}
-	return true
+	points, far := 0, 0
+	for _, line := range a {
+		for _, p := range line {
+			points++
+			near := false
+			for _, pc := range cols[int(math.Floor(p[0]))] {
+				if distToLine(p, pc.p, pc.q) <= sameLinePx {
+					near = true
+					break
+				}
+			}
+			if !near {
+				far++
+			}
+		}
+	}
+	return far <= max(2, points/50)
 }
 
 // drawStaleEnvelope shades, per pixel column, the range of the hidden

@@ -60,6 +60,16 @@ func TestStalenessLinesThatCoincideAreMerged(t *testing.T) {
 			legend: []string{"svc 1", "svc 2", "svc 3"},
 		},
 		{
+			name: "a service whose polling began a moment later still merges",
+			h: func() *history.History {
+				h := sawtooth(3, func(int) time.Duration { return 0 })
+				h.Services[2].Polled[0].From = 3 * time.Second // a short dashed start
+				return h
+			}(),
+			series: 1,
+			legend: []string{"svc 1, 2, 3"},
+		},
+		{
 			name:   "many alike in one line",
 			h:      sawtooth(6, func(int) time.Duration { return 0 }),
 			series: 1,
