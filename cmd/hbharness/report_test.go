@@ -197,7 +197,9 @@ func requireErrorsInFaultBand(t *testing.T, page string) {
 			inside++
 		}
 	}
-	require.Positive(t, inside, "some 5xx bars lie within the band [%v, %v]", from, from+w)
+	// The proxy heals a moment before the publisher reconnects: allow a bar
+	// or so just past the band, no more.
+	require.GreaterOrEqual(t, 10*inside, 9*len(bars), "%d of %d 5xx bars lie within the band [%v, %v]", inside, len(bars), from, from+w)
 	var tips bytes.Buffer
 	for _, b := range bars {
 		tips.WriteString(b[3] + "\n")
