@@ -122,6 +122,11 @@ func TestPagesInABrowser(t *testing.T) {
 				require.NoError(t, err)
 				assert.LessOrEqual(t, overflow, 0.0, "the page scrolls sideways in a narrow window")
 			}
+			details, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("table.verdicts td.detail")].map(td => td.getBoundingClientRect().right)`))
+			require.NoError(t, err)
+			for i, right := range details {
+				assert.LessOrEqual(t, right, 400.0, "verdict %d's detail is on screen, not scrolled off", i)
+			}
 			widths, err = chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("svg")].map(s => s.getBoundingClientRect().right)`))
 			require.NoError(t, err)
 			for i, right := range widths {

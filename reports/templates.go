@@ -27,6 +27,8 @@ svg{max-width:100%;height:auto} .table-wrap{max-width:100%;overflow-x:auto}
 .headline.pass{background:#e8f5e9;border-color:#2e7d32} .headline.void{background:#f1f1f1;border-color:#777}
 tr.expected td{background:#fff4d6} .amber{color:#8a6500;font-weight:600}
 details{margin:0 0 12px} summary{cursor:pointer;color:#555}
+@media (max-width:640px){table.verdicts,table.verdicts tbody{display:block} table.verdicts tr{display:grid;grid-template-columns:1fr auto auto auto;border-bottom:1px solid #e4e4e4}
+table.verdicts tr:first-child{display:none} table.verdicts td{border:0} table.verdicts td.detail{grid-column:1/-1;padding-top:0} table.verdicts code{word-break:break-all}}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
 svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
@@ -65,9 +67,9 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{- end}}
 {{- end}}
 
-{{define "verdicts"}}<div class="table-wrap"><table>
+{{define "verdicts"}}<div class="table-wrap"><table class="verdicts">
 <tr><th>invariant</th><th>outcome</th><th>expected</th><th></th><th>detail</th></tr>
-{{range .}}<tr{{if not .Passed}} class="bad"{{else if expectedFail .}} class="expected"{{end}}><td><code>{{.Name}}</code></td><td{{if expectedFail .}} class="amber"{{end}}>{{.Outcome}}</td><td>{{.Expected}}</td><td class="{{if .Passed}}ok{{else}}no{{end}}" title="{{if .Passed}}matched the expectation{{else}}did not match the expectation{{end}}">{{mark .}}</td><td>{{.Detail}}</td></tr>
+{{range .}}<tr{{if not .Passed}} class="bad"{{else if expectedFail .}} class="expected"{{end}}><td><code>{{.Name}}</code></td><td{{if expectedFail .}} class="amber"{{end}}>{{.Outcome}}</td><td>{{.Expected}}</td><td class="{{if .Passed}}ok{{else}}no{{end}}" title="{{if .Passed}}matched the expectation{{else}}did not match the expectation{{end}}">{{mark .}}</td><td class="detail">{{.Detail}}</td></tr>
 {{end}}</table></div>
 <p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red rows: verdicts that did not match. Amber rows: failures the scenario expects of a known-bad setup, shown to be bad as declared; they pass.</p>{{end}}
 
