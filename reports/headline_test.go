@@ -229,7 +229,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 		switch {
 		case el.Class == "key-label" && strings.HasPrefix(el.Tip, "heartbeat:pipeline:3:project:1:"):
 			row = &d.Els[i]
-		case el.Kind == "rect" && el.Class == "finding" && el.H == 16:
+		case el.Kind == "rect" && el.Class == "finding":
 			mark = &d.Els[i]
 		}
 	}
@@ -237,7 +237,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	require.NotNil(t, mark, "a band on one row")
 	assert.InDelta(t, row.Y-12, mark.Y, 0.01, "on the key's row")
 	assert.InDelta(t, d.px(300)-d.px(0), mark.W, 0.01, "over its polled span")
-	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected 0–5m (its key's row)"))
+	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected 0–5m (its row)"))
 }
 
 // Service rows that flipped offline explain never_marked_offline_while_polled:
@@ -262,4 +262,51 @@ func TestServiceRowsTakeTheirVerdictsTint(t *testing.T) {
 	failing.Invariants[3] = verify.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: verify.Fail, Expected: verify.Pass}
 	assert.Equal(t, []string{"bad"}, rowClasses(failing))
 	assert.Equal(t, []string{"expected"}, rowClasses(brokerOutage()))
+}
+
+// A service read offline is marked on its own strip of the liveness chart.
+func TestOfflineFindingMarksTheServicesStrip(t *testing.T) {
+	s := brokerOutage()
+	charts := runCharts(s, testHistory())
+	markFindings(charts, s)
+	var live *chart
+	for _, c := range charts {
+		if c.ID == "liveness" {
+			live = c
+		}
+	}
+	require.NotNil(t, live)
+	var label, mark *svgEl
+	for i, el := range live.Els {
+		switch {
+		case el.Class == "key-label" && el.Text == "svc 1":
+			label = &live.Els[i]
+		case el.Kind == "rect" && strings.HasPrefix(el.Class, "finding"):
+			mark = &live.Els[i]
+		}
+	}
+	require.NotNil(t, label)
+	require.NotNil(t, mark)
+	assert.InDelta(t, label.Y-17, mark.Y, 0.01, "on service 1's strip")
+	assert.InDelta(t, float64(liveRowH), mark.H, 0.01)
+	assert.Equal(t, "finding expected", mark.Class)
+}
+
+func TestSubjectRowMatchesWholeNames(t *testing.T) {
+	c := &chart{ID: "liveness", Els: []svgEl{
+		{Kind: "text", Class: "key-label", Y: 40, Tip: "service 10 (heartbeat:pipeline:1:project:1): read live …"},
+		{Kind: "text", Class: "key-label", Y: 60, Tip: "service 1: read live …"},
+	}}
+	top, _, ok := subjectRow(c, "service 1")
+	require.True(t, ok)
+	assert.InDelta(t, 60.0-17, top, 0.01, "service 1, not service 10")
+	_, _, ok = subjectRow(c, "service 2")
+	assert.False(t, ok)
+	d := &chart{ID: "dispatches", Els: []svgEl{
+		{Kind: "text", Class: "key-label", Y: 50, Tip: "heartbeat:list:project:10: 3 dispatches"},
+		{Kind: "text", Class: "key-label", Y: 66, Tip: "heartbeat:list:project:1: 4 dispatches"},
+	}}
+	top, _, ok = subjectRow(d, "key heartbeat:list:project:1")
+	require.True(t, ok)
+	assert.InDelta(t, 66.0-12, top, 0.01)
 }

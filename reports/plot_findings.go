@@ -29,8 +29,8 @@ func findingCharts(invariant string) []string {
 
 // markFindings marks where each failed verdict found its failure on the
 // chart that shows it: a red band over the span (a line for an instant; on
-// the dispatch chart, over the key's row only), amber for a failure the
-// scenario expects. Labels naming the invariant and the span go above the
+// a chart drawn in rows, over the subject's row only), amber for a failure
+// the scenario expects. Labels naming the invariant and the span go above the
 // plot, right-aligned, so that they never cover the data. Verdicts that
 // carry no time (written before they did) are left unmarked.
 func markFindings(charts []*chart, s Summary) {
@@ -61,9 +61,9 @@ func markFindings(charts []*chart, s Summary) {
 		}
 		l.text += " " + spanLabel(from, to)
 		x0, x1 := c.px(from), c.px(to)
-		if row, ok := keyRow(c, v.Where.Subject); ok {
-			c.rectPx(x0, row-12, max(x1-x0, 1.5), 16, class, "", l.tip)
-			l.text += " (its key's row)"
+		if top, h, ok := subjectRow(c, v.Where.Subject); ok {
+			c.rectPx(x0, top, max(x1-x0, 1.5), h, class, "", l.tip)
+			l.text += " (its row)"
 		} else {
 			c.rectPx(x0, c.Top, max(x1-x0, 1.5), c.plotH(), class, "", l.tip)
 		}
@@ -91,17 +91,29 @@ func spanLabel(from, to float64) string {
 	return timeLabel(from) + "–" + timeLabel(to)
 }
 
-// keyRow finds the baseline of a key's row label on the dispatch chart, for
-// a subject "key K"; false when the chart has no row for it.
-func keyRow(c *chart, subject string) (float64, bool) {
-	key, ok := strings.CutPrefix(subject, "key ")
-	if !ok || c.ID != "dispatches" {
-		return 0, false
+// subjectRow finds the row a finding's subject has on a chart drawn in
+// rows: a key's on the dispatch chart, a service's on the liveness chart.
+// It returns the row's top and height in pixels; false when the chart has
+// no row for the subject.
+func subjectRow(c *chart, subject string) (top, height float64, ok bool) {
+	var prefix string
+	var above, h float64 // from the row label's baseline to the row's top, and the row's height
+	switch {
+	case c.ID == "dispatches" && strings.HasPrefix(subject, "key "):
+		prefix, above, h = strings.TrimPrefix(subject, "key ")+": ", 12, 16
+	case c.ID == "liveness" && strings.HasPrefix(subject, "service "):
+		// The strip's tip goes on with its key in brackets, or a colon.
+		prefix, above, h = subject, 17, liveRowH
+	default:
+		return 0, 0, false
 	}
 	for _, el := range c.Els {
-		if el.Kind == "text" && el.Class == "key-label" && strings.HasPrefix(el.Tip, key+": ") {
-			return el.Y, true
+		if el.Kind != "text" || el.Class != "key-label" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(el.Tip, prefix); ok && (prefix[len(prefix)-1] == ' ' || strings.HasPrefix(rest, " (") || strings.HasPrefix(rest, ":")) {
+			return el.Y - above, h, true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
