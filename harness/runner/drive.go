@@ -11,6 +11,7 @@ import (
 	"github.com/hbharness/hbharness/harness/attack"
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/fleet"
+	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/scenarios"
@@ -24,6 +25,8 @@ type drive struct {
 	faults []scenarios.Fault // the plan: the file's, and any drawn from the seed
 	seed   int64
 	log    *slog.Logger
+	// results, when set, gets every request of the fleet and the attacks.
+	results results.Sink
 }
 
 // observed is what a drive produced, before it becomes a history.
@@ -82,7 +85,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 			var err error
 			obs.fleet, err = fleet.Run(dctx, fleet.Config{Target: d.setup.URLs[0], Run: run, Workers: workers,
 				End: d.spec.Duration, Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale),
-				TimelineEvery: timelineEvery(d.spec.Duration)})
+				TimelineEvery: timelineEvery(d.spec.Duration), Results: d.results})
 			fail(err)
 		})
 	}
@@ -90,7 +93,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 		wg.Go(func() {
 			var err error
 			obs.attack, err = attack.Run(dctx, attack.Config{Target: d.setup.URLs[0], Run: run, Attacks: attacks, Logger: d.log,
-				TimelineEvery: timelineEvery(d.spec.Duration)})
+				TimelineEvery: timelineEvery(d.spec.Duration), Results: d.results})
 			fail(err)
 		})
 	}
