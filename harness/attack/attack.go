@@ -77,7 +77,9 @@ type Config struct {
 	// Results, when set, is handed every hit the report counts, restamped
 	// with the instant the pacer meant it to go out and timed from there.
 	Results results.Sink
-	Logger  *slog.Logger
+	// Live, when set, counts hits and late sends as they happen.
+	Live   *latency.Live
+	Logger *slog.Logger
 }
 
 // Run carries out every attack at its StartAt and returns when all have ended,
@@ -191,7 +193,10 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		hits++
 		due := began.Add(sched.due(res.Seq))
 		at := cfg.Run.Since(due)
-		lag.Sent(max(res.Timestamp.Sub(due), 0))
+		if lag.Sent(max(res.Timestamp.Sub(due), 0)) {
+			cfg.Live.Late()
+		}
+		cfg.Live.Request()
 		took := res.End().Sub(due)
 		if res.Code == 0 {
 			rec.Failed()

@@ -101,7 +101,9 @@ type Config struct {
 	// Results, when set, is handed every request the report counts, as
 	// vegeta records its own (results.go).
 	Results results.Sink
-	Logger  *slog.Logger
+	// Live, when set, counts requests and late sends as they happen.
+	Live   *latency.Live
+	Logger *slog.Logger
 }
 
 // Run drives the fleet until every worker has reached its StopAt, or ctx ends
@@ -142,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer cancelReqs()
 
 	rec := newRecorders(cfg.LagTolerance, latency.NewTimeline(cfg.TimelineEvery, cfg.timelineEnd()))
-	rec.results = cfg.Results
+	rec.results, rec.live = cfg.Results, cfg.Live
 	stats := make([]WorkerStats, len(cfg.Workers))
 	log.Info("fleet starting", "workers", len(cfg.Workers), "target", cfg.Target,
 		"time_scale", cfg.Run.Scale, "model_duration", lastStop)
@@ -289,6 +291,7 @@ type recorders struct {
 	// numbers them in the order they ended.
 	results results.Sink
 	seq     atomic.Uint64
+	live    *latency.Live
 }
 
 func newRecorders(tolerance time.Duration, timeline *latency.Timeline) *recorders {

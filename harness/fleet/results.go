@@ -37,13 +37,15 @@ func (n resultNames) of(endpoint string) string {
 	}
 }
 
-// emit hands one finished request to the results sink, if any, as vegeta
+// emit counts one finished request for the live display and hands it to
+// the results sink, if any, as vegeta
 // records its own: stamped with the instant it was meant to go out and
 // timed from that instant, as the summary times it, so a generator that
 // fell behind shows in the latencies instead of hiding the target's
 // slowness. A request that got no answer (status 0) is timed to its
 // failure; the summary leaves those out of its percentiles.
 func (w *worker) emit(endpoint, method, url string, intended time.Duration, ended time.Time, status, out, in int, err error) {
+	w.rec.live.Request()
 	sink := w.rec.results
 	if sink == nil {
 		return

@@ -221,6 +221,7 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 	}
 	if w.rec.lag.Sent(now.Sub(from)) {
 		w.stats.Late++
+		w.rec.live.Late()
 	}
 	return slot, true
 }

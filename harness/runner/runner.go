@@ -39,6 +39,11 @@ type Options struct {
 	// Results, when set, is handed every request the fleet and the attacks
 	// make, the same ones the summary counts, as vegeta results.
 	Results results.Sink
+	// Progress, when set, is called every ProgressEvery (wall; default
+	// DefaultProgressEvery) while the load runs, and once more when it has
+	// ended, from one goroutine: it must return quickly.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
 	// plant wraps the in-process reference's broker: this package's tests
 	// plant broken brokers with it to prove the verdicts catch them.
 	plant func(broker.Broker) broker.Broker
@@ -132,7 +137,8 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if len(faults) > 0 && setup.Faults == nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
 	}
-	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log, results: opt.Results}
+	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log, results: opt.Results,
+		report: opt.Progress, reportEvery: opt.ProgressEvery}
 	obs, err := d.run(ctx)
 	if err != nil {
 		return nil, err
