@@ -86,14 +86,20 @@ func tally(rs []vegeta.Result) history.RequestCounts {
 	return c
 }
 
-func TestResultsFileCountsWhatTheSummaryCounts(t *testing.T) {
+// One run checks both live feeds: the results file counts what the summary
+// counts, stamped as the summary times requests, and the progress reports
+// end on the summary's figures.
+func TestResultsFileAndProgressAgreeWithTheSummary(t *testing.T) {
 	var buf bytes.Buffer
 	stream := results.NewStream(&buf, 0)
 	var res *runner.Result
+	var reports []runner.Progress
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		var err error
-		res, err = runner.Run(ctx, mixedSpec(t), runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1, Results: stream})
+		reports = nil
+		res, err = runner.Run(ctx, mixedSpec(t), runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1, Results: stream,
+			Progress: func(p runner.Progress) { reports = append(reports, p) }, ProgressEvery: 100 * time.Millisecond})
 		cancel()
 		if !errors.Is(err, runner.ErrSaturated) {
 			require.NoError(t, err)
@@ -145,6 +151,27 @@ func TestResultsFileCountsWhatTheSummaryCounts(t *testing.T) {
 		gap := hits[i].Timestamp.Sub(hits[i-1].Timestamp)
 		assert.InDelta(t, interval, gap, float64(time.Microsecond), "hits %d and %d", hits[i-1].Seq, hits[i].Seq)
 	}
+
+	// 4.5 s of wall time at 100 ms: dozens of reports, the model clock
+	// never running backwards, the last one marked and on the final figures.
+	require.Greater(t, len(reports), 20)
+	for i, p := range reports {
+		require.Equal(t, 90*time.Second, p.Duration)
+		require.Equal(t, i == len(reports)-1, p.Done, "only the last report is marked done")
+		if i > 0 {
+			require.GreaterOrEqual(t, p.Elapsed, reports[i-1].Elapsed)
+			require.GreaterOrEqual(t, p.Requests, reports[i-1].Requests)
+		}
+	}
+	last := reports[len(reports)-1]
+	require.Equal(t, 90*time.Second, last.Elapsed)
+	require.EqualValues(t, want.Total, last.Requests)
+	require.EqualValues(t, len(res.History.Dispatches), last.Dispatches, "every dispatch happens inside a request")
+	require.Positive(t, last.Writes)
+	require.LessOrEqual(t, last.Writes, int64(len(res.History.Writes)), "writes may still land while the target settles")
+	require.Positive(t, last.WorstStaleness)
+	require.Less(t, last.WorstStaleness, 60*time.Second)
+	require.Empty(t, last.Faults)
 }
 
 // An interrupted run still leaves a file that decodes to its end, and it
