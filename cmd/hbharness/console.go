@@ -24,7 +24,7 @@ type console struct {
 	// prints one line per run, then its table.
 	quiet bool
 	// progress builds the view of one run's progress (newProgressView).
-	progress func(w io.Writer, name string) progressView
+	progress func(w io.Writer, name string, keep bool) progressView
 }
 
 func newConsole(stdout, stderr io.Writer, logs *logRouter) *console {
@@ -60,7 +60,7 @@ func (c *console) startRun(dir, name string, opt *runner.Options) (*runFiles, er
 		return nil, usagef("cannot write the run's results: %v", err)
 	}
 	f.stream = results.NewStream(f.results, 0)
-	f.view = c.progress(c.stderr, name)
+	f.view = c.progress(c.stderr, name, !c.quiet)
 	var echo io.Writer
 	if c.verbose {
 		echo = f.view.logs()

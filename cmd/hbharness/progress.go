@@ -33,9 +33,11 @@ type progressView interface {
 func isTerminal(w io.Writer) bool { return cupwriter.New(w, false).IsTerminal() }
 
 // newProgressView picks the live line on a terminal, plain lines elsewhere.
-func newProgressView(w io.Writer, name string) progressView {
+// A live line that completes stays on the screen when keep is set; a suite
+// replaces it with its one line per run.
+func newProgressView(w io.Writer, name string, keep bool) progressView {
 	if isTerminal(w) {
-		return newLiveView(w, name)
+		return newLiveView(w, name, keep)
 	}
 	return &plainView{w: w, name: name, every: plainEvery, now: time.Now}
 }
@@ -84,12 +86,13 @@ type liveView struct {
 	rps             float64
 }
 
-func newLiveView(w io.Writer, name string) *liveView {
+func newLiveView(w io.Writer, name string, keep bool) *liveView {
 	v := &liveView{p: mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond))}
 	empty := "starting"
 	v.text.Store(&empty)
 	v.bar = v.p.New(1, mpb.BarStyle().Lbound("[").Rbound("]"),
 		mpb.BarWidth(24),
+		mpb.BarOptional(mpb.BarRemoveOnComplete(), !keep),
 		mpb.PrependDecorators(decor.Name(name+" ")),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return " " + *v.text.Load() })))
 	return v
