@@ -122,8 +122,9 @@ func (v *liveView) finish() {
 	if v.done {
 		v.bar.SetTotal(-1, true)
 	} else {
-		// Interrupted, or never started: keep the line as it stood.
-		v.bar.Abort(false)
+		// Interrupted: keep the line as it stood. A run refused before it
+		// started has nothing to show.
+		v.bar.Abort(v.started.IsZero())
 	}
 	v.p.Wait()
 }
