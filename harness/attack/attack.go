@@ -209,7 +209,10 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 			// The same hit as the summary sees it: sent at its due instant,
 			// timed from there, not from when vegeta got round to it.
 			res.Attack, res.Timestamp, res.Latency = name, due, max(took, 0)
-			res.Headers = nil // the answers' headers say nothing the summary counts; the fleet's carry none either
+			// The answers' headers say nothing the summary counts (the
+			// fleet's results carry none either); BytesIn stays 0, as vegeta
+			// drains the bodies uncounted (MaxBody(0)).
+			res.Headers = nil
 			cfg.Results.Add(res)
 		}
 	}
