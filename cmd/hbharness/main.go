@@ -58,6 +58,8 @@ usage:
   hbharness COMMAND --help                                 a command's flags
 
 services: DATABASE_URL, REDIS_URL, BROKER_URL (default: REDIS_URL).
+output: logs in each run's DIR/run.log (-v on run, compare, suite: on stderr too), every request
+  in DIR/results.bin for vegeta report|plot|encode, progress on stderr.
 exit codes: 0 every verdict matched, 1 a verdict did not, 2 usage/config/environment error.
 `
 
