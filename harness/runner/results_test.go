@@ -183,7 +183,9 @@ func TestInterruptedRunLeavesReadableResults(t *testing.T) {
 	defer cancel()
 	time.AfterFunc(2500*time.Millisecond, cancel)
 	res, err := runner.Run(ctx, mixedSpec(t), runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1, Results: stream})
-	require.ErrorIs(t, err, context.Canceled)
+	// A busy machine may also make the part that ran late: the run then
+	// says so first, and the file must still be whole.
+	require.True(t, errors.Is(err, context.Canceled) || errors.Is(err, runner.ErrSaturated), "%v", err)
 	require.NotNil(t, res)
 	require.True(t, res.Interrupted)
 	require.NoError(t, stream.Close())
