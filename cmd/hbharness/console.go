@@ -79,10 +79,15 @@ func (f *runFiles) close(log *slog.Logger) error {
 		log.Warn("the results file fell behind the load: generators waited for it", "times", n,
 			"file", f.results.Name())
 	}
+	err := errors.Join(serr, f.results.Close())
+	if err == nil {
+		// In order of intended sends, which `vegeta plot` needs; a file
+		// left unordered by a kill still serves report and encode.
+		err = results.Order(f.results.Name())
+	}
 	f.view.finish()
 	f.restore()
-	err := errors.Join(serr, f.results.Close(), f.log.Close())
-	if err != nil {
+	if err = errors.Join(err, f.log.Close()); err != nil {
 		return usageError{fmt.Errorf("%s: %w", f.results.Name(), err)}
 	}
 	return nil

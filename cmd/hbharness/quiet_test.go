@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,8 +10,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/hbharness/hbharness/harness/results"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // A log line as slog's text handler writes it.
@@ -42,14 +43,36 @@ func TestSuiteIsQuietAndKeepsLogsAndResultsInFiles(t *testing.T) {
 		require.Regexp(t, logLine, string(logs), "the run's logs are in its run.log")
 		require.Contains(t, string(logs), "scenario="+name)
 
-		f, err := os.Open(filepath.Join(dir, "results.bin"))
-		require.NoError(t, err)
-		n, err := results.Count(f)
-		f.Close()
-		require.NoError(t, err)
 		sum := readSummary(t, dir)
 		require.Positive(t, sum.Requests.Total)
-		require.EqualValues(t, sum.Requests.Total, n, "results.bin holds every request summary.json counts")
+		all := readResults(t, filepath.Join(dir, "results.bin"))
+		require.Len(t, all, int(sum.Requests.Total), "results.bin holds every request summary.json counts")
+		// As vegeta plot needs them: each attack numbered from 0 in order
+		// of the intended sends.
+		next := map[string]uint64{}
+		for i, r := range all {
+			require.Equal(t, next[r.Attack], r.Seq)
+			next[r.Attack]++
+			require.True(t, i == 0 || !r.Timestamp.Before(all[i-1].Timestamp))
+		}
+	}
+}
+
+func readResults(t *testing.T, path string) []vegeta.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var out []vegeta.Result
+	dec := vegeta.NewDecoder(f)
+	for {
+		var r vegeta.Result
+		err := dec.Decode(&r)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		require.NoError(t, err, "result %d", len(out)+1)
+		out = append(out, r)
 	}
 }
 

@@ -5,7 +5,6 @@ package results
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -114,22 +113,4 @@ func (s *Stream) Close() error {
 		return fmt.Errorf("writing request results (%d of %d written): %w", s.written, s.added.Load(), s.err)
 	}
 	return nil
-}
-
-// Count decodes a vegeta binary results stream to its end and says how
-// many results it holds; an error means the stream is not whole.
-func Count(r io.Reader) (int, error) {
-	dec := vegeta.NewDecoder(r)
-	n := 0
-	for {
-		var res vegeta.Result
-		err := dec.Decode(&res)
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("decoding result %d: %w", n+1, err)
-		}
-		n++
-	}
 }

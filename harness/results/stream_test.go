@@ -80,18 +80,3 @@ func TestStreamReportsAWriteError(t *testing.T) {
 	require.ErrorContains(t, err, "disk full")
 	require.ErrorContains(t, err, "of 10000 written")
 }
-
-func TestCount(t *testing.T) {
-	var buf bytes.Buffer
-	enc := vegeta.NewEncoder(&buf)
-	for i := range 3 {
-		require.NoError(t, enc.Encode(&vegeta.Result{Seq: uint64(i)}))
-	}
-	whole := buf.Bytes()
-	n, err := results.Count(bytes.NewReader(whole))
-	require.NoError(t, err)
-	require.Equal(t, 3, n)
-
-	_, err = results.Count(bytes.NewReader(whole[:len(whole)-3]))
-	require.Error(t, err, "a file cut inside a result is not whole")
-}
