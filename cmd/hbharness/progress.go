@@ -90,7 +90,9 @@ func newLiveView(w io.Writer, name string, keep bool) *liveView {
 	v := &liveView{p: mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond))}
 	empty := "starting"
 	v.text.Store(&empty)
-	v.bar = v.p.New(1, mpb.BarStyle().Lbound("[").Rbound("]"),
+	// Total 0: the bar completes only when finish says so, whatever
+	// SetTotal later puts on its scale.
+	v.bar = v.p.New(0, mpb.BarStyle().Lbound("[").Rbound("]"),
 		mpb.BarWidth(24),
 		mpb.BarOptional(mpb.BarRemoveOnComplete(), !keep),
 		mpb.PrependDecorators(decor.Name(name+" ")),
