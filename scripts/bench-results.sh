@@ -14,9 +14,11 @@ import re, sys
 text = open(sys.argv[1]).read()
 m = {k: float(v) for v, k in re.findall(r"([\d.]+) ([\w/-]+-(?:without|with)|cost-ratio)\b", text)}
 need = ["cpu-us/req-without", "cpu-us/req-with", "cost-ratio", "lag-p99-ms-without", "lag-p99-ms-with"]
-if any(k not in m for k in need):
+stalls = re.search(r"(\d+) stalls", text)
+if any(k not in m for k in need) or not stalls:
     sys.exit("bench-results: the benchmark did not print its figures")
 print(f"results.bin streaming: {m['cpu-us/req-without']:.1f} µs CPU per request without, {m['cpu-us/req-with']:.1f} with "
       f"(median of 5 alternating rounds); cost ratio with/without {m['cost-ratio']:.2f}; "
-      f"schedule lag p99 {m['lag-p99-ms-without']:.2f} ms without, {m['lag-p99-ms-with']:.2f} ms with")
+      f"schedule lag p99 {m['lag-p99-ms-without']:.2f} ms without, {m['lag-p99-ms-with']:.2f} ms with; "
+      f"the fleet waited for the stream {stalls[1]} times")
 PY

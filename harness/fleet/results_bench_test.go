@@ -36,6 +36,7 @@ func BenchmarkFleetResults(b *testing.B) {
 	workers := spread(n, Idle, 0, every, 8*every) // 8 periods: 2 s of wall time
 
 	// once runs the fleet and returns its CPU per request and schedule lag.
+	var stalls uint64 // Adds that had to wait for the stream's buffer
 	once := func(withSink bool) (cpuPerReq float64, lagP99 time.Duration) {
 		cfg := Config{Target: srv.URL, Workers: workers,
 			Run: modeltime.Run{Start: time.Now().Add(50 * time.Millisecond), Scale: scale}}
@@ -60,6 +61,7 @@ func BenchmarkFleetResults(b *testing.B) {
 			if err := stream.Close(); err != nil {
 				b.Fatal(err)
 			}
+			stalls += stream.Stalls()
 			if err := f.Close(); err != nil {
 				b.Fatal(err)
 			}
@@ -86,6 +88,7 @@ func BenchmarkFleetResults(b *testing.B) {
 		b.ReportMetric(median(with)/median(without), "cost-ratio")
 		b.ReportMetric(median(lagWithout), "lag-p99-ms-without")
 		b.ReportMetric(median(lagWith), "lag-p99-ms-with")
+		b.ReportMetric(float64(stalls), "stalls")
 	}
 }
 
