@@ -40,10 +40,12 @@ loadtest-full: services build
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./reference/bench/
 
-# Load-generator figures: fleet capacity (2 min) and attack overhead vs plain vegeta.
+# Load-generator figures: fleet capacity (2 min), attack overhead vs plain
+# vegeta, and the cost of streaming results.bin as a ratio (30 s).
 bench-load:
 	bash scripts/bench-attack.sh
 	bash scripts/bench-fleet.sh
+	bash scripts/bench-results.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./reference/api/

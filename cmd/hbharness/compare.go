@@ -18,8 +18,10 @@ import (
 // cmdCompare runs one scenario under several strategies and tabulates them.
 // Verdicts differ by design between strategies, so only an environment
 // error changes the exit status.
-func cmdCompare(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logger) error {
+	stdout := con.stdout
 	fs := newFlags("compare", stdout)
+	con.register(fs)
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	strats := fs.String("strategies", "", "comma-separated strategies, e.g. view-gate,two-tier,inline")
 	var o overrides
@@ -47,7 +49,7 @@ func cmdCompare(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	var runs []reports.Summary
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, spec.Strategy), stdout, log)
+		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, spec.Strategy), con, log)
 		if err != nil {
 			return err
 		}

@@ -121,7 +121,8 @@ var sandboxLine = regexp.MustCompile(`msg=sandbox .*database=(hbh_run_\S+) key_p
 func TestNextRunSweepsAKilledRun(t *testing.T) {
 	ctx := context.Background()
 	urls := provision.FromEnv()
-	cmd := exec.Command(binary, "run", "--scenario", writeScenario(t, "long", `
+	// -v: the run's log lines, which name its sandbox, on stderr too.
+	cmd := exec.Command(binary, "run", "-v", "--scenario", writeScenario(t, "long", `
 name: long
 duration: 10m
 time_scale: 0.05
@@ -182,7 +183,7 @@ fleet: [{name: w, workers: 4, poll_every: 5s}]
 		t.Cleanup(func() { rc.Del(context.Background(), oldKey) })
 	}
 
-	code, stdout, stderrOut := cli(t, nil, "run", "--scenario", writeScenario(t, "brief", brief), "--out", t.TempDir())
+	code, stdout, stderrOut := cli(t, nil, "run", "-v", "--scenario", writeScenario(t, "brief", brief), "--out", t.TempDir())
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderrOut)
 	require.Contains(t, stderrOut, "removed leftovers of killed runs")
 	require.False(t, databaseExists(t, admin, old), "the next run dropped the killed run's database")

@@ -59,6 +59,8 @@ usage:
   hbharness COMMAND --help                                 a command's flags
 
 services: DATABASE_URL, REDIS_URL, BROKER_URL (default: REDIS_URL).
+output: logs in each run's DIR/run.log (-v on run, compare, suite: on stderr too), every request
+  in DIR/results.bin for vegeta report|plot|encode, progress on stderr.
 exit codes: 0 every verdict matched, 1 a verdict did not, 2 usage/config/environment error.
 `
 
@@ -75,7 +77,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	redis.SetLogger(quietRedis{})
 	// A dependency that fails under load fails on every request: one line
 	// per message per second is enough to read, and says how many it held back.
-	log := slog.New(logthrottle.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}), time.Second))
+	// Log lines go to stderr, except during a run: to its run.log (logs.go).
+	logs := newLogRouter(stderr)
+	con := newConsole(stdout, stderr, logs)
+	log := slog.New(logthrottle.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}), time.Second))
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -88,11 +93,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = cmdServe(ctx, args[1:], stdout, log)
 	case "run":
-		err = cmdRun(ctx, args[1:], stdout, log)
+		err = cmdRun(ctx, args[1:], con, log)
 	case "compare":
-		err = cmdCompare(ctx, args[1:], stdout, log)
+		err = cmdCompare(ctx, args[1:], con, log)
 	case "suite":
-		err = cmdSuite(ctx, args[1:], stdout, log)
+		err = cmdSuite(ctx, args[1:], con, log)
 	case "report":
 		err = cmdReport(ctx, args[1:], stdout, log)
 	case "gc":

@@ -24,8 +24,9 @@ func defaultOut(parts ...string) string {
 	return filepath.Join(append([]string{"out", "runs", time.Now().Format("20060102-150405")}, parts...)...)
 }
 
-func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
-	fs := newFlags("run", stdout)
+func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) error {
+	fs := newFlags("run", con.stdout)
+	con.register(fs)
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	var o overrides
 	o.register(fs, true)
@@ -77,7 +78,7 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	if *out == "" {
 		*out = defaultOut(spec.Name + "-" + spec.Strategy)
 	}
-	sum, err := runOne(ctx, spec, opt, *out, stdout, log)
+	sum, err := runOne(ctx, spec, opt, *out, con, log)
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,8 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 
 // runOne runs a scenario and writes its files, whatever the outcome. The
 // error keeps runner.ErrSaturated visible to errors.Is.
-func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, stdout io.Writer, log *slog.Logger) (reports.Summary, error) {
+func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, con *console, log *slog.Logger) (reports.Summary, error) {
+	stdout := con.stdout
 	// A run whose results cannot be written is not worth its minutes.
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return reports.Summary{}, usagef("cannot create the output folder: %v", err)
@@ -95,9 +97,18 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	if opt.External != nil {
 		target = opt.External.Target
 	}
-	fmt.Fprintf(stdout, "%s · %s · %s · time scale %s%s: %s of model time takes %s\n", spec.Name, spec.Strategy, target,
-		spec.TimeScale, realTime(spec.TimeScale), spec.Duration, spec.TimeScale.Wall(spec.Duration).Round(time.Millisecond))
+	if !con.quiet {
+		fmt.Fprintf(stdout, "%s · %s · %s · time scale %s%s: %s of model time takes %s\n", spec.Name, spec.Strategy, target,
+			spec.TimeScale, realTime(spec.TimeScale), spec.Duration, spec.TimeScale.Wall(spec.Duration).Round(time.Millisecond))
+	}
+	files, err := con.startRun(out, spec.Name+"/"+spec.RunName(), &opt)
+	if err != nil {
+		return reports.Summary{}, err
+	}
 	res, err := runner.Run(ctx, spec, opt)
+	if cerr := files.close(log); cerr != nil && err == nil {
+		err = cerr
+	}
 	var sum reports.Summary
 	if res != nil {
 		sum = reports.Summarize(res)
@@ -105,10 +116,14 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 		if werr := writeRun(out, sum, res); werr != nil {
 			return sum, usageError{werr}
 		}
-		if terr := reports.WriteTable(stdout, sum); terr != nil {
-			log.Warn("could not print the table", "err", terr)
+		if con.quiet {
+			fmt.Fprintln(stdout, reports.SuiteLine(sum))
+		} else {
+			if terr := reports.WriteTable(stdout, sum); terr != nil {
+				log.Warn("could not print the table", "err", terr)
+			}
+			fmt.Fprintf(stdout, "files: %s\n", out)
 		}
-		fmt.Fprintf(stdout, "files: %s\n", out)
 	}
 	switch {
 	case err == nil:

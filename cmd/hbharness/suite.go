@@ -19,8 +19,12 @@ import (
 // `make loadtest` job. It keeps going after a failed verdict or a saturated
 // load generator, so one table and one JUnit file show them all; it stops at
 // an interruption or when the environment itself fails.
-func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger) error {
+	stdout := con.stdout
 	fs := newFlags("suite", stdout)
+	con.register(fs)
+	// One line per finished run, then the table: no run's own table.
+	con.quiet = true
 	names := fs.String("scenarios", "", "comma-separated scenarios (default: every built-in)")
 	quick := fs.Bool("quick", false, "only the built-ins marked quick: the pull-request subset, within 5 minutes on 2 cores")
 	var o overrides
@@ -56,7 +60,7 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), stdout, log)
+		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), con, log)
 		switch {
 		case err == nil:
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":

@@ -17,6 +17,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
 )
@@ -73,7 +74,12 @@ type Config struct {
 	// TimelineEvery (model time) is the width of the report's request
 	// timeline windows; default latency.DefaultTimelineEvery (1 s).
 	TimelineEvery time.Duration
-	Logger        *slog.Logger
+	// Results, when set, is handed every hit the report counts, restamped
+	// with the instant the pacer meant it to go out and timed from there.
+	Results results.Sink
+	// Live, when set, counts hits and late sends as they happen.
+	Live   *latency.Live
+	Logger *slog.Logger
 }
 
 // Run carries out every attack at its StartAt and returns when all have ended,
@@ -178,6 +184,7 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 	})
 	defer stopCancel()
 
+	name := "attack:" + a.Name + "/" + a.Endpoint
 	var hits uint64
 	for res := range attacker.Attack(tr.next, sched.pacer(), wallDur, a.Name) {
 		if res.Code == 0 && ctx.Err() != nil {
@@ -186,15 +193,28 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		hits++
 		due := began.Add(sched.due(res.Seq))
 		at := cfg.Run.Since(due)
-		lag.Sent(max(res.Timestamp.Sub(due), 0))
+		if lag.Sent(max(res.Timestamp.Sub(due), 0)) {
+			cfg.Live.Late()
+		}
+		cfg.Live.Request()
+		took := res.End().Sub(due)
 		if res.Code == 0 {
 			rec.Failed()
 			timeline.Failed(at, a.Endpoint)
-			continue
+		} else {
+			rec.Observe(int(res.Code), took)
+			timeline.Observe(at, a.Endpoint, int(res.Code), took)
 		}
-		took := res.End().Sub(due)
-		rec.Observe(int(res.Code), took)
-		timeline.Observe(at, a.Endpoint, int(res.Code), took)
+		if cfg.Results != nil {
+			// The same hit as the summary sees it: sent at its due instant,
+			// timed from there, not from when vegeta got round to it.
+			res.Attack, res.Timestamp, res.Latency = name, due, max(took, 0)
+			// The answers' headers say nothing the summary counts (the
+			// fleet's results carry none either); BytesIn stays 0, as vegeta
+			// drains the bodies uncounted (MaxBody(0)).
+			res.Headers = nil
+			cfg.Results.Add(res)
+		}
 	}
 
 	elapsed := wallDur

@@ -92,11 +92,19 @@ func (w *worker) adcLoop(ctx, reqCtx context.Context) {
 // none when the list failed, as get_jobs then returns [].
 func (w *worker) adcList(ctx, reqCtx context.Context, at time.Duration) []int64 {
 	for retry := 1; ; retry++ {
-		status, answered := w.adcDo(ctx, reqCtx, &w.resp, &w.rec.list, antenna.EndpointList, http.MethodGet,
-			w.listURL, nil, at, adcListTimeout)
+		var resp antenna.ListAnswer
+		status, good, answered := w.adcDo(ctx, reqCtx, &w.resp, &w.rec.list, antenna.EndpointList, http.MethodGet,
+			w.listURL, nil, at, adcListTimeout, func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Results != nil })
 		w.answeredAt = answered
 		if retry > adcListRetries || !adcRetried(status) || ended(ctx, answered) {
-			return w.adcJobs(status, at)
+			if !good {
+				return nil
+			}
+			jobs := make([]int64, len(resp.Results))
+			for i, r := range resp.Results {
+				jobs[i] = r.ID
+			}
+			return jobs
 		}
 		if !w.sleep(ctx, adcBackoffBefore(retry)) {
 			return nil
@@ -121,24 +129,6 @@ func adcBackoffBefore(n int) time.Duration {
 		return 0
 	}
 	return adcBackoff << (n - 1)
-}
-
-// adcJobs reads the list answer left in w.resp.
-func (w *worker) adcJobs(status int, at time.Duration) []int64 {
-	if !ok2xx(status) {
-		return nil
-	}
-	var resp antenna.ListAnswer
-	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
-		w.rec.list.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointList)
-		return nil
-	}
-	jobs := make([]int64, len(resp.Results))
-	for i, r := range resp.Results {
-		jobs[i] = r.ID
-	}
-	return jobs
 }
 
 // adcJob works one listed job as _process_job does: adcLoaders loaders each
@@ -203,15 +193,13 @@ func (w *worker) adcTasks(ctx, reqCtx context.Context, buf *bytes.Buffer, target
 	if ended(ctx, now) || at >= w.spec.StopAt || (w.end > 0 && at >= w.end) {
 		return nil, false, true
 	}
-	status, answered := w.adcDo(ctx, reqCtx, buf, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, target, w.tasksBody, at, adcTasksTimeout)
-	if !ok2xx(status) {
-		return nil, false, ended(ctx, answered)
-	}
 	var resp antenna.TasksAnswer
-	if err := json.Unmarshal(buf.Bytes(), &resp); err != nil || resp.Tasks == nil {
-		w.rec.tasks.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointTasks)
-		return nil, false, false
+	status, good, answered := w.adcDo(ctx, reqCtx, buf, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, target, w.tasksBody, at, adcTasksTimeout,
+		func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Tasks != nil })
+	if !good {
+		// A malformed answer ends the loader as a failed request does, but
+		// only a failed one can have been cut short by the worker's stop.
+		return nil, false, !ok2xx(status) && ended(ctx, answered)
 	}
 	if len(resp.Tasks) == 0 {
 		return nil, false, false
@@ -241,15 +229,7 @@ func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body 
 		return body
 	}
 	body = antenna.AppendResultBody(body[:0], subjects)
-	status, _ := w.adcDo(ctx, reqCtx, buf, &w.rec.result, antenna.EndpointResult, http.MethodPost, target, body, at, adcResultTimeout)
-	if !ok2xx(status) {
-		return body
-	}
-	var resp antenna.ResultAnswer
-	if err := json.Unmarshal(buf.Bytes(), &resp); err != nil || resp.Status == nil {
-		w.rec.result.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointResult)
-	}
+	w.adcDo(ctx, reqCtx, buf, &w.rec.result, antenna.EndpointResult, http.MethodPost, target, body, at, adcResultTimeout, validResult)
 	return body
 }
 
@@ -257,16 +237,16 @@ func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body 
 // least modeltime.MinTimeout of wall time); any of the worker's goroutines
 // may call it.
 func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string,
-	body []byte, intended, timeout time.Duration) (int, time.Time) {
+	body []byte, intended, timeout time.Duration, valid func([]byte) bool) (int, bool, time.Time) {
 	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.Timeout(timeout))
 	defer cancel()
-	status, answered := w.exchange(ctx, tctx, buf, rec, endpoint, method, target, body, intended)
+	status, good, answered := w.exchange(ctx, tctx, buf, rec, endpoint, method, target, body, intended, valid)
 	if ok2xx(status) {
 		w.mu.Lock()
 		w.stats.polled(w.run.Since(answered))
 		w.mu.Unlock()
 	}
-	return status, answered
+	return status, good, answered
 }
 
 // sleep waits d of model time on the worker's own timer; false when ctx ended first.

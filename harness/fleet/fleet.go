@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
@@ -96,7 +98,12 @@ type Config struct {
 	// TimelineEvery (model time) is the width of the report's request
 	// timeline windows; default latency.DefaultTimelineEvery (1 s).
 	TimelineEvery time.Duration
-	Logger        *slog.Logger
+	// Results, when set, is handed every request the report counts, as
+	// vegeta records its own (results.go).
+	Results results.Sink
+	// Live, when set, counts requests and late sends as they happen.
+	Live   *latency.Live
+	Logger *slog.Logger
 }
 
 // Run drives the fleet until every worker has reached its StopAt, or ctx ends
@@ -137,6 +144,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer cancelReqs()
 
 	rec := newRecorders(cfg.LagTolerance, latency.NewTimeline(cfg.TimelineEvery, cfg.timelineEnd()))
+	rec.results, rec.live = cfg.Results, cfg.Live
 	stats := make([]WorkerStats, len(cfg.Workers))
 	log.Info("fleet starting", "workers", len(cfg.Workers), "target", cfg.Target,
 		"time_scale", cfg.Run.Scale, "model_duration", lastStop)
@@ -279,6 +287,11 @@ type recorders struct {
 	// timeline sees every request the endpoint recorders see, by the model
 	// instant it was meant to be sent.
 	timeline *latency.Timeline
+	// results, when set, gets every request the recorders count; seq
+	// numbers them in the order they ended.
+	results results.Sink
+	seq     atomic.Uint64
+	live    *latency.Live
 }
 
 func newRecorders(tolerance time.Duration, timeline *latency.Timeline) *recorders {

@@ -47,6 +47,7 @@ type worker struct {
 	// passed before it was missed because of the target, not the generator.
 	answeredAt time.Time
 	mu         sync.Mutex // guards stats while an adc worker works a job
+	names      resultNames
 }
 
 func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Client, rec *recorders, stats *WorkerStats, seed int64) *worker {
@@ -65,6 +66,9 @@ func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Clien
 		base:    base.String(),
 		auth:    antenna.Authorization(spec.Token),
 		listURL: antenna.ListURL(base.String(), spec.Slugs, spec.ProjectID),
+	}
+	if rec.results != nil {
+		w.names = newResultNames(spec.Group)
 	}
 	switch spec.Behaviour {
 	case Active:
@@ -217,6 +221,7 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 	}
 	if w.rec.lag.Sent(now.Sub(from)) {
 		w.stats.Late++
+		w.rec.live.Late()
 	}
 	return slot, true
 }
@@ -224,17 +229,10 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 // list polls the jobs list and returns the first listed job (0 for none) and
 // when the answer arrived (model).
 func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64, arrived time.Duration) {
-	status, arrived := w.do(ctx, reqCtx, &w.rec.list, antenna.EndpointList, http.MethodGet, w.listURL, nil, at)
-	if !ok2xx(status) {
-		return 0, arrived
-	}
 	var resp antenna.ListAnswer
-	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Results == nil {
-		w.rec.list.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointList)
-		return 0, arrived
-	}
-	if len(resp.Results) == 0 {
+	_, good, arrived := w.do(ctx, reqCtx, &w.rec.list, antenna.EndpointList, http.MethodGet, w.listURL, nil, at,
+		func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Results != nil })
+	if !good || len(resp.Results) == 0 {
 		return 0, arrived
 	}
 	return resp.Results[0].ID, arrived
@@ -244,14 +242,10 @@ func (w *worker) list(ctx, reqCtx context.Context, at time.Duration) (job int64,
 // reported none left, and when the answer arrived (model). A failed request is
 // neither: the worker retries on its next cycle, as the real client does.
 func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, done bool, arrived time.Duration) {
-	status, arrived := w.do(ctx, reqCtx, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, w.tasksURL, w.tasksBody, at)
-	if !ok2xx(status) {
-		return 0, false, arrived
-	}
 	var resp antenna.TasksAnswer
-	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Tasks == nil {
-		w.rec.tasks.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointTasks)
+	_, good, arrived := w.do(ctx, reqCtx, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, w.tasksURL, w.tasksBody, at,
+		func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Tasks != nil })
+	if !good {
 		return 0, false, arrived
 	}
 	w.subjects = w.subjects[:0]
@@ -264,37 +258,40 @@ func (w *worker) tasks(ctx, reqCtx context.Context, at time.Duration) (n int, do
 // result posts one {"ok":true} result per task of the current cycle.
 func (w *worker) result(ctx, reqCtx context.Context, at time.Duration) {
 	w.out = antenna.AppendResultBody(w.out[:0], w.subjects)
-	status, _ := w.do(ctx, reqCtx, &w.rec.result, antenna.EndpointResult, http.MethodPost, w.resultURL, w.out, at)
-	if !ok2xx(status) {
-		return
-	}
+	w.do(ctx, reqCtx, &w.rec.result, antenna.EndpointResult, http.MethodPost, w.resultURL, w.out, at, validResult)
+}
+
+// validResult says whether a 2xx answer to a result post has the protocol's shape.
+func validResult(b []byte) bool {
 	var resp antenna.ResultAnswer
-	if err := json.Unmarshal(w.resp.Bytes(), &resp); err != nil || resp.Status == nil {
-		w.rec.result.Malformed()
-		w.rec.timeline.Malformed(at, antenna.EndpointResult)
-	}
+	return json.Unmarshal(b, &resp) == nil && resp.Status != nil
 }
 
 // do sends one request meant to go out at the model instant intended, records
 // its outcome with the latency measured from that instant (in rec and, at
 // that instant, in the timeline under endpoint), and leaves the body in
-// w.resp. It returns the status (0 when there was no answer) and when the
-// answer arrived (model).
-func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, endpoint, method, target string, body []byte, intended time.Duration) (int, time.Duration) {
-	status, answered := w.exchange(ctx, reqCtx, &w.resp, rec, endpoint, method, target, body, intended)
+// w.resp. It returns the status (0 when there was no answer), whether it was
+// a 2xx whose body valid accepted, and when the answer arrived (model).
+func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, endpoint, method, target string, body []byte,
+	intended time.Duration, valid func([]byte) bool) (int, bool, time.Duration) {
+	status, good, answered := w.exchange(ctx, reqCtx, &w.resp, rec, endpoint, method, target, body, intended, valid)
 	w.answeredAt = answered
 	arrived := w.run.Since(answered)
 	if ok2xx(status) {
 		w.stats.polled(arrived)
 	}
-	return status, arrived
+	return status, good, arrived
 }
 
 // exchange is do without the worker's own state: the body goes to buf and
 // the stats are the caller's, so concurrent goroutines of one worker may use
-// it. It returns the status (0 when there was no answer) and when the
-// exchange ended (wall).
-func (w *worker) exchange(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string, body []byte, intended time.Duration) (int, time.Time) {
+// it. A 2xx answer whose body valid rejects counts as malformed: it did not
+// succeed. Every request that says something about the target is recorded,
+// and handed to the results sink when there is one, once its outcome is
+// known. It returns the status (0 when there was no answer), whether the
+// answer was a 2xx valid accepted, and when the exchange ended (wall).
+func (w *worker) exchange(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string,
+	body []byte, intended time.Duration, valid func([]byte) bool) (int, bool, time.Time) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -305,7 +302,9 @@ func (w *worker) exchange(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *l
 		// but it still must show up as a failed request, not vanish.
 		rec.Failed()
 		w.rec.timeline.Failed(intended, endpoint)
-		return 0, time.Now()
+		now := time.Now()
+		w.emit(endpoint, method, target, intended, now, 0, len(body), 0, err)
+		return 0, false, now
 	}
 	req.Header.Set("Authorization", w.auth)
 	if body != nil {
@@ -324,13 +323,22 @@ func (w *worker) exchange(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *l
 		if !ended(ctx, now) {
 			rec.Failed()
 			w.rec.timeline.Failed(intended, endpoint)
+			w.emit(endpoint, method, target, intended, now, 0, len(body), buf.Len(), err)
 		}
-		return 0, now
+		return 0, false, now
 	}
 	took := now.Sub(w.run.At(intended))
 	rec.Observe(resp.StatusCode, took)
 	w.rec.timeline.Observe(intended, endpoint, resp.StatusCode, took)
-	return resp.StatusCode, now
+	good := ok2xx(resp.StatusCode)
+	var bad error
+	if good && valid != nil && !valid(buf.Bytes()) {
+		good, bad = false, errMalformed
+		rec.Malformed()
+		w.rec.timeline.Malformed(intended, endpoint)
+	}
+	w.emit(endpoint, method, target, intended, now, resp.StatusCode, len(body), buf.Len(), bad)
+	return resp.StatusCode, good, now
 }
 
 // ended says whether ctx is over at now: done, or past its deadline though

@@ -40,6 +40,10 @@ type Sampler struct {
 	lastGood time.Time
 	open     *Gap
 	gaps     []Gap
+	// beating are the rows heartbeated since the first read; worst is the
+	// largest staleness sampled on one of them after its first heartbeat.
+	beating map[int64]bool
+	worst   time.Duration
 }
 
 type rowState struct {
@@ -145,6 +149,7 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		}
 		prev, known := s.last[r.id]
 		s.last[r.id] = st
+		s.track(r.id, known && !st.null && (prev.null || !st.lastSeen.Equal(prev.lastSeen)), record && !smp.Null, smp.Staleness)
 		if !known || prev.xmin == st.xmin {
 			continue
 		}
@@ -178,6 +183,37 @@ func (s *Sampler) fail(err error) {
 	if n <= 3 && s.Log != nil {
 		s.Log.Warn("database sample failed", "err", err)
 	}
+}
+
+// track notes, under s.mu, whether row id was just heartbeated, and the
+// staleness a sample found on it once it had been.
+func (s *Sampler) track(id int64, beat, sampled bool, staleness time.Duration) {
+	if beat {
+		if s.beating == nil {
+			s.beating = make(map[int64]bool)
+		}
+		s.beating[id] = true
+	}
+	if sampled && s.beating[id] {
+		s.worst = max(s.worst, staleness)
+	}
+}
+
+// WorstStaleness is, for a live display, the largest staleness sampled so
+// far on a row that has been heartbeated during the run (false: none
+// has). It is not the verdict's figure: it also counts services whose
+// workers have stopped, which the verdicts leave out.
+func (s *Sampler) WorstStaleness() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.worst, len(s.beating) > 0
+}
+
+// WritesSeen is how many writing transactions the sampler has caught so far.
+func (s *Sampler) WritesSeen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
 }
 
 // Gaps returns the stretches between a good read and the next after failed

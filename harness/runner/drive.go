@@ -11,6 +11,8 @@ import (
 	"github.com/hbharness/hbharness/harness/attack"
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/fleet"
+	"github.com/hbharness/hbharness/harness/latency"
+	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/scenarios"
@@ -24,6 +26,11 @@ type drive struct {
 	faults []scenarios.Fault // the plan: the file's, and any drawn from the seed
 	seed   int64
 	log    *slog.Logger
+	// results, when set, gets every request of the fleet and the attacks.
+	results results.Sink
+	// report, when set, gets the run's progress every reportEvery.
+	report      func(Progress)
+	reportEvery time.Duration
 }
 
 // observed is what a drive produced, before it becomes a history.
@@ -71,6 +78,10 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 	// after the whole model duration.
 	dctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
+	live := new(latency.Live)
+	watchCtx, stopWatching := context.WithCancel(context.WithoutCancel(ctx))
+	watched := d.watch(watchCtx, run, live, d.report, d.reportEvery)
+	defer func() { stopWatching(); watched() }()
 	var wg sync.WaitGroup
 	fail := func(err error) {
 		if err != nil {
@@ -82,7 +93,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 			var err error
 			obs.fleet, err = fleet.Run(dctx, fleet.Config{Target: d.setup.URLs[0], Run: run, Workers: workers,
 				End: d.spec.Duration, Seed: d.seed, Logger: d.log, LagTolerance: lagTolerance(plan, run.Scale),
-				TimelineEvery: timelineEvery(d.spec.Duration)})
+				TimelineEvery: timelineEvery(d.spec.Duration), Results: d.results, Live: live})
 			fail(err)
 		})
 	}
@@ -90,7 +101,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 		wg.Go(func() {
 			var err error
 			obs.attack, err = attack.Run(dctx, attack.Config{Target: d.setup.URLs[0], Run: run, Attacks: attacks, Logger: d.log,
-				TimelineEvery: timelineEvery(d.spec.Duration)})
+				TimelineEvery: timelineEvery(d.spec.Duration), Results: d.results, Live: live})
 			fail(err)
 		})
 	}

@@ -47,6 +47,7 @@ type inProcess struct {
 	balancer *balancer
 	stopped  bool
 	events   heartbeat.Recorder
+	counted  liveEvents // passes events on to events, counting them
 	sampler  *observe.Sampler
 	bg       context.Context // what replicas (and restarted ones) run under
 }
@@ -85,6 +86,7 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	t.bg = context.WithoutCancel(ctx)
+	t.counted.next = &t.events
 	targets := &fault.Targets{DB: sb.dsn, Keys: gateKeys{rc: t.redis, prefix: t.prefix}, Replicas: t}
 	for i := range t.spec.Replicas {
 		// Each replica gets its own connections, through fault proxies of
@@ -125,7 +127,7 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(t.replicas),
 		"model", t.spec.Duration, "wall", scale.Wall(t.spec.Duration).Round(time.Millisecond))
 	return Setup{Name: "in-process", URLs: urls, Keys: keys, Token: sharedToken, ServiceTokens: true,
-		Sampler: t.sampler, Faults: targets, Log: t.log}, nil
+		Sampler: t.sampler, Faults: targets, Counts: t.counted.counts, Log: t.log}, nil
 }
 
 // sandbox is the run's slice of the shared servers.
@@ -263,7 +265,7 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 	}
 	return reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
 		Policy: policy, Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
-		Events: &t.events, Replica: i, Log: t.log, NoChecker: i > 0}, proxies, nil
+		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0}, proxies, nil
 }
 
 // serve builds replica r's reference and serves it on a fresh loopback port.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
@@ -35,6 +36,14 @@ type Options struct {
 	// Sweep, shared by the runs of one process, removes what killed runs
 	// left behind before the first of them; nil sweeps before every run.
 	Sweep *sync.Once
+	// Results, when set, is handed every request the fleet and the attacks
+	// make, the same ones the summary counts, as vegeta results.
+	Results results.Sink
+	// Progress, when set, is called every ProgressEvery (wall; default
+	// DefaultProgressEvery) while the load runs, and once more when it has
+	// ended, from one goroutine: it must return quickly.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
 	// plant wraps the in-process reference's broker: this package's tests
 	// plant broken brokers with it to prove the verdicts catch them.
 	plant func(broker.Broker) broker.Broker
@@ -128,7 +137,8 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if len(faults) > 0 && setup.Faults == nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
 	}
-	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log}
+	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log, results: opt.Results,
+		report: opt.Progress, reportEvery: opt.ProgressEvery}
 	obs, err := d.run(ctx)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,9 @@ type Setup struct {
 	// Faults are the proxies in front of the target's dependencies; nil
 	// when the target cannot take faults.
 	Faults *fault.Targets
+	// Counts, when set, says how many dispatches and writes the target has
+	// made so far, for a progress display; nil when it cannot tell live.
+	Counts func() (dispatches, writes int64)
 	Log    *slog.Logger
 }
 
