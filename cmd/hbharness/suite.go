@@ -9,36 +9,38 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// cmdSuite runs scenarios back to back (every built-in by default): the
-// `make loadtest` job. It keeps going after a failed verdict or a saturated
-// load generator, so one table and one JUnit file show them all; it stops at
-// an interruption or when the environment itself fails.
+// cmdSuite runs scenarios back to back (every built-in by default; against
+// a --target, the pre-deploy subset at real time): the `make loadtest` job.
+// It keeps going after a failed verdict or a saturated load generator, so
+// one table and one JUnit file show them all; it stops at an interruption
+// or when the environment itself fails.
 func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := newFlags("suite", stdout)
-	names := fs.String("scenarios", "", "comma-separated scenarios (default: every built-in)")
-	quick := fs.Bool("quick", false, "only the built-ins marked quick: the pull-request subset, within 5 minutes on 2 cores")
+	var choice suiteChoice
+	choice.register(fs)
 	var o overrides
 	o.register(fs, true)
+	var tf targetFlags
+	tf.register(fs)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	list := splitList(*names)
-	if len(list) > 0 && *quick {
-		return usagef("--quick picks built-ins itself; give it or --scenarios, not both")
+	ext, err := tf.external()
+	if err != nil {
+		return err
 	}
-	if len(list) == 0 {
-		for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
-			if b.Quick || !*quick {
-				list = append(list, b.Name)
-			}
-		}
+	list, err := choice.scenarios(ext != nil)
+	if err != nil {
+		return err
 	}
 	var specs []*scenarios.Spec
 	for _, n := range list {
@@ -46,7 +48,25 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		if err != nil {
 			return err
 		}
+		for _, v := range vs {
+			if ext != nil && !o.scale.IsSet() {
+				v.TimeScale = modeltime.Real // as run judges a deployment
+			}
+		}
 		specs = append(specs, vs...)
+	}
+	skip := map[*scenarios.Spec]string{}
+	if ext != nil {
+		var judged []*scenarios.Spec
+		for _, spec := range specs {
+			if why := skipReason(spec, deployedStrategy(o)); why != "" {
+				skip[spec] = why
+			} else {
+				judged = append(judged, spec)
+			}
+		}
+		fmt.Fprintf(stdout, "suite against %s: %d run(s) judged, %d skipped; about %s of wall time\n",
+			ext.Target, len(judged), len(skip), wallTotal(judged).Round(time.Second))
 	}
 	folder := folders(specs)
 	if *out == "" {
@@ -56,7 +76,12 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), stdout, log)
+		if why, ok := skip[spec]; ok {
+			fmt.Fprintf(stdout, "%s/%s: skipped: %s\n", spec.Name, spec.RunName(), why)
+			runs = append(runs, skippedRun(spec, ext.Target, why))
+			continue
+		}
+		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep, External: ext}, filepath.Join(*out, folder(spec)), stdout, log)
 		switch {
 		case err == nil:
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
@@ -82,6 +107,9 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
+	}
+	if len(skip) == len(specs) && ext != nil {
+		return usagef("nothing was judged: every run chosen was skipped against %s (see above why); choose runs it can be given, or leave out --scenarios for the pre-deploy subset", ext.Target)
 	}
 	return verdictOf(runs)
 }
