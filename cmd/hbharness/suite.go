@@ -9,10 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hbharness/hbharness/harness/runner"
-	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -48,26 +46,9 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		if err != nil {
 			return err
 		}
-		for _, v := range vs {
-			if ext != nil && !o.scale.IsSet() {
-				v.TimeScale = modeltime.Real // as run judges a deployment
-			}
-		}
 		specs = append(specs, vs...)
 	}
-	skip := map[*scenarios.Spec]string{}
-	if ext != nil {
-		var judged []*scenarios.Spec
-		for _, spec := range specs {
-			if why := skipReason(spec, deployedStrategy(o)); why != "" {
-				skip[spec] = why
-			} else {
-				judged = append(judged, spec)
-			}
-		}
-		fmt.Fprintf(stdout, "suite against %s: %d run(s) judged, %d skipped; about %s of wall time\n",
-			ext.Target, len(judged), len(skip), wallTotal(judged).Round(time.Second))
-	}
+	skip := forTarget(specs, ext, o, stdout)
 	folder := folders(specs)
 	if *out == "" {
 		*out = defaultOut("suite")

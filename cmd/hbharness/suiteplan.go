@@ -3,11 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -51,6 +53,30 @@ func (c suiteChoice) scenarios(external bool) ([]string, error) {
 		}
 	}
 	return list, nil
+}
+
+// forTarget readies a suite's runs for a deployment, when there is one: on
+// the production clock unless --time-scale says otherwise (as run does), and
+// those it cannot be given sorted out, with why. It says what it will judge.
+func forTarget(specs []*scenarios.Spec, ext *runner.External, o overrides, stdout io.Writer) map[*scenarios.Spec]string {
+	skip := map[*scenarios.Spec]string{}
+	if ext == nil {
+		return skip
+	}
+	var judged []*scenarios.Spec
+	for _, spec := range specs {
+		if !o.scale.IsSet() {
+			spec.TimeScale = modeltime.Real
+		}
+		if why := skipReason(spec, deployedStrategy(o)); why != "" {
+			skip[spec] = why
+		} else {
+			judged = append(judged, spec)
+		}
+	}
+	fmt.Fprintf(stdout, "suite against %s: %d run(s) judged, %d skipped; about %s of wall time\n",
+		ext.Target, len(judged), len(skip), wallTotal(judged).Round(time.Second))
+	return skip
 }
 
 // deployedStrategy is the strategy a deployment is judged as: what
