@@ -10,21 +10,34 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/verify"
 )
 
 // maxHTMLRows bounds the key and service tables of the HTML report; the full
-// lists are in summary.json.
-const maxHTMLRows = 200
+// lists are in summary.json. Past shownHTMLRows, the worst first, the rows
+// are folded away so that a long table does not bury the charts.
+const (
+	maxHTMLRows   = 200
+	shownHTMLRows = 20
+)
 
 // runPage is what the run report template reads.
 type runPage struct {
-	S            Summary
-	Verdict      string
-	Keys         []KeyStats
-	MoreKeys     int
-	Services     []ServiceStats
-	MoreServices int
-	Charts       []*chart
+	S              Summary
+	Verdict        string
+	Headline       headline
+	Keys           []KeyStats
+	FoldedKeys     []KeyStats
+	MoreKeys       int
+	Services       []ServiceStats
+	FoldedServices []ServiceStats
+	MoreServices   int
+	// KeyTint and ServiceTint colour the rows that explain a failed
+	// verdict: "bad" (red), or "expected" (amber) when the scenario
+	// expects that verdict to fail.
+	KeyTint     string
+	ServiceTint string
+	Charts      []*chart
 }
 
 // comparisonPage is what the comparison template reads.
@@ -41,10 +54,10 @@ type comparisonPage struct {
 // SVG. It loads nothing from elsewhere and runs no script, so it can be
 // archived as a CI artifact and opened anywhere.
 func WriteHTML(w io.Writer, s Summary, h *history.History) error {
-	page := runPage{S: s, Verdict: verdictWord(s)}
+	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s),
+		KeyTint: tint(s, verify.RateNearExpected), ServiceTint: tint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
-	page.Keys = keys[:min(len(keys), maxHTMLRows)]
-	page.MoreKeys = len(keys) - len(page.Keys)
+	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
 	svcs := slices.Clone(s.Services)
 	slices.SortStableFunc(svcs, func(a, b ServiceStats) int {
 		if c := cmp.Compare(b.MaxStalenessS, a.MaxStalenessS); c != 0 {
@@ -52,19 +65,45 @@ func WriteHTML(w io.Writer, s Summary, h *history.History) error {
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	page.Services = svcs[:min(len(svcs), maxHTMLRows)]
-	page.MoreServices = len(svcs) - len(page.Services)
-	if h != nil {
-		left := plotLeft(s, h)
-		page.Charts = append(page.Charts, dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left))
-		if c := requestsChart(h, left); c != nil {
-			page.Charts = append(page.Charts, c)
-		}
-		if c := windowChart(s, h, left); c != nil {
-			page.Charts = append(page.Charts, c)
+	page.Services, page.FoldedServices, page.MoreServices = fold(svcs)
+	page.Charts = runCharts(s, h)
+	markFindings(page.Charts, s)
+	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.Strategy))
+}
+
+// runCharts draws every chart a run's history allows, in reading order:
+// heartbeats, staleness, liveness, then the requests (load, latency,
+// errors), then dispatches per window against keys and requests.
+func runCharts(s Summary, h *history.History) []*chart {
+	if h == nil {
+		return nil
+	}
+	left := plotLeft(s, h)
+	charts := []*chart{dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left)}
+	for _, c := range []*chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left), windowChart(s, h, left)} {
+		if c != nil {
+			charts = append(charts, c)
 		}
 	}
-	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.Strategy))
+	return charts
+}
+
+// tint is the class of the rows that explain an invariant's verdict.
+func tint(s Summary, invariant string) string {
+	for _, v := range s.Invariants {
+		if v.Name == invariant && expectedFailure(v) {
+			return "expected"
+		}
+	}
+	return "bad"
+}
+
+// fold splits rows, worst first, into those shown, those folded away, and
+// how many are left to summary.json.
+func fold[T any](rows []T) (shown, folded []T, more int) {
+	kept := rows[:min(len(rows), maxHTMLRows)]
+	shown = kept[:min(len(kept), shownHTMLRows)]
+	return shown, kept[len(shown):], len(rows) - len(kept)
 }
 
 // WriteComparisonHTML writes one scenario under several strategies as a
@@ -92,17 +131,19 @@ func WriteComparisonHTML(w io.Writer, runs []Summary) error {
 // leaves no half-written file.
 func render(w io.Writer, name string, data any, what string) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
-		"px":      fmtPx,
-		"num":     num,
-		"dur":     modelDuration,
-		"mark":    mark,
-		"target":  targetName,
-		"orDash":  orDash,
-		"verdict": verdictWord,
-		"outside": outside,
-		"minGap":  minGap,
-		"range2":  expectedRange,
-		"bad":     func(cell string) bool { return strings.Contains(cell, "✗") },
+		"px":           fmtPx,
+		"num":          num,
+		"dur":          modelDuration,
+		"mark":         mark,
+		"target":       targetName,
+		"orDash":       orDash,
+		"verdict":      verdictWord,
+		"outside":      outside,
+		"minGap":       minGap,
+		"range2":       expectedRange,
+		"bad":          func(cell string) bool { return strings.Contains(cell, "✗") },
+		"expectedFail": expectedFailure,
+		"rows":         func(rows any, tint string) map[string]any { return map[string]any{"Rows": rows, "Tint": tint} },
 	}).Parse(pageTemplates)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)

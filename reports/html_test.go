@@ -90,13 +90,15 @@ func renderHTML(t *testing.T, s Summary, h *history.History) parsedPage {
 func TestWriteHTMLRun(t *testing.T) {
 	p := renderHTML(t, testSummary(), testHistory())
 
-	require.Len(t, p.svgs, 5, "one <svg> per plot")
+	require.Len(t, p.svgs, 7, "one <svg> per plot")
 	assert.Contains(t, p.svgs[0], "dispatches over time")
 	assert.Contains(t, p.svgs[1], "staleness over time")
 	assert.Contains(t, p.svgs[2], "liveness over time")
-	assert.Contains(t, p.svgs[3], "requests per 2s window")
-	assert.Contains(t, p.svgs[4], "dispatches per 30s window vs requests")
-	assert.Len(t, p.elements("figcaption"), 5)
+	assert.Contains(t, p.svgs[3], "requests per second (model), per 2s window")
+	assert.Contains(t, p.svgs[4], "latency per 2s window")
+	assert.Contains(t, p.svgs[5], "failed requests per 2s window")
+	assert.Contains(t, p.svgs[6], "dispatches per 30s window vs requests")
+	assert.Len(t, p.elements("figcaption"), 7)
 
 	text := p.text()
 	for _, v := range testSummary().Invariants {
@@ -115,7 +117,8 @@ func TestWriteHTMLRun(t *testing.T) {
 		assert.Contains(t, svg, `class="fault"`)
 	}
 	assert.Contains(t, p.svgs[3], `class="bar err"`)
-	assert.Contains(t, p.svgs[4], `class="ideal"`)
+	assert.Contains(t, p.svgs[6], `class="ideal"`)
+	assert.Contains(t, p.svgs[6], `class="reqline"`, "the per-window chart draws the requests it is set against")
 	assert.Contains(t, text, "Red marks: 2 came within")
 	assert.Contains(t, p.svgs[1], `class="series unpolled"`, "key 3's services after its workers stop")
 
@@ -156,9 +159,9 @@ func TestWriteHTMLDegenerateHistories(t *testing.T) {
 		{name: "zero history", h: &history.History{}, svgs: 3, want: []string{"(0 in all;", "no samples were recorded"}},
 		{name: "no samples, no dispatches", h: &history.History{Duration: 10 * time.Minute, Throttle: 30 * time.Second, OfflineAfter: time.Minute, HaveDispatches: true},
 			svgs: 4, want: []string{"no samples were recorded", "(0 in all;"}},
-		{name: "last_seen always NULL", h: neverSeen, svgs: 5, want: []string{"reads of a NULL last_seen"}},
-		{name: "external target plots writes", h: external, svgs: 5, want: []string{"database writes over time", "database writes per 30s window"}},
-		{name: "more keys than rows", h: manyKeys, svgs: 5, want: []string{"Showing 30 of 43 keys"}},
+		{name: "last_seen always NULL", h: neverSeen, svgs: 7, want: []string{"reads of a NULL last_seen"}},
+		{name: "external target plots writes", h: external, svgs: 7, want: []string{"database writes over time", "database writes per 30s window"}},
+		{name: "more keys than rows", h: manyKeys, svgs: 7, want: []string{"Showing 30 of 43 keys"}},
 		{name: "200k dispatches stay small", h: flood, svgs: 4, want: []string{"(200000 in all;"}, limit: 400_000},
 	}
 	for _, tt := range tests {

@@ -49,6 +49,7 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 		top = max(top, float64(counts[i]), float64(keysActive[i]))
 	}
 	top *= 1.1
+	requests, haveRequests := requestsPerWindow(h, w, n)
 
 	title := fmt.Sprintf("%s per %s window vs requests", noun, modelDuration(w))
 	c := newChart("windows", title, plotWidth, 240)
@@ -70,29 +71,81 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 		y := c.py(float64(k))
 		c.rectPx(x0, y, max(x1-x0, 0.5), c.py(0)-y, class, "", tip)
 	}
+	// The legend sits on the title's line: the right margin holds the
+	// requests axis.
+	lx := c.Left + c.plotW() - 300
+	c.rectPx(lx, 6, 16, 8, "bar", "", "")
+	c.textPx(lx+20, 14, noun, "start", "legend", "")
+	lx += 110
 	if len(h.Keys) > 0 {
-		var pts [][2]float64
-		for i, k := range keysActive {
-			pts = append(pts, [2]float64{float64(i) * w, float64(k)}, [2]float64{min(float64(i+1)*w, end), float64(k)})
+		c.polyline(steps(n, w, end, func(i int) float64 { return float64(keysActive[i]) }), "ideal", "", "")
+		c.linePx(lx, 10, lx+16, 10, "ideal", "")
+		c.textPx(lx+20, 14, "keys polled", "start", "legend", "")
+		lx += 100
+	}
+	if haveRequests {
+		// Requests on their own scale, read on the right-hand axis: the
+		// question is whether the bars follow this line or the keys line.
+		peak := 1.0
+		for _, r := range requests {
+			peak = max(peak, float64(r))
 		}
-		c.polyline(pts, "ideal", "", "")
-		lx := c.Left + c.plotW() + 10
-		c.linePx(lx, c.Top+8, lx+16, c.Top+8, "ideal", "")
-		c.textPx(lx+20, c.Top+12, "keys polled", "start", "legend", "")
+		rtop := peak * 1.1
+		scale := top / rtop
+		c.polyline(steps(n, w, end, func(i int) float64 { return float64(requests[i]) * scale }), "reqline", "", "")
+		for _, t := range niceTicks(0, rtop, 6) {
+			y := c.py(t * scale)
+			c.linePx(c.Left+c.plotW(), y, c.Left+c.plotW()+4, y, "axis", "")
+			c.textPx(c.Left+c.plotW()+7, y+4, countLabel(t), "start", "tick reqtick", "")
+		}
+		c.linePx(c.Left+c.plotW(), c.Top, c.Left+c.plotW(), c.Top+c.plotH(), "axis", "")
+		c.textPx(c.Left+c.plotW(), c.Top-8, "requests", "end", "axis-title reqtick", "")
+		c.linePx(lx, 10, lx+16, 10, "reqline", "")
+		c.textPx(lx+20, 14, "requests (right axis)", "start", "legend", "")
 	}
 
 	perWindow := s.Requests.RPSModel * w
 	c.Caption = fmt.Sprintf("Bars: %s in each %s throttle window (%d in all); orange bars exceed the keys polled in their window. ",
 		noun, modelDuration(w), len(events))
 	if len(h.Keys) > 0 {
-		c.Caption += "Line: gate keys polled in the window, the view gate's ideal of one dispatch per key per window. "
+		c.Caption += "Black line: gate keys polled in the window, the view gate's ideal of one dispatch per key per window. "
 	}
-	c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s)",
-		num(perWindow, 0), num(s.Requests.RPSModel, 1), modelDuration(w))
-	if len(h.Requests.Timeline) > 0 {
-		c.Caption += "; the requests chart above draws them over time."
+	if haveRequests {
+		c.Caption += fmt.Sprintf("Green line: requests sent in the window, on the right-hand axis (%s per window on average): the gate's dispatches should follow the keys, not the requests.",
+			num(perWindow, 0))
 	} else {
-		c.Caption += "; the run keeps no per-window request counts, so they are given as a number rather than drawn."
+		c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s); the run kept no per-window request counts, so they are given as a number rather than drawn.",
+			num(perWindow, 0), num(s.Requests.RPSModel, 1), modelDuration(w))
 	}
 	return c
+}
+
+// requestsPerWindow sums the request timeline into n throttle windows of w
+// model seconds, each timeline window counted where it begins; false when
+// the run kept no timeline.
+func requestsPerWindow(h *history.History, w float64, n int) ([]int64, bool) {
+	if len(h.Requests.Timeline) == 0 {
+		return nil, false
+	}
+	out := make([]int64, n)
+	for _, tw := range h.Requests.Timeline {
+		i := int(sec(tw.From) / w)
+		if i < 0 || i >= n {
+			continue
+		}
+		for _, c := range tw.ByEndpoint {
+			out[i] += c.Total
+		}
+	}
+	return out, true
+}
+
+// steps is n per-window values as the points of a step line.
+func steps(n int, w, end float64, value func(i int) float64) [][2]float64 {
+	pts := make([][2]float64, 0, 2*n)
+	for i := range n {
+		v := value(i)
+		pts = append(pts, [2]float64{float64(i) * w, v}, [2]float64{min(float64(i+1)*w, end), v})
+	}
+	return pts
 }

@@ -24,20 +24,29 @@ type reqBar struct {
 	windows    int
 	counts     history.RequestCounts
 	byEndpoint map[string]history.RequestCounts
-	// p99 is the worst of the merged windows' p99s: percentiles of separate
-	// windows cannot be combined into the p99 of their union.
-	p99 time.Duration
+	// p50 and p99 are the worst of the merged windows': percentiles of
+	// separate windows cannot be combined into those of their union.
+	p50, p99 time.Duration
+}
+
+// rate is n requests of the bar per model second.
+func (b reqBar) rate(n int64) float64 {
+	if b.to <= b.from {
+		return 0
+	}
+	return float64(n) / (b.to - b.from)
 }
 
 // answered counts the requests that got an HTTP answer, the only ones with a
 // latency.
 func (b reqBar) answered() int64 { return b.counts.Total - b.counts.Transport }
 
-// requestsChart sets the load the target was under against what it did
-// about it: per timeline window, the requests answered ok and, stacked on
-// top, the ones that failed, with the window's p99 latency as a line on its
-// own scale. Faults are shaded so that errors and slow answers can be read
-// against them. It returns nil when the run kept no request timeline.
+// requestsChart sets the load the target was under against what it made
+// of it: per timeline window, the requests per model second answered ok
+// and, stacked on top, those that failed. Faults are shaded so that the
+// load can be read against them; the latency and errors charts below break
+// the same windows down. It returns nil when the run kept no request
+// timeline.
 func requestsChart(h *history.History, left float64) *chart {
 	if len(h.Requests.Timeline) == 0 {
 		return nil
@@ -49,26 +58,22 @@ func requestsChart(h *history.History, left float64) *chart {
 	bars, per := reqBars(h.Requests.Timeline, int(c.plotW()/minReqBarPx))
 
 	var all history.RequestCounts
-	peak, worst := 0.0, time.Duration(0)
+	peak := 0.0
 	for _, b := range bars {
 		all = all.Add(b.counts)
-		if b.from >= end {
-			continue
-		}
-		peak = max(peak, float64(b.counts.Total))
-		if b.answered() > 0 {
-			worst = max(worst, b.p99)
+		if b.from < end {
+			peak = max(peak, b.rate(b.counts.Total))
 		}
 	}
 	width := 0.0
 	if len(bars) > 0 {
 		width = bars[0].to - bars[0].from
 	}
-	c.Title = fmt.Sprintf("requests per %s window, with p99 latency", modelDuration(width))
+	c.Title = fmt.Sprintf("requests per second (model), per %s window", modelDuration(width))
 	top := max(peak, 1) * 1.1
 	c.setRange(0, end, 0, top)
 	shadeFaults(c, h.Faults)
-	c.yAxis(niceTicks(0, top, 6), countLabel, "requests")
+	c.yAxis(niceTicks(0, top, 6), countLabel, "req/s")
 	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
 
 	var late int64 // sent after the end of the time axis, which the other charts share
@@ -78,14 +83,8 @@ func requestsChart(h *history.History, left float64) *chart {
 			continue
 		}
 		tip := reqTip(b, end)
-		x0, x1 := c.px(b.from), c.px(min(b.to, end))
-		if x1-x0 >= 4 {
-			// Wide bars get a gap to tell them apart; narrow ones would be
-			// mostly gap.
-			x0, x1 = x0+0.5, x1-0.5
-		}
-		w := max(x1-x0, 0.5)
-		ok, bad := float64(b.counts.OK), float64(b.counts.Errors())
+		x0, w := barPx(c, b, end)
+		ok, bad := b.rate(b.counts.OK), b.rate(b.counts.Errors())
 		if ok > 0 {
 			y := c.py(ok)
 			c.rectPx(x0, y, w, c.py(0)-y, "bar", "", tip)
@@ -96,67 +95,22 @@ func requestsChart(h *history.History, left float64) *chart {
 		}
 	}
 
-	// The line's scale puts the worst p99 level with the tallest bar, so
-	// that it spans the plot whatever the latencies were.
-	if worst > 0 {
-		scale := max(peak, 1) / float64(worst)
-		var seg [][2]float64
-		flush := func() {
-			if len(seg) == 1 {
-				// A lone answered window between silent ones still shows, as
-				// a level across its bar.
-				b := seg[0]
-				half := width / 2
-				seg = [][2]float64{{b[0] - half, b[1]}, {min(b[0]+half, end), b[1]}}
-			}
-			c.polyline(seg, "latency", "", "")
-			seg = nil
-		}
-		for _, b := range bars {
-			if b.from >= end {
-				break
-			}
-			if b.answered() <= 0 {
-				if len(seg) > 0 {
-					flush()
-				}
-				continue
-			}
-			seg = append(seg, [2]float64{(b.from + min(b.to, end)) / 2, float64(b.p99) * scale})
-		}
-		if len(seg) > 0 {
-			flush()
-		}
-	}
-
 	lx := c.Left + c.plotW() + 10
 	c.rectPx(lx, c.Top+3, 16, 8, "bar", "", "")
 	c.textPx(lx+20, c.Top+11, "ok", "start", "legend", "")
 	c.rectPx(lx, c.Top+19, 16, 8, "bar err", "", "")
 	c.textPx(lx+20, c.Top+27, "errors", "start", "legend", "")
-	if worst > 0 {
-		c.linePx(lx, c.Top+39, lx+16, c.Top+39, "latency", "")
-		c.textPx(lx+20, c.Top+43, "p99", "start", "legend", "")
-		c.textPx(lx+20, c.Top+57, "max "+latencyText(worst), "start", "legend", "")
-	}
 
-	c.Caption = fmt.Sprintf("Bars: requests per %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, red the errors stacked on top (%d errors",
+	c.Caption = fmt.Sprintf("Requests per model second in each %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, red the errors stacked on top (%d errors",
 		modelDuration(width), all.Total, all.Errors())
 	if cl := errorClasses(all); cl != "" {
 		c.Caption += ": " + cl
 	}
 	c.Caption += "). "
 	if per > 1 {
-		c.Caption += fmt.Sprintf("The run's %d timeline windows are merged %d to a bar to fit the plot; a merged bar's p99 is the worst of its windows'. ",
-			len(h.Requests.Timeline), per)
+		c.Caption += fmt.Sprintf("The run's %d timeline windows are merged %d to a bar to fit the plot. ", len(h.Requests.Timeline), per)
 	}
-	if worst > 0 {
-		c.Caption += fmt.Sprintf("Line: p99 wall latency of each window's answered requests, on its own scale: the worst, %s, is level with the tallest bar; it breaks where a window had no answer. ",
-			latencyText(worst))
-	} else {
-		c.Caption += "No request got an answer, so no latency is drawn. "
-	}
-	c.Caption += "Each bar's tooltip breaks it down by endpoint and error class. "
+	c.Caption += "Each bar's tooltip breaks it down by endpoint and error class; the latency and errors charts below draw the same windows. "
 	if late > 0 {
 		c.Caption += fmt.Sprintf("%d requests meant for after the run's end are counted but not drawn. ", late)
 	}
@@ -164,6 +118,18 @@ func requestsChart(h *history.History, left float64) *chart {
 		c.Caption += "Orange bands: injected faults."
 	}
 	return c
+}
+
+// barPx is where a bar goes, in pixels: its left edge and width, the time
+// axis cut at end.
+func barPx(c *chart, b reqBar, end float64) (x0, w float64) {
+	x0, x1 := c.px(b.from), c.px(min(b.to, end))
+	if x1-x0 >= 4 {
+		// Wide bars get a gap to tell them apart; narrow ones would be
+		// mostly gap.
+		x0, x1 = x0+0.5, x1-0.5
+	}
+	return x0, max(x1-x0, 0.5)
 }
 
 // reqBars turns the timeline into at most maxBars bars, merging runs of
@@ -184,9 +150,7 @@ func reqBars(timeline []history.RequestWindow, maxBars int) (bars []reqBar, per 
 			b.counts = b.counts.Add(n)
 			b.byEndpoint[ep] = b.byEndpoint[ep].Add(n)
 		}
-		if w.P99 > b.p99 {
-			b.p99 = w.P99
-		}
+		b.p50, b.p99 = max(b.p50, w.P50), max(b.p99, w.P99)
 	}
 	return bars, per
 }
@@ -214,9 +178,9 @@ func reqTip(b reqBar, end float64) string {
 	case b.answered() <= 0:
 		t.WriteString(" · no answers, so no latency")
 	case b.windows > 1:
-		fmt.Fprintf(&t, " · p99 %s (worst of %d windows)", latencyText(b.p99), b.windows)
+		fmt.Fprintf(&t, " · p50 %s, p99 %s (worst of %d windows)", latencyText(b.p50), latencyText(b.p99), b.windows)
 	default:
-		fmt.Fprintf(&t, " · p99 %s", latencyText(b.p99))
+		fmt.Fprintf(&t, " · p50 %s, p99 %s", latencyText(b.p50), latencyText(b.p99))
 	}
 	return t.String()
 }

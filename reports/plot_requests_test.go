@@ -59,28 +59,26 @@ func TestRequestsChart(t *testing.T) {
 		absent  bool // no chart at all
 		bars    int  // ok bars
 		errs    int  // error bars
-		lines   int  // p99 polylines
 		caption []string
 		check   func(t *testing.T, c *chart)
 	}{
 		{
-			name:  "5xx errors during a fault",
-			h:     testHistory,
-			bars:  300,
-			errs:  5,
-			lines: 1,
+			name: "5xx errors during a fault",
+			h:    testHistory,
+			bars: 300,
+			errs: 5,
 			caption: []string{
-				"requests per 2s window of model time", "(12000 in all)", "(20 errors: 20 5xx)",
-				"the worst, 250 ms, is level with the tallest bar", "Orange bands: injected faults.",
+				"Requests per model second in each 2s window of model time", "(12000 in all)", "(20 errors: 20 5xx)",
+				"Orange bands: injected faults.",
 			},
 			check: func(t *testing.T, c *chart) {
-				require.Equal(t, "requests per 2s window, with p99 latency", c.Title)
+				require.Equal(t, "requests per second (model), per 2s window", c.Title)
 				errs := reqRects(c)["bar err"]
-				require.Equal(t, "3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx) · result 20 · tasks 20, 4 errors (4 5xx) · p99 250 ms", errs[0])
+				require.Equal(t, "3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx) · result 20 · tasks 20, 4 errors (4 5xx) · p50 1.25 ms, p99 250 ms", errs[0])
 				for _, tip := range errs {
 					require.Contains(t, tip, "4 errors (4 5xx)")
 				}
-				require.Contains(t, reqRects(c)["bar"], "0–2s: 40 requests, 40 ok, 0 errors · result 20 · tasks 20 · p99 7.5 ms")
+				require.Contains(t, reqRects(c)["bar"], "0–2s: 40 requests, 40 ok, 0 errors · result 20 · tasks 20 · p50 1.25 ms, p99 7.5 ms")
 				require.True(t, hasClass(c, "fault"))
 				var label string
 				for _, el := range c.Els {
@@ -89,7 +87,8 @@ func TestRequestsChart(t *testing.T) {
 					}
 				}
 				require.Equal(t, "broker-down", label)
-				require.True(t, hasText(c, "max 250 ms"), "the legend gives the line's scale")
+				require.True(t, hasText(c, "req/s"), "the axis is in requests per model second")
+				require.True(t, hasText(c, "20"), "40 requests per 2 s window is 20 req/s")
 			},
 		},
 		{
@@ -110,14 +109,10 @@ func TestRequestsChart(t *testing.T) {
 				return h
 			},
 			bars:    300,
-			lines:   1,
-			caption: []string{"(12000 in all)", "(0 errors)", "the worst, 7.5 ms"},
-			check: func(t *testing.T, c *chart) {
-				require.True(t, hasText(c, "max 7.5 ms"))
-			},
+			caption: []string{"(12000 in all)", "(0 errors)"},
 		},
 		{
-			name: "windows without an answer break the line",
+			name: "refused windows are all error",
 			h: func() *history.History {
 				return timelineOf(10*time.Second, time.Second, func(i int) history.RequestWindow {
 					if i >= 3 && i < 6 {
@@ -128,46 +123,11 @@ func TestRequestsChart(t *testing.T) {
 			},
 			bars:    7,
 			errs:    3,
-			lines:   2,
-			caption: []string{"(100 in all)", "(30 errors: 30 transport)", "the worst, 10 ms", "it breaks where a window had no answer"},
+			caption: []string{"(100 in all)", "(30 errors: 30 transport)"},
 			check: func(t *testing.T, c *chart) {
 				require.Equal(t, "3s–4s: 10 requests, 0 ok, 10 errors (10 transport) · tasks 10, 10 errors (10 transport) · no answers, so no latency",
 					reqRects(c)["bar err"][0])
 				require.NotContains(t, c.Caption, "Orange bands")
-			},
-		},
-		{
-			name: "a lone answered window still shows its p99",
-			h: func() *history.History {
-				return timelineOf(5*time.Second, time.Second, func(i int) history.RequestWindow {
-					if i == 2 {
-						return okWindow(4, 3*time.Millisecond)
-					}
-					return refusedWindow(4)
-				})
-			},
-			bars:  1,
-			errs:  4,
-			lines: 1,
-			check: func(t *testing.T, c *chart) {
-				for _, el := range c.Els {
-					if el.Kind == "polyline" {
-						require.Len(t, strings.Fields(el.Points), 2, "a level across the bar")
-					}
-				}
-			},
-		},
-		{
-			name: "nothing answered: no latency",
-			h: func() *history.History {
-				return timelineOf(5*time.Second, time.Second, func(int) history.RequestWindow { return refusedWindow(2) })
-			},
-			errs:    5,
-			caption: []string{"No request got an answer, so no latency is drawn."},
-			check: func(t *testing.T, c *chart) {
-				for _, el := range c.Els {
-					require.NotContains(t, el.Text, "max ")
-				}
 			},
 		},
 		{
@@ -178,12 +138,11 @@ func TestRequestsChart(t *testing.T) {
 				})
 			},
 			bars:    375, // 770 px of plot fit 385 bars, so 16 windows to a bar
-			lines:   1,
-			caption: []string{"(6000 in all)", "The run's 6000 timeline windows are merged 16 to a bar", "the worst, 50 ms"},
+			caption: []string{"(6000 in all)", "The run's 6000 timeline windows are merged 16 to a bar"},
 			check: func(t *testing.T, c *chart) {
-				require.Equal(t, "requests per 1.6s window, with p99 latency", c.Title)
+				require.Equal(t, "requests per second (model), per 1.6s window", c.Title)
 				tip := reqRects(c)["bar"][0]
-				require.Equal(t, "0–1.6s: 16 requests, 16 ok, 0 errors · tasks 16 · p99 16 ms (worst of 16 windows)", tip)
+				require.Equal(t, "0–1.6s: 16 requests, 16 ok, 0 errors · tasks 16 · p50 0 ms, p99 16 ms (worst of 16 windows)", tip)
 			},
 		},
 		{
@@ -194,7 +153,6 @@ func TestRequestsChart(t *testing.T) {
 				return h
 			},
 			bars:    10,
-			lines:   1,
 			caption: []string{"(45 in all)", "15 requests meant for after the run's end are counted but not drawn."},
 		},
 	}
@@ -210,22 +168,28 @@ func TestRequestsChart(t *testing.T) {
 			rects := reqRects(c)
 			require.Len(t, rects["bar"], tt.bars, "ok bars")
 			require.Len(t, rects["bar err"], tt.errs, "error bars")
-			require.Equal(t, tt.lines, countKind(c, "polyline", "latency"), "p99 lines")
 			for _, w := range tt.caption {
 				require.Contains(t, c.Caption, w)
 			}
-			for _, el := range c.Els {
-				if el.Kind == "rect" && el.Tip != "" && strings.HasPrefix(el.Class, "bar") {
-					require.GreaterOrEqual(t, el.X, c.Left-0.01, "drawn inside the plot")
-					require.LessOrEqual(t, el.X+el.W, c.Left+c.plotW()+0.01, "drawn inside the plot")
-					require.GreaterOrEqual(t, el.Y, c.Top-0.01, "drawn inside the plot")
-					require.LessOrEqual(t, el.Y+el.H, c.Top+c.plotH()+0.01, "drawn inside the plot")
-				}
-			}
+			requireInsidePlot(t, c)
 			if tt.check != nil {
 				tt.check(t, c)
 			}
 		})
+	}
+}
+
+// requireInsidePlot checks that every data mark with a tooltip lies within
+// the plot area.
+func requireInsidePlot(t *testing.T, c *chart) {
+	t.Helper()
+	for _, el := range c.Els {
+		if el.Kind == "rect" && el.Tip != "" && (strings.HasPrefix(el.Class, "bar") || el.Class == "err-bar") {
+			require.GreaterOrEqual(t, el.X, c.Left-0.01, "drawn inside the plot")
+			require.LessOrEqual(t, el.X+el.W, c.Left+c.plotW()+0.01, "drawn inside the plot")
+			require.GreaterOrEqual(t, el.Y, c.Top-0.01, "drawn inside the plot")
+			require.LessOrEqual(t, el.Y+el.H, c.Top+c.plotH()+0.01, "drawn inside the plot")
+		}
 	}
 }
 
@@ -241,11 +205,10 @@ func TestWriteHTMLRequests(t *testing.T) {
 		{
 			name: "the fixture run",
 			h:    testHistory,
-			svgs: 5,
+			svgs: 7,
 			want: []string{
 				`class="bar err"><title>3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx)`,
 				`class="fault-label"><title>broker-down at 3m for 1m30s</title>broker-down</text>`,
-				`class="latency"`,
 			},
 		},
 		{
@@ -263,7 +226,7 @@ func TestWriteHTMLRequests(t *testing.T) {
 				}
 				return h
 			},
-			svgs: 5,
+			svgs: 7,
 			want: []string{`class="bar err"><title>3m–3m2s: 20 requests, 16 ok, 4 errors (4 5xx) · &lt;script&gt;`},
 		},
 	}
@@ -276,7 +239,7 @@ func TestWriteHTMLRequests(t *testing.T) {
 			require.NotContains(t, strings.ToLower(p.raw), "<script")
 			idx := -1
 			for i, svg := range p.svgs {
-				if strings.Contains(svg, "requests per ") {
+				if strings.Contains(svg, "requests per second") {
 					idx = i
 				}
 			}
@@ -290,7 +253,9 @@ func TestWriteHTMLRequests(t *testing.T) {
 				require.Contains(t, p.svgs[idx], w)
 			}
 			require.Contains(t, p.raw, "svg .bar.err{", "the page styles the error bars")
-			require.Contains(t, p.raw, "svg .latency{", "and the p99 line")
+			require.Contains(t, p.raw, "svg .latency{", "and the latency lines")
+			require.Contains(t, p.svgs[idx+1], "latency per 2s window", "the latency chart follows")
+			require.Contains(t, p.svgs[idx+2], "failed requests per 2s window", "then the errors chart")
 		})
 	}
 }

@@ -49,11 +49,9 @@ func stalenessChart(h *history.History, left float64) *chart {
 		}
 		return cmp.Compare(a, b)
 	})
-	shown := ids[:min(len(ids), maxStaleSeries)]
-
 	end := runEnd(h)
 	top := sec(h.OfflineAfter) * 1.25
-	for _, id := range shown {
+	for _, id := range ids[:min(len(ids), maxStaleSeries)] {
 		top = max(top, sec(worst[id])*1.05)
 	}
 	if top <= 0 {
@@ -64,6 +62,13 @@ func stalenessChart(h *history.History, left float64) *chart {
 	c.Left = left
 	c.Right = plotRight
 	c.setRange(0, end, 0, top)
+	polledAt := func(id int64) func(time.Duration) bool {
+		return func(at time.Duration) bool { return polled(id, at) }
+	}
+	groups, hidden := groupSeries(c, ids, bySvc, polledAt, maxStaleSeries)
+	if len(hidden) > 0 {
+		drawStaleEnvelope(c, hidden, bySvc, polledAt)
+	}
 	shadeFaults(c, h.Faults)
 	c.yAxis(timeTicks(0, top, 6), timeLabel, "staleness")
 	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
@@ -77,9 +82,10 @@ func stalenessChart(h *history.History, left float64) *chart {
 	}
 
 	nulls, unpolled := 0, false
-	for i, id := range shown {
+	for i, g := range groups {
+		id := g.ids[0]
 		color := seriesColor(i)
-		for _, seg := range staleSegments(c, bySvc[id], func(at time.Duration) bool { return polled(id, at) }) {
+		for _, seg := range g.segs {
 			if len(seg.pts) == 1 {
 				// A lone read between two NULLs or at a polling edge draws no
 				// line; a polled one still gets a dot.
@@ -101,16 +107,22 @@ func stalenessChart(h *history.History, left float64) *chart {
 		for _, s := range bySvc[id] {
 			if s.Null {
 				nulls++
-				c.rectPx(c.px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("service %d: last_seen NULL at %s", id, timeLabel(sec(s.At))))
+				c.rectPx(c.px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("%s: last_seen NULL at %s", g.name(), timeLabel(sec(s.At))))
 			}
 		}
 		ly := c.Top + 12 + float64(i)*16
 		lx := c.Left + c.plotW() + 10
 		c.linePx(lx, ly-4, lx+16, ly-4, "legend-line", color)
-		tip := fmt.Sprintf("service %d: stalest %s while polled, %d NULL reads", id, modelDuration(sec(worst[id])), nullReads[id])
-		c.textPx(lx+20, ly, fmt.Sprintf("svc %d", id), "start", "legend", tip)
+		tip := fmt.Sprintf("%s: stalest %s while polled, %d NULL reads", g.name(), modelDuration(sec(worst[id])), nullReads[id])
+		c.textPx(lx+20, ly, g.label(), "start", "legend", tip)
 	}
-	if len(shown) == 0 {
+	if len(hidden) > 0 {
+		ly := c.Top + 12 + float64(len(groups))*16
+		lx := c.Left + c.plotW() + 10
+		c.rectPx(lx, ly-8, 16, 8, "envelope", "", "")
+		c.textPx(lx+20, ly, fmt.Sprintf("%d more", len(hidden)), "start", "legend", "")
+	}
+	if len(groups) == 0 {
 		c.textPx(c.Left+c.plotW()/2, c.Top+c.plotH()/2, "no samples were recorded", "middle", "empty", "")
 	}
 
@@ -119,8 +131,17 @@ func stalenessChart(h *history.History, left float64) *chart {
 		c.Caption += fmt.Sprintf(", one read of each every %s (model time)", modelDuration(sec(h.SampleEvery)))
 	}
 	c.Caption += ". "
-	if len(ids) > len(shown) {
-		c.Caption += fmt.Sprintf("Showing the %d stalest while polled. ", len(shown))
+	merged := 0
+	for _, g := range groups {
+		if len(g.ids) > 1 {
+			merged++
+		}
+	}
+	if merged > 0 {
+		c.Caption += "Services whose lines would lie on top of each other (written by the same heartbeat) are drawn as one line, named together in the legend. "
+	}
+	if len(hidden) > 0 {
+		c.Caption += fmt.Sprintf("Showing the stalest while polled; grey band: the range of the other %d services' polled staleness. ", len(hidden))
 	}
 	if h.OfflineAfter > 0 {
 		c.Caption += "Red: at or above offline_after while polled, where Antenna shows the service offline. "

@@ -96,3 +96,26 @@ func TestWriteComparisonRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteSuiteFindings(t *testing.T) {
+	pass := testSummary()
+	pass.Scenario, pass.Passed = "steady", true
+	for i := range pass.Invariants {
+		pass.Invariants[i].Passed = true
+	}
+	fail := testSummary()
+	fail.OutDir = "out/broker-outage"
+	fail.Invariants[0].Where = &verify.Where{Subject: "key heartbeat:pipeline:2:project:1", FromS: ptr(200), ToS: ptr(210)}
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteSuiteFindings(&buf, []Summary{pass, brokerOutage()}))
+	assert.Empty(t, buf.String(), "passing runs, expected failures included, need no line")
+
+	buf.Reset()
+	require.NoError(t, WriteSuiteFindings(&buf, []Summary{pass, fail}))
+	out := buf.String()
+	assert.Contains(t, out, "what failed, and when:")
+	assert.Contains(t, out, "broker-outage/view-gate: ✗ dispatch_at_most_one_per_window failed, expected pass · key heartbeat:pipeline:2:project:1 · from 3m20s to 3m30s · during broker-down (3m–4m30s)")
+	assert.Contains(t, out, "out/broker-outage/report.html")
+	assert.NotContains(t, out, "steady")
+}

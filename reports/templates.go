@@ -21,6 +21,14 @@ th{font-weight:600;white-space:nowrap} td.n{text-align:right;font-variant-numeri
 tr.bad td{background:#fdecea} .ok{color:#2e7d32} .no{color:#c62828;font-weight:600}
 code{font-size:13px}
 figure{margin:18px 0} figcaption{color:#555;font-size:12.5px;max-width:960px}
+svg{max-width:100%;height:auto} .table-wrap{max-width:100%;overflow-x:auto}
+.headline{margin:10px 0 4px;padding:8px 12px;border-left:5px solid;border-radius:3px}
+.headline.fail{background:#fdecea;border-color:#c62828} .headline.expected{background:#fff4d6;border-color:#d99a00}
+.headline.pass{background:#e8f5e9;border-color:#2e7d32} .headline.void{background:#f1f1f1;border-color:#777}
+tr.expected td{background:#fff4d6} .amber{color:#8a6500;font-weight:600}
+details{margin:0 0 12px} summary{cursor:pointer;color:#555}
+@media (max-width:640px){table.verdicts,table.verdicts tbody{display:block} table.verdicts tr{display:grid;grid-template-columns:1fr auto auto auto;border-bottom:1px solid #e4e4e4}
+table.verdicts tr:first-child{display:none} table.verdicts td{border:0} table.verdicts td.detail{grid-column:1/-1;padding-top:0} table.verdicts code{word-break:break-all}}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
 svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
@@ -36,6 +44,10 @@ svg .live-silent{fill:#f0a202} svg .live-false{fill:#d62728} svg .value.bad{fill
 svg .bar{fill:#4e79a7} svg .bar.over{fill:#f28e2b} svg .bar.bad{fill:#d62728} svg .bar.err{fill:#e15759}
 svg .latency{fill:none;stroke:#222;stroke-width:1.25;stroke-linejoin:round}
 svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
+svg .latency.p50{stroke:#8fb1d3;stroke-width:1.25} svg .reqline{fill:none;stroke:#59a14f;stroke-width:1.5} svg .reqtick{fill:#3d7a35}
+svg .envelope{fill:#bab0ac;fill-opacity:.35;stroke:none}
+svg .finding{fill:#d62728;fill-opacity:.10;stroke:#d62728;stroke-dasharray:4 3} svg .finding-label{fill:#b71c1c;font-weight:600}
+svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding-label.expected{fill:#8a6500}
 </style>
 </head>
 {{end}}
@@ -50,14 +62,16 @@ svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-sty
 {{- if eq .Kind "rect"}}<rect x="{{px .X}}" y="{{px .Y}}" width="{{px .W}}" height="{{px .H}}"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} fill="{{.Color}}"{{end}}>{{if .Tip}}<title>{{.Tip}}</title>{{end}}</rect>
 {{- else if eq .Kind "line"}}<line x1="{{px .X}}" y1="{{px .Y}}" x2="{{px .X2}}" y2="{{px .Y2}}"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} stroke="{{.Color}}"{{end}}/>
 {{- else if eq .Kind "polyline"}}<polyline points="{{.Points}}" fill="none"{{if .Class}} class="{{.Class}}"{{end}}{{if .Color}} stroke="{{.Color}}"{{end}}{{if .Clip}} clip-path="url(#{{.Clip}})"{{end}}/>
+{{- else if eq .Kind "polygon"}}<polygon points="{{.Points}}"{{if .Class}} class="{{.Class}}"{{end}}/>
 {{- else if eq .Kind "text"}}<text x="{{px .X}}" y="{{px .Y}}"{{if .Anchor}} text-anchor="{{.Anchor}}"{{end}}{{if .Class}} class="{{.Class}}"{{end}}>{{if .Tip}}<title>{{.Tip}}</title>{{end}}{{.Text}}</text>
 {{- end}}
 {{- end}}
 
-{{define "verdicts"}}<table>
+{{define "verdicts"}}<div class="table-wrap"><table class="verdicts">
 <tr><th>invariant</th><th>outcome</th><th>expected</th><th></th><th>detail</th></tr>
-{{range .}}<tr{{if not .Passed}} class="bad"{{end}}><td><code>{{.Name}}</code></td><td>{{.Outcome}}</td><td>{{.Expected}}</td><td class="{{if .Passed}}ok{{else}}no{{end}}">{{mark .}}</td><td>{{.Detail}}</td></tr>
-{{end}}</table>{{end}}
+{{range .}}<tr{{if not .Passed}} class="bad"{{else if expectedFail .}} class="expected"{{end}}><td><code>{{.Name}}</code></td><td{{if expectedFail .}} class="amber"{{end}}>{{.Outcome}}</td><td>{{.Expected}}</td><td class="{{if .Passed}}ok{{else}}no{{end}}" title="{{if .Passed}}matched the expectation{{else}}did not match the expectation{{end}}">{{mark .}}</td><td class="detail">{{.Detail}}</td></tr>
+{{end}}</table></div>
+<p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red rows: verdicts that did not match. Amber rows: failures the scenario expects of a known-bad setup, shown to be bad as declared; they pass.</p>{{end}}
 
 {{define "run"}}{{template "head" (printf "hbharness · %s · %s · %s" .S.Scenario .S.Strategy .Verdict)}}
 <body>
@@ -67,6 +81,8 @@ svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-sty
 · target {{target .S}} · failure policy {{orDash .S.FailurePolicy}} · replicas {{.S.Replicas}} · clock tolerance {{num .S.ClockToleranceMS 1}} ms</p>
 {{if .S.Interrupted}}<p class="warn">The run was interrupted: its verdicts judge only the first {{dur .S.ModelDurationS}} of model time.</p>{{end}}
 {{if .S.LoadGenerator.Saturated}}<p class="warn">The load generator was saturated: the target got less load than the scenario asked for.</p>{{end}}
+
+<p class="headline {{.Headline.Class}}" id="headline"><strong>{{.Headline.Lead}}</strong>{{if .Headline.Rest}} · {{.Headline.Rest}}{{end}}</p>
 
 <h2>Verdicts</h2>
 {{template "verdicts" .S.Invariants}}
@@ -84,20 +100,30 @@ svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-sty
 {{range .Charts}}<figure>{{template "svg" .}}<figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
 {{if .Keys}}<h2>Keys</h2>
-<table>
-<tr><th>key</th><th>dispatches</th><th>expected</th><th>min gap</th><th>db writes</th></tr>
-{{range .Keys}}<tr{{if outside .}} class="bad"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
-{{end}}</table>
+<p class="meta">Worst first: furthest outside the expected dispatch count, then the closest two dispatches. The expected range is the one dispatch_rate_near_expected judged.</p>
+{{template "keys" (rows .Keys .KeyTint)}}
+{{if .FoldedKeys}}<details><summary>{{len .FoldedKeys}} more keys</summary>
+{{template "keys" (rows .FoldedKeys .KeyTint)}}</details>{{end}}
 {{if .MoreKeys}}<p class="meta">(+{{.MoreKeys}} more in summary.json)</p>{{end}}{{end}}
 {{if .Services}}<h2>Services</h2>
-<table>
-<tr><th>service</th><th>max staleness</th><th>offline flips</th></tr>
-{{range .Services}}<tr{{if .OfflineFlips}} class="bad"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
-{{end}}</table>
+<p class="meta">Stalest first; the max staleness is over the samples last_seen_never_stale judged.</p>
+{{template "services" (rows .Services .ServiceTint)}}
+{{if .FoldedServices}}<details><summary>{{len .FoldedServices}} more services</summary>
+{{template "services" (rows .FoldedServices .ServiceTint)}}</details>{{end}}
 {{if .MoreServices}}<p class="meta">(+{{.MoreServices}} more in summary.json)</p>{{end}}{{end}}
 </body>
 </html>
 {{end}}
+
+{{define "keys"}}<div class="table-wrap"><table>
+<tr><th>key</th><th>dispatches</th><th>expected</th><th>min gap</th><th>db writes</th></tr>
+{{$tint := .Tint}}{{range .Rows}}<tr{{if outside .}} class="{{$tint}}"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
+{{end}}</table></div>{{end}}
+
+{{define "services"}}<div class="table-wrap"><table>
+<tr><th>service</th><th>max staleness</th><th>offline flips</th></tr>
+{{$tint := .Tint}}{{range .Rows}}<tr{{if .OfflineFlips}} class="{{$tint}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
+{{end}}</table></div>{{end}}
 
 {{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
 <body>

@@ -53,6 +53,7 @@ usage:
   hbharness suite     [--quick | --predeploy | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
                       [--target URL --token T --observe-db DSN [--slugs S | --jobs 1,2]]  a deployment: the pre-deploy subset, real time
   hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
+  hbharness report    DIR                                  render a saved run, suite or comparison again (new charts, no rerun)
   hbharness gc        [--older-than D]                     remove what killed runs and tests left behind
   hbharness scenarios
   hbharness version
@@ -93,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdCompare(ctx, args[1:], stdout, log)
 	case "suite":
 		err = cmdSuite(ctx, args[1:], stdout, log)
+	case "report":
+		err = cmdReport(ctx, args[1:], stdout, log)
 	case "gc":
 		err = cmdGC(ctx, args[1:], stdout, log)
 	case "scenarios":

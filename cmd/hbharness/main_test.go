@@ -72,7 +72,7 @@ func cli(t *testing.T, env []string, args ...string) (int, string, string) {
 
 // Asking a command for its usage is no error.
 func TestHelpExits0(t *testing.T) {
-	for _, args := range [][]string{{"run", "--help"}, {"suite", "-h"}, {"compare", "--help"}, {"serve", "-h"}, {"gc", "--help"}, {"--help"}} {
+	for _, args := range [][]string{{"run", "--help"}, {"suite", "-h"}, {"compare", "--help"}, {"serve", "-h"}, {"gc", "--help"}, {"report", "--help"}, {"--help"}} {
 		code, stdout, stderr := cli(t, nil, args...)
 		require.Equal(t, 0, code, "%v: stdout %s stderr %s", args, stdout, stderr)
 		require.Contains(t, strings.ToLower(stdout+stderr), "usage", "%v prints its usage", args)

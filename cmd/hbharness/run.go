@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
@@ -162,7 +163,12 @@ func writeRun(dir string, sum reports.Summary, res *runner.Result) error {
 			return err
 		}
 	}
-	return nil
+	if res.History == nil {
+		return nil
+	}
+	// What the charts are drawn from, so that `hbharness report` can draw
+	// them again, and new ones, without running again.
+	return writeFile(filepath.Join(dir, historyFile), func(w io.Writer) error { return history.Save(w, res.History) })
 }
 
 // writeFile writes through a temporary file so a failed render never

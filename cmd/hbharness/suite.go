@@ -82,6 +82,9 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err := reports.WriteSuiteTable(stdout, runs); err != nil {
 		return err
 	}
+	if err := reports.WriteSuiteFindings(stdout, runs); err != nil {
+		return err
+	}
 	if err := writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) }); err != nil {
 		return err
 	}

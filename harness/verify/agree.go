@@ -34,7 +34,7 @@ func checkAgree(h history.History) judgement {
 		if n := len(r.findings) - len(shown); n > 0 {
 			more = fmt.Sprintf(" (+%d more)", n)
 		}
-		return fail(strings.Join(shown, "; ")+more+" — "+tally, ev...)
+		return fail(strings.Join(shown, "; ")+more+" — "+tally, ev...).locate(r.first)
 	}
 	return pass(tally, ev...)
 }
@@ -46,6 +46,8 @@ type reconciliation struct {
 	// although the task could not tell.
 	indeterminate int
 	findings      []string
+	// first locates the earliest finding.
+	first *Where
 	// PerKey counts writes attributed to each key through their dispatch.
 	perKey map[string]int
 }
@@ -80,6 +82,7 @@ func reconcile(h history.History) reconciliation {
 				who = fmt.Sprintf("a write tagged with unknown dispatch %s", w.DispatchID)
 			}
 			r.findings = append(r.findings, fmt.Sprintf("%s (transaction %d at %s, services %v)", who, w.TxID, fmtDur(w.At), w.Services))
+			r.found(at(fmt.Sprintf("transaction %d", w.TxID), w.At))
 			continue
 		}
 		writes[w.DispatchID] = append(writes[w.DispatchID], w)
@@ -92,6 +95,7 @@ func reconcile(h history.History) reconciliation {
 	ordered := slices.Clone(h.Dispatches)
 	slices.SortStableFunc(ordered, func(a, b history.Dispatch) int { return int(a.At - b.At) })
 	for _, d := range ordered {
+		before := len(r.findings)
 		ws, ts := writes[d.ID], tasks[d.ID]
 		name := fmt.Sprintf("dispatch %s (key %s at %s)", d.ID, d.Key, fmtDur(d.At))
 		switch {
@@ -124,8 +128,18 @@ func reconcile(h history.History) reconciliation {
 		default:
 			r.findings = append(r.findings, fmt.Sprintf("%s was lost: no task ran, no write, not in the queue", name))
 		}
+		if len(r.findings) > before {
+			r.found(at(fmt.Sprintf("dispatch %s (key %s)", d.ID, d.Key), d.At))
+		}
 	}
 	return r
+}
+
+// found keeps the earliest finding's place.
+func (r *reconciliation) found(w *Where) {
+	if r.first == nil || *w.FromS < *r.first.FromS {
+		r.first = w
+	}
 }
 
 func writeTimes(ws []history.Write) string {

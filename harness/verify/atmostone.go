@@ -32,6 +32,7 @@ func checkAtMostOne(h history.History) judgement {
 	var (
 		gaps, violations, badKeys int
 		worst                     string
+		worstWhere                *Where
 		worstGap                  time.Duration
 		found                     bool
 	)
@@ -50,6 +51,7 @@ func checkAtMostOne(h history.History) judgement {
 				found, worstGap = true, gap
 				worst = fmt.Sprintf("key %s: dispatches %s and %s %s apart at %s (%s clock)",
 					key, es[i-1].ID, es[i].ID, fmtDur(gap), fmtDur(es[i].At), es[i].Clock)
+				worstWhere = during("key "+key, es[i-1].At, es[i].At)
 			}
 		}
 		if bad {
@@ -63,7 +65,7 @@ func checkAtMostOne(h history.History) judgement {
 		return inconclusive("no key was ever polled, so no gate had anything to let through", ev...)
 	case violations > 0:
 		return fail(fmt.Sprintf("%s, under the window; %d gaps too short on %d of %d keys (%s)",
-			worst, violations, badKeys, len(groups), tol), ev...)
+			worst, violations, badKeys, len(groups), tol), ev...).locate(worstWhere)
 	case !found:
 		return pass(fmt.Sprintf("no key had two dispatches (%d dispatches over %d windows of polling; %s)",
 			len(h.Dispatches), windows, tol), ev...)
@@ -104,6 +106,7 @@ func checkRowWrites(h history.History) judgement {
 	var (
 		judged, rows, allowed, violations int
 		worst                             string
+		worstWhere                        *Where
 		worstExcess                       int
 	)
 	ids := make([]int64, 0, len(perRow))
@@ -140,6 +143,7 @@ func checkRowWrites(h history.History) judgement {
 					worstExcess = excess
 					worst = fmt.Sprintf("service %d written %d times within %s from %s while %d of its keys were polled",
 						id, n, fmtDur(ats[strict]-at), fmtDur(at), active)
+					worstWhere = during(fmt.Sprintf("service %d", id), at, ats[strict])
 				}
 			}
 		}
@@ -151,7 +155,7 @@ func checkRowWrites(h history.History) judgement {
 	case judged == 0 && activeWindows(h) == 0:
 		return inconclusive("no key was ever polled and no write was seen", ev...)
 	case violations > 0:
-		return fail(fmt.Sprintf("%s; %d windows over the bound (%s)", worst, violations, rule), ev...)
+		return fail(fmt.Sprintf("%s; %d windows over the bound (%s)", worst, violations, rule), ev...).locate(worstWhere)
 	}
 	return pass(fmt.Sprintf("no row written more often than its polled keys allow: %d row writes on %d rows (%s)",
 		judged, rows, rule), ev...)

@@ -71,6 +71,7 @@ func Check(h history.History, opt Options) []Verdict {
 			Passed:   j.outcome == expected || j.outcome == NotApplicable,
 			Detail:   j.detail,
 			Evidence: j.evidence,
+			Where:    j.where,
 		})
 	}
 	return verdicts

@@ -101,7 +101,7 @@ func checkFalseLiveness(h history.History) judgement {
 	if live > 0 {
 		return fail(fmt.Sprintf("service %d read live at %s, silent for %s (service %d still at %s, silent for %s); %d of %d samples of silent services read live (%s)",
 			first.ServiceID, fmtDur(first.At), fmtDur(firstSilence), worst.ServiceID, fmtDur(worst.At), fmtDur(worstSilence),
-			live, judged, rule), ev...)
+			live, judged, rule), ev...).locate(at(fmt.Sprintf("service %d", first.ServiceID), first.At))
 	}
 	return pass(fmt.Sprintf("no silent service read live: %d samples of %d silent services (%s)", judged, len(silentSvcs), rule), ev...)
 }

@@ -11,8 +11,8 @@ import (
 func checkOffline(h history.History) judgement {
 	win := newJudgedWindow(h)
 	type record struct {
-		count int
-		first history.Sample
+		count       int
+		first, last history.Sample
 	}
 	offline := make(map[int64]*record)
 	judged, total := 0, 0
@@ -27,12 +27,15 @@ func checkOffline(h history.History) judgement {
 		total++
 		r := offline[s.ServiceID]
 		if r == nil {
-			offline[s.ServiceID] = &record{count: 1, first: s}
+			offline[s.ServiceID] = &record{count: 1, first: s, last: s}
 			continue
 		}
 		r.count++
 		if s.At < r.first.At {
 			r.first = s
+		}
+		if s.At > r.last.At {
+			r.last = s
 		}
 	}
 
@@ -58,5 +61,6 @@ func checkOffline(h history.History) judgement {
 		what = "last_seen_live NULL"
 	}
 	return fail(fmt.Sprintf("service %d read offline (%s) from %s, %d samples; %d offline samples on %d services of %d judged",
-		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged), ev...)
+		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged), ev...).
+		locate(during(fmt.Sprintf("service %d", worstID), worst.first.At, worst.last.At))
 }

@@ -77,23 +77,16 @@ func checkRate(h history.History) judgement {
 		judged, outside int
 		found           bool
 		worst           string
+		worstWhere      *Where
 		worstMargin     int
 	)
-	for _, k := range h.Keys {
+	for _, k := range mergedKeys(h) {
 		active := activeTime(k.Active)
 		if active <= 0 {
 			continue
 		}
 		judged++
-		lo, _ := Bounds(active, h.Throttle, h.MaxPollGap)
-		hi := Ceiling(k.Active, h.Throttle)
-		if lost := outageTime(h, k.Active) + unseenTime(h, k.Active); lost > 0 {
-			// While the broker or the gate is down no dispatch can land, and
-			// the window a failed attempt won is lost too; while the write
-			// observer is blind no write is counted: the floor only counts
-			// the time a dispatch could land and be seen.
-			lo, _ = Bounds(max(0, active-lost), h.Throttle, h.MaxPollGap)
-		}
+		lo, hi := keyBounds(h, k.Active)
 		n := counts[k.Key]
 		// The margin is how far inside the nearer bound the count sits;
 		// negative when outside, so the smallest one is the worst key.
@@ -105,6 +98,8 @@ func checkRate(h history.History) judgement {
 			found, worstMargin = true, margin
 			worst = fmt.Sprintf("key %s: %d %s over %s active, expected [%d, %d]",
 				k.Key, n, noun, fmtDur(active), lo, hi)
+			from, to := spanOf(k.Active)
+			worstWhere = during("key "+k.Key, from, to)
 		}
 	}
 
@@ -117,9 +112,56 @@ func checkRate(h history.History) judgement {
 		return inconclusive(fmt.Sprintf("no key was ever polled (%d keys known), so no count was expected", len(h.Keys)), ev...)
 	}
 	if outside > 0 {
-		return fail(fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged), ev...)
+		return fail(fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged), ev...).locate(worstWhere)
 	}
 	return pass(fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged), ev...)
+}
+
+// keyBounds is the dispatch count a key polled over spans may show, as
+// dispatch_rate_near_expected judges it and summary.json's keys report it:
+// the floor counts only the time a dispatch could land and be seen, the
+// ceiling is Ceiling's.
+func keyBounds(h history.History, spans []history.Interval) (lo, hi int) {
+	active := activeTime(spans)
+	lo, hi = Bounds(active, h.Throttle, h.MaxPollGap)
+	if len(spans) > 0 {
+		hi = Ceiling(spans, h.Throttle)
+	}
+	if lost := outageTime(h, spans) + unseenTime(h, spans); lost > 0 {
+		// While the broker or the gate is down no dispatch can land, and
+		// the window a failed attempt won is lost too; while the write
+		// observer is blind no write is counted.
+		lo, _ = Bounds(max(0, active-lost), h.Throttle, h.MaxPollGap)
+	}
+	return lo, hi
+}
+
+// mergedKeys lists h.Keys in order with the spans of a key listed twice
+// put together, so that it is judged and reported once.
+func mergedKeys(h history.History) []history.Key {
+	var out []history.Key
+	index := make(map[string]int, len(h.Keys))
+	for _, k := range h.Keys {
+		i, ok := index[k.Key]
+		if !ok {
+			index[k.Key] = len(out)
+			out = append(out, history.Key{Key: k.Key, Services: k.Services})
+			i = len(out) - 1
+		}
+		out[i].Active = append(out[i].Active, k.Active...)
+	}
+	return out
+}
+
+// spanOf is from the first span's start to the last one's end.
+func spanOf(spans []history.Interval) (from, to time.Duration) {
+	for i, iv := range spans {
+		if i == 0 || iv.From < from {
+			from = iv.From
+		}
+		to = max(to, iv.To)
+	}
+	return from, to
 }
 
 // outageTime is how much of the active spans an outage took away, each

@@ -138,6 +138,7 @@ func checkRecovery(h history.History) judgement {
 	ev := Evidence{count("faults", len(h.Faults)), count("recoveries judged", 0)}
 	var judged, slow int
 	var worst string
+	var worstWhere *Where
 	var worstOver time.Duration
 	var notObservable []string
 	for _, r := range rs {
@@ -152,6 +153,8 @@ func checkRecovery(h history.History) judgement {
 				if over > worstOver {
 					worstOver = over
 					worst = fmt.Sprintf("%s: recovered %s after it ended, bound %s", name, fmtDur(r.Took), fmtDur(r.Bound))
+					end := r.Fault.At + r.Fault.For
+					worstWhere = during(r.Fault.Kind+" recovery", end, end+r.Took)
 				}
 			} else if worst == "" || slow == 0 {
 				worst = fmt.Sprintf("slowest: %s recovered in %s, bound %s", name, fmtDur(r.Took), fmtDur(r.Bound))
@@ -164,6 +167,7 @@ func checkRecovery(h history.History) judgement {
 				worstOver = over
 				worst = fmt.Sprintf("%s: never recovered in the %s after it ended, bound %s", name,
 					fmtDur(h.Duration-(r.Fault.At+r.Fault.For)), fmtDur(r.Bound))
+				worstWhere = during(r.Fault.Kind+" recovery", r.Fault.At+r.Fault.For, h.Duration)
 			}
 		default:
 			notObservable = append(notObservable, name)
@@ -182,7 +186,7 @@ func checkRecovery(h history.History) judgement {
 		unjudged = fmt.Sprintf(", %d not judged %v", len(notObservable), notObservable)
 	}
 	if slow > 0 {
-		return fail(fmt.Sprintf("%s; %d of %d faults got over too slowly%s (%s)", worst, slow, judged, unjudged, rule), ev...)
+		return fail(fmt.Sprintf("%s; %d of %d faults got over too slowly%s (%s)", worst, slow, judged, unjudged, rule), ev...).locate(worstWhere)
 	}
 	return pass(fmt.Sprintf("%s; %d faults judged%s (%s)", worst, judged, unjudged, rule), ev...)
 }

@@ -2,7 +2,9 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
 )
@@ -18,7 +20,7 @@ func checkRequests(h history.History) judgement {
 	if r.Total == 0 {
 		return inconclusive("no request was sent", ev...)
 	}
-	var over []string
+	var over, overEndpoints []string
 	if a := h.AllowedErrors; a.PerEndpoint == nil {
 		if r.Errors() > a.Total {
 			over = append(over, fmt.Sprintf("%d errors, %d allowed", r.Errors(), a.Total))
@@ -28,15 +30,51 @@ func checkRequests(h history.History) judgement {
 			c := r.ByEndpoint[ep]
 			if allowed := a.PerEndpoint[ep]; c.Errors() > allowed {
 				over = append(over, fmt.Sprintf("%s: %d errors (%s), %d allowed", ep, c.Errors(), classes(c), allowed))
+				overEndpoints = append(overEndpoints, ep)
 			}
 		}
 	}
 	detail := fmt.Sprintf("%d requests, %d errors (%s); %s; p99 %s",
 		r.Total, r.Errors(), classes(r.RequestCounts), allowance(h.AllowedErrors), fmtDur(r.P99))
 	if len(over) > 0 {
-		return fail(strings.Join(over, "; ")+" — "+detail, ev...)
+		return fail(strings.Join(over, "; ")+" — "+detail, ev...).locate(errorSpan(h, overEndpoints))
 	}
 	return pass(detail, ev...)
+}
+
+// errorSpan locates the errors that broke the allowance: on the endpoints
+// over theirs (every endpoint for a total), from the first timeline window
+// that had any to the end of the last. Without a timeline only the
+// endpoints are known.
+func errorSpan(h history.History, endpoints []string) *Where {
+	subject := "every endpoint"
+	if len(endpoints) == 1 {
+		subject = "endpoint " + endpoints[0]
+	} else if len(endpoints) > 1 {
+		subject = "endpoints " + strings.Join(endpoints, ", ")
+	}
+	var from, to time.Duration
+	found := false
+	for _, w := range h.Requests.Timeline {
+		var n int64
+		for ep, c := range w.ByEndpoint {
+			if len(endpoints) == 0 || slices.Contains(endpoints, ep) {
+				n += c.Errors()
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		if !found || w.From < from {
+			from = w.From
+		}
+		to = max(to, w.From+w.Every)
+		found = true
+	}
+	if !found {
+		return &Where{Subject: subject}
+	}
+	return during(subject, from, to)
 }
 
 // classes names the error classes that occurred, by endpoint when known.

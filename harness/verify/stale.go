@@ -17,6 +17,9 @@ func checkStale(h history.History) judgement {
 		found         bool
 		worst         history.Sample
 		worstAge      time.Duration
+		// firstStale is each service's first stale judged sample, where
+		// the worst one's trouble began.
+		firstStale = map[int64]time.Duration{}
 	)
 	for _, s := range h.Samples {
 		if !win.judges(s) {
@@ -26,6 +29,9 @@ func checkStale(h history.History) judgement {
 		age := win.staleness(s)
 		if age >= h.OfflineAfter {
 			stale++
+			if t, ok := firstStale[s.ServiceID]; !ok || s.At < t {
+				firstStale[s.ServiceID] = s.At
+			}
 		}
 		if !found || age > worstAge || (age == worstAge && s.At < worst.At) {
 			found, worst, worstAge = true, s, age
@@ -49,7 +55,12 @@ func checkStale(h history.History) judgement {
 	if stale == 0 {
 		return pass(fmt.Sprintf("worst %s, %s; %d samples judged (%s)", what, at, judged, grace), ev...)
 	}
-	return fail(fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace), ev...)
+	from, ok := firstStale[worst.ServiceID]
+	if !ok || from > worst.At {
+		from = worst.At
+	}
+	return fail(fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace), ev...).
+		locate(during(fmt.Sprintf("service %d", worst.ServiceID), from, worst.At))
 }
 
 // blindNote says how long the sampler saw nothing: those stretches are

@@ -116,24 +116,20 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 		}
 	}
 
-	active := make(map[string]time.Duration, len(h.Keys))
 	spans := make(map[string][]history.Interval, len(h.Keys))
-	order := make([]string, 0, len(h.Keys))
-	for _, k := range h.Keys {
-		if _, seen := active[k.Key]; !seen {
-			order = append(order, k.Key)
-		}
-		active[k.Key] += activeTime(k.Active)
-		spans[k.Key] = append(spans[k.Key], k.Active...)
+	var order []string
+	for _, k := range mergedKeys(h) {
+		order = append(order, k.Key)
+		spans[k.Key] = k.Active
 	}
 	var extra []string
 	for _, k := range sortedKeys(groups) {
-		if _, known := active[k]; !known {
+		if _, known := spans[k]; !known {
 			extra = append(extra, k)
 		}
 	}
 	for _, k := range sortedKeys(writes) {
-		if _, known := active[k]; !known && groups[k] == nil {
+		if _, known := spans[k]; !known && groups[k] == nil {
 			extra = append(extra, k)
 		}
 	}
@@ -141,10 +137,9 @@ func keyStats(h history.History, events []event) ([]KeyStats, int) {
 
 	stats := make([]KeyStats, 0, len(order)+len(extra))
 	for _, key := range append(order, extra...) {
-		lo, hi := Bounds(active[key], h.Throttle, h.MaxPollGap)
-		if len(spans[key]) > 0 {
-			hi = Ceiling(spans[key], h.Throttle)
-		}
+		// The bounds the rate invariant judged, from the same function, so
+		// that the keys table and the verdict never disagree.
+		lo, hi := keyBounds(h, spans[key])
 		ks := KeyStats{Key: key, Dispatches: inRunCount[key], ExpectedMin: lo, ExpectedMax: hi, DBWrites: writes[key]}
 		es := groups[key]
 		for i := 1; i < len(es); i++ {
