@@ -6,7 +6,17 @@ GO ?= go
 BIN := bin/hbharness
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test lint bench bench-load loadtest loadtest-full services fuzz clean
+.PHONY: all build test lint lint-ci bench bench-load loadtest loadtest-full services fuzz clean
+
+# make loadtest|loadtest-full [OUT=DIR] [BASELINE=PATH]: OUT is the suite's
+# folder (default out/loadtest/<time>); BASELINE, a past summary.json or
+# suite folder to hold the runs against (--baseline).
+BASELINE_FLAGS = $(if $(BASELINE),--baseline $(BASELINE))
+# make loadtest TARGET=URL TOKEN=T OBSERVE_DB=DSN [SLUGS=a,b | JOBS=1,2]
+# [STRATEGY=S] [ALLOW_REMOTE=1]: a deployment instead of the in-process
+# reference (suite --target: the pre-deploy subset, in real time).
+TARGET_PICK = $(if $(SLUGS),--slugs '$(SLUGS)') $(if $(JOBS),--jobs '$(JOBS)') \
+	$(if $(STRATEGY),--strategy '$(STRATEGY)') $(if $(ALLOW_REMOTE),--allow-remote)
 
 all: build
 
@@ -28,13 +38,25 @@ test: services lint
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
 # The pull-request subset (built-ins marked quick: every fault built-in and
-# the core ones), under 5 minutes on 2 cores; one table at the end.
-loadtest: services build
-	$(BIN) suite --quick --out out/loadtest/$$(date +%Y%m%d-%H%M%S)
+# the core ones), under 5 minutes on 2 cores; one table at the end. With
+# TARGET, the pre-deploy subset against that deployment (about 10 minutes);
+# the local services are not needed then, and the token and DSN are not echoed.
+loadtest: $(if $(TARGET),,services) build
+ifdef TARGET
+	@echo "$(BIN) suite --target '$(TARGET)' --token … --observe-db … $(strip $(TARGET_PICK) $(BASELINE_FLAGS))"
+	@$(BIN) suite --target '$(TARGET)' --token '$(TOKEN)' --observe-db '$(OBSERVE_DB)' $(TARGET_PICK) $(BASELINE_FLAGS) --out $(or $(OUT),out/loadtest/$$(date +%Y%m%d-%H%M%S)-predeploy)
+else
+	$(BIN) suite --quick $(BASELINE_FLAGS) --out $(or $(OUT),out/loadtest/$$(date +%Y%m%d-%H%M%S))
+endif
 
 # Every built-in scenario, every run of each (nightly; about 10 minutes).
 loadtest-full: services build
-	$(BIN) suite --out out/loadtest/$$(date +%Y%m%d-%H%M%S)-full
+	$(BIN) suite $(BASELINE_FLAGS) --out $(or $(OUT),out/loadtest/$$(date +%Y%m%d-%H%M%S)-full)
+
+# The CI workflow to copy, checked with actionlint (and shellcheck for its
+# scripts, when installed: apt-get install shellcheck).
+lint-ci:
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/loadtest.yml
 
 # Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
 bench: services

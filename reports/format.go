@@ -13,6 +13,8 @@ import (
 // verdictWord is the one-word result of a run as every report prints it.
 func verdictWord(s Summary) string {
 	switch {
+	case s.Skipped != "":
+		return "SKIPPED"
 	case s.Interrupted:
 		return "INTERRUPTED"
 	case s.LoadGenerator.Saturated || s.Unusable != "":

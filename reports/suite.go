@@ -15,11 +15,16 @@ import (
 // runs such as CI's matrix of scenarios.
 func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	ew := &errWriter{w: w}
+	writeJudgedTarget(ew, runs)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tSTRATEGY\tVERDICT\tDISPATCHES\tMAX STALENESS\tP99\tOUT")
-	passed, unusable := 0, 0
+	passed, unusable, skipped := 0, 0, 0
 	for _, s := range runs {
 		switch {
+		case s.Skipped != "":
+			skipped++
+			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t—\t—\t—\n", s.Scenario, s.runName(), verdictWord(s))
+			continue
 		case s.LoadGenerator.Saturated || s.Unusable != "":
 			unusable++
 		case s.Passed:
@@ -31,9 +36,13 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write suite table: %w", err)
 	}
-	fmt.Fprintf(ew, "%d passed, %d failed", passed, len(runs)-passed-unusable)
+	writeSkipped(ew, runs)
+	fmt.Fprintf(ew, "%d passed, %d failed", passed, len(runs)-passed-unusable-skipped)
 	if unusable > 0 {
 		fmt.Fprintf(ew, ", %d unusable (load generator saturated, nothing answered, or time scale refused)", unusable)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(ew, ", %d skipped", skipped)
 	}
 	fmt.Fprintln(ew)
 	return ew.err

@@ -75,7 +75,10 @@ type Summary struct {
 	Unobserved []Unobserved `json:"unobserved"`
 	// Unusable says why the run tested nothing about its target; "" when
 	// it did.
-	Unusable      string        `json:"unusable,omitempty"`
+	Unusable string `json:"unusable,omitempty"`
+	// Skipped says why a suite left the run out without running it (a
+	// fault scenario against an external target); "" when it ran.
+	Skipped       string        `json:"skipped,omitempty"`
 	LoadGenerator LoadGenerator `json:"load_generator"`
 	Notes         []string      `json:"notes"`
 

@@ -21,6 +21,7 @@ type Builtin struct {
 	Name        string
 	Description string
 	Quick       bool // in the pull-request subset
+	Predeploy   bool // in the pre-deploy subset, run against a deployment
 }
 
 // Builtins lists the built-in scenarios sorted by name.
@@ -33,7 +34,7 @@ func Builtins(opt Options) []Builtin {
 			// Tests keep this from happening; if it does, say so in the listing.
 			b.Description = "does not parse: " + strings.SplitN(err.Error(), "\n", 2)[0]
 		} else {
-			b.Description, b.Quick = spec.Description, spec.Quick
+			b.Description, b.Quick, b.Predeploy = spec.Description, spec.Quick, spec.Predeploy
 		}
 		out = append(out, b)
 	}

@@ -36,7 +36,7 @@ func TestBuiltinsListing(t *testing.T) {
 	}
 	require.Equal(t, []string{"broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
 		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
-		"queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
+		"predeploy-herd", "predeploy-idle", "predeploy-steady", "queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
 		"staggered-stop", "steady", "steady-adc", "thundering-herd", "too-sparse", "worker-crash"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
 }
@@ -289,6 +289,22 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 				require.NotContains(t, k, "blackhole", "a held SET NX spends a window")
 			}
 			require.Empty(t, s.Expect)
+		},
+		"predeploy-steady": func(t *testing.T, s *Spec) {
+			require.Equal(t, 1, s.Fixtures.Keys())
+			g := s.Fleet[0]
+			require.Equal(t, []any{BehaviourActive, StartSpread, 5 * time.Second}, []any{g.Behaviour, g.Start, g.PollEvery})
+		},
+		"predeploy-herd": func(t *testing.T, s *Spec) {
+			require.Equal(t, 1, s.Fixtures.Keys())
+			require.Equal(t, StartTogether, s.Fleet[0].Start, "every worker arrives in the same instant")
+			require.Zero(t, s.Fleet[0].Jitter, "and stays in lockstep")
+			require.GreaterOrEqual(t, s.WorkerCount(), 100)
+		},
+		"predeploy-idle": func(t *testing.T, s *Spec) {
+			for _, g := range s.Fleet {
+				require.Equal(t, BehaviourIdle, g.Behaviour, "the list path alone")
+			}
 		},
 		"no-gate": func(t *testing.T, s *Spec) {
 			require.Equal(t, "none", s.Strategy)

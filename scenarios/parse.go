@@ -20,7 +20,7 @@ var validName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 func topFields() []string {
 	return []string{"name", "description", "duration", "time_scale", "strategy", "failure_policy",
-		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect", "runs", "quick"}
+		"replicas", "allowed_errors", "settings", "fixtures", "fleet", "load", "faults", "expect", "runs", "quick", "predeploy"}
 }
 
 // Parse decodes and validates one scenario file. source names it in every
@@ -134,6 +134,9 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 
 	if n, ok := f["quick"]; ok {
 		s.Quick, _ = d.boolean(n, "quick")
+	}
+	if n, ok := f["predeploy"]; ok {
+		s.Predeploy, _ = d.boolean(n, "predeploy")
 	}
 	if n, ok := f["name"]; ok {
 		if v, ok := d.str(n, "name"); ok {

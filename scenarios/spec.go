@@ -16,7 +16,11 @@ type Spec struct {
 	Name        string
 	Description string
 	// Quick puts the scenario in the pull-request subset (suite --quick).
-	Quick         bool
+	Quick bool
+	// Predeploy puts it in the subset run against a deployment before it
+	// goes live (suite --predeploy, and suite --target by default): shaped
+	// for real time, no faults.
+	Predeploy     bool
 	Duration      time.Duration
 	TimeScale     modeltime.Scale
 	Strategy      string

@@ -50,7 +50,8 @@ usage:
                       [--target URL --token T --observe-db DSN [--allow-remote]]
   hbharness run       --replay DIR|summary.json [--out DIR]   a past run again, its fault schedule included
   hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
-  hbharness suite     [--quick | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
+  hbharness suite     [--quick | --predeploy | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
+                      [--target URL --token T --observe-db DSN [--slugs S | --jobs 1,2]]  a deployment: the pre-deploy subset, real time
   hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
   hbharness report    DIR                                  render a saved run, suite or comparison again (new charts, no rerun)
   hbharness gc        [--older-than D]                     remove what killed runs and tests left behind

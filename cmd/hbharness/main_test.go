@@ -99,7 +99,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"remote target", []string{"run", "--scenario", "steady", "--target", "http://192.0.2.1:8000", "--token", "t", "--observe-db", "postgres://x@127.0.0.1/db"}, "--allow-remote"},
 		{"target without db", []string{"run", "--scenario", "steady", "--target", "http://127.0.0.1:8000", "--token", "t"}, "--observe-db"},
 		{"unwritable output folder", []string{"run", "--scenario", "steady", "--out", "/proc/hbharness-nope"}, "output folder"},
-		{"quick and a list", []string{"suite", "--quick", "--scenarios", "steady"}, "--quick picks built-ins itself"},
+		{"quick and a list", []string{"suite", "--quick", "--scenarios", "steady"}, "give one of them"},
 		{"replay of nothing", []string{"run", "--replay", "/nonexistent/run"}, "--replay"},
 		{"replay and a scenario", []string{"run", "--replay", "/nonexistent/run", "--scenario", "steady"}, "--replay"},
 		{"serve bad strategy", []string{"serve", "--strategy", "magic"}, "magic"},

@@ -33,16 +33,8 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	out := fs.String("out", "", "output folder (default out/runs/<time>-<scenario>-<strategy>)")
 	seed := fs.Int64("seed", 1, "seed for start offsets, jitter and random fault schedules")
 	replay := fs.String("replay", "", "re-run a past run (its folder, or its summary.json): its scenario, strategy, scale, seed and the fault schedule it got")
-	var ext runner.External
-	fs.StringVar(&ext.Target, "target", "", "drive an external deployment at this base URL instead of in-process replicas")
-	fs.StringVar(&ext.Token, "token", "", "API token for --target")
-	fs.StringVar(&ext.ObserveDB, "observe-db", "", "read-only DSN of --target's database")
-	fs.BoolVar(&ext.AllowRemote, "allow-remote", false, "allow a --target that is not a loopback address")
-	jobs := fs.String("jobs", "", "job ids to poll on --target (default: ask its list endpoint with --slugs)")
-	slugs := fs.String("slugs", "", "pipeline slugs for --target's list endpoint, comma-separated")
-	fs.StringVar(&ext.Observe, "observe", runner.ObserveAuto, "how --target's writes are seen: "+strings.Join(runner.ObserveModes(), ", ")+
-		" (auto: logical decoding where --observe-db allows it, else sampling)")
-	fs.DurationVar(&ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window)")
+	var tf targetFlags
+	tf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,20 +52,13 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 		return err
 	}
 	opt := runner.Options{Log: log, Seed: *seed}
-	if ext.Target != "" || ext.Token != "" || ext.ObserveDB != "" {
-		if ext.JobIDs, err = parseIDs(*jobs); err != nil {
-			return err
-		}
-		ext.Slugs = splitList(*slugs)
-		if err := ext.CheckTarget(); err != nil {
-			return usageError{err}
-		}
-		opt.External = &ext
-		if !o.scale.IsSet() {
-			// A deployment runs on the production clock: judge it there
-			// unless told otherwise.
-			spec.TimeScale = modeltime.Real
-		}
+	if opt.External, err = tf.external(); err != nil {
+		return err
+	}
+	if opt.External != nil && !o.scale.IsSet() {
+		// A deployment runs on the production clock: judge it there
+		// unless told otherwise.
+		spec.TimeScale = modeltime.Real
 	}
 	if *out == "" {
 		*out = defaultOut(spec.Name + "-" + spec.Strategy)

@@ -169,11 +169,15 @@ func seedFixtures(name string) (store.Fixtures, error) {
 func cmdScenarios(stdout io.Writer) error {
 	for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
 		mark := " "
-		if b.Quick {
+		switch {
+		case b.Quick:
 			mark = "q" // in suite --quick
+		case b.Predeploy:
+			mark = "p" // in suite --predeploy, and suite --target's default
 		}
 		fmt.Fprintf(stdout, "%-18s %s %s\n", b.Name, mark, b.Description)
 	}
 	fmt.Fprintln(stdout, "\nq: in the pull-request subset, `hbharness suite --quick` (make loadtest)")
+	fmt.Fprintln(stdout, "p: in the pre-deploy subset, `hbharness suite --target URL …` (make loadtest TARGET=URL …)")
 	return nil
 }

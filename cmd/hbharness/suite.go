@@ -15,34 +15,34 @@ import (
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// cmdSuite runs scenarios back to back (every built-in by default): the
-// `make loadtest` job. It keeps going after a failed verdict or a saturated
-// load generator, so one table and one JUnit file show them all; it stops at
-// an interruption or when the environment itself fails.
+// cmdSuite runs scenarios back to back (every built-in by default; against
+// a --target, the pre-deploy subset at real time): the `make loadtest` job.
+// It keeps going after a failed verdict or a saturated load generator, so
+// one table and one JUnit file show them all; it stops at an interruption
+// or when the environment itself fails.
 func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger) error {
 	stdout := con.stdout
 	fs := newFlags("suite", stdout)
 	con.register(fs)
 	// One line per finished run, then the table: no run's own table.
 	con.quiet = true
-	names := fs.String("scenarios", "", "comma-separated scenarios (default: every built-in)")
-	quick := fs.Bool("quick", false, "only the built-ins marked quick: the pull-request subset, within 5 minutes on 2 cores")
+	var choice suiteChoice
+	choice.register(fs)
 	var o overrides
 	o.register(fs, true)
+	var tf targetFlags
+	tf.register(fs)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	list := splitList(*names)
-	if len(list) > 0 && *quick {
-		return usagef("--quick picks built-ins itself; give it or --scenarios, not both")
+	ext, err := tf.external()
+	if err != nil {
+		return err
 	}
-	if len(list) == 0 {
-		for _, b := range scenarios.Builtins(runner.ScenarioOptions()) {
-			if b.Quick || !*quick {
-				list = append(list, b.Name)
-			}
-		}
+	list, err := choice.scenarios(ext != nil)
+	if err != nil {
+		return err
 	}
 	var specs []*scenarios.Spec
 	for _, n := range list {
@@ -52,6 +52,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		}
 		specs = append(specs, vs...)
 	}
+	skip := forTarget(specs, ext, o, stdout)
 	folder := folders(specs)
 	if *out == "" {
 		*out = defaultOut("suite")
@@ -60,7 +61,12 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), con, log)
+		if why, ok := skip[spec]; ok {
+			fmt.Fprintf(stdout, "%s/%s: skipped: %s\n", spec.Name, spec.RunName(), why)
+			runs = append(runs, skippedRun(spec, ext.Target, why))
+			continue
+		}
+		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep, External: ext}, filepath.Join(*out, folder(spec)), con, log)
 		switch {
 		case err == nil:
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
@@ -89,6 +95,9 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
+	}
+	if len(skip) == len(specs) && ext != nil {
+		return usagef("nothing was judged: every run chosen was skipped against %s (see above why); choose runs it can be given, or leave out --scenarios for the pre-deploy subset", ext.Target)
 	}
 	return verdictOf(runs)
 }
