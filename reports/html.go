@@ -27,14 +27,6 @@ type runPage struct {
 	Charts       []*chart
 }
 
-// comparisonPage is what the comparison template reads.
-type comparisonPage struct {
-	Scenario string
-	Runs     []Summary
-	Rows     [][]string
-	Charts   []*chart
-}
-
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
 // table, the run's numbers and, when h is not nil, plots of dispatches,
 // staleness, liveness, requests and dispatches per throttle window as inline
@@ -67,27 +59,6 @@ func WriteHTML(w io.Writer, s Summary, h *history.History) error {
 	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.Strategy))
 }
 
-// WriteComparisonHTML writes one scenario under several strategies as a
-// single self-contained HTML file: bar charts of dispatches and of the worst
-// staleness per strategy, and the comparison table.
-func WriteComparisonHTML(w io.Writer, runs []Summary) error {
-	cols, err := comparisonColumns(runs)
-	if err != nil {
-		return err
-	}
-	page := comparisonPage{Scenario: runs[0].Scenario, Runs: runs, Rows: comparisonRows(runs, cols)}
-	var disp, stale []bar
-	for i, s := range runs {
-		disp = append(disp, bar{Label: cols[i], Value: float64(s.DispatchesTotal), Text: fmt.Sprint(s.DispatchesTotal), Failed: !s.Passed})
-		stale = append(stale, bar{Label: cols[i], Value: s.MaxStalenessS, Text: num(s.MaxStalenessS, 1) + " s", Failed: !s.Passed})
-	}
-	page.Charts = []*chart{
-		barChart("cmp-dispatches", "dispatches_total", "dispatches", disp),
-		barChart("cmp-staleness", "max_staleness_s", "model seconds", stale),
-	}
-	return render(w, "comparison", page, "comparison HTML of "+page.Scenario)
-}
-
 // render executes one page into memory first, so that a template error
 // leaves no half-written file.
 func render(w io.Writer, name string, data any, what string) error {
@@ -103,7 +74,7 @@ func render(w io.Writer, name string, data any, what string) error {
 		"minGap":  minGap,
 		"range2":  expectedRange,
 		"bad":     func(cell string) bool { return strings.Contains(cell, "✗") },
-	}).Parse(pageTemplates)
+	}).Parse(pageTemplates + comparisonTemplate)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)
 	}

@@ -99,16 +99,4 @@ svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-sty
 </html>
 {{end}}
 
-{{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
-<body>
-<h1>{{.Scenario}} · {{len .Runs}} strategies</h1>
-<p class="meta">{{range $i, $s := .Runs}}{{if $i}} · {{end}}{{$s.Strategy}} <span class="{{if $s.Passed}}ok{{else}}no{{end}}">{{verdict $s}}</span>{{end}}</p>
-<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
-<table>
-{{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
-{{end}}</table>
-<p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red bars: runs that did not pass.</p>
-</body>
-</html>
-{{end}}
 `
