@@ -41,6 +41,8 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	fs.StringVar(&ext.Observe, "observe", runner.ObserveAuto, "how --target's writes are seen: "+strings.Join(runner.ObserveModes(), ", ")+
 		" (auto: logical decoding where --observe-db allows it, else sampling)")
 	fs.DurationVar(&ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window)")
+	var bl baselineFlags
+	bl.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,6 +75,10 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 			spec.TimeScale = modeltime.Real
 		}
 	}
+	gate, err := bl.load([]*scenarios.Spec{spec})
+	if err != nil {
+		return err
+	}
 	if *out == "" {
 		*out = defaultOut(spec.Name + "-" + spec.Strategy)
 	}
@@ -80,7 +86,14 @@ func cmdRun(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 	if err != nil {
 		return err
 	}
-	return verdictOf([]reports.Summary{sum})
+	if err := gate.apply(&sum); err != nil {
+		return err
+	}
+	runs := []reports.Summary{sum}
+	if err := reports.WriteBaselineTable(stdout, runs); err != nil {
+		log.Warn("could not print the baseline table", "err", err)
+	}
+	return withRegressions(verdictOf(runs), runs)
 }
 
 // runOne runs a scenario and writes its files, whatever the outcome. The

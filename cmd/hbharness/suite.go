@@ -26,6 +26,8 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	var o overrides
 	o.register(fs, true)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
+	var bl baselineFlags
+	bl.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +50,10 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		}
 		specs = append(specs, vs...)
 	}
+	gate, err := bl.load(specs)
+	if err != nil {
+		return err
+	}
 	folder := folders(specs)
 	if *out == "" {
 		*out = defaultOut("suite")
@@ -59,6 +65,9 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, folder(spec)), stdout, log)
 		switch {
 		case err == nil:
+			if err := gate.apply(&sum); err != nil {
+				return err
+			}
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
 			unusable = append(unusable, err.Error())
 		case errors.Is(err, runner.ErrScaleTooSmall):
@@ -79,11 +88,14 @@ func cmdSuite(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err := writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) }); err != nil {
 		return err
 	}
+	if err := reports.WriteBaselineTable(stdout, runs); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
 	}
-	return verdictOf(runs)
+	return withRegressions(verdictOf(runs), runs)
 }
 
 // folders names each run's folder: the scenario, and its strategy too when
