@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/hbharness/hbharness/harness/verify"
 )
 
 // Direction says which way a metric gets worse.
@@ -38,6 +40,9 @@ type Metric struct {
 	// FloorWhy says where the floor comes from, for the reader of a
 	// regression.
 	FloorWhy string
+	// JudgedBy names the invariants that judge this metric: a comparison
+	// colours it red where one of them failed.
+	JudgedBy []string
 	// Value reads the metric; false when the run did not measure it (no
 	// faults, so no recovery; no keys, so nothing per key).
 	Value func(Summary) (float64, bool)
@@ -55,18 +60,22 @@ func Metrics() []Metric {
 			Value: func(s Summary) (float64, bool) { return perKeyPerWindow(s, s.DBWritesTotal) }},
 		{Name: "dispatches", Label: "dispatches / key / window", Unit: "", Prec: 3, Checked: true,
 			Floor: 0.1, FloorWhy: "one more dispatch per key in a run of 10 windows",
-			Value: func(s Summary) (float64, bool) { return perKeyPerWindow(s, s.DispatchesTotal) }},
+			JudgedBy: []string{verify.AtMostOnePerWindow, verify.RateNearExpected},
+			Value:    func(s Summary) (float64, bool) { return perKeyPerWindow(s, s.DispatchesTotal) }},
 		{Name: "staleness", Label: "worst staleness", Unit: "s", Prec: 2, Checked: true,
 			Floor: 1, FloorWhy: "staleness is known to one sample period (1 s by default)",
-			Value: func(s Summary) (float64, bool) { return s.MaxStalenessS, len(s.Services) > 0 }},
+			JudgedBy: []string{verify.LastSeenNeverStale},
+			Value:    func(s Summary) (float64, bool) { return s.MaxStalenessS, len(s.Services) > 0 }},
 		{Name: "recovery", Label: "worst recovery", Unit: "s", Prec: 1, Checked: true,
 			Floor: 5, FloorWhy: "recovery waits for the next poll, 5 s apart by default",
-			Value: worstRecovery},
+			JudgedBy: []string{verify.RecoversAfterFault},
+			Value:    worstRecovery},
 		{Name: "p50", Label: "p50 latency", Unit: "ms", Prec: 2,
 			Floor: 2, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
 			Value: func(s Summary) (float64, bool) { return s.Requests.P50MS, s.Requests.Total > 0 }},
 		{Name: "errors", Label: "request errors", Unit: "%", Prec: 3,
 			Floor: 0.1, FloorWhy: "one request in a thousand",
+			JudgedBy: []string{verify.RequestsSucceed},
 			Value: func(s Summary) (float64, bool) {
 				if s.Requests.Total == 0 {
 					return 0, false
