@@ -74,7 +74,7 @@ func render(w io.Writer, name string, data any, what string) error {
 		"minGap":  minGap,
 		"range2":  expectedRange,
 		"bad":     func(cell string) bool { return strings.Contains(cell, "✗") },
-	}).Parse(pageTemplates + comparisonTemplate)
+	}).Parse(pageTemplates + comparisonTemplate + trendTemplate)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)
 	}
