@@ -130,11 +130,12 @@ func metricRowLabel(m Metric) string {
 	return m.Label + " " + m.Unit
 }
 
-// spreadText prints a metric's spread: the value for one run, else
-// "median (min–max)", then, when runs were repeated, its mark.
+// spreadText prints a metric's spread: "median (min–max)", or the value
+// alone where every run measured the same, then, when runs were repeated,
+// its mark.
 func spreadText(m Metric, sp Spread, marks bool) string {
 	t := num(sp.Median, m.Prec)
-	if sp.N > 1 {
+	if sp.Max > sp.Min {
 		t += " (" + num(sp.Min, m.Prec) + "–" + num(sp.Max, m.Prec) + ")"
 	}
 	if !marks {
@@ -149,8 +150,8 @@ func spreadText(m Metric, sp Spread, marks bool) string {
 	return t
 }
 
-// countText prints a raw count: the value of one run, else the median and
-// range of the usable runs.
+// countText prints a raw count: the value where every usable run agrees,
+// else their median and range.
 func countText(c *column, count func(Summary) int) string {
 	if len(c.usable) == 0 {
 		return "inconclusive"
@@ -160,7 +161,7 @@ func countText(c *column, count func(Summary) int) string {
 		vs = append(vs, float64(count(s)))
 	}
 	slices.Sort(vs)
-	if len(vs) == 1 {
+	if vs[0] == vs[len(vs)-1] {
 		return num(vs[0], 0)
 	}
 	return num(median(vs), 1) + " (" + num(vs[0], 0) + "–" + num(vs[len(vs)-1], 0) + ")"
@@ -178,7 +179,7 @@ func tally(runs []Summary, word func(Summary) string) string {
 		}
 		count[w]++
 	}
-	if len(runs) == 1 {
+	if len(runs) == 1 || (len(words) == 1 && words[0] == "—") {
 		return words[0]
 	}
 	if len(words) == 1 {

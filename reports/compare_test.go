@@ -67,9 +67,10 @@ func TestComparisonMarksWithinNoise(t *testing.T) {
 	assert.Equal(t, []string{"view-gate", "two-tier", "none"}, strings.Fields(strings.Split(out, "\n")[2]))
 	assert.Equal(t, []string{"12 (10–14) best", "12.5 (11–13) ≈", "30.5 (30–31)"}, cells(t, out, "p99 latency ms"),
 		"two-tier's range overlaps the best's; none's, 16 ms above it, does not; the saturated run is left out")
-	assert.Equal(t, []string{"33.5 (33–34) ≈", "41 (40–42)", "33 (33–33) best"}, cells(t, out, "worst staleness s"),
+	assert.Equal(t, []string{"33.5 (33–34) ≈", "41 (40–42)", "33 best"}, cells(t, out, "worst staleness s"),
 		"the best by median; view-gate's range reaches down to it")
-	assert.Equal(t, []string{"1 (1–1) best", "1 (1–1) ≈", "60 (60–60)"}, cells(t, out, "dispatches / key / window"))
+	assert.Equal(t, []string{"1 best", "1 ≈", "60"}, cells(t, out, "dispatches / key / window"))
+	assert.Equal(t, []string{"—", "—", "—"}, cells(t, out, verify.RecoversAfterFault), "judged by none of them")
 	assert.Equal(t, []string{"PASS ×3", "PASS ×3", "PASS 2 · UNUSABLE 1"}, cells(t, out, "verdict"))
 	assert.Equal(t, []string{"pass ✓ ×3", "pass ✓ ×3", "fail ✓ ×2"}, cells(t, out, verify.AtMostOnePerWindow))
 	assert.Contains(t, out, "none: 1 of 3 run(s) inconclusive")
