@@ -102,3 +102,23 @@ func TestHistory(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 5, strings.Count(string(raw), "<svg"))
 }
+
+// A regression exits 1 beside the verdicts' own misses, and never hides a
+// run that proved nothing (exit 2).
+func TestWithRegressions(t *testing.T) {
+	base, err := reports.NewBaseline("base", []reports.Summary{pastRun("steady", "view-gate", time.Now(), 5)})
+	require.NoError(t, err)
+	slow := pastRun("steady", "view-gate", time.Now(), 50)
+	slow.Baseline = base.Check(slow, reports.DefaultLimits())
+	same := pastRun("steady", "view-gate", time.Now(), 5)
+	same.Baseline = base.Check(same, reports.DefaultLimits())
+
+	require.NoError(t, withRegressions(nil, []reports.Summary{same}))
+	var ve verdictError
+	require.ErrorAs(t, withRegressions(nil, []reports.Summary{slow}), &ve)
+	assert.Contains(t, ve.msg, "steady/view-gate against view-gate: p99 latency 50 ms, baseline 5 ms (+900%), limit 10 ms (floor)")
+	require.ErrorAs(t, withRegressions(verdictError{"verdicts did not match"}, []reports.Summary{slow}), &ve)
+	assert.Contains(t, ve.msg, "verdicts did not match\nregressions against the baseline")
+	var ue usageError
+	require.ErrorAs(t, withRegressions(usagef("the run tested nothing"), []reports.Summary{slow}), &ue)
+}
