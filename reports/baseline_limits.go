@@ -18,6 +18,9 @@ const DefaultMaxRegression = 10.0
 type Limits struct {
 	Default   float64
 	PerMetric map[string]float64
+	// Off names checked metrics not to check (metric=off): p99 on a
+	// machine whose latency noise no percentage covers.
+	Off map[string]bool
 }
 
 // DefaultLimits allows every checked metric DefaultMaxRegression.
@@ -25,11 +28,12 @@ func DefaultLimits() Limits { return Limits{Default: DefaultMaxRegression} }
 
 // ParseLimits reads --max-regression: comma-separated, at most one bare
 // percentage (the default for every checked metric) and any number of
-// metric=percentage, e.g. "10%,p99=25%,staleness=5%". The % sign is
-// required, so that 0.1 cannot be read as either a tenth or a thousandth.
+// metric=percentage or metric=off, e.g. "10%,p99=25%,staleness=5%". The %
+// sign is required, so that 0.1 cannot be read as either a tenth or a
+// thousandth.
 func ParseLimits(s string) (Limits, error) {
 	l := DefaultLimits()
-	l.PerMetric = map[string]float64{}
+	l.PerMetric, l.Off = map[string]float64{}, map[string]bool{}
 	defaultSet := false
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
@@ -56,8 +60,12 @@ func ParseLimits(s string) (Limits, error) {
 		if m.Worse == Neutral {
 			return Limits{}, fmt.Errorf("--max-regression %q: %s is neither better nor worse when higher, so it cannot regress", s, name)
 		}
-		if _, dup := l.PerMetric[name]; dup {
+		if _, dup := l.PerMetric[name]; dup || l.Off[name] {
 			return Limits{}, fmt.Errorf("--max-regression %q: %s is given twice", s, name)
+		}
+		if strings.TrimSpace(value) == "off" {
+			l.Off[name] = true
+			continue
 		}
 		p, err := parsePercent(strings.TrimSpace(value))
 		if err != nil {
@@ -85,7 +93,7 @@ func parsePercent(s string) (float64, error) {
 func (l Limits) Metrics() []Metric {
 	var out []Metric
 	for _, m := range Metrics() {
-		if _, named := l.PerMetric[m.Name]; m.Checked || named {
+		if _, named := l.PerMetric[m.Name]; (m.Checked || named) && !l.Off[m.Name] {
 			out = append(out, m)
 		}
 	}
@@ -105,6 +113,9 @@ func (l Limits) String() string {
 	parts := []string{num(l.Default, 3) + "%"}
 	for _, name := range slices.Sorted(maps.Keys(l.PerMetric)) {
 		parts = append(parts, name+"="+num(l.PerMetric[name], 3)+"%")
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.Off)) {
+		parts = append(parts, name+"=off")
 	}
 	return strings.Join(parts, ",")
 }

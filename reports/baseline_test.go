@@ -191,6 +191,8 @@ func TestParseLimits(t *testing.T) {
 		{"latency=5%", 0, nil, 0, "no metric \"latency\": the metrics are p99, writes"},
 		{"rps=5%", 0, nil, 0, "cannot regress"},
 		{"p99=5%,p99=6%", 0, nil, 0, "given twice"},
+		{"p99=off,p99=6%", 0, nil, 0, "given twice"},
+		{"p99=off", 10, map[string]float64{}, 4, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -24,7 +24,7 @@ func (b *baselineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.path, "baseline", "", "hold each run against a past one: a summary.json, or a run, suite or compare folder "+
 		"(matched by scenario, strategy and label); a regression fails the run (exit 1)")
 	fs.StringVar(&b.limits, "max-regression", defaultLimits, "how much worse a metric may get before it is a regression: a default, "+
-		"then metric=N% for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(reports.MetricNames(), ", ")+")")
+		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(reports.MetricNames(), ", ")+")")
 }
 
 // baselineGate is a loaded baseline and its limits; a nil gate (no

@@ -13,11 +13,17 @@ import (
 // its own baseline does not fail, and a planted regression fails exactly
 // the metrics that got worse: named in the table, on stderr, in
 // summary.json and in JUnit as its own test case.
+//
+// p99 is left out (p99=off): it is wall time, and on this shared 2-core
+// machine one scenario's p99 moved from 5 to 112 ms between three runs, which
+// no limit on a single baseline run covers (a repeated baseline's spread
+// does). Every other checked metric runs under the default 10%.
 func TestBaselineCatchesAPlantedRegression(t *testing.T) {
-	steady := []string{"run", "--scenario", "steady", "--strategy", "view-gate", "--time-scale", "0.02"}
+	steady := []string{"run", "--scenario", "steady", "--strategy", "view-gate", "--time-scale", "0.05"}
 	base := t.TempDir()
 	code, stdout, stderr := cli(t, nil, append(steady, "--out", base)...)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	steady = append(steady, "--max-regression", "10%,p99=off")
 
 	again := t.TempDir()
 	code, stdout, stderr = cli(t, nil, append(steady, "--out", again, "--baseline", base)...)
@@ -30,7 +36,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 	for _, m := range s.Baseline.Metrics {
 		checked = append(checked, m.Metric)
 	}
-	assert.Equal(t, []string{"p99", "writes", "dispatches", "staleness"}, checked, "no faults, so no recovery")
+	assert.Equal(t, []string{"writes", "dispatches", "staleness"}, checked, "no faults, so no recovery; p99 off")
 	junit, err := os.ReadFile(filepath.Join(again, "junit.xml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(junit), `<testcase name="baseline" classname="steady/view-gate" time="0"></testcase>`)
