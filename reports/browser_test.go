@@ -51,7 +51,7 @@ func TestPagesInABrowser(t *testing.T) {
 		{"comparison", func(w io.Writer) error {
 			other := testSummary()
 			other.Strategy = "inline"
-			return WriteComparisonHTML(w, []Summary{testSummary(), other})
+			return WriteComparisonHTML(w, []Summary{testSummary(), other}, "")
 		}, "", 2},
 	}
 

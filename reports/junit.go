@@ -158,6 +158,14 @@ func junitRun(s Summary) junitSuite {
 		})
 		suite.Errors++
 	}
+	if c, ok := baselineCase(s, name); ok {
+		suite.Cases = append(suite.Cases, c)
+		if c.Failure != nil {
+			suite.Failures++
+		} else if c.Skipped != nil {
+			suite.Skipped++
+		}
+	}
 	if s.Interrupted {
 		suite.Cases = append(suite.Cases, junitCase{
 			Name: "run_completed", ClassName: name, Time: seconds(s.WallDurationS),

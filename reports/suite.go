@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -64,79 +63,6 @@ func suiteVerdict(s Summary) string {
 		return word
 	}
 	return word + " (" + strings.Join(failed, ", ") + ")"
-}
-
-// WriteComparison writes one scenario run under several strategies side by
-// side: one column per run, one row per invariant and per headline number.
-func WriteComparison(w io.Writer, runs []Summary) error {
-	cols, err := comparisonColumns(runs)
-	if err != nil {
-		return err
-	}
-	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "%s · time scale %s · model %s\n\n", runs[0].Scenario, num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS))
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	for _, row := range comparisonRows(runs, cols) {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write comparison table: %w", err)
-	}
-	fmt.Fprintln(ew, "\n✓ outcome matched the scenario's expectation · ✗ it did not")
-	return ew.err
-}
-
-// comparisonColumns checks that the runs compare like with like and names
-// each column by its strategy, numbering repeats.
-func comparisonColumns(runs []Summary) ([]string, error) {
-	if len(runs) == 0 {
-		return nil, errors.New("compare: no runs to compare; pass at least one strategy")
-	}
-	cols := make([]string, len(runs))
-	seen := make(map[string]int)
-	for i, s := range runs {
-		if s.Scenario != runs[0].Scenario {
-			return nil, fmt.Errorf("compare: runs are of different scenarios (%q and %q); compare one scenario across strategies", runs[0].Scenario, s.Scenario)
-		}
-		name := s.runName()
-		seen[name]++
-		cols[i] = name
-		if seen[name] > 1 {
-			cols[i] = fmt.Sprintf("%s (%d)", name, seen[name])
-		}
-	}
-	return cols, nil
-}
-
-// comparisonRows builds the comparison as text cells, header row first. The
-// HTML comparison renders the same rows.
-func comparisonRows(runs []Summary, cols []string) [][]string {
-	rows := [][]string{append([]string{""}, cols...)}
-	add := func(label string, cell func(Summary) string) {
-		row := []string{label}
-		for _, s := range runs {
-			row = append(row, cell(s))
-		}
-		rows = append(rows, row)
-	}
-	add("verdict", verdictWord)
-	for _, name := range invariantNames(runs) {
-		add(name, func(s Summary) string {
-			i := slices.IndexFunc(s.Invariants, func(v verify.Verdict) bool { return v.Name == name })
-			if i < 0 {
-				return "—"
-			}
-			v := s.Invariants[i]
-			return string(v.Outcome) + " " + mark(v)
-		})
-	}
-	add("dispatches_total", func(s Summary) string { return fmt.Sprint(s.DispatchesTotal) })
-	add("db_writes_total", func(s Summary) string { return fmt.Sprint(s.DBWritesTotal) })
-	add("max_staleness_s", func(s Summary) string { return num(s.MaxStalenessS, 2) })
-	add("requests rps (model)", func(s Summary) string { return num(s.Requests.RPSModel, 1) })
-	add("p50 ms", func(s Summary) string { return num(s.Requests.P50MS, 2) })
-	add("p99 ms", func(s Summary) string { return num(s.Requests.P99MS, 2) })
-	return rows
 }
 
 // invariantNames lists the fixed invariants in report order, then any other

@@ -62,11 +62,11 @@ func TestWriteComparison(t *testing.T) {
 	}
 	assert.Equal(t, []string{"view-gate", "inline"}, strings.Fields(lines[2]), "header")
 	assert.Equal(t, []string{"48", "12000"}, row("dispatches_total"))
-	assert.Equal(t, []string{"95", "4.5"}, row("max_staleness_s"))
+	assert.Equal(t, []string{"95", "4.5"}, row("worst staleness s"))
 	assert.Equal(t, []string{"fail", "✗", "fail", "✗"}, row(verify.AtMostOnePerWindow))
 	assert.Equal(t, []string{"fail", "✓", "—"}, row(verify.LastSeenNeverStale))
 	assert.Equal(t, []string{"—", "pass", "✓"}, row("custom_check"))
-	for _, label := range []string{"verdict", "db_writes_total", "requests rps (model)", "p50 ms", "p99 ms"} {
+	for _, label := range []string{"verdict", "db_writes_total", "requests / s (model)", "p50 latency ms", "p99 latency ms"} {
 		row(label)
 	}
 	for _, name := range verify.Names() {
@@ -92,7 +92,7 @@ func TestWriteComparisonRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Zero(t, buf.Len())
-			assert.Error(t, WriteComparisonHTML(&buf, tt.runs))
+			assert.Error(t, WriteComparisonHTML(&buf, tt.runs, ""))
 		})
 	}
 }

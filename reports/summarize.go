@@ -79,6 +79,7 @@ func Summarize(r *runner.Result) Summary {
 			LatencyS: f.Latency.Seconds(), OffsetS: f.Offset.Seconds(), Zone: f.Zone, Replica: replicaOf(f.Replica)})
 	}
 	s.Seed, s.Source = r.Seed, r.Source
+	s.ThrottleS = h.Throttle.Seconds()
 	lg := r.Load
 	s.LoadGenerator = LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,
 		DroppedSends: lg.Dropped, Saturated: lg.Saturated}

@@ -82,6 +82,13 @@ type Summary struct {
 	LoadGenerator LoadGenerator `json:"load_generator"`
 	Notes         []string      `json:"notes"`
 
+	// ThrottleS is the gate's window in model seconds: what "per window"
+	// divides by. 0 in summaries written before it was recorded.
+	ThrottleS float64 `json:"throttle_s"`
+	// Baseline is this run held against a past one (--baseline); nil when
+	// it was not.
+	Baseline *BaselineCheck `json:"baseline,omitempty"`
+
 	// OutDir is where the run's files went; suite tables print it. It is not
 	// part of the file, which lives in that directory.
 	OutDir string `json:"-"`

@@ -125,16 +125,4 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{$tint := .Tint}}{{range .Rows}}<tr{{if .OfflineFlips}} class="{{$tint}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
 {{end}}</table></div>{{end}}
 
-{{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
-<body>
-<h1>{{.Scenario}} · {{len .Runs}} strategies</h1>
-<p class="meta">{{range $i, $s := .Runs}}{{if $i}} · {{end}}{{$s.Strategy}} <span class="{{if $s.Passed}}ok{{else}}no{{end}}">{{verdict $s}}</span>{{end}}</p>
-<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
-<table>
-{{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
-{{end}}</table>
-<p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red bars: runs that did not pass.</p>
-</body>
-</html>
-{{end}}
 `

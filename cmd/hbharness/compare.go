@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -15,15 +18,19 @@ import (
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// cmdCompare runs one scenario under several strategies and tabulates them.
-// Verdicts differ by design between strategies, so only an environment
-// error changes the exit status.
+// cmdCompare runs one scenario under several strategies and tabulates them,
+// each strategy --repeat times, interleaved (a,b,c,a,b,c…) so that drift on
+// a shared machine hits all alike. Verdicts differ by design between
+// strategies, so only an environment error changes the exit status: a
+// saturated run is shown as inconclusive and the comparison goes on, exiting
+// 2 at the end; anything else, or an interruption, stops it.
 func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logger) error {
 	stdout := con.stdout
 	fs := newFlags("compare", stdout)
 	con.register(fs)
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	strats := fs.String("strategies", "", "comma-separated strategies, e.g. view-gate,two-tier,inline")
+	repeat := fs.Int("repeat", 1, "runs per strategy, interleaved; above 1 the table shows each metric's median and min–max and marks what is within noise")
 	var o overrides
 	o.register(fs, false)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-compare-<scenario>)")
@@ -34,8 +41,14 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 	if len(list) == 0 {
 		return usagef("--strategies is required: some of %s", strings.Join(strategy.Names(), ", "))
 	}
+	if *repeat < 1 || *repeat > 100 {
+		return usagef("--repeat %d: give the runs per strategy, from 1 to 100", *repeat)
+	}
 	var specs []*scenarios.Spec
-	for _, s := range list {
+	for i, s := range list {
+		if slices.Contains(list[:i], s) {
+			return usagef("--strategies lists %s twice: use --repeat to run a strategy more than once", s)
+		}
 		o.strategy = s
 		spec, err := loadSpec(*name, o)
 		if err != nil {
@@ -47,20 +60,47 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 		*out = defaultOut("compare-" + specs[0].Name)
 	}
 	var runs []reports.Summary
+	var unusable []string
 	sweep := &sync.Once{} // leftovers are swept before the first run only
-	for _, spec := range specs {
-		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, filepath.Join(*out, spec.Strategy), con, log)
-		if err != nil {
-			return err
+	for i := range *repeat {
+		for _, spec := range specs {
+			dir := filepath.Join(*out, spec.Strategy)
+			if *repeat > 1 {
+				dir = filepath.Join(dir, strconv.Itoa(i+1))
+			}
+			sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep}, dir, con, log)
+			switch {
+			case err == nil:
+			case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
+				// Inconclusive, not fatal: the other strategies' runs still
+				// compare, and the table says this one measured nothing.
+				unusable = append(unusable, err.Error())
+			default:
+				return err
+			}
+			runs = append(runs, sum)
 		}
-		runs = append(runs, sum)
 	}
 	fmt.Fprintln(stdout)
 	if err := reports.WriteComparison(stdout, runs); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(*out, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs) }); err != nil {
-		return err
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"comparison.html", func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs, *out) }},
+		{"compare.json", func(w io.Writer) error { return reports.WriteComparisonJSON(w, runs, *out) }},
+		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, runs) }},
 	}
-	return writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) })
+	for _, f := range files {
+		if err := writeFile(filepath.Join(*out, f.name), f.write); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "files: %s\n", *out)
+	if len(unusable) > 0 {
+		return usagef("%d run(s) were inconclusive, shown so in the comparison:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
+	}
+	return nil
 }

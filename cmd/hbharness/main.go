@@ -49,9 +49,11 @@ usage:
   hbharness run       --scenario NAME|FILE [--strategy S] [--failure-policy P] [--time-scale X] [--seed N] [--out DIR]
                       [--target URL --token T --observe-db DSN [--allow-remote]]
   hbharness run       --replay DIR|summary.json [--out DIR]   a past run again, its fault schedule included
-  hbharness compare   --scenario NAME|FILE --strategies a,b,c [--out DIR]
+  hbharness compare   --scenario NAME|FILE --strategies a,b,c [--repeat N] [--out DIR]
   hbharness suite     [--quick | --predeploy | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
                       [--target URL --token T --observe-db DSN [--slugs S | --jobs 1,2]]  a deployment: the pre-deploy subset, real time
+  hbharness history   [--metrics p99,staleness,...] [--csv] [--html FILE] DIR...   one line per past run, oldest first
+  run and suite take --baseline DIR|summary.json [--max-regression 10%,p99=25%]: a regression against it exits 1
   hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
   hbharness report    DIR                                  render a saved run, suite or comparison again (new charts, no rerun)
   hbharness gc        [--older-than D]                     remove what killed runs and tests left behind
@@ -103,6 +105,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdReport(ctx, args[1:], stdout, log)
 	case "gc":
 		err = cmdGC(ctx, args[1:], stdout, log)
+	case "history":
+		err = cmdHistory(args[1:], stdout)
 	case "scenarios":
 		err = cmdScenarios(stdout)
 	case "version", "--version", "-v":

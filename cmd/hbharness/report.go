@@ -74,7 +74,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		if err := reports.WriteComparison(stdout, sums); err != nil {
 			return usageError{err}
 		}
-		if err := writeFile(filepath.Join(dir, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, sums) }); err != nil {
+		if err := writeFile(filepath.Join(dir, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, sums, dir) }); err != nil {
 			return usageError{err}
 		}
 		if err := writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, sums) }); err != nil {

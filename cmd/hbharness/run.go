@@ -35,6 +35,8 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	replay := fs.String("replay", "", "re-run a past run (its folder, or its summary.json): its scenario, strategy, scale, seed and the fault schedule it got")
 	var tf targetFlags
 	tf.register(fs)
+	var bl baselineFlags
+	bl.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +62,10 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 		// unless told otherwise.
 		spec.TimeScale = modeltime.Real
 	}
+	gate, err := bl.load([]*scenarios.Spec{spec})
+	if err != nil {
+		return err
+	}
 	if *out == "" {
 		*out = defaultOut(spec.Name + "-" + spec.Strategy)
 	}
@@ -67,7 +73,14 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	if err != nil {
 		return err
 	}
-	return verdictOf([]reports.Summary{sum})
+	if err := gate.apply(&sum); err != nil {
+		return err
+	}
+	runs := []reports.Summary{sum}
+	if err := reports.WriteBaselineTable(con.stdout, runs); err != nil {
+		log.Warn("could not print the baseline table", "err", err)
+	}
+	return withRegressions(verdictOf(runs), runs)
 }
 
 // runOne runs a scenario and writes its files, whatever the outcome. The

@@ -33,6 +33,8 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	var tf targetFlags
 	tf.register(fs)
 	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
+	var bl baselineFlags
+	bl.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +55,10 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		specs = append(specs, vs...)
 	}
 	skip := forTarget(specs, ext, o, stdout)
+	gate, err := bl.load(specs)
+	if err != nil {
+		return err
+	}
 	folder := folders(specs)
 	if *out == "" {
 		*out = defaultOut("suite")
@@ -69,6 +75,9 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		sum, err := runOne(ctx, spec, runner.Options{Log: log, Seed: 1, Sweep: sweep, External: ext}, filepath.Join(*out, folder(spec)), con, log)
 		switch {
 		case err == nil:
+			if err := gate.apply(&sum); err != nil {
+				return err
+			}
 		case errors.Is(err, runner.ErrSaturated) && sum.Scenario != "":
 			unusable = append(unusable, err.Error())
 		case errors.Is(err, runner.ErrScaleTooSmall):
@@ -92,6 +101,9 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if err := writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) }); err != nil {
 		return err
 	}
+	if err := reports.WriteBaselineTable(stdout, runs); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
@@ -99,7 +111,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if len(skip) == len(specs) && ext != nil {
 		return usagef("nothing was judged: every run chosen was skipped against %s (see above why); choose runs it can be given, or leave out --scenarios for the pre-deploy subset", ext.Target)
 	}
-	return verdictOf(runs)
+	return withRegressions(verdictOf(runs), runs)
 }
 
 // folders names each run's folder: the scenario, and its strategy too when

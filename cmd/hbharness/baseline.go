@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/scenarios"
+)
+
+// baselineFlags are --baseline and --max-regression, on run and suite.
+type baselineFlags struct {
+	path   string
+	limits string
+}
+
+const defaultLimits = "10%"
+
+func (b *baselineFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.path, "baseline", "", "hold each run against a past one: a summary.json, or a run, suite or compare folder "+
+		"(matched by scenario, strategy and label); a regression fails the run (exit 1)")
+	fs.StringVar(&b.limits, "max-regression", defaultLimits, "how much worse a metric may get before it is a regression: a default, "+
+		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(reports.MetricNames(), ", ")+")")
+}
+
+// baselineGate is a loaded baseline and its limits; a nil gate (no
+// --baseline) checks nothing.
+type baselineGate struct {
+	base   *reports.Baseline
+	limits reports.Limits
+}
+
+// load reads the baseline before anything runs, so that a wrong path or a
+// baseline of other scenarios costs no minutes: exit 2, naming what it holds.
+func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
+	if b.path == "" {
+		if b.limits != defaultLimits {
+			return nil, usagef("--max-regression needs --baseline: the past run to hold this one against")
+		}
+		return nil, nil
+	}
+	limits, err := reports.ParseLimits(b.limits)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	runs, err := readSummaries(b.path)
+	if err != nil {
+		return nil, usagef("--baseline %s: %w", b.path, err)
+	}
+	base, err := reports.NewBaseline(b.path, runs)
+	if err != nil {
+		return nil, usagef("--baseline: %w", err)
+	}
+	var names []string
+	for _, s := range specs {
+		if m, _ := base.Match(s.Name, s.Strategy, s.Label); len(m) > 0 {
+			return &baselineGate{base: base, limits: limits}, nil
+		}
+		names = append(names, s.Name+"/"+s.Strategy)
+	}
+	return nil, usagef("--baseline %s holds %s: nothing to hold %s against (runs are matched by scenario, then strategy and label)",
+		b.path, strings.Join(base.Holds(), ", "), strings.Join(names, ", "))
+}
+
+// apply holds a finished run against the baseline and writes the outcome
+// into its summary.json and junit.xml, so that CI reading either sees it.
+func (g *baselineGate) apply(sum *reports.Summary) error {
+	if g == nil || sum.Scenario == "" || sum.Unusable != "" || sum.LoadGenerator.Saturated || sum.Interrupted {
+		return nil
+	}
+	sum.Baseline = g.base.Check(*sum, g.limits)
+	if sum.OutDir == "" {
+		return nil
+	}
+	s := *sum
+	if err := writeFile(filepath.Join(sum.OutDir, "summary.json"), func(w io.Writer) error { return reports.WriteJSON(w, s) }); err != nil {
+		return usageError{err}
+	}
+	if err := writeFile(filepath.Join(sum.OutDir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{s}) }); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// withRegressions adds the baseline's regressions to a run's verdict: exit
+// 1, each named. A run that proved nothing (exit 2) keeps its status.
+func withRegressions(err error, runs []reports.Summary) error {
+	lines := reports.RegressionLines(runs)
+	if len(lines) == 0 {
+		return err
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	msg := fmt.Sprintf("regressions against the baseline:\n  %s", strings.Join(lines, "\n  "))
+	var ve verdictError
+	if errors.As(err, &ve) {
+		msg = ve.msg + "\n" + msg
+	}
+	return verdictError{msg}
+}

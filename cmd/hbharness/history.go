@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/hbharness/hbharness/reports"
+)
+
+// cmdHistory prints one line per run found under the folders given, oldest
+// first, with the chosen metrics: a nightly job's trend.
+func cmdHistory(args []string, stdout io.Writer) error {
+	fs := newFlags("history", stdout)
+	names := fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(reports.MetricNames(), ", ")+")")
+	asCSV := fs.Bool("csv", false, "print CSV instead of a table")
+	html := fs.String("html", "", "also write the history as an HTML page with a chart per metric to this file")
+	dirs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return usagef("history: give one or more run, suite or compare folders (or summary.json files)")
+	}
+	metrics := reports.DefaultTrendMetrics()
+	if *names != "" {
+		if metrics, err = reports.ParseMetrics(*names); err != nil {
+			return usagef("--metrics: %w", err)
+		}
+	}
+	var runs []reports.Summary
+	for _, d := range dirs {
+		rs, err := readSummaries(d)
+		if err != nil {
+			return usagef("history %s: %w", d, err)
+		}
+		runs = append(runs, rs...)
+	}
+	if *html != "" {
+		if err := writeFile(*html, func(w io.Writer) error { return reports.WriteTrendHTML(w, runs, metrics) }); err != nil {
+			return usageError{err}
+		}
+	}
+	if *asCSV {
+		return reports.WriteTrendCSV(stdout, runs, metrics)
+	}
+	if err := reports.WriteTrend(stdout, runs, metrics); err != nil {
+		return err
+	}
+	if *html != "" {
+		_, err := io.WriteString(stdout, "chart: "+filepath.Clean(*html)+"\n")
+		return err
+	}
+	return nil
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments (history DIR --csv), where flag.Parse alone stops at
+// the first positional one.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, errHelpShown
+		} else if err != nil {
+			return nil, usageError{err}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

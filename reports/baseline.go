@@ -1,0 +1,231 @@
+package reports
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Baseline is a set of past runs a new run is held against: one summary,
+// or every summary of a run, suite or compare folder.
+type Baseline struct {
+	Source string
+	runs   []Summary
+	// Skipped counts runs left out because they proved nothing
+	// (unusable, saturated, interrupted): no reference for anything.
+	Skipped int
+}
+
+// NewBaseline keeps the runs that can serve as a reference. It fails when
+// none can, since a baseline that holds nothing would pass every run.
+func NewBaseline(source string, runs []Summary) (*Baseline, error) {
+	b := &Baseline{Source: source}
+	for _, s := range runs {
+		if s.Unusable != "" || s.LoadGenerator.Saturated || s.Interrupted {
+			b.Skipped++
+			continue
+		}
+		b.runs = append(b.runs, s)
+	}
+	if len(b.runs) == 0 {
+		if b.Skipped > 0 {
+			return nil, fmt.Errorf("baseline %s: its %d run(s) were unusable, saturated or interrupted, so they measure nothing to hold a run against", source, b.Skipped)
+		}
+		return nil, errors.New("baseline " + source + ": no summary.json in it")
+	}
+	return b, nil
+}
+
+// Holds lists the runs the baseline holds, as scenario/strategy[label].
+func (b *Baseline) Holds() []string {
+	var out []string
+	for _, s := range b.runs {
+		if n := s.Scenario + "/" + s.runName(); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Match finds the baseline runs for a run: those of the same scenario,
+// strategy and label (several when the baseline repeated them). Failing
+// that, when the baseline holds the scenario under one strategy only, those
+// runs, and a note that says so: a baseline of two-tier read against a run
+// of view-gate is a deliberate question. Nil when nothing fits.
+func (b *Baseline) Match(scenario, strategy, label string) ([]Summary, string) {
+	var same, scen []Summary
+	for _, s := range b.runs {
+		if s.Scenario != scenario {
+			continue
+		}
+		scen = append(scen, s)
+		if s.Strategy == strategy && s.Label == label {
+			same = append(same, s)
+		}
+	}
+	if len(same) > 0 {
+		return same, ""
+	}
+	if len(scen) == 0 {
+		return nil, ""
+	}
+	other := scen[0].runName()
+	for _, s := range scen {
+		if s.runName() != other {
+			return nil, ""
+		}
+	}
+	this := Summary{Strategy: strategy, Label: label}.runName()
+	return scen, fmt.Sprintf("held against %s: the baseline holds %s only as %s, not as %s", other, scenario, other, this)
+}
+
+// BaselineCheck is a run held against its baseline, as summary.json
+// carries it.
+type BaselineCheck struct {
+	Source string `json:"source"`
+	// Against names the baseline runs' strategy; Runs counts them (0: the
+	// baseline held no run of this scenario, and nothing was checked).
+	Against   string        `json:"against"`
+	Runs      int           `json:"runs"`
+	TimeScale float64       `json:"time_scale"`
+	Limits    string        `json:"max_regression"`
+	Metrics   []MetricCheck `json:"metrics"`
+	Notes     []string      `json:"notes"`
+}
+
+// MetricCheck is one metric of a run beside its baseline.
+type MetricCheck struct {
+	Metric string `json:"metric"`
+	// Baseline is the baseline runs' median; BaselineMin and BaselineMax
+	// their range (equal for a single run).
+	Baseline    float64 `json:"baseline"`
+	BaselineMin float64 `json:"baseline_min"`
+	BaselineMax float64 `json:"baseline_max"`
+	Now         float64 `json:"now"`
+	// Limit is the highest value that is not a regression; LimitBy says
+	// which rule set it: "+N%", "floor" or "spread".
+	Limit     float64 `json:"limit"`
+	LimitBy   string  `json:"limit_by"`
+	Regressed bool    `json:"regressed"`
+}
+
+// Check holds s against the baseline under the limits. A metric regresses
+// when it rose above the largest of:
+//   - the baseline's median plus the allowed percentage;
+//   - the median plus the metric's floor (Metric.Floor);
+//   - with repeated baseline runs, their maximum plus their spread
+//     (max − min): a rise the baseline's own runs show the machine makes
+//     without any change is noise, whatever the percentage says.
+//
+// So a regression must be larger than the tolerance asked for, the
+// measurement's resolution and the baseline's own noise, all three.
+func (b *Baseline) Check(s Summary, l Limits) *BaselineCheck {
+	c := &BaselineCheck{Source: b.Source, Limits: l.String(), Metrics: []MetricCheck{}, Notes: []string{}}
+	runs, note := b.Match(s.Scenario, s.Strategy, s.Label)
+	if len(runs) == 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("no baseline: %s holds no run of %s (it holds %s)", b.Source, s.Scenario, strings.Join(b.Holds(), ", ")))
+		return c
+	}
+	c.Against, c.Runs, c.TimeScale = runs[0].runName(), len(runs), runs[0].TimeScale
+	if note != "" {
+		c.Notes = append(c.Notes, note)
+	}
+	if c.TimeScale != s.TimeScale {
+		c.Notes = append(c.Notes, fmt.Sprintf("the baseline ran at time scale %s, this run at %s: latency is wall time, and may differ by the scale alone",
+			num(c.TimeScale, 4), num(s.TimeScale, 4)))
+	}
+	for _, m := range l.Metrics() {
+		now, ok := m.Value(s)
+		var base []float64
+		for _, r := range runs {
+			if v, ok := m.Value(r); ok {
+				base = append(base, v)
+			}
+		}
+		switch {
+		case !ok && len(base) > 0:
+			c.Notes = append(c.Notes, m.Name+": the baseline measured it, this run did not")
+			continue
+		case !ok:
+			continue // neither measured it: nothing to say (no faults, no recovery)
+		case len(base) == 0:
+			c.Notes = append(c.Notes, m.Name+": not in the baseline, so not checked")
+			continue
+		}
+		c.Metrics = append(c.Metrics, checkMetric(m, base, now, l.Percent(m.Name)))
+	}
+	return c
+}
+
+func checkMetric(m Metric, base []float64, now, pct float64) MetricCheck {
+	slices.Sort(base)
+	mc := MetricCheck{Metric: m.Name, Baseline: median(base), BaselineMin: base[0], BaselineMax: base[len(base)-1], Now: now}
+	mc.Limit, mc.LimitBy = mc.Baseline*(1+pct/100), "+"+num(pct, 3)+"%"
+	if f := mc.Baseline + m.Floor; f > mc.Limit {
+		mc.Limit, mc.LimitBy = f, "floor"
+	}
+	if len(base) > 1 {
+		if sp := mc.BaselineMax + (mc.BaselineMax - mc.BaselineMin); sp > mc.Limit {
+			mc.Limit, mc.LimitBy = sp, "spread"
+		}
+	}
+	// A hair of slack keeps a value printed equal to its limit from failing
+	// on float rounding.
+	mc.Regressed = now > mc.Limit*(1+1e-9)+1e-12
+	return mc
+}
+
+// median of sorted values.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// Regressions lists the metrics that got worse beyond their limit.
+func (c *BaselineCheck) Regressions() []MetricCheck {
+	if c == nil {
+		return nil
+	}
+	var out []MetricCheck
+	for _, m := range c.Metrics {
+		if m.Regressed {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// String says what a metric did, for error lines and JUnit:
+// "p99 latency 4.8 ms, baseline 3.2 ms (+50%), limit 5.2 ms (floor)".
+func (mc MetricCheck) String() string {
+	m, err := MetricNamed(mc.Metric)
+	if err != nil {
+		m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
+	}
+	return fmt.Sprintf("%s %s, baseline %s (%s), limit %s (%s)", m.Label, m.Format(mc.Now), baselineText(m, mc),
+		changeText(mc), m.Format(mc.Limit), mc.LimitBy)
+}
+
+func baselineText(m Metric, mc MetricCheck) string {
+	if mc.BaselineMin == mc.BaselineMax {
+		return m.Format(mc.Baseline)
+	}
+	return fmt.Sprintf("%s, %s–%s", m.Format(mc.Baseline), num(mc.BaselineMin, m.Prec), num(mc.BaselineMax, m.Prec))
+}
+
+// changeText is the change from the baseline's median, in percent; from
+// zero only the absolute change means anything.
+func changeText(mc MetricCheck) string {
+	d := mc.Now - mc.Baseline
+	if mc.Baseline == 0 {
+		if d == 0 {
+			return "±0"
+		}
+		return fmt.Sprintf("%+.3g from 0", d)
+	}
+	return fmt.Sprintf("%+.0f%%", 100*d/mc.Baseline)
+}

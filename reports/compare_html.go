@@ -1,0 +1,147 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/hbharness/hbharness/harness/verify"
+)
+
+// comparisonPage is what the comparison template reads.
+type comparisonPage struct {
+	Scenario string
+	Meta     string
+	Columns  []comparisonHead
+	Rows     [][]string
+	Charts   []*chart
+	Legend   []string
+	LogSpan  int
+}
+
+// comparisonHead is one strategy in the page's heading: its verdicts and
+// links to each of its runs' reports.
+type comparisonHead struct {
+	Name         string
+	Verdict      string
+	Inconclusive bool
+	Passed       bool
+	Links        []reportLink
+}
+
+type reportLink struct {
+	Text string
+	Href string
+}
+
+// WriteComparisonHTML writes one scenario under several strategies as a
+// single self-contained HTML file, written into dir (links to each run's
+// report.html are relative to it; "" leaves them out): per metric a bar
+// chart of every strategy on one shared axis, coloured by that metric's own
+// merit, and the comparison table. A strategy whose runs were all unusable
+// is shown as inconclusive.
+func WriteComparisonHTML(w io.Writer, runs []Summary, dir string) error {
+	cols, err := comparisonColumns(runs)
+	if err != nil {
+		return err
+	}
+	page := comparisonPage{Scenario: runs[0].Scenario, Rows: comparisonRows(cols), Legend: comparisonLegend(cols), LogSpan: logSpan,
+		Meta: fmt.Sprintf("time scale %s · model %s%s", num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
+	for _, c := range cols {
+		h := comparisonHead{Name: c.Name, Verdict: tally(c.Runs, verdictWord), Inconclusive: len(c.usable) == 0,
+			Passed: !slices.ContainsFunc(c.Runs, func(s Summary) bool { return !s.Passed })}
+		for i, s := range c.Runs {
+			if s.OutDir == "" || dir == "" {
+				continue
+			}
+			rel, err := filepath.Rel(dir, s.OutDir)
+			if err != nil {
+				continue
+			}
+			text := "report"
+			if len(c.Runs) > 1 {
+				text = strconv.Itoa(i + 1)
+			}
+			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, "report.html"))})
+		}
+		page.Columns = append(page.Columns, h)
+	}
+	aggs := aggregate(cols)
+	marks := repeated(cols)
+	// One chart per metric, every strategy on the chart's one axis.
+	for _, name := range []string{"dispatches", "writes", "staleness", "recovery", "p99"} {
+		m, err := MetricNamed(name)
+		if err != nil {
+			return fmt.Errorf("comparison chart %q: %w (a bug in package reports)", name, err)
+		}
+		var bars []rangeBar
+		measured := false
+		for i, c := range cols {
+			b := rangeBar{Label: c.Name}
+			sp, ok := aggs[i].spreadOf(name)
+			switch {
+			case len(c.usable) == 0:
+				b.Missing = "inconclusive"
+			case !ok:
+				b.Missing = "not measured"
+			default:
+				measured = true
+				b.Median, b.Min, b.Max = sp.Median, sp.Min, sp.Max
+				b.Text = spreadText(m, sp, false)
+				b.Class = meritClass(m, sp, c.usable)
+			}
+			bars = append(bars, b)
+		}
+		if !measured {
+			continue
+		}
+		title := m.Label
+		if marks {
+			title += ": median and min–max"
+		}
+		page.Charts = append(page.Charts, rangeBarChart("cmp-"+name, title, metricRowLabel(m), bars))
+	}
+	return render(w, "comparison", page, "comparison HTML of "+page.Scenario)
+}
+
+// meritClass colours one strategy's bar by the metric itself, never by the
+// run's verdict: red where an invariant that judges the metric failed in
+// any of its runs (expected or not), orange where it is worse than the best
+// strategy beyond noise, blue otherwise.
+func meritClass(m Metric, sp Spread, runs []Summary) string {
+	for _, s := range runs {
+		for _, v := range s.Invariants {
+			if v.Outcome == verify.Fail && slices.Contains(m.JudgedBy, v.Name) {
+				return "bar bad"
+			}
+		}
+	}
+	if !sp.Best && !sp.WithinNoise && m.Worse != Neutral {
+		return "bar over"
+	}
+	return "bar"
+}
+
+// comparisonTemplate is the comparison page; it uses the "head" and "svg"
+// templates of pageTemplates.
+const comparisonTemplate = `
+{{define "comparison"}}{{template "head" (printf "hbharness · %s · comparison" .Scenario)}}
+<body>
+<h1>{{.Scenario}} · {{len .Columns}} strategies</h1>
+<p class="meta">{{.Meta}}</p>
+<table>
+<tr><th>strategy</th><th>verdict</th><th>reports</th></tr>
+{{range .Columns}}<tr><td><code>{{.Name}}</code></td><td{{if .Inconclusive}} style="color:#8a6d00;font-weight:600"{{else if .Passed}} class="ok"{{else}} class="no"{{end}}>{{if .Inconclusive}}inconclusive: {{end}}{{.Verdict}}</td><td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{else}}—{{end}}</td></tr>
+{{end}}</table>
+<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
+<table>
+{{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
+{{end}}</table>
+{{range .Legend}}<p class="meta">{{.}}</p>
+{{end}}<p class="meta">Bars are coloured by each metric's own merit: red where an invariant judging it failed (expected or not), orange where it is worse than the best strategy beyond noise; a metric spanning more than {{.LogSpan}}× is drawn on a log scale.</p>
+</body>
+</html>
+{{end}}
+`
