@@ -47,8 +47,11 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 				m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
 			}
 			word := "ok"
-			if mc.Regressed {
+			switch {
+			case mc.Regressed:
 				word = "REGRESSED"
+			case mc.NotJudged != "":
+				word = "not judged (busier machine)"
 			}
 			rows++
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", s.Scenario, s.runName(), c.Against, m.Label,

@@ -36,8 +36,10 @@ func regressed(c *BaselineCheck) []string {
 // their limit, and the same run again fails none.
 func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 	base := steadyRun("two-tier", 20, 33)
+	base.LoadGenerator.ScheduleLagP99MS = 2
 	worse := func(f func(*Summary)) Summary {
 		s := steadyRun("two-tier", 20, 33)
+		s.LoadGenerator.ScheduleLagP99MS = 2
 		f(&s)
 		return s
 	}
@@ -63,6 +65,10 @@ func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 		}), "", []string{"p99", "writes", "dispatches", "staleness", "recovery"}},
 		{"p50 only when named", worse(func(s *Summary) { s.Requests.P50MS = 10 }), "", nil},
 		{"p50 named", worse(func(s *Summary) { s.Requests.P50MS = 10 }), "p50=10%", []string{"p50"}},
+		{"p99 +50% on a machine as quiet as the baseline's", worse(func(s *Summary) { s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS = 30, 6 }), "", []string{"p99"}},
+		{"p99 +500% on a busier machine: latency not judged, the rest is", worse(func(s *Summary) {
+			s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS, s.MaxStalenessS = 120, 40, 38
+		}), "", []string{"staleness"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,4 +268,29 @@ func TestBaselineReports(t *testing.T) {
 	assert.Contains(t, c.Failure.Body, "limit 25 ms")
 	assert.Equal(t, 1, doc.Suites[0].Failures)
 	assert.NotNil(t, find(doc.Suites[1]).Skipped)
+}
+
+// A busier machine is said, in the check and in the table, not hidden.
+func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
+	base := steadyRun("two-tier", 20, 33)
+	base.LoadGenerator.ScheduleLagP99MS = 3
+	b, err := NewBaseline("base", []Summary{base})
+	require.NoError(t, err)
+	lim, err := ParseLimits("")
+	require.NoError(t, err)
+	run := steadyRun("two-tier", 200, 33)
+	run.LoadGenerator.ScheduleLagP99MS = 90
+	run.Baseline = b.Check(run, lim)
+	require.Empty(t, run.Baseline.Regressions())
+	var p99 MetricCheck
+	for _, m := range run.Baseline.Metrics {
+		if m.Metric == "p99" {
+			p99 = m
+		}
+	}
+	assert.Contains(t, p99.NotJudged, "schedule lag p99 was 90 ms, against at most 3 ms")
+	var buf bytes.Buffer
+	require.NoError(t, WriteBaselineTable(&buf, []Summary{run}))
+	assert.Contains(t, buf.String(), "not judged (busier machine)")
+	assert.Contains(t, buf.String(), "p99: not judged")
 }

@@ -40,6 +40,11 @@ type Metric struct {
 	// FloorWhy says where the floor comes from, for the reader of a
 	// regression.
 	FloorWhy string
+	// WallClock metrics are timed on this machine's own clock, so a busier
+	// machine moves them with no change in the target: a baseline holds
+	// them only against a run whose load generator kept its schedule about
+	// as well as the baseline's did (see Baseline.Check).
+	WallClock bool
 	// JudgedBy names the invariants that judge this metric: a comparison
 	// colours it red where one of them failed.
 	JudgedBy []string
@@ -52,7 +57,7 @@ type Metric struct {
 // issue 10's regression gate.
 func Metrics() []Metric {
 	return []Metric{
-		{Name: "p99", Label: "p99 latency", Unit: "ms", Prec: 2, Checked: true,
+		{Name: "p99", Label: "p99 latency", Unit: "ms", Prec: 2, Checked: true, WallClock: true,
 			Floor: 5, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
 			Value: func(s Summary) (float64, bool) { return s.Requests.P99MS, s.Requests.Total > 0 }},
 		{Name: "writes", Label: "db writes / key / window", Unit: "", Prec: 3, Checked: true,
@@ -70,7 +75,7 @@ func Metrics() []Metric {
 			Floor: 5, FloorWhy: "recovery waits for the next poll, 5 s apart by default",
 			JudgedBy: []string{verify.RecoversAfterFault},
 			Value:    worstRecovery},
-		{Name: "p50", Label: "p50 latency", Unit: "ms", Prec: 2,
+		{Name: "p50", Label: "p50 latency", Unit: "ms", Prec: 2, WallClock: true,
 			Floor: 2, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
 			Value: func(s Summary) (float64, bool) { return s.Requests.P50MS, s.Requests.Total > 0 }},
 		{Name: "errors", Label: "request errors", Unit: "%", Prec: 3,
