@@ -69,6 +69,12 @@ func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 		{"p99 +500% on a busier machine: latency not judged, the rest is", worse(func(s *Summary) {
 			s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS, s.MaxStalenessS = 120, 40, 38
 		}), "", []string{"staleness"}},
+		{"p99 +500% with many late sends, the lag p99 unmoved (a burst)", worse(func(s *Summary) {
+			s.Requests.P99MS, s.LoadGenerator.LateSends = 120, 120
+		}), "", nil},
+		{"p99 +50% with a few late sends more: judged", worse(func(s *Summary) {
+			s.Requests.P99MS, s.LoadGenerator.LateSends = 30, 6
+		}), "", []string{"p99"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
