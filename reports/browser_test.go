@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/history"
 )
 
 // browserPath finds a Chromium that runs headless, or skips the test saying
@@ -51,8 +53,8 @@ func TestPagesInABrowser(t *testing.T) {
 		{"comparison", func(w io.Writer) error {
 			other := testSummary()
 			other.Strategy = "inline"
-			return WriteComparisonHTML(w, []Summary{testSummary(), other}, "")
-		}, "", 2},
+			return WriteComparisonHTML(w, []Summary{testSummary(), other}, "", []*history.History{testHistory(), testHistory()})
+		}, "", 6}, // two metric bar charts, then each strategy over time in two rows
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

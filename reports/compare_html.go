@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
 )
 
@@ -19,6 +20,7 @@ type comparisonPage struct {
 	Charts   []*chart
 	Legend   []string
 	LogSpan  int
+	OverTime []overTime
 }
 
 // comparisonHead is one strategy in the page's heading: its verdicts and
@@ -41,8 +43,10 @@ type reportLink struct {
 // report.html are relative to it; "" leaves them out): per metric a bar
 // chart of every strategy on one shared axis, coloured by that metric's own
 // merit, and the comparison table. A strategy whose runs were all unusable
-// is shown as inconclusive.
-func WriteComparisonHTML(w io.Writer, runs []Summary, dir string) error {
+// is shown as inconclusive. hists, when given, holds each run's history in
+// runs' order (nil where it was not kept): the page then also draws each
+// strategy over model time, side by side on shared axes.
+func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*history.History) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
@@ -103,7 +107,23 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string) error {
 		}
 		page.Charts = append(page.Charts, rangeBarChart("cmp-"+name, title, metricRowLabel(m), bars))
 	}
+	page.OverTime = timeRows(firstHistories(runs, hists))
 	return render(w, "comparison", page, "comparison HTML of "+page.Scenario)
+}
+
+// firstHistories picks, per strategy in order of first appearance, its
+// first usable run's history.
+func firstHistories(runs []Summary, hists []*history.History) []strategyHistory {
+	var out []strategyHistory
+	seen := map[string]bool{}
+	for i, s := range runs {
+		if i >= len(hists) || hists[i] == nil || !usableRun(s) || seen[s.runName()] {
+			continue
+		}
+		seen[s.runName()] = true
+		out = append(out, strategyHistory{name: s.runName(), h: hists[i]})
+	}
+	return out
 }
 
 // meritClass colours one strategy's bar by the metric itself, never by the
@@ -136,7 +156,10 @@ const comparisonTemplate = `
 {{range .Columns}}<tr><td><code>{{.Name}}</code></td><td{{if .Inconclusive}} style="color:#8a6d00;font-weight:600"{{else if .Passed}} class="ok"{{else}} class="no"{{end}}>{{if .Inconclusive}}inconclusive: {{end}}{{.Verdict}}</td><td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{else}}—{{end}}</td></tr>
 {{end}}</table>
 <div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
-<table>
+{{range .OverTime}}<h2>{{.Title}}</h2>
+<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
+{{end}}{{if .OverTime}}<p class="meta">The first usable run of each strategy; shaded bands are faults, the line is the offline threshold (staleness) or one heartbeat per key per window.</p>
+{{end}}<table>
 {{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{range .Legend}}<p class="meta">{{.}}</p>

@@ -202,7 +202,7 @@ func TestWriteHTMLEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	s2 := s
 	s2.Strategy = "other"
-	require.NoError(t, WriteComparisonHTML(&buf, []Summary{s, s2}, ""))
+	require.NoError(t, WriteComparisonHTML(&buf, []Summary{s, s2}, "", nil))
 	cp := parsePage(t, buf.String())
 	assert.NotContains(t, strings.ToLower(cp.raw), "<script")
 	assert.Contains(t, cp.text(), evil)

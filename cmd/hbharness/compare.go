@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reports"
@@ -85,11 +86,25 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 	if err := reports.WriteComparison(stdout, runs); err != nil {
 		return err
 	}
+	// Each run saved its history beside its summary: read back, they draw
+	// the strategies over time on the comparison page.
+	hists := make([]*history.History, len(runs))
+	for i, s := range runs {
+		if s.OutDir == "" || s.Unusable != "" {
+			continue
+		}
+		r, err := readRun(s.OutDir)
+		if err != nil {
+			log.Warn("comparison page: a run's history could not be read; it is left out of the charts over time", "run", s.OutDir, "err", err)
+			continue
+		}
+		hists[i] = r.history
+	}
 	files := []struct {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"comparison.html", func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs, *out) }},
+		{"comparison.html", func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs, *out, hists) }},
 		{"compare.json", func(w io.Writer) error { return reports.WriteComparisonJSON(w, runs, *out) }},
 		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, runs) }},
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reports"
 )
 
@@ -52,8 +53,9 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		}
 	}
 	sums := make([]reports.Summary, len(runs))
+	hists := make([]*history.History, len(runs))
 	for i, r := range runs {
-		sums[i] = r.summary
+		sums[i], hists[i] = r.summary, r.history
 	}
 	switch kind {
 	case kindRun:
@@ -74,7 +76,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		if err := reports.WriteComparison(stdout, sums); err != nil {
 			return usageError{err}
 		}
-		if err := writeFile(filepath.Join(dir, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, sums, dir) }); err != nil {
+		if err := writeFile(filepath.Join(dir, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, sums, dir, hists) }); err != nil {
 			return usageError{err}
 		}
 		if err := writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, sums) }); err != nil {
