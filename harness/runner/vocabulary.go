@@ -16,6 +16,10 @@ func ScenarioOptions() scenarios.Options {
 	for _, k := range fault.Kinds() {
 		kinds = append(kinds, scenarios.FaultKind{Name: k.Name, Latency: k.Latency, Offset: k.Offset, Replica: k.Replica, Forever: k.Forever})
 	}
+	var outcomes []string
+	for _, o := range verify.Expectable() {
+		outcomes = append(outcomes, string(o))
+	}
 	return scenarios.Options{
 		Strategies:      strategy.Names(),
 		DefaultStrategy: strategy.Default,
@@ -23,6 +27,6 @@ func ScenarioOptions() scenarios.Options {
 		DefaultPolicy:   string(gate.DefaultPolicy),
 		FaultKinds:      kinds,
 		Invariants:      verify.Names(),
-		Outcomes:        []string{string(verify.Pass), string(verify.Fail)},
+		Outcomes:        outcomes,
 	}
 }

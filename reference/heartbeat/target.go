@@ -121,11 +121,6 @@ type Sink interface {
 	Record(Event)
 }
 
-// SinkFunc adapts a function to Sink.
-type SinkFunc func(Event)
-
-func (f SinkFunc) Record(e Event) { f(e) }
-
 // Discard drops every event.
 type Discard struct{}
 
