@@ -160,13 +160,16 @@ func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
 
 			kind := "sw" + randHex(4)
 			now := time.Now()
-			oldName := isoname.New(kind, now.Add(-3*time.Hour))
-			oldKeysOnly := isoname.New(kind, now.Add(-2*time.Hour)) // its database already gone
-			fresh := isoname.New(kind, now.Add(-10*time.Minute))
-			orphan := isoname.New(kind, now.Add(-3*time.Hour)) // only a queue is left
+			// Every name is within the last hour, so no run elsewhere on the
+			// machine (which sweeps what is older than an hour) takes them first:
+			// this sweep's own cutoff is 5 minutes.
+			oldName := isoname.New(kind, now.Add(-30*time.Minute))
+			oldKeysOnly := isoname.New(kind, now.Add(-20*time.Minute)) // its database already gone
+			fresh := isoname.New(kind, now.Add(-time.Minute))
+			orphan := isoname.New(kind, now.Add(-30*time.Minute)) // only a queue is left
 			// Names of a similar shape that are not ours, old enough to go if
 			// they were.
-			lookAlike := "hbhx_" + strings.TrimPrefix(isoname.New(kind, now.Add(-3*time.Hour)), "hbh_")
+			lookAlike := "hbhx_" + strings.TrimPrefix(isoname.New(kind, now.Add(-30*time.Minute)), "hbh_")
 			oldStyle := "hbh_" + kind + "_" + randHex(5)
 
 			for _, db := range []string{oldName, fresh, lookAlike, oldStyle} {
@@ -211,25 +214,11 @@ func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
 				}
 			}
 
-			old := func(n Name) bool { return n.Kind == kind && startedBefore(now.Add(-time.Hour))(n) }
-			// These fakes look like an old run's leftovers to every run on
-			// the machine: a run starting in another test package sweeps
-			// them too, and may get there first. Swept must then list what
-			// this sweep removed, no more; the state checks below still
-			// hold either way.
-			before, err := rc.Exists(ctx, oldKeys...).Result()
-			require.NoError(t, err)
-			dbBefore := databaseExists(t, urls.Database, oldName)
+			old := func(n Name) bool { return n.Kind == kind && startedBefore(now.Add(-5*time.Minute))(n) }
 			swept, err := sweep(ctx, urls, old, nil)
 			require.NoError(t, err)
-			if dbBefore && before == int64(len(oldKeys)) {
-				require.Equal(t, []string{oldName}, swept.Databases)
-				require.ElementsMatch(t, oldKeys, swept.Keys)
-			} else {
-				t.Logf("another run's sweep took %d of the old keys (database there: %v) first", int64(len(oldKeys))-before, dbBefore)
-				require.Subset(t, []string{oldName}, swept.Databases)
-				require.Subset(t, oldKeys, swept.Keys)
-			}
+			require.Equal(t, []string{oldName}, swept.Databases)
+			require.ElementsMatch(t, oldKeys, swept.Keys)
 			require.IsIncreasing(t, swept.Keys)
 			require.Equal(t, oldQueues, swept.Queues)
 
