@@ -9,7 +9,8 @@ import (
 )
 
 func settingsFields() []string {
-	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure"}
+	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
+		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot"}
 }
 
 // settings decodes settings: over settings.Default(). sample_every is the
@@ -36,27 +37,42 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	dur("sample_every", &sampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
 	dur("result_cost", &s.ResultCost, false)
-	if v, ok := f["task_workers"]; ok {
-		if x, ok := d.integer(v, "settings.task_workers", 1); ok {
-			s.TaskWorkers = x
-		} else {
-			valid = false
+	dur("redis_read_timeout", &s.RedisReadTimeout, false)
+	integer := func(name string, dst *int, lowest int) {
+		if v, ok := f[name]; ok {
+			if x, ok := d.integer(v, "settings."+name, lowest); ok {
+				*dst = x
+			} else {
+				valid = false
+			}
 		}
 	}
-	if v, ok := f["release_on_enqueue_failure"]; ok {
-		if x, ok := d.boolean(v, "settings.release_on_enqueue_failure"); ok {
-			s.ReleaseOnEnqueueFailure = x
-		} else {
-			valid = false
+	integer("task_workers", &s.TaskWorkers, 1)
+	integer("web_concurrency", &s.WebConcurrency, 1)
+	integer("web_threads", &s.WebThreads, 0)
+	integer("db_max_connections", &s.DBMaxConnections, 0)
+	boolean := func(name string, dst *bool) {
+		if v, ok := f[name]; ok {
+			if x, ok := d.boolean(v, "settings."+name); ok {
+				*dst = x
+			} else {
+				valid = false
+			}
 		}
 	}
-	if v, ok := f["heartbeat_queue"]; ok {
-		if x, ok := d.enum(v, "settings.heartbeat_queue", settings.HeartbeatQueues()); ok {
-			s.HeartbeatQueue = x
-		} else {
-			valid = false
+	boolean("release_on_enqueue_failure", &s.ReleaseOnEnqueueFailure)
+	boolean("cachalot", &s.Cachalot)
+	enum := func(name string, dst *string, allowed []string) {
+		if v, ok := f[name]; ok {
+			if x, ok := d.enum(v, "settings."+name, allowed); ok {
+				*dst = x
+			} else {
+				valid = false
+			}
 		}
 	}
+	enum("heartbeat_queue", &s.HeartbeatQueue, settings.HeartbeatQueues())
+	enum("job_log", &s.JobLog, settings.JobLogs())
 	if !valid {
 		return s, sampleEvery
 	}

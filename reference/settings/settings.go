@@ -7,6 +7,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,62 @@ type Settings struct {
 	// enqueue it won fails (DEL of the key), so the next poll tries again.
 	// Antenna does not: a broker blip costs it the whole window.
 	ReleaseOnEnqueueFailure bool
+
+	// The web tier (see Tier in reference/api): WebConcurrency is gunicorn's
+	// worker processes per replica (upstream WEB_CONCURRENCY, defaulting to
+	// the core count: compose/production/django/start:9-13). WebThreads is
+	// how many requests one process runs at once; 0 is unbounded, which is
+	// what Antenna's stack does: uvicorn's gunicorn worker sets no
+	// limit_concurrency (uvicorn 0.22 workers.py:35-43), and Django 4.2's
+	// ASGIHandler runs each request in a ThreadSensitiveContext of its own
+	// (core/handlers/asgi.py __call__), so asgiref gives every request's sync
+	// view a thread of its own (asgiref sync.py SyncToAsync.__call__: one
+	// ThreadPoolExecutor(max_workers=1) per context). A bounded WebThreads
+	// models another deployment (gunicorn's sync or gthread workers): the
+	// replica then runs WebConcurrency*WebThreads requests at once and the
+	// rest wait in a queue in front.
+	WebConcurrency int
+	WebThreads     int
+	// DBMaxConnections is what the database lets the web tier hold at once:
+	// every request holds a connection of its own from the start of its view
+	// to its end (ATOMIC_REQUESTS, config/settings/base.py:59; Django keeps a
+	// connection per thread), and a request that finds none fails with a 500
+	// (Django's OperationalError "sorry, too many clients already").
+	// PostgreSQL's default max_connections is 100, less its 3
+	// superuser_reserved_connections; 0 is no limit.
+	DBMaxConnections int
+	// RedisReadTimeout bounds a read on the cache client's connections.
+	// Antenna sets none (CACHES OPTIONS has SOCKET_CONNECT_TIMEOUT but no
+	// SOCKET_TIMEOUT: config/settings/base.py:274-293), so a blackholed
+	// Redis holds a request, and its database connection, until the network
+	// heals; 0 is Antenna's. A positive value is the fix.
+	RedisReadTimeout time.Duration
+	// JobLog is where job.logger lines go (the views log every delivered
+	// batch and every queued result): JobLogTable, a row INSERTed into
+	// jobs_joblog per line (ami/jobs/models.py:403-433 since PR #1259);
+	// JobLogRow, an UPDATE of jobs_job.logs per line after re-reading it,
+	// as when PR #1258 was written (JobLogHandler.emit at 0a87a3a4^:
+	// refresh_from_db(fields=["logs"]) then save(update_fields=["logs"])),
+	// which takes the job row's lock inside the request's transaction;
+	// JobLogOff, JOB_LOG_PERSIST_ENABLED=false.
+	JobLog string
+	// Cachalot models django-cachalot 2.6.3 (requirements/base.txt, in
+	// INSTALLED_APPS at config/settings/base.py:95): every ORM read asks the
+	// cache (Redis) first, and every write invalidates its table there, at
+	// commit inside a transaction. Those Redis round trips sit on the request
+	// path and in the heartbeat task. false leaves them out.
+	Cachalot bool
 }
+
+// Job log destinations (JobLog).
+const (
+	JobLogTable = "table"
+	JobLogRow   = "row"
+	JobLogOff   = "off"
+)
+
+// JobLogs lists the destinations JobLog may name.
+func JobLogs() []string { return []string{JobLogTable, JobLogRow, JobLogOff} }
 
 // Queue topologies (HeartbeatQueue).
 const (
@@ -56,9 +112,29 @@ const (
 // HeartbeatQueues lists the topologies HeartbeatQueue may name.
 func HeartbeatQueues() []string { return []string{QueueShared, QueueSeparate} }
 
-// RedisTimeout is Antenna's cache client's connect timeout: a blackholed
-// Redis costs each request up to this long (DESIGN.md §1).
-const RedisTimeout = 5 * time.Second
+// RedisConnectTimeout is Antenna's cache client's connect timeout
+// (SOCKET_CONNECT_TIMEOUT, config/settings/base.py:290): a Redis that does
+// not accept a new connection costs a request this long, once.
+const RedisConnectTimeout = 5 * time.Second
+
+// BrokerConnectTimeout is Celery's connect timeout to RabbitMQ
+// (CELERY_BROKER_TRANSPORT_OPTIONS socket_connect_timeout,
+// config/settings/base.py:471). The transport sets no socket timeout
+// (base.py:475 removed it), so once connected a call waits as long as the
+// broker takes; .delay() runs in the request, which waits with it.
+const BrokerConnectTimeout = 40 * time.Second
+
+// TCP keepalive on the cache's and the broker's sockets
+// (TCP_KEEPALIVE_OPTIONS, config/settings/base.py:265-269): the first probe
+// after 60 s idle, then every 10 s, dead after 9 unanswered. It only ever
+// ends an idle connection whose peer vanished; a read waiting on a peer
+// that still acknowledges (a partition healed by retransmission, a proxy
+// that holds bytes) it never ends.
+const (
+	KeepAliveIdle     = 60 * time.Second
+	KeepAliveInterval = 10 * time.Second
+	KeepAliveCount    = 9
+)
 
 // Default is Antenna's production values where Antenna has them (30 s
 // throttle, 60 s offline window), and the reference's own otherwise.
@@ -68,11 +144,18 @@ func Default() Settings {
 		OfflineAfter: 60 * time.Second,
 		CheckerEvery: 5 * time.Second,
 		JobCacheTTL:  time.Second,
-		TaskWorkers:  4,
+		// CELERY_WORKER_CONCURRENCY's default (config/settings/base.py:457);
+		// production sets 16 (.envs/.production/.django-example:28).
+		TaskWorkers: 8,
 		// Antenna routes result processing away from the heartbeat's queue.
 		HeartbeatQueue:    QueueSeparate,
 		TaskSoftTimeLimit: 10 * time.Second,
 		TaskTimeLimit:     15 * time.Second,
+		WebConcurrency:    runtime.NumCPU(),
+		WebThreads:        0,
+		DBMaxConnections:  100 - 3,
+		JobLog:            JobLogTable,
+		Cachalot:          true,
 	}
 }
 
@@ -122,6 +205,21 @@ func (s Settings) Problems() []Problem {
 		add("task_soft_time_limit", "soft time limit %s must not be past the hard time limit %s",
 			short(s.TaskSoftTimeLimit), short(s.TaskTimeLimit))
 	}
+	if s.WebConcurrency < 1 {
+		add("web_concurrency", "must be ≥ 1 (worker processes per replica), got %d", s.WebConcurrency)
+	}
+	if s.WebThreads < 0 {
+		add("web_threads", "must be ≥ 0 (0: unbounded, as Antenna's ASGI workers), got %d", s.WebThreads)
+	}
+	if s.DBMaxConnections < 0 {
+		add("db_max_connections", "must be ≥ 0 (0: no limit), got %d", s.DBMaxConnections)
+	}
+	if s.RedisReadTimeout < 0 {
+		add("redis_read_timeout", "must be ≥ 0 (0: none, as Antenna's cache client), got %v", s.RedisReadTimeout)
+	}
+	if !slices.Contains(JobLogs(), s.JobLog) {
+		add("job_log", "must be one of %s, got %q", strings.Join(JobLogs(), ", "), s.JobLog)
+	}
 	if s.Throttle > 0 && s.OfflineAfter > 0 && s.Throttle >= s.OfflineAfter {
 		add("throttle", "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",
 			short(s.Throttle), short(s.OfflineAfter))
@@ -148,4 +246,27 @@ func short(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// WebSlots is how many requests a replica runs at once; 0 is unbounded.
+func (s Settings) WebSlots() int {
+	if s.WebThreads == 0 {
+		return 0
+	}
+	return s.WebConcurrency * s.WebThreads
+}
+
+// WebDBConnections is the share of DBMaxConnections the web tier can hold:
+// the rest are the task workers' (a Celery prefork child keeps a
+// connection of its own: one per worker, per queue) and the beat's. 0 is
+// no limit.
+func (s Settings) WebDBConnections() int {
+	if s.DBMaxConnections == 0 {
+		return 0
+	}
+	queues := 1
+	if s.HeartbeatQueue == QueueSeparate {
+		queues = 2
+	}
+	return max(1, s.DBMaxConnections-s.TaskWorkers*queues-1)
 }

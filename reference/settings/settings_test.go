@@ -14,6 +14,35 @@ func TestDefaultIsUsable(t *testing.T) {
 	require.Equal(t, 10*time.Second, Default().TaskSoftTimeLimit, "the heartbeat task's soft_time_limit")
 	require.Equal(t, 15*time.Second, Default().TaskTimeLimit, "the heartbeat task's time_limit")
 	require.Equal(t, QueueSeparate, Default().HeartbeatQueue, "Antenna routes results to other queues")
+	require.Equal(t, 8, Default().TaskWorkers, "CELERY_WORKER_CONCURRENCY's default")
+	require.Zero(t, Default().WebThreads, "uvicorn workers run every request at once")
+	require.Zero(t, Default().RedisReadTimeout, "Antenna's cache sets no socket timeout")
+	require.Equal(t, JobLogTable, Default().JobLog, "jobs_joblog since PR #1259")
+	require.True(t, Default().Cachalot, "cachalot is in INSTALLED_APPS")
+}
+
+func TestWebShares(t *testing.T) {
+	tests := []struct {
+		name        string
+		edit        func(*Settings)
+		slots, conn int
+	}{
+		{"Antenna's defaults: unbounded slots, what the workers leave of 97", func(*Settings) {}, 0, 97 - 16 - 1},
+		{"sync workers", func(s *Settings) { s.WebConcurrency, s.WebThreads = 2, 1 }, 2, 80},
+		{"gthread workers, shared queue", func(s *Settings) {
+			s.WebConcurrency, s.WebThreads, s.HeartbeatQueue = 2, 4, QueueShared
+		}, 8, 97 - 8 - 1},
+		{"no connection limit", func(s *Settings) { s.DBMaxConnections = 0 }, 0, 0},
+		{"workers take them all: one is left", func(s *Settings) { s.DBMaxConnections = 5 }, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Default()
+			tc.edit(&s)
+			require.Equal(t, tc.slots, s.WebSlots())
+			require.Equal(t, tc.conn, s.WebDBConnections())
+		})
+	}
 }
 
 func TestProblemsNameTheSetting(t *testing.T) {
@@ -34,6 +63,11 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"no soft limit", func(s *Settings) { s.TaskSoftTimeLimit = 0 }, "task_soft_time_limit"},
 		{"no hard limit", func(s *Settings) { s.TaskTimeLimit = -time.Second }, "task_time_limit"},
 		{"soft past hard", func(s *Settings) { s.TaskSoftTimeLimit = 16 * time.Second }, "task_soft_time_limit"},
+		{"no web process", func(s *Settings) { s.WebConcurrency = 0 }, "web_concurrency"},
+		{"negative threads", func(s *Settings) { s.WebThreads = -1 }, "web_threads"},
+		{"negative connections", func(s *Settings) { s.DBMaxConnections = -1 }, "db_max_connections"},
+		{"negative read timeout", func(s *Settings) { s.RedisReadTimeout = -time.Second }, "redis_read_timeout"},
+		{"unknown job log", func(s *Settings) { s.JobLog = "stdout" }, "job_log"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
