@@ -58,4 +58,9 @@ func TestInlineShowsLockContention(t *testing.T) {
 		waiters.Load(), failed.Load(), deadlocks)
 	require.Positive(t, waiters.Load()+failed.Load()+deadlocks,
 		"32 concurrent inline UPDATEs of the same 3 rows must contend on row locks")
+	// The reference counts them on /metrics itself: lock waits from
+	// pg_stat_activity, deadlocks its statements lost.
+	eventually(t, func() bool {
+		return f.metric(t, "db_lock_wait_seconds_total")+f.metric(t, "heartbeat_deadlock_errors_total") > 0
+	}, "lock waits or deadlocks on /metrics")
 }

@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"net"
 	"testing"
 	"time"
 
@@ -54,7 +54,7 @@ func (r *recorder) rows() int64 {
 type fixture struct {
 	env    *testenv.Env
 	ref    *reference.Reference
-	srv    *httptest.Server
+	srv    *reference.Server
 	events *recorder
 	keys   []store.Key
 }
@@ -97,15 +97,25 @@ func startWith(t *testing.T, fixtures store.Fixtures, strategy string, opts ...o
 		Strategy: strategy, Clock: modeltime.Clock{Scale: modeltime.Real}, Settings: settings.Default(),
 		Token: token, Events: rec, Log: slog.New(slog.DiscardHandler),
 	}
+	// Tests fire bursts of 200 at once, more than one database's
+	// connections: they are about the gate. TestTierRefusesPastTheConnections
+	// holds the limit.
+	cfg.Settings.DBMaxConnections = 0
 	for _, o := range opts {
 		o(&cfg)
 	}
 	ref, err := reference.New(cfg)
 	require.NoError(t, err)
-	done := make(chan struct{})
-	go func() { ref.Run(ctx); close(done) }()
-	srv := httptest.NewServer(ref.Handler)
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
+	// Served as `hbharness serve` serves it: Django's view semantics included.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := ref.Serve(ctx, ln, cfg.Log)
+	t.Cleanup(func() {
+		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		_ = srv.Shutdown(sctx)
+		cancel()
+	})
 	return &fixture{env: env, ref: ref, srv: srv, events: rec, keys: keys}
 }
 

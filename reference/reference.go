@@ -19,19 +19,29 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/api"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/cachalot"
 	"github.com/hbharness/hbharness/reference/checker"
+	"github.com/hbharness/hbharness/reference/dbwatch"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/reference/worker"
 )
 
 // Config assembles one replica.
 type Config struct {
-	DB *pgxpool.Pool
+	// DB serves the task workers and the checker (Celery's processes, each
+	// with a connection of its own); WebDB the views' transactions (one
+	// connection per request in flight). WebDB nil shares DB.
+	DB    *pgxpool.Pool
+	WebDB *pgxpool.Pool
+	// Connections counts the web tier's database connections across every
+	// replica of the deployment (one server's max_connections); nil gives
+	// this replica a count of its own, from Settings.
 	// Redis serves the gate and the task supply; Broker carries the deferred
 	// work (broker.Open builds it from BROKER_URL: Redis or RabbitMQ): the
 	// heartbeat tasks, and the results too under Settings.HeartbeatQueue
@@ -61,7 +71,11 @@ type Config struct {
 	Gate gate.Gate
 	// WorkerSkew sets the task workers' clock off by this much (wall time):
 	// they write last_seen from it, as Antenna's Celery workers do from theirs.
-	WorkerSkew time.Duration
+	WorkerSkew  time.Duration
+	Connections *webtier.Connections
+	// Supply, when set, replaces the task queue /tasks reserves from: a
+	// slow or failing one, to hold a view at that point.
+	Supply api.Supply
 }
 
 // Reference is one running replica.
@@ -81,6 +95,7 @@ type Reference struct {
 	// closeResults releases a results queue New opened itself.
 	closeResults func() error
 	checker      *checker.Checker
+	watch        *dbwatch.Watch
 }
 
 // resultsSub names the results queue beside the heartbeat queue.
@@ -142,13 +157,27 @@ func New(c Config) (*Reference, error) {
 		_ = closeResults()
 		return nil, err
 	}
+	var cache *cachalot.Cache
+	if c.Settings.Cachalot {
+		cache = &cachalot.Cache{Redis: c.Redis, Prefix: c.KeyPrefix, Calls: m.Cachalot, Log: log}
+	}
+	conns := c.Connections
+	if conns == nil {
+		conns = webtier.NewConnections(c.Settings.WebDBConnections())
+	}
+	var supply api.Supply = &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)}
+	if c.Supply != nil {
+		supply = c.Supply
+	}
 	srv := api.New(api.Config{
 		Store: st, Strategy: strat, Results: results, Token: c.Token, Metrics: m, Log: log, Clock: c.Clock,
-		Supply:      &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)},
+		Supply:      supply,
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
+		WebDB: c.WebDB, Cache: cache, Slots: webtier.NewSlots(c.Settings.WebSlots()), Connections: conns,
+		JobLog: c.Settings.JobLog,
 	})
 	pool := func(b broker.Broker, name string) *worker.Pool {
-		return &worker.Pool{Broker: b, Store: st, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
+		return &worker.Pool{Broker: b, Store: st, Cache: cache, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
 			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
 			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name}
 	}
@@ -161,6 +190,7 @@ func New(c Config) (*Reference, error) {
 	if !c.NoChecker {
 		r.checker = &checker.Checker{Store: st, Clock: c.Clock, Every: c.Settings.CheckerEvery,
 			OfflineAfter: c.Settings.OfflineAfter, Metrics: m, Log: log}
+		r.watch = &dbwatch.Watch{Pool: c.DB, Metrics: m, Log: log}
 	}
 	return r, nil
 }
@@ -196,6 +226,9 @@ func (r *Reference) Run(ctx context.Context) {
 	}
 	if r.checker != nil {
 		wg.Go(func() { r.checker.Run(ctx) })
+	}
+	if r.watch != nil {
+		wg.Go(func() { r.watch.Run(ctx) })
 	}
 	wg.Wait()
 	if err := r.closeResults(); err != nil {

@@ -39,9 +39,15 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	force := fs.Bool("force", false, "with --seed, drop and recreate the schema even in a database holding tables hbharness did not create")
 	token := fs.String("token", "dev-token", "shared API token (per-service tokens "+antenna.ServiceToken(1)+", ... are accepted too)")
 	prefix := fs.String("key-prefix", "", "Redis key prefix (empty: Antenna's exact keys)")
-	dial := fs.Duration("redis-timeout", settings.RedisTimeout, "Redis connect/read timeout, model time (Antenna's connect timeout); the cache never retries")
 	s := def
-	fs.IntVar(&s.TaskWorkers, "task-workers", def.TaskWorkers, "heartbeat task workers")
+	fs.DurationVar(&s.RedisReadTimeout, "redis-read-timeout", def.RedisReadTimeout, "the cache client's read timeout, model time; 0: none, as Antenna's (it connects within 5 s and never retries)")
+	fs.DurationVar(&s.BrokerConnectTimeout, "broker-connect-timeout", def.BrokerConnectTimeout, "the broker client's connect timeout, model time (Celery's broker_connection_timeout)")
+	fs.IntVar(&s.TaskWorkers, "task-workers", def.TaskWorkers, "task workers per queue (CELERY_WORKER_CONCURRENCY)")
+	fs.IntVar(&s.WebConcurrency, "web-concurrency", def.WebConcurrency, "web worker processes (WEB_CONCURRENCY)")
+	fs.IntVar(&s.WebThreads, "web-threads", def.WebThreads, "requests one web process runs at once; 0: unbounded, as Antenna's ASGI workers")
+	fs.IntVar(&s.DBMaxConnections, "db-max-connections", def.DBMaxConnections, "database connections the deployment may hold (the web tier gets what the workers leave); 0: no limit")
+	fs.StringVar(&s.JobLog, "job-log", def.JobLog, "where job log lines go: "+strings.Join(settings.JobLogs(), ", "))
+	fs.BoolVar(&s.Cachalot, "cachalot", def.Cachalot, "model django-cachalot's Redis round trips")
 	fs.DurationVar(&s.Throttle, "throttle", def.Throttle, "gate window, model time")
 	fs.DurationVar(&s.OfflineAfter, "offline-after", def.OfflineAfter, "offline window, model time")
 	fs.DurationVar(&s.CheckerEvery, "checker-every", def.CheckerEvery, "offline check period, model time")
@@ -74,16 +80,21 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return usagef("postgres at %s is not reachable: %v\nfix: start it or set DATABASE_URL", provision.Redact(urls.Database), err)
 	}
 	for name, u := range map[string]string{"redis (gate)": urls.Redis, "broker": urls.Broker} {
-		if err := provision.ProbeBroker(ctx, u, *dial); err != nil {
+		if err := provision.ProbeBroker(ctx, u, settings.RedisConnectTimeout); err != nil {
 			log.Warn("starting without "+name+"; heartbeats will fail per the failure policy and enqueue failures are counted",
 				"url", provision.Redact(u), "err", err)
 		}
 	}
-	pool, err := pgxpool.New(ctx, urls.Database)
+	pool, err := openServePool(ctx, urls.Database, reference.WorkerConnections(s))
 	if err != nil {
-		return usagef("DATABASE_URL %s: %v", provision.Redact(urls.Database), err)
+		return err
 	}
 	defer pool.Close()
+	webDB, err := openServePool(ctx, urls.Database, serveWebPool)
+	if err != nil {
+		return err
+	}
+	defer webDB.Close()
 	if fixtures != nil {
 		if err := store.ResetSchema(ctx, pool, *force); err != nil {
 			if errors.Is(err, store.ErrForeignTables) {
@@ -100,16 +111,14 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	} else if _, err := store.New(pool).ListActiveJobs(ctx, store.ListFilter{}); err != nil {
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
-	// The timeout is model time like every other duration of serve.
+	// Timeouts are model time like every other duration of serve.
 	clk := modeltime.Clock{Scale: scale.Scale}
-	timeout := clk.Scale.Timeout(*dial)
-	rc, err := redisconn.Open(urls.Redis, redisconn.Timeouts{Timeout: timeout, Retries: -1})
+	rc, err := redisconn.Open(urls.Redis, reference.CacheTimeouts(s, clk.Scale))
 	if err != nil {
 		return usageError{err}
 	}
 	defer rc.Close()
-	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, broker.Timing{Timeout: timeout,
-		Retry: max(time.Millisecond, clk.Wall(broker.CeleryRetry)), Reconnect: max(time.Millisecond, clk.Wall(broker.CeleryReconnect))}, log)
+	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, reference.BrokerTiming(s, clk.Scale), log)
 	if err != nil {
 		return usageError{err}
 	}
@@ -118,7 +127,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		// Task counters of an earlier seed would make the new jobs look used up.
 		_ = provision.DeleteKeys(ctx, rc, *prefix+antenna.SupplyKeys)
 	}
-	ref, err := reference.New(reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: *prefix, Strategy: *strat,
+	ref, err := reference.New(reference.Config{DB: pool, WebDB: webDB, Redis: rc, Broker: bq, KeyPrefix: *prefix, Strategy: *strat,
 		Policy: pol, Clock: clk, Settings: s, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}
@@ -141,6 +150,25 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	_ = srv.Shutdown(sctx)
 	log.Info("stopped")
 	return failed
+}
+
+// serveWebPool is the most connections serve's views hold: enough for a
+// load generator's 64 workers each to have its request in the database, as
+// Django would give each its own (settings.DBMaxConnections still refuses
+// past the deployment's limit).
+const serveWebPool = 80
+
+func openServePool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, usagef("DATABASE_URL %s: %v", provision.Redact(dsn), err)
+	}
+	cfg.MaxConns = size
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, usagef("DATABASE_URL %s: %v", provision.Redact(dsn), err)
+	}
+	return pool, nil
 }
 
 func firstJob(keys []store.Key) int64 {

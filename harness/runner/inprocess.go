@@ -21,7 +21,7 @@ import (
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/settings"
+	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -50,7 +50,12 @@ type inProcess struct {
 	counted  liveEvents // passes events on to events, counting them
 	sampler  *observe.Sampler
 	bg       context.Context // what replicas (and restarted ones) run under
+	conns    *webtier.Connections
 }
+
+// webPoolSize is the most connections one replica's views hold on this
+// shared server (see replicaConfig).
+const webPoolSize = 24
 
 // replica is one reference server and what it is built from, so a killed
 // one can be started again as it was.
@@ -226,22 +231,29 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 			*p.url, *p.slot = proxied, proxy
 		}
 	}
-	pool, err := openPool(ctx, dbURL, int32(2*t.spec.Settings.TaskWorkers+24))
+	pool, err := openPool(ctx, dbURL, reference.WorkerConnections(t.spec.Settings))
 	if err != nil {
 		return fail(err)
 	}
 	t.onClose(pool.Close)
-	// Antenna's cache timeout, on the scaled clock like everything else (a
-	// blackholed Redis costs a request 5 model seconds, not 5 wall seconds)
-	// but never under modeltime.MinTimeout, so a starved runner is no outage.
-	timeout := t.spec.TimeScale.Timeout(settings.RedisTimeout)
-	rc, err := redisconn.Open(redisURL, redisconn.Timeouts{Timeout: timeout, Retries: -1})
+	// The views' connections: one per request in its view, up to what this
+	// shared server can spare a run (requests past it queue for one, where
+	// Django would open another until max_connections, see
+	// settings.DBMaxConnections, which still refuses the excess).
+	webDB, err := openPool(ctx, dbURL, webPoolSize)
+	if err != nil {
+		return fail(err)
+	}
+	t.onClose(webDB.Close)
+	// Antenna's cache and broker clients, their timeouts on the scaled clock
+	// like everything else (a 5 s connect timeout is 5 model seconds) but
+	// never under modeltime.MinTimeout, so a starved runner is no outage.
+	rc, err := redisconn.Open(redisURL, reference.CacheTimeouts(t.spec.Settings, t.spec.TimeScale))
 	if err != nil {
 		return fail(err)
 	}
 	t.onClose(func() { _ = rc.Close() })
-	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, broker.Timing{Timeout: timeout,
-		Retry: max(time.Millisecond, t.spec.TimeScale.Wall(broker.CeleryRetry)), Reconnect: max(time.Millisecond, t.spec.TimeScale.Wall(broker.CeleryReconnect))}, t.log)
+	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, reference.BrokerTiming(t.spec.Settings, t.spec.TimeScale), t.log)
 	if err != nil {
 		return fail(err)
 	}
@@ -263,7 +275,7 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 	if err != nil {
 		return fail(err)
 	}
-	return reference.Config{DB: pool, Redis: rc, Broker: bq, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
+	return reference.Config{DB: pool, WebDB: webDB, Connections: t.conns, Redis: rc, Broker: bq, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
 		Policy: policy, Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
 		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0}, proxies, nil
 }

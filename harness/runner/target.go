@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"github.com/hbharness/hbharness/reference/webtier"
 	"log/slog"
 	"time"
 
@@ -84,7 +85,9 @@ type writeSeen struct {
 func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {
 	if opt.External == nil {
 		return &inProcess{spec: spec, seed: opt.Seed, log: opt.Log.With("scenario", spec.Name, "strategy", spec.Strategy),
-			sweeper: opt.sweeper(), plant: opt.plant}, nil
+			sweeper: opt.sweeper(), plant: opt.plant,
+			// One database server behind every replica: one count of its connections.
+			conns: webtier.NewConnections(spec.Settings.WebDBConnections())}, nil
 	}
 	if len(spec.Faults) > 0 || spec.RandomFaults != nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)

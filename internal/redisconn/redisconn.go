@@ -4,7 +4,10 @@
 package redisconn
 
 import (
+	"context"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"net/url"
 	"time"
 
@@ -12,10 +15,20 @@ import (
 )
 
 // Timeouts is how a client gives up: Antenna's cache client connects with a
-// 5 s timeout and, ignoring exceptions, never retries, so a blackholed Redis
-// costs a request up to its timeout once.
+// 5 s timeout, sets no read timeout and, ignoring exceptions, never retries.
 type Timeouts struct {
-	Timeout time.Duration // connect, read and write
+	// Timeout bounds connecting, and reads and writes too unless Read or
+	// NoRead says otherwise.
+	Timeout time.Duration
+	// Read, when set, bounds reads and writes on an open connection.
+	Read time.Duration
+	// NoRead sets no bound on them: a call waits as long as the server (or
+	// a network that holds its bytes) takes, ended only by a deadline on
+	// the call's context. Antenna's cache and Celery's broker socket.
+	NoRead bool
+	// KeepAlive, when set, is the TCP keepalive of the client's sockets
+	// (Antenna's TCP_KEEPALIVE_OPTIONS); otherwise the system's.
+	KeepAlive *net.KeepAliveConfig
 	// Retries after a failed command; -1 none (the cache), 0 go-redis's
 	// default of 3 (a broker publish, which Celery retries too).
 	Retries int
@@ -38,11 +51,32 @@ func Open(rawURL string, t Timeouts) (*redis.Client, error) {
 	if q.Get("dial_timeout") == "" {
 		opt.DialTimeout = t.Timeout
 	}
+	rw := t.Timeout
+	switch {
+	case t.NoRead:
+		rw = -1 // go-redis: block indefinitely
+		// redis-py's pool has no size limit: a caller finding every
+		// connection busy opens another (which then waits like the rest). Here
+		// the pool is bounded, so a caller waits for a connection instead, as
+		// long as it would have waited on its own.
+		if q.Get("pool_timeout") == "" {
+			opt.PoolTimeout = time.Hour
+		}
+	case t.Read > 0:
+		rw = t.Read
+	}
 	if q.Get("read_timeout") == "" {
-		opt.ReadTimeout = t.Timeout
+		opt.ReadTimeout = rw
 	}
 	if q.Get("write_timeout") == "" {
-		opt.WriteTimeout = t.Timeout
+		opt.WriteTimeout = rw
+	}
+	// A deadline on a call's context bounds the call (a heartbeat task's
+	// hard time limit, say); a context without one leaves the timeouts above
+	// in charge.
+	opt.ContextTimeoutEnabled = true
+	if ka := t.KeepAlive; ka != nil {
+		opt.Dialer = dialer(opt, *ka)
 	}
 	if q.Get("max_retries") == "" {
 		opt.MaxRetries = t.Retries
@@ -59,6 +93,16 @@ func Open(rawURL string, t Timeouts) (*redis.Client, error) {
 	opt.DialerRetries = 1
 	opt.PoolSize = max(opt.PoolSize, 64)
 	return redis.NewClient(opt), nil
+}
+
+// dialer is go-redis's own dial with the given keepalive.
+func dialer(opt *redis.Options, ka net.KeepAliveConfig) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: opt.DialTimeout, KeepAliveConfig: ka}
+	if opt.TLSConfig == nil {
+		return d.DialContext
+	}
+	td := &tls.Dialer{NetDialer: d, Config: opt.TLSConfig}
+	return td.DialContext
 }
 
 func redacted(raw string) string {

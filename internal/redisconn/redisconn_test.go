@@ -1,6 +1,8 @@
 package redisconn
 
 import (
+	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -33,4 +35,56 @@ func TestOpenLetsTheURLWin(t *testing.T) {
 func TestOpenRejectsABadURL(t *testing.T) {
 	_, err := Open("http://nowhere", Timeouts{})
 	require.ErrorContains(t, err, "invalid Redis URL")
+}
+
+func TestOpenReadTimeouts(t *testing.T) {
+	ka := &net.KeepAliveConfig{Enable: true, Idle: time.Minute, Interval: 10 * time.Second, Count: 9}
+	tests := []struct {
+		name     string
+		t        Timeouts
+		dial, rw time.Duration
+	}{
+		{"one timeout for everything", Timeouts{Timeout: time.Second}, time.Second, time.Second},
+		{"a read timeout of its own", Timeouts{Timeout: time.Second, Read: 3 * time.Second}, time.Second, 3 * time.Second},
+		// go-redis keeps "none" as 0 once the client is built.
+		{"Antenna's cache: no read timeout, keepalive", Timeouts{Timeout: 5 * time.Second, NoRead: true, KeepAlive: ka}, 5 * time.Second, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Open("redis://127.0.0.1:6379/0", tc.t)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = c.Close() })
+			opt := c.Options()
+			require.Equal(t, tc.dial, opt.DialTimeout)
+			require.Equal(t, tc.rw, opt.ReadTimeout)
+			require.Equal(t, tc.rw, opt.WriteTimeout)
+			require.True(t, opt.ContextTimeoutEnabled, "a call's deadline bounds it")
+		})
+	}
+}
+
+func TestNoReadTimeoutWaitsForTheContextDeadline(t *testing.T) {
+	// A server that accepts and never answers: the call must wait for the
+	// context's deadline, not give up on its own.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	c, err := Open("redis://"+ln.Addr().String()+"/0?protocol=2", Timeouts{Timeout: 50 * time.Millisecond, NoRead: true, Retries: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = c.Ping(ctx).Err()
+	require.Error(t, err)
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "gave up before the deadline: a read timeout is set")
 }

@@ -3,41 +3,76 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
 )
 
-// fail maps an error to its answer: the client's fault is a 4xx, an
-// unavailable dependency a 503, never a bare 500 for bad input.
-func (s *Server) fail(w http.ResponseWriter, err error) {
+// fail answers a view that raised, and rolls its transaction back: the
+// client's fault is DRF's 4xx, never a 500 for bad input; anything else (a
+// database error, a deadlock the view lost) is an exception out of the view,
+// which Django answers with its bare 500 page.
+func (s *Server) fail(w http.ResponseWriter, v *view, err error) {
+	v.rollback = true
 	switch {
 	case errors.Is(err, errBadRequest):
 		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "Not found.")
 	default:
-		s.log.Warn("request failed on a dependency", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "detail": err.Error()})
+		s.log.Warn("view raised on a dependency", "err", err)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("<h1>Server Error (500)</h1>"))
 	}
 }
 
-// job resolves the {id} of a job route.
-func (s *Server) job(r *http.Request) (store.Job, error) {
+// job resolves the {id} of a job route: get_object, a cachable read of the
+// job with its pipeline (JobViewSet.queryset select_related, views.py:205).
+func (s *Server) job(r *http.Request, v *view) (store.Job, error) {
 	id, err := parseJobID(r.PathValue("id"))
 	if err != nil {
 		return store.Job{}, err
 	}
+	v.read(r.Context(), "job:"+strconv.FormatInt(id, 10), store.TableJob, store.TablePipeline)
 	return s.jobs.get(r.Context(), id)
 }
 
-// heartbeat marks services seen through the strategy.
-func (s *Server) heartbeat(ctx context.Context, t heartbeat.Target) error {
-	return s.strategy.Heartbeat(ctx, strategy.Call{Target: t, ServiceID: serviceFrom(ctx)})
+// heartbeat marks services seen through the strategy, in the view's
+// transaction; job is the job whose logger a failed dispatch writes to (0:
+// none, the list's heartbeats).
+func (s *Server) heartbeat(ctx context.Context, v *view, t heartbeat.Target, job int64) error {
+	c := strategy.Call{Target: t, ServiceID: serviceFrom(ctx), DB: v.st}
+	if job != 0 {
+		c.JobLog = func(ctx context.Context, level, msg string) { s.jobLine(ctx, v, job, level, msg) }
+	}
+	return s.strategy.Heartbeat(ctx, c)
+}
+
+// jobLine is job.logger at INFO and above: a line persisted where
+// settings.JobLog says, in the view's transaction. JobLogHandler swallows
+// its own failure, but the failed statement has marked the transaction for
+// rollback (Model.save's mark_for_rollback_on_error), so the view's other
+// writes are lost with it.
+func (s *Server) jobLine(ctx context.Context, v *view, job int64, level, msg string) {
+	var err error
+	switch s.jobLog {
+	case settings.JobLogTable:
+		err = v.st.LogToTable(ctx, job, level, msg)
+	case settings.JobLogRow:
+		err = v.st.LogToRow(ctx, job, level, msg)
+	}
+	if err != nil {
+		v.rollback = true
+		s.log.Warn("failed to save a job log line", "job", job, "err", err)
+	}
 }
 
 // dispatchAsync is the dispatch mode of jobs whose tasks pull-mode services fetch.
@@ -65,34 +100,43 @@ func decodeBody(r *http.Request, decode func([]byte) error) error {
 // tasks is Antenna's /tasks view: validate the body, resolve the job, answer
 // an inactive job with no tasks, and heartbeat only once the job is known
 // to be active, async and with a pipeline, as upstream does.
-func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
+	ctx := r.Context()
 	var req antenna.TasksRequest
 	err := decodeBody(r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
 	var job store.Job
 	if err == nil {
-		job, err = s.job(r)
+		job, err = s.job(r, v)
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	if !job.Active() {
+		// Logged so that workers polling finished jobs show in the job's log.
+		s.jobLine(ctx, v, job.ID, store.LogInfo, fmt.Sprintf("Tasks requested for non-active job (status=%s); returning empty. user=%s",
+			job.Status, caller(ctx)))
 		writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: []antenna.Task{}})
 		return
 	}
 	if t, ok := jobTarget(job); ok && job.DispatchMode == dispatchAsync {
-		if err := s.heartbeat(r.Context(), t); err != nil {
-			s.fail(w, err)
+		if err := s.heartbeat(ctx, v, t, job.ID); err != nil {
+			s.fail(w, v, err)
 			return
 		}
 	}
-	items, exhausted, err := s.supply.Take(r.Context(), job, req.BatchSize)
+	items, exhausted, err := s.supply.Take(ctx, job, req.BatchSize)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
+	if len(items) > 0 {
+		// views.py:477-481: INFO when tasks went out (kept), DEBUG otherwise (not).
+		s.jobLine(ctx, v, job.ID, store.LogInfo, fmt.Sprintf("Tasks fetched: requested=%d, delivered=%d, user=%s",
+			req.BatchSize, len(items), caller(ctx)))
+	}
 	if exhausted {
-		if err := s.store.FinishJob(r.Context(), job.ID); err != nil {
+		if err := s.store.FinishJob(ctx, job.ID); err != nil {
 			s.log.Warn("could not mark a finished job", "job", job.ID, "err", err)
 		}
 		s.jobs.forget(job.ID)
@@ -103,26 +147,27 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 // result is Antenna's /result view: resolve the job (404 without a
 // heartbeat, as its key is unknown), heartbeat, and only then validate the
 // body, as upstream does: a malformed post still marks its services seen.
-func (s *Server) result(w http.ResponseWriter, r *http.Request) {
-	job, err := s.job(r)
+func (s *Server) result(w http.ResponseWriter, r *http.Request, v *view) {
+	ctx := r.Context()
+	job, err := s.job(r, v)
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	if t, ok := jobTarget(job); ok {
-		if err := s.heartbeat(r.Context(), t); err != nil {
-			s.fail(w, err)
+		if err := s.heartbeat(ctx, v, t, job.ID); err != nil {
+			s.fail(w, v, err)
 			return
 		}
 	}
 	var req antenna.ResultRequest
 	if err := decodeBody(r, func(b []byte) (err error) { req, err = DecodeResult(b); return err }); err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	acks := make([]antenna.ResultAck, 0, len(req.Results))
 	for _, item := range req.Results {
-		err := s.results.Enqueue(r.Context(), broker.Message{Type: broker.TypeResult,
+		err := s.results.Enqueue(ctx, broker.Message{Type: broker.TypeResult,
 			Result: &broker.Result{JobID: job.ID, ReplySubject: item.ReplySubject, Payload: item.Result}})
 		if err != nil {
 			// Antenna answers 503 when a result cannot be queued: unlike the
@@ -137,33 +182,36 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.Results.WithLabelValues("enqueued").Inc()
 		acks = append(acks, antenna.ResultAck{ReplySubject: item.ReplySubject, Status: "queued"})
+		// Mirrored to the job's log per result (views.py:541-544).
+		s.jobLine(ctx, v, job.ID, store.LogInfo, fmt.Sprintf("Queued pipeline result: reply_subject=%s, user=%s",
+			item.ReplySubject, caller(ctx)))
 	}
 	writeJSON(w, http.StatusOK, antenna.ResultResponse{
 		Status: "accepted", JobID: job.ID, ResultsQueued: len(acks), Tasks: acks,
 	})
 }
 
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, v *view) {
 	q, err := DecodeList(r.URL.Query())
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	// Idle workers only ever call this endpoint, so it carries its own
 	// heartbeat: by pipeline slugs when given, else by project.
 	switch {
 	case len(q.Slugs) > 0:
-		err = s.heartbeat(r.Context(), heartbeat.PipelinesTarget(q.Slugs))
+		err = s.heartbeat(r.Context(), v, heartbeat.PipelinesTarget(q.Slugs), 0)
 	case q.ProjectID != 0:
-		err = s.heartbeat(r.Context(), heartbeat.ProjectTarget(q.ProjectID))
+		err = s.heartbeat(r.Context(), v, heartbeat.ProjectTarget(q.ProjectID), 0)
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	refs, err := s.store.ListActiveJobs(r.Context(), store.ListFilter{Slugs: q.Slugs, ProjectID: q.ProjectID, DispatchMode: q.DispatchMode})
 	if err != nil {
-		s.fail(w, err)
+		s.fail(w, v, err)
 		return
 	}
 	out := make([]antenna.ListedJob, len(refs))
@@ -171,4 +219,14 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		out[i] = antenna.ListedJob(j)
 	}
 	writeJSON(w, http.StatusOK, antenna.ListResponse{Count: len(out), Results: out})
+}
+
+// caller names the requester in job log lines, as _actor_log_context does
+// (the token's owner; here the calling service when it has a token of its
+// own).
+func caller(ctx context.Context) string {
+	if id := serviceFrom(ctx); id != 0 {
+		return "service " + strconv.FormatInt(id, 10)
+	}
+	return "shared token"
 }

@@ -3,18 +3,24 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/cachalot"
 	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/webtier"
 )
 
 // Server answers the API. Build it with New.
@@ -30,6 +36,11 @@ type Server struct {
 	jobs     *jobCache
 	auth     *authenticator
 	replica  int
+	webDB    *pgxpool.Pool
+	cache    *cachalot.Cache
+	slots    *webtier.Slots
+	conns    *webtier.Connections
+	jobLog   string
 }
 
 // Config is what New needs.
@@ -48,6 +59,17 @@ type Config struct {
 	// Antenna's ORM reads go through a query cache.
 	JobCacheTTL time.Duration
 	Replica     int
+	// WebDB is the pool the views' transactions take their connections
+	// from (Store's own pool when nil).
+	WebDB *pgxpool.Pool
+	// Cache is cachalot on the replica's Redis; nil leaves it out.
+	Cache *cachalot.Cache
+	// Slots and Connections bound the web tier (see webtier); nil is
+	// unbounded.
+	Slots       *webtier.Slots
+	Connections *webtier.Connections
+	// JobLog is where job.logger lines go (settings.JobLog*).
+	JobLog string
 }
 
 // New builds a server.
@@ -55,11 +77,18 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.WebDB == nil {
+		c.WebDB = c.Store.Pool()
+	}
+	if c.JobLog == "" {
+		c.JobLog = settings.JobLogTable
+	}
 	return &Server{
 		store: c.Store, strategy: c.Strategy, results: c.Results, supply: c.Supply, token: c.Token,
 		metrics: c.Metrics, log: c.Log, clock: c.Clock, replica: c.Replica,
-		jobs: newJobCache(c.Store, c.JobCacheTTL),
-		auth: newAuthenticator(c.Token, c.Store),
+		jobs:  newJobCache(c.Store, c.JobCacheTTL),
+		auth:  newAuthenticator(c.Token, c.Store),
+		webDB: c.WebDB, cache: c.Cache, slots: c.Slots, conns: c.Connections, jobLog: c.JobLog,
 	}
 }
 
@@ -84,39 +113,82 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "strategy": s.strategy.Name()})
 	})
-	mux.Handle("/", s.route("other", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/", s.route("other", func(w http.ResponseWriter, r *http.Request, _ *view) {
 		writeError(w, http.StatusNotFound, "Not found: "+r.Method+" "+r.URL.Path)
 	}))
 	return mux
 }
 
-// route authenticates, recovers, and counts one endpoint.
-func (s *Server) route(name string, h http.HandlerFunc) http.Handler {
+// viewFunc is one endpoint's view: it answers on w, in v's transaction.
+type viewFunc func(w http.ResponseWriter, r *http.Request, v *view)
+
+// route runs one endpoint as Antenna's web tier runs a view: it waits for a
+// slot, holds a database connection (or is refused with a 500 when none is
+// left), authenticates (a cachable read), runs the view in one transaction,
+// ends it, and only then answers. It also recovers and counts.
+func (s *Server) route(name string, h viewFunc) http.Handler {
 	latency := s.metrics.Latency.WithLabelValues(name)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		defer func() {
-			if p := recover(); p != nil {
-				// Bad input must never take the server down; a panic here is
-				// our bug, reported as one without killing the process.
-				s.log.Error("handler panicked", "route", name, "panic", p)
-				if !rw.wrote {
-					writeError(rw, http.StatusInternalServerError, "internal error")
-				}
-			}
 			latency.Observe(time.Since(start).Seconds())
 			s.metrics.Requests.WithLabelValues(name, strconv.Itoa(rw.code)).Inc()
 		}()
-		if name != "other" {
+		if name == "other" {
+			h(rw, r, nil)
+			return
+		}
+		ctx := r.Context()
+		leave, waited, err := s.slots.Enter(ctx)
+		s.metrics.WebQueue.Observe(waited.Seconds())
+		if err != nil {
+			rw.code = 499 // the client left while queued; nothing can be answered
+			return
+		}
+		defer leave()
+		s.metrics.WebInFlight.Inc()
+		defer s.metrics.WebInFlight.Dec()
+		done, err := s.conns.Take()
+		if err != nil {
+			s.metrics.WebRefused.Inc()
+			s.log.Warn("request refused: no database connection left", "route", name, "err", err)
+			// Django's answer to an OperationalError raised on connect.
+			http.Error(rw, "Server Error (500)", http.StatusInternalServerError)
+			return
+		}
+		defer done()
+		v := s.newView()
+		out := newBuffered()
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					// Bad input must never take the server down; a panic here is
+					// our bug, reported as one without killing the process.
+					s.log.Error("handler panicked", "route", name, "panic", p)
+					v.rollback = true
+					out = newBuffered()
+					writeError(out, http.StatusInternalServerError, "internal error")
+				}
+			}()
+			if tok, ok := antenna.TokenFrom(r.Header.Get("Authorization")); ok {
+				// TokenAuthentication: Token.objects.select_related("user").get(key=...)
+				v.read(ctx, tokenQuery(tok), store.TableToken, store.TableUser)
+			}
 			id, ok := s.auth.check(r)
 			if !ok {
-				writeError(rw, http.StatusUnauthorized, "Invalid token.")
+				writeError(out, http.StatusUnauthorized, "Invalid token.")
 				return
 			}
-			r = r.WithContext(withService(r.Context(), id))
+			h(out, r.WithContext(withService(ctx, id)), v)
+		}()
+		if err := v.end(context.WithoutCancel(ctx)); err != nil {
+			// A failed COMMIT is an exception out of the atomic block: a 500.
+			s.log.Warn("request's transaction failed to end", "route", name, "err", err)
+			out = newBuffered()
+			writeError(out, http.StatusInternalServerError, "internal error")
 		}
-		h(rw, r)
+		out.sendTo(rw)
 	})
 }
 

@@ -22,6 +22,26 @@ type Metrics struct {
 	Results     *prometheus.CounterVec // result: enqueued|error|processed
 	Requests    *prometheus.CounterVec // route, code
 	Latency     *prometheus.HistogramVec
+
+	// The web tier (reference/webtier).
+	WebQueue    prometheus.Histogram // seconds a request waited for a slot
+	WebInFlight prometheus.Gauge     // requests in their views now
+	WebRefused  prometheus.Counter   // requests refused: no database connection left
+	WebConnWait prometheus.Histogram // seconds a view waited for a pooled connection
+	// Cachalot counts django-cachalot's Redis round trips by kind (read,
+	// invalidate) and result (ok, error).
+	Cachalot *prometheus.CounterVec
+	// HeartbeatUpdate times the heartbeat UPDATE where it runs (the view
+	// under inline, the task otherwise), row-lock waits included.
+	HeartbeatUpdate *prometheus.HistogramVec // where: view|task
+	// The database's lock picture, read from Postgres itself (see
+	// reference/dbwatch): backends waiting on a lock now, the waiting
+	// integrated over time, and deadlocks Postgres detected and broke.
+	DBLockWaiters     prometheus.Gauge
+	DBLockWaitSeconds prometheus.Counter
+	DBDeadlocks       prometheus.Counter
+	// Deadlocks the reference's own statements lost (SQLSTATE 40P01).
+	DeadlockErrors prometheus.Counter
 }
 
 // New registers a fresh set of instruments.
@@ -53,9 +73,49 @@ func New() *Metrics {
 			Name: "http_request_duration_seconds", Help: "HTTP request latency by route (wall time).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
 		}, []string{"route"}),
+		WebQueue: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "web_queue_seconds", Help: "Time a request waited for a worker slot (wall).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 16),
+		}),
+		WebInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "web_requests_in_flight", Help: "Requests inside their views now, each holding a database connection.",
+		}),
+		WebRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "web_refused_total", Help: "Requests answered 500 because the database had no connection left.",
+		}),
+		WebConnWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "web_db_connection_wait_seconds", Help: "Time a view waited for a pooled database connection (wall).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 16),
+		}),
+		Cachalot: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cachalot_redis_calls_total", Help: "django-cachalot's Redis round trips by kind (read, invalidate) and result (ok, error: ignored as a miss).",
+		}, []string{"kind", "result"}),
+		HeartbeatUpdate: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "heartbeat_update_seconds", Help: "Heartbeat UPDATE time by where it runs (view, task), row-lock waits included (wall).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 16),
+		}, []string{"where"}),
+		DBLockWaiters: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "db_lock_waiters", Help: "Backends of the database waiting on a lock (pg_stat_activity), at the last sample.",
+		}),
+		DBLockWaitSeconds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "db_lock_wait_seconds_total", Help: "Backend-seconds spent waiting on locks, integrated over pg_stat_activity samples (wall).",
+		}),
+		DBDeadlocks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "db_deadlocks_total", Help: "Deadlocks Postgres detected in the database since the replica started (pg_stat_database).",
+		}),
+		DeadlockErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "heartbeat_deadlock_errors_total", Help: "Heartbeat statements of this replica that Postgres aborted to break a deadlock (SQLSTATE 40P01).",
+		}),
 	}
 	m.Registry.MustRegister(m.Gate, m.Dispatch, m.Task, m.RowsUpdated, m.Offline, m.Results,
-		m.Requests, m.Latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.Requests, m.Latency, m.WebQueue, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
+		m.HeartbeatUpdate, m.DBLockWaiters, m.DBLockWaitSeconds, m.DBDeadlocks, m.DeadlockErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, k := range []string{"read", "invalidate"} {
+		for _, r := range []string{"ok", "error"} {
+			m.Cachalot.WithLabelValues(k, r)
+		}
+	}
 	// Pre-create the label sets so a scrape shows zeros rather than nothing.
 	for _, r := range []string{"won", "suppressed", "error"} {
 		m.Gate.WithLabelValues(r)

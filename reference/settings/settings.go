@@ -85,6 +85,21 @@ type Settings struct {
 	// which takes the job row's lock inside the request's transaction;
 	// JobLogOff, JOB_LOG_PERSIST_ENABLED=false.
 	JobLog string
+	// BrokerConnectTimeout bounds .delay()'s connecting to the broker, the
+	// TCP connect and the AMQP handshake both (py-amqp 5.3 connection.py:
+	// 318-330 drains the handshake with timeout=connect_timeout). Antenna's
+	// settings ask for 40 s (CELERY_BROKER_TRANSPORT_OPTIONS
+	// socket_connect_timeout, config/settings/base.py:471), but that is the
+	// Redis transport's option name: kombu 5.4.2's pyamqp transport passes
+	// transport options as keyword arguments to amqp.Connection
+	// (kombu/transport/pyamqp.py:190-203), whose **kwargs swallow the
+	// unknown socket_connect_timeout and retry_on_timeout. What applies is
+	// connect_timeout = Celery's broker_connection_timeout, 4 s by default
+	// (celery 5.4.0 app/defaults.py:89; app/base.py:896), which Antenna does
+	// not set. No read timeout is set (base.py:475 removed socket_timeout),
+	// so once connected .delay() waits as long as the broker takes; it runs
+	// in the request, which waits with it. Set 40s to see the audit's reading.
+	BrokerConnectTimeout time.Duration
 	// Cachalot models django-cachalot 2.6.3 (requirements/base.txt, in
 	// INSTALLED_APPS at config/settings/base.py:95): every ORM read asks the
 	// cache (Redis) first, and every write invalidates its table there, at
@@ -117,13 +132,6 @@ func HeartbeatQueues() []string { return []string{QueueShared, QueueSeparate} }
 // not accept a new connection costs a request this long, once.
 const RedisConnectTimeout = 5 * time.Second
 
-// BrokerConnectTimeout is Celery's connect timeout to RabbitMQ
-// (CELERY_BROKER_TRANSPORT_OPTIONS socket_connect_timeout,
-// config/settings/base.py:471). The transport sets no socket timeout
-// (base.py:475 removed it), so once connected a call waits as long as the
-// broker takes; .delay() runs in the request, which waits with it.
-const BrokerConnectTimeout = 40 * time.Second
-
 // TCP keepalive on the cache's and the broker's sockets
 // (TCP_KEEPALIVE_OPTIONS, config/settings/base.py:265-269): the first probe
 // after 60 s idle, then every 10 s, dead after 9 unanswered. It only ever
@@ -148,14 +156,15 @@ func Default() Settings {
 		// production sets 16 (.envs/.production/.django-example:28).
 		TaskWorkers: 8,
 		// Antenna routes result processing away from the heartbeat's queue.
-		HeartbeatQueue:    QueueSeparate,
-		TaskSoftTimeLimit: 10 * time.Second,
-		TaskTimeLimit:     15 * time.Second,
-		WebConcurrency:    runtime.NumCPU(),
-		WebThreads:        0,
-		DBMaxConnections:  100 - 3,
-		JobLog:            JobLogTable,
-		Cachalot:          true,
+		HeartbeatQueue:       QueueSeparate,
+		TaskSoftTimeLimit:    10 * time.Second,
+		TaskTimeLimit:        15 * time.Second,
+		WebConcurrency:       runtime.NumCPU(),
+		WebThreads:           0,
+		DBMaxConnections:     100 - 3,
+		JobLog:               JobLogTable,
+		Cachalot:             true,
+		BrokerConnectTimeout: 4 * time.Second,
 	}
 }
 
@@ -216,6 +225,9 @@ func (s Settings) Problems() []Problem {
 	}
 	if s.RedisReadTimeout < 0 {
 		add("redis_read_timeout", "must be ≥ 0 (0: none, as Antenna's cache client), got %v", s.RedisReadTimeout)
+	}
+	if s.BrokerConnectTimeout <= 0 {
+		add("broker_connect_timeout", "must be > 0, got %v", s.BrokerConnectTimeout)
 	}
 	if !slices.Contains(JobLogs(), s.JobLog) {
 		add("job_log", "must be one of %s, got %q", strings.Join(JobLogs(), ", "), s.JobLog)

@@ -68,6 +68,7 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"negative connections", func(s *Settings) { s.DBMaxConnections = -1 }, "db_max_connections"},
 		{"negative read timeout", func(s *Settings) { s.RedisReadTimeout = -time.Second }, "redis_read_timeout"},
 		{"unknown job log", func(s *Settings) { s.JobLog = "stdout" }, "job_log"},
+		{"no broker connect timeout", func(s *Settings) { s.BrokerConnectTimeout = 0 }, "broker_connect_timeout"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

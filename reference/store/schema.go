@@ -54,9 +54,22 @@ CREATE TABLE jobs_job (
 	pipeline_id   bigint NULL REFERENCES ml_pipeline(id) ON DELETE SET NULL,
 	dispatch_mode text NOT NULL DEFAULT 'internal'
 		CHECK (dispatch_mode IN ('async_api', 'sync_api', 'internal')),
-	status        text NOT NULL DEFAULT 'CREATED'
+	status        text NOT NULL DEFAULT 'CREATED',
+	-- JobLogs (ami/jobs/models.py:329): where job.logger wrote before PR #1259.
+	logs          jsonb NOT NULL DEFAULT '{"stdout": [], "stderr": []}'
 );
 CREATE INDEX ON jobs_job (status, pipeline_id);
+-- JobLog (ami/jobs/models.py:334-356): where job.logger writes since PR #1259.
+CREATE TABLE jobs_joblog (
+	id         bigserial PRIMARY KEY,
+	created_at timestamp NOT NULL DEFAULT now(),
+	updated_at timestamp NOT NULL DEFAULT now(),
+	job_id     bigint NOT NULL REFERENCES jobs_job(id) ON DELETE CASCADE,
+	level      varchar(20) NOT NULL,
+	message    text NOT NULL,
+	context    jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX ON jobs_joblog (job_id, created_at DESC);
 -- Finite task supply per job (0 = unlimited); consumption is counted in Redis.
 CREATE TABLE hb_job_tasks (
 	job_id bigint PRIMARY KEY REFERENCES jobs_job(id) ON DELETE CASCADE,
@@ -67,7 +80,7 @@ CREATE TABLE hb_job_tasks (
 // tables lists what the schema creates, in drop order.
 func tables() []string {
 	return []string{
-		"hb_job_tasks", "jobs_job", "ml_processingservice_projects",
+		"hb_job_tasks", "jobs_joblog", "jobs_job", "ml_processingservice_projects",
 		"ml_processingservice_pipelines", "ml_processingservice", "ml_pipeline", "main_project",
 	}
 }

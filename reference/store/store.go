@@ -25,6 +25,36 @@ type Store struct {
 		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	}
+	// wrote hears of each table a write of db touches: a request's
+	// transaction tells cachalot (see Request). Nil outside one.
+	wrote func(table string)
+}
+
+// Antenna's tables the reference writes or caches reads of, by name.
+const (
+	TableToken    = "authtoken_token"
+	TableUser     = "users_user"
+	TableJob      = "jobs_job"
+	TableJobLog   = "jobs_joblog"
+	TablePipeline = "ml_pipeline"
+	TableService  = "ml_processingservice"
+)
+
+func (s *Store) note(table string) {
+	if s.wrote != nil {
+		s.wrote(table)
+	}
+}
+
+// acquire takes a connection from pool, telling waited (seconds) how long
+// that took: the queue in front of a full pool.
+func acquire(ctx context.Context, pool *pgxpool.Pool, waited func(float64)) (*pgxpool.Conn, error) {
+	start := time.Now()
+	conn, err := pool.Acquire(ctx)
+	if waited != nil {
+		waited(time.Since(start).Seconds())
+	}
+	return conn, err
 }
 
 // New wraps a pool; the caller owns and closes it.
@@ -188,6 +218,7 @@ func (s *Store) MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time,
 	if err != nil {
 		return 0, fmt.Errorf("marking %s seen: %w", t.GateKey(), err)
 	}
+	s.note(TableService)
 	return res.RowsAffected(), nil
 }
 
@@ -218,7 +249,7 @@ func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.pool.Exec(ctx, `UPDATE ml_processingservice u SET last_seen = $3, last_seen_live = true`+tagFrom+`
+	res, err := s.db.Exec(ctx, `UPDATE ml_processingservice u SET last_seen = $3, last_seen_live = true`+tagFrom+`
 		WHERE u.id IN (SELECT s.id FROM ml_processingservice s
 			WHERE `+cond+` AND (s.last_seen IS NULL OR s.last_seen < $4)
 			ORDER BY s.id FOR UPDATE SKIP LOCKED)`,
@@ -226,6 +257,7 @@ func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now
 	if err != nil {
 		return 0, fmt.Errorf("marking stale rows of %s seen: %w", t.GateKey(), err)
 	}
+	s.note(TableService)
 	return res.RowsAffected(), nil
 }
 
@@ -239,4 +271,11 @@ func (s *Store) MarkOffline(ctx context.Context, now time.Time, window time.Dura
 		return 0, fmt.Errorf("marking stale services offline: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// IsDeadlock reports whether err is Postgres breaking a deadlock by
+// aborting this statement (SQLSTATE 40P01).
+func IsDeadlock(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "40P01"
 }

@@ -2,6 +2,7 @@ package strategy
 
 import (
 	"context"
+	"time"
 
 	"github.com/hbharness/hbharness/reference/store"
 )
@@ -17,7 +18,9 @@ func (dbSkipLocked) Name() string { return "db-skip-locked" }
 
 func (s dbSkipLocked) Heartbeat(ctx context.Context, c Call) error {
 	now, id := s.Clock.Now(), s.newID()
-	rows, err := s.Store.MarkStaleSkipLocked(ctx, c.Target, now, s.window(), store.Tag{DispatchID: id, Key: c.Target.GateKey()})
+	start := time.Now()
+	rows, err := c.db(s.Deps).MarkStaleSkipLocked(ctx, c.Target, now, s.window(), store.Tag{DispatchID: id, Key: c.Target.GateKey()})
+	s.updated(start, err)
 	if err != nil {
 		s.Metrics.Dispatch.WithLabelValues("error").Inc()
 		s.Log.Warn("conditional heartbeat update failed; answering anyway", "key", c.Target.GateKey(), "err", err)

@@ -15,6 +15,6 @@ func newNone(d Deps) Strategy { return none{d} }
 func (none) Name() string { return "none" }
 
 func (s none) Heartbeat(ctx context.Context, c Call) error {
-	s.enqueue(ctx, c.Target, false, gate.Answer{})
+	s.enqueue(ctx, c, c.Target, false, gate.Answer{})
 	return nil
 }

@@ -15,7 +15,7 @@ func (perService) Name() string { return "per-service" }
 func (s perService) Heartbeat(ctx context.Context, c Call) error {
 	t := callingService(c)
 	if ok, won := s.admit(ctx, t.GateKey()); ok {
-		s.enqueue(ctx, t, false, won)
+		s.enqueue(ctx, c, t, false, won)
 	}
 	return nil
 }

@@ -26,6 +26,21 @@ type Call struct {
 	// ServiceID is the calling service when it authenticated with its own
 	// token; 0 for the shared token.
 	ServiceID int64
+	// DB is the request's transaction (ATOMIC_REQUESTS): a strategy that
+	// writes in the view writes there, and its row locks last until the
+	// view ends. Nil outside a request: the replica's own store.
+	DB *store.Store
+	// JobLog writes a line to the polled job's log (job.logger) in the
+	// request's transaction; nil when the call polled no job (the list).
+	JobLog func(ctx context.Context, level, msg string)
+}
+
+// db is where a write in the view goes.
+func (c Call) db(d Deps) *store.Store {
+	if c.DB != nil {
+		return c.DB
+	}
+	return d.Store
 }
 
 // Strategy decides, on every poll, whether and how to mark services seen.
@@ -162,7 +177,7 @@ func (d Deps) newID() string {
 // and never fails the request: the heartbeat is not critical (Antenna's
 // view catches the .delay() exception). The dispatch is timed by the gate
 // that let it through, or by this process when nothing gated it.
-func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool, won gate.Answer) {
+func (d Deps) enqueue(ctx context.Context, c Call, t heartbeat.Target, check bool, won gate.Answer) {
 	now := d.Clock.Now()
 	id := d.newID()
 	err := d.Broker.Enqueue(ctx, broker.Message{Type: broker.TypeHeartbeat,
@@ -170,6 +185,10 @@ func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool, won g
 	if err != nil {
 		d.Metrics.Dispatch.WithLabelValues("error").Inc()
 		d.Log.Warn("heartbeat enqueue failed; answering anyway", "key", t.GateKey(), "err", err)
+		if c.JobLog != nil {
+			// views.py:134-137 logs the failure to the job's log as well.
+			c.JobLog(ctx, store.LogWarning, "Failed to enqueue non-critical pipeline heartbeat: "+err.Error())
+		}
 		if r, ok := d.Gate.Inner.(gate.Releaser); ok && d.Release && won.Won {
 			if err := r.Release(ctx, t.GateKey()); err != nil {
 				d.Log.Warn("could not give the window back after a failed enqueue", "key", t.GateKey(), "err", err)
@@ -184,6 +203,15 @@ func (d Deps) enqueue(ctx context.Context, t heartbeat.Target, check bool, won g
 	}
 	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: at, Clock: clock, Key: t.GateKey(),
 		DispatchID: id, Replica: d.Replica})
+}
+
+// updated times a heartbeat UPDATE made in the view and counts the
+// deadlocks it lost (SQLSTATE 40P01: Postgres aborted it to break a cycle).
+func (d Deps) updated(start time.Time, err error) {
+	d.Metrics.HeartbeatUpdate.WithLabelValues("view").Observe(time.Since(start).Seconds())
+	if store.IsDeadlock(err) {
+		d.Metrics.DeadlockErrors.Inc()
+	}
 }
 
 // wroteInline reports a dispatch whose write ran on the request path: the

@@ -15,6 +15,6 @@ func newTaskThrottle(d Deps) Strategy { return taskThrottle{d} }
 func (taskThrottle) Name() string { return "task-throttle" }
 
 func (s taskThrottle) Heartbeat(ctx context.Context, c Call) error {
-	s.enqueue(ctx, c.Target, true, gate.Answer{})
+	s.enqueue(ctx, c, c.Target, true, gate.Answer{})
 	return nil
 }

@@ -34,7 +34,7 @@ func (s twoTier) Heartbeat(ctx context.Context, c Call) error {
 		s.Local.Hold(key, answer.Left)
 	}
 	if dispatch {
-		s.enqueue(ctx, c.Target, false, answer)
+		s.enqueue(ctx, c, c.Target, false, answer)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ func (viewGate) Name() string { return "view-gate" }
 
 func (s viewGate) Heartbeat(ctx context.Context, c Call) error {
 	if ok, won := s.admit(ctx, c.Target.GateKey()); ok {
-		s.enqueue(ctx, c.Target, false, won)
+		s.enqueue(ctx, c, c.Target, false, won)
 	}
 	return nil
 }

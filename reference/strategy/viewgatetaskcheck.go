@@ -12,7 +12,7 @@ func (viewGateTaskCheck) Name() string { return "view-gate-task-check" }
 
 func (s viewGateTaskCheck) Heartbeat(ctx context.Context, c Call) error {
 	if ok, won := s.admit(ctx, c.Target.GateKey()); ok {
-		s.enqueue(ctx, c.Target, true, won)
+		s.enqueue(ctx, c, c.Target, true, won)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/cachalot"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
@@ -21,8 +22,11 @@ import (
 
 // Pool runs Size consumers on one broker.
 type Pool struct {
-	Broker   broker.Broker
-	Store    *store.Store
+	Broker broker.Broker
+	Store  *store.Store
+	// Cache is cachalot (nil: off): the task's ORM read and its write's
+	// invalidation are Redis round trips before the UPDATE.
+	Cache    *cachalot.Cache
 	Clock    modeltime.Clock
 	Throttle time.Duration // model; the freshness window of checking tasks
 	Metrics  *metrics.Metrics
@@ -204,9 +208,19 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 		})
 		defer soft.Stop()
 	}
+	// What django-cachalot adds ahead of the UPDATE, in Redis: the job
+	// task's Job.objects.select_related("pipeline").get() is a cachable read
+	// (ami/jobs/tasks.py:67), and QuerySet.update() outside a transaction
+	// invalidates its table before the SQL runs. Errors are misses; a Redis
+	// that does not answer holds the task until its hard time limit ends it.
+	if t.Target.Kind == heartbeat.KindJob {
+		p.Cache.Read(tctx, fmt.Sprintf("job:%d", t.Target.PipelineID), store.TableJob, store.TablePipeline)
+	}
+	p.Cache.Invalidate(tctx, store.TableService)
 	// In a transaction of its own, so that a kill rolls the write back even
 	// while it waits on a row lock (see store.Atomically).
 	var rows int64
+	start := time.Now()
 	err := p.Store.Atomically(tctx, func(st *store.Store) (err error) {
 		if t.Check {
 			rows, err = st.MarkSeenIfStale(tctx, t.Target, now, p.Clock.Wall(p.Throttle), tag)
@@ -215,6 +229,10 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 		}
 		return err
 	})
+	p.Metrics.HeartbeatUpdate.WithLabelValues("task").Observe(time.Since(start).Seconds())
+	if store.IsDeadlock(err) {
+		p.Metrics.DeadlockErrors.Inc()
+	}
 	// Killed: the hard limit ended the statement (not the worker shutting
 	// down, and not a statement that had already committed at the deadline).
 	killed := err != nil && ctx.Err() == nil && errors.Is(context.Cause(tctx), errTimeLimit)

@@ -1,0 +1,113 @@
+// Package webtier is the part of Antenna's web tier that bounds how many
+// requests run at once: the request slots of its worker processes, with the
+// queue in front of them, and the database connections the requests hold.
+//
+// Established from the sources Antenna runs (see settings.Settings for the
+// lines): gunicorn starts WEB_CONCURRENCY uvicorn worker processes; uvicorn's
+// worker sets no limit_concurrency, and Django 4.2's ASGI handler gives each
+// request a ThreadSensitiveContext, so every request's sync view runs at
+// once on a thread of its own. Threads do not bound the tier. The GIL does,
+// for CPU (one thread of a process runs Python at a time; a thread waiting
+// on Postgres, Redis or NATS releases it), and so does Postgres: each
+// thread holds a connection of its own for its whole view (ATOMIC_REQUESTS),
+// and past max_connections a new one is refused.
+//
+// The reference models the slots (unbounded by default, bounded for other
+// deployments) and the connections. It does not model the GIL: its handlers
+// cost microseconds of Go, not Django's milliseconds of Python, and no
+// measurement of those is at hand; a tier that is CPU-bound is out of its
+// sight.
+package webtier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// ErrNoConnection is a request refused because the database has no
+// connection left for it: Django raises OperationalError when it connects,
+// and the view answers 500.
+var ErrNoConnection = errors.New("sorry, too many clients already")
+
+// Connections counts the database connections the web tier holds, across
+// every replica of one deployment (one Postgres server's max_connections).
+// The zero value, or a nil *Connections, never refuses.
+type Connections struct {
+	limit int64 // 0: no limit
+	held  atomic.Int64
+}
+
+// NewConnections allows limit connections at once; 0 is no limit.
+func NewConnections(limit int) *Connections { return &Connections{limit: int64(limit)} }
+
+// Take holds one connection, or fails with ErrNoConnection at once (a
+// refused connection is not waited for).
+func (c *Connections) Take() (release func(), err error) {
+	if c == nil {
+		return func() {}, nil
+	}
+	n := c.held.Add(1)
+	if c.limit > 0 && n > c.limit {
+		c.held.Add(-1)
+		return nil, fmt.Errorf("%w (%d connections held)", ErrNoConnection, c.limit)
+	}
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			c.held.Add(-1)
+		}
+	}, nil
+}
+
+// Held is how many connections are held now.
+func (c *Connections) Held() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.held.Load()
+}
+
+// Slots are the requests one replica runs at once; the zero value, or a
+// nil *Slots, is unbounded. Requests past the slots wait their turn in
+// arrival order (the listen backlog in front of the workers).
+type Slots struct {
+	ch chan struct{}
+}
+
+// NewSlots allows n requests at once; 0 is unbounded.
+func NewSlots(n int) *Slots {
+	if n <= 0 {
+		return &Slots{}
+	}
+	return &Slots{ch: make(chan struct{}, n)}
+}
+
+// Enter waits for a slot until ctx ends; waited is how long it queued.
+func (s *Slots) Enter(ctx context.Context) (release func(), waited time.Duration, err error) {
+	if s == nil || s.ch == nil {
+		return func() {}, 0, nil
+	}
+	start := time.Now()
+	select {
+	case s.ch <- struct{}{}:
+	case <-ctx.Done():
+		return nil, time.Since(start), fmt.Errorf("waiting for a free worker: %w", context.Cause(ctx))
+	}
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			<-s.ch
+		}
+	}, time.Since(start), nil
+}
+
+// Busy is how many slots are taken (0 when unbounded).
+func (s *Slots) Busy() int {
+	if s == nil || s.ch == nil {
+		return 0
+	}
+	return len(s.ch)
+}
