@@ -170,7 +170,7 @@ func TestAViewOutlivesItsClient(t *testing.T) {
 // gate the task's read and its invalidation before its UPDATE.
 func TestCachalotRoundTrips(t *testing.T) {
 	tests := []struct {
-		strategy            string
+		strategy           string
 		reads, invalidates int
 	}{
 		{"view-gate", 2 + 1, 2 + 1},

@@ -21,8 +21,8 @@ import (
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
