@@ -23,6 +23,10 @@ func Summarize(r *runner.Result) Summary {
 		Observation: string(h.Observation), DetectionLimitS: h.DetectionLimit.Seconds(), Unusable: r.Unusable,
 		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
 	}
+	if l := h.Locks; l != nil {
+		s.DatabaseLocks = &DatabaseLocks{Samples: l.Samples, Errors: l.Errors, MaxWaiting: l.MaxWaiting,
+			WaitingBackendS: l.WaitingS, Deadlocks: l.Deadlocks, SampleEveryS: l.Every.Seconds()}
+	}
 	s.Unobserved = []Unobserved{}
 	for _, g := range h.Unobserved {
 		s.Unobserved = append(s.Unobserved, Unobserved{Observer: g.Observer, FromS: g.From.Seconds(), ToS: g.To.Seconds(), Reason: g.Reason})

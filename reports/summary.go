@@ -42,7 +42,10 @@ type Summary struct {
 	DBWritesTotal   int      `json:"db_writes_total"`
 	MaxStalenessS   float64  `json:"max_staleness_s"`
 	Liveness        Liveness `json:"liveness"`
-	Faults          []Fault  `json:"faults"`
+	// DatabaseLocks is the lock contention Postgres reported in the
+	// target's database over the run; absent when it was not watched.
+	DatabaseLocks *DatabaseLocks `json:"database_locks,omitempty"`
+	Faults        []Fault        `json:"faults"`
 	// FaultSchedule is the plan the run applied, random draws included;
 	// Seed drew them (and the fleet's starts and jitter); Source is the
 	// scenario (a file, or builtin:NAME). --replay runs them again.
@@ -274,4 +277,20 @@ func nonNil[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
+}
+
+// DatabaseLocks is history.Locks as summary.json writes it.
+type DatabaseLocks struct {
+	// Samples is how many readings it rests on (Errors failed); a wait
+	// shorter than SampleEveryS may be missed.
+	Samples      int64   `json:"samples"`
+	Errors       int64   `json:"errors"`
+	SampleEveryS float64 `json:"sample_every_s"`
+	// MaxWaiting is the most backends waiting on a lock at once;
+	// WaitingBackendS the waiting integrated over the run, in backend-
+	// seconds of model time.
+	MaxWaiting      int64   `json:"max_waiting"`
+	WaitingBackendS float64 `json:"waiting_backend_s"`
+	// Deadlocks Postgres detected and broke during the run.
+	Deadlocks int64 `json:"deadlocks"`
 }

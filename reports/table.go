@@ -49,6 +49,10 @@ func WriteTable(w io.Writer, s Summary) error {
 		fmt.Fprintf(ew, "liveness    %s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s\n",
 			num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), num(lv.BoundsS[0], 0), num(lv.BoundsS[1], 0))
 	}
+	if l := s.DatabaseLocks; l != nil && (l.WaitingBackendS > 0 || l.Deadlocks > 0 || l.Errors > 0) {
+		fmt.Fprintf(ew, "db locks    %s backend-s waiting on locks · at most %d at once · %d deadlocks · %d samples every %s s%s\n",
+			num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, num(l.SampleEveryS, 3), lockErrors(l))
+	}
 	lg := s.LoadGenerator
 	if lg != (LoadGenerator{}) {
 		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
@@ -124,6 +128,13 @@ func saturatedNote(lg LoadGenerator) string {
 		return " · SATURATED: the target got less load than the scenario asked for"
 	}
 	return ""
+}
+
+func lockErrors(l *DatabaseLocks) string {
+	if l.Errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d failed: waits then not seen)", l.Errors)
 }
 
 func orDash(s string) string {

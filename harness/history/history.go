@@ -248,6 +248,28 @@ type History struct {
 	Requests      Requests  `json:"requests"`
 	AllowedErrors Allowance `json:"allowed_errors"`
 	Faults        []Fault   `json:"faults"`
+	// Locks is the database's lock contention over the run, as Postgres
+	// reported it; nil when it was not watched.
+	Locks *Locks `json:"locks,omitempty"`
+}
+
+// Locks is what the lock watch saw (observe.Locks).
+type Locks struct {
+	// Samples and Errors count its readings, good and failed.
+	Samples int64 `json:"samples"`
+	Errors  int64 `json:"errors"`
+	// Every is the period of the readings (model time).
+	Every time.Duration `json:"every"`
+	// MaxWaiting is the most backends seen waiting on a lock at once.
+	MaxWaiting int64 `json:"max_waiting"`
+	// WaitingS integrates the waiting backends over the samples: backend-
+	// seconds of model time. A wait shorter than the sample period may be
+	// missed or counted whole.
+	WaitingS float64 `json:"waiting_s"`
+	// Deadlocks is how many deadlocks Postgres detected in the database
+	// during the run (pg_stat_database; a backend reports it when its
+	// transaction ends).
+	Deadlocks int64 `json:"deadlocks"`
 }
 
 // Observers whose blindness is recorded in History.Unobserved.

@@ -42,6 +42,10 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	if obs.interrupted {
 		h.Duration = min(spec.Duration, run.Since(obs.end))
 	}
+	if setup.Locks != nil {
+		l := setup.Locks.Seen()
+		h.Locks = &l
+	}
 	h.Unobserved = append(gaps(run, history.ObserverSampler, setup.Sampler.Gaps()),
 		gaps(run, history.ObserverWrites, seen.WriteGaps)...)
 	act := deriveActivity(spec, setup.Keys, obs.plan, fleetPolls(obs), scope, setup.ServiceTokens)

@@ -47,6 +47,11 @@ type observed struct {
 	stopSampling func()
 }
 
+// lockWatchEvery is how often the database's lock waits are read: row-lock
+// waits last milliseconds to seconds, and one cheap query per period costs
+// the database nothing that matters.
+const lockWatchEvery = 20 * time.Millisecond
+
 // defaultAttackMaxWorkers caps an attack's concurrent senders when the
 // scenario does not: the target runs in this process, and an attack far above
 // its capacity would otherwise open a connection per late hit until the
@@ -71,7 +76,12 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 	go func() {
 		defer close(sampled)
 		time.Sleep(time.Until(run.Start))
+		var watched sync.WaitGroup
+		if l := d.setup.Locks; l != nil {
+			watched.Go(func() { l.Run(sampCtx) })
+		}
 		sampler.Run(sampCtx)
+		watched.Wait()
 	}()
 
 	// A generator that cannot start ends the drive at once rather than

@@ -142,7 +142,7 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
 	return Setup{Name: ext.Target, URLs: []string{strings.TrimRight(ext.Target, "/")}, Keys: keys, Token: ext.Token,
-		Sampler: t.sampler, Log: t.log}, nil
+		Sampler: t.sampler, Locks: &observe.Locks{Pool: t.pool, Every: lockWatchEvery, Scale: t.spec.TimeScale, Log: t.log}, Log: t.log}, nil
 }
 
 // startLogical starts exact observation unless told not to, falling back to

@@ -132,7 +132,7 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 	t.log.Info("driving", "workers", t.spec.WorkerCount(), "keys", len(keys), "replicas", len(t.replicas),
 		"model", t.spec.Duration, "wall", scale.Wall(t.spec.Duration).Round(time.Millisecond))
 	return Setup{Name: "in-process", URLs: urls, Keys: keys, Token: sharedToken, ServiceTokens: true,
-		Sampler: t.sampler, Faults: targets, Counts: t.counted.counts, Log: t.log}, nil
+		Sampler: t.sampler, Locks: &observe.Locks{Pool: t.pool, Every: lockWatchEvery, Scale: t.spec.TimeScale, Log: t.log}, Faults: targets, Counts: t.counted.counts, Log: t.log}, nil
 }
 
 // sandbox is the run's slice of the shared servers.

@@ -42,6 +42,8 @@ type Setup struct {
 	// ServiceTokens makes each worker authenticate as its own service.
 	ServiceTokens bool
 	Sampler       *observe.Sampler
+	// Locks watches the database's lock waits and deadlocks; nil: not watched.
+	Locks *observe.Locks
 	// Faults are the proxies in front of the target's dependencies; nil
 	// when the target cannot take faults.
 	Faults *fault.Targets
