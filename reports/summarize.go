@@ -27,6 +27,12 @@ func Summarize(r *runner.Result) Summary {
 		s.DatabaseLocks = &DatabaseLocks{Samples: l.Samples, Errors: l.Errors, MaxWaiting: l.MaxWaiting,
 			WaitingBackendS: l.WaitingS, Deadlocks: l.Deadlocks, SampleEveryS: l.Every.Seconds()}
 	}
+	if v := h.Views; v != nil {
+		s.Views = &Views{ByRoute: map[string]ViewTimes{}, Refused: v.Refused}
+		for route, t := range v.ByRoute {
+			s.Views.ByRoute[route] = ViewTimes{Count: t.Count, MeanS: t.Mean.Seconds(), MaxS: t.Max.Seconds()}
+		}
+	}
 	s.Unobserved = []Unobserved{}
 	for _, g := range h.Unobserved {
 		s.Unobserved = append(s.Unobserved, Unobserved{Observer: g.Observer, FromS: g.From.Seconds(), ToS: g.To.Seconds(), Reason: g.Reason})

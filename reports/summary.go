@@ -45,7 +45,10 @@ type Summary struct {
 	// DatabaseLocks is the lock contention Postgres reported in the
 	// target's database over the run; absent when it was not watched.
 	DatabaseLocks *DatabaseLocks `json:"database_locks,omitempty"`
-	Faults        []Fault        `json:"faults"`
+	// Views is the web tier's own account of how long its views held a
+	// worker thread and a database connection (in-process runs only).
+	Views  *Views  `json:"views,omitempty"`
+	Faults []Fault `json:"faults"`
 	// FaultSchedule is the plan the run applied, random draws included;
 	// Seed drew them (and the fleet's starts and jitter); Source is the
 	// scenario (a file, or builtin:NAME). --replay runs them again.
@@ -293,4 +296,18 @@ type DatabaseLocks struct {
 	WaitingBackendS float64 `json:"waiting_backend_s"`
 	// Deadlocks Postgres detected and broke during the run.
 	Deadlocks int64 `json:"deadlocks"`
+}
+
+// Views is history.Views as summary.json writes it, in model seconds.
+type Views struct {
+	ByRoute map[string]ViewTimes `json:"by_route"`
+	// Refused counts requests answered 500 for want of a database connection.
+	Refused int64 `json:"refused"`
+}
+
+// ViewTimes is one route's views.
+type ViewTimes struct {
+	Count int64   `json:"count"`
+	MeanS float64 `json:"mean_s"`
+	MaxS  float64 `json:"max_s"`
 }

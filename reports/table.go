@@ -53,6 +53,9 @@ func WriteTable(w io.Writer, s Summary) error {
 		fmt.Fprintf(ew, "db locks    %s backend-s waiting on locks · at most %d at once · %d deadlocks · %d samples every %s s%s\n",
 			num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, num(l.SampleEveryS, 3), lockErrors(l))
 	}
+	if v := s.Views; v != nil && len(v.ByRoute) > 0 {
+		fmt.Fprintf(ew, "views       %s%s\n", viewsText(v), refusedText(v.Refused))
+	}
 	lg := s.LoadGenerator
 	if lg != (LoadGenerator{}) {
 		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
@@ -128,6 +131,28 @@ func saturatedNote(lg LoadGenerator) string {
 		return " · SATURATED: the target got less load than the scenario asked for"
 	}
 	return ""
+}
+
+// viewsText is each route's view hold, server side: mean and longest.
+func viewsText(v *Views) string {
+	routes := make([]string, 0, len(v.ByRoute))
+	for r := range v.ByRoute {
+		routes = append(routes, r)
+	}
+	slices.Sort(routes)
+	parts := make([]string, 0, len(routes))
+	for _, r := range routes {
+		t := v.ByRoute[r]
+		parts = append(parts, fmt.Sprintf("%s mean %s s, max %s s", r, num(t.MeanS, 2), num(t.MaxS, 1)))
+	}
+	return "held (server side): " + strings.Join(parts, " · ")
+}
+
+func refusedText(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" · %d refused for want of a database connection", n)
 }
 
 func lockErrors(l *DatabaseLocks) string {

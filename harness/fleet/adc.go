@@ -24,8 +24,12 @@ const (
 	adcSenders    = 2
 	adcMaxPending = 5
 
+	// The client's timeouts (ami-data-companion a33746a2): the list
+	// (trapdata/antenna/client.py:60), tasks (datasets.py:177, RESTDataset.
+	// _fetch_tasks) and results (client.py:98). Every behaviour's requests
+	// wait this long at most (see clientTimeout).
 	adcListTimeout   = 30 * time.Second
-	adcTasksTimeout  = 30 * time.Second // RESTDataset._fetch_tasks
+	adcTasksTimeout  = 30 * time.Second
 	adcResultTimeout = 60 * time.Second
 
 	// adcListRetries and adcBackoff are urllib3's Retry(total=3,
@@ -247,6 +251,17 @@ func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *late
 		w.mu.Unlock()
 	}
 	return status, good, answered
+}
+
+// clientTimeout is the real client's timeout for a request to endpoint.
+func clientTimeout(endpoint string) time.Duration {
+	switch endpoint {
+	case antenna.EndpointResult:
+		return adcResultTimeout
+	case antenna.EndpointTasks:
+		return adcTasksTimeout
+	}
+	return adcListTimeout
 }
 
 // sleep waits d of model time on the worker's own timer; false when ctx ended first.

@@ -251,6 +251,25 @@ type History struct {
 	// Locks is the database's lock contention over the run, as Postgres
 	// reported it; nil when it was not watched.
 	Locks *Locks `json:"locks,omitempty"`
+	// Views is what the target's web tier reported of its views: how long
+	// each held a worker thread and a database connection, whether or not
+	// its client still waited. Nil when the target cannot say (external).
+	Views *Views `json:"views,omitempty"`
+}
+
+// Views is the web tier's own account of its views, all replicas together.
+type Views struct {
+	ByRoute map[string]ViewTimes `json:"by_route"`
+	// Refused is how many requests found no database connection left (500).
+	Refused int64 `json:"refused"`
+}
+
+// ViewTimes is one route's views: how many, their mean and their longest
+// hold, in model time.
+type ViewTimes struct {
+	Count int64         `json:"count"`
+	Mean  time.Duration `json:"mean"`
+	Max   time.Duration `json:"max"`
 }
 
 // Locks is what the lock watch saw (observe.Locks).

@@ -42,6 +42,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	if obs.interrupted {
 		h.Duration = min(spec.Duration, run.Since(obs.end))
 	}
+	h.Views = seen.Views
 	if setup.Locks != nil {
 		l := setup.Locks.Seen()
 		h.Locks = &l

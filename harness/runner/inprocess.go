@@ -357,6 +357,15 @@ func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, err
 		seen.Writes[i] = writeSeen{at: w.At.Add(-t.sampler.Offset), services: w.Services, txid: w.TxID, dispatchID: w.DispatchID}
 	}
 	seen.Pending, seen.PendingKnown = t.pending(ctx)
+	var refs []*reference.Reference
+	for _, r := range t.replicas {
+		if r.ref != nil {
+			refs = append(refs, r.ref)
+		}
+	}
+	if seen.Views, err = viewsOf(refs, t.spec.TimeScale); err != nil {
+		seen.Notes = append(seen.Notes, "the web tier's view times could not be read: "+err.Error())
+	}
 	if n := t.sampler.Errors(); n > 0 {
 		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
 	}

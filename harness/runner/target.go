@@ -73,7 +73,9 @@ type Observations struct {
 	// WriteGaps are the stretches the write observer was blind (its
 	// connection lost): writes in them are unknown, not absent.
 	WriteGaps []observe.Gap
-	Notes     []string
+	// Views is the target's own account of its views; nil when it has none.
+	Views *history.Views
+	Notes []string
 }
 
 // writeSeen is one write as an observer saw it, timed by the database.

@@ -25,22 +25,23 @@ import (
 
 // Server answers the API. Build it with New.
 type Server struct {
-	store    *store.Store
-	strategy strategy.Strategy
-	results  broker.Broker
-	supply   Supply
-	token    string
-	metrics  *metrics.Metrics
-	log      *slog.Logger
-	clock    modeltime.Clock
-	jobs     *jobCache
-	auth     *authenticator
-	replica  int
-	webDB    *pgxpool.Pool
-	cache    *cachalot.Cache
-	slots    *webtier.Slots
-	conns    *webtier.Connections
-	jobLog   string
+	store     *store.Store
+	strategy  strategy.Strategy
+	results   broker.Broker
+	supply    Supply
+	token     string
+	metrics   *metrics.Metrics
+	log       *slog.Logger
+	clock     modeltime.Clock
+	jobs      *jobCache
+	auth      *authenticator
+	replica   int
+	webDB     *pgxpool.Pool
+	cache     *cachalot.Cache
+	slots     *webtier.Slots
+	conns     *webtier.Connections
+	jobLog    string
+	viewTimes *viewTimes
 }
 
 // Config is what New needs.
@@ -89,6 +90,7 @@ func New(c Config) *Server {
 		jobs:  newJobCache(c.Store, c.JobCacheTTL),
 		auth:  newAuthenticator(c.Token, c.Store),
 		webDB: c.WebDB, cache: c.Cache, slots: c.Slots, conns: c.Connections, jobLog: c.JobLog,
+		viewTimes: newViewTimes(c.Metrics),
 	}
 }
 
@@ -149,6 +151,8 @@ func (s *Server) route(name string, h viewFunc) http.Handler {
 		defer leave()
 		s.metrics.WebInFlight.Inc()
 		defer s.metrics.WebInFlight.Dec()
+		held := time.Now()
+		defer func() { s.viewTimes.observe(name, time.Since(held)) }()
 		done, err := s.conns.Take()
 		if err != nil {
 			s.metrics.WebRefused.Inc()

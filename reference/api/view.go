@@ -6,8 +6,11 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/hbharness/hbharness/reference/cachalot"
+	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
 )
 
@@ -48,6 +51,28 @@ func (v *view) end(ctx context.Context) error {
 		v.writes.Committed(ctx)
 	}
 	return err
+}
+
+// viewTimes records how long views held their thread and connection, with
+// the longest per route (a histogram alone cannot say it).
+type viewTimes struct {
+	m   *metrics.Metrics
+	mu  sync.Mutex
+	max map[string]time.Duration
+}
+
+func newViewTimes(m *metrics.Metrics) *viewTimes {
+	return &viewTimes{m: m, max: map[string]time.Duration{}}
+}
+
+func (v *viewTimes) observe(route string, d time.Duration) {
+	v.m.WebView.WithLabelValues(route).Observe(d.Seconds())
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if d > v.max[route] {
+		v.max[route] = d
+		v.m.WebViewMax.WithLabelValues(route).Set(d.Seconds())
+	}
 }
 
 // tokenQuery names the auth lookup's cache entry without the secret.

@@ -4,11 +4,14 @@
 package metrics
 
 import (
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Metrics is one server's set of instruments.
@@ -24,10 +27,15 @@ type Metrics struct {
 	Latency     *prometheus.HistogramVec
 
 	// The web tier (reference/webtier).
-	WebQueue    prometheus.Histogram // seconds a request waited for a slot
-	WebInFlight prometheus.Gauge     // requests in their views now
-	WebRefused  prometheus.Counter   // requests refused: no database connection left
-	WebConnWait prometheus.Histogram // seconds a view waited for a pooled connection
+	WebQueue prometheus.Histogram // seconds a request waited for a slot
+	// WebView times a request's view from its slot to its answer: how long
+	// it held a web worker's thread and its database connection, whether
+	// or not its client was still waiting. WebViewMax is the longest.
+	WebView     *prometheus.HistogramVec // route
+	WebViewMax  *prometheus.GaugeVec     // route
+	WebInFlight prometheus.Gauge         // requests in their views now
+	WebRefused  prometheus.Counter       // requests refused: no database connection left
+	WebConnWait prometheus.Histogram     // seconds a view waited for a pooled connection
 	// Cachalot counts django-cachalot's Redis round trips by kind (read,
 	// invalidate) and result (ok, error).
 	Cachalot *prometheus.CounterVec
@@ -77,6 +85,13 @@ func New() *Metrics {
 			Name: "web_queue_seconds", Help: "Time a request waited for a worker slot (wall).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 16),
 		}),
+		WebView: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "web_view_seconds", Help: "Time a view held its worker thread and database connection, slot to answer, by route (wall).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 24),
+		}, []string{"route"}),
+		WebViewMax: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "web_view_max_seconds", Help: "The longest a view held its worker thread and database connection, by route (wall).",
+		}, []string{"route"}),
 		WebInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "web_requests_in_flight", Help: "Requests inside their views now, each holding a database connection.",
 		}),
@@ -108,7 +123,7 @@ func New() *Metrics {
 		}),
 	}
 	m.Registry.MustRegister(m.Gate, m.Dispatch, m.Task, m.RowsUpdated, m.Offline, m.Results,
-		m.Requests, m.Latency, m.WebQueue, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
+		m.Requests, m.Latency, m.WebQueue, m.WebView, m.WebViewMax, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
 		m.HeartbeatUpdate, m.DBLockWaiters, m.DBLockWaitSeconds, m.DBDeadlocks, m.DeadlockErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, k := range []string{"read", "invalidate"} {
@@ -132,4 +147,48 @@ func New() *Metrics {
 // Handler serves /metrics for this registry.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// ViewStat is what the web tier recorded of one route's views (wall).
+type ViewStat struct {
+	Count int64
+	Sum   time.Duration
+	Max   time.Duration
+}
+
+// Views reads back, per route, how many views ran, their total and their
+// longest hold (WebView, WebViewMax), and how many requests were refused.
+func (m *Metrics) Views() (map[string]ViewStat, int64, error) {
+	families, err := m.Registry.Gather()
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading the web tier's metrics: %w", err)
+	}
+	out := map[string]ViewStat{}
+	var refused int64
+	route := func(mt *dto.Metric) string {
+		for _, l := range mt.GetLabel() {
+			if l.GetName() == "route" {
+				return l.GetValue()
+			}
+		}
+		return ""
+	}
+	seconds := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
+	for _, f := range families {
+		for _, mt := range f.GetMetric() {
+			switch f.GetName() {
+			case "web_view_seconds":
+				v := out[route(mt)]
+				v.Count, v.Sum = int64(mt.GetHistogram().GetSampleCount()), seconds(mt.GetHistogram().GetSampleSum())
+				out[route(mt)] = v
+			case "web_view_max_seconds":
+				v := out[route(mt)]
+				v.Max = seconds(mt.GetGauge().GetValue())
+				out[route(mt)] = v
+			case "web_refused_total":
+				refused = int64(mt.GetCounter().GetValue())
+			}
+		}
+	}
+	return out, refused, nil
 }
