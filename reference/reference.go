@@ -174,6 +174,7 @@ func New(c Config) (*Reference, error) {
 		Supply:      supply,
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
 		WebDB: c.WebDB, Cache: cache, Slots: webtier.NewSlots(c.Settings.WebSlots()), Connections: conns,
+		GIL:    webtier.NewGIL(c.Settings.WebConcurrency, c.Clock.Wall(c.Settings.ViewCPU)),
 		JobLog: c.Settings.JobLog,
 	})
 	pool := func(b broker.Broker, name string) *worker.Pool {

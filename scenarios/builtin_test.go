@@ -193,7 +193,10 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Greater(t, s.Faults[0].For, s.Settings.OfflineAfter, "staleness is certain wherever the last write fell")
 			require.Greater(t, s.Faults[0].At, s.Settings.OfflineAfter)
 			require.Less(t, s.Faults[0].At+s.Faults[0].For+s.Settings.OfflineAfter+s.Settings.Throttle, s.Duration, "and recover before the end")
-			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+			require.Zero(t, s.Settings.RedisReadTimeout, "Antenna's cache has no read timeout")
+			require.Greater(t, s.Faults[0].For, 30*time.Second, "longer than the client's /tasks timeout: views outlast their clients")
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail",
+				"requests_succeed": "fail"}, s.Expect)
 		},
 		"silent-service": func(t *testing.T, s *Spec) {
 			require.Len(t, s.Fleet, 1)

@@ -10,7 +10,7 @@ import (
 
 func settingsFields() []string {
 	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
-		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot", "broker_connect_timeout"}
+		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot", "broker_connect_timeout", "view_cpu"}
 }
 
 // settings decodes settings: over settings.Default(). sample_every is the
@@ -39,6 +39,7 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	dur("result_cost", &s.ResultCost, false)
 	dur("redis_read_timeout", &s.RedisReadTimeout, false)
 	dur("broker_connect_timeout", &s.BrokerConnectTimeout, true)
+	dur("view_cpu", &s.ViewCPU, false)
 	integer := func(name string, dst *int, lowest int) {
 		if v, ok := f[name]; ok {
 			if x, ok := d.integer(v, "settings."+name, lowest); ok {

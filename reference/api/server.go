@@ -39,6 +39,7 @@ type Server struct {
 	webDB     *pgxpool.Pool
 	cache     *cachalot.Cache
 	slots     *webtier.Slots
+	gil       *webtier.GIL
 	conns     *webtier.Connections
 	jobLog    string
 	viewTimes *viewTimes
@@ -68,6 +69,7 @@ type Config struct {
 	// Slots and Connections bound the web tier (see webtier); nil is
 	// unbounded.
 	Slots       *webtier.Slots
+	GIL         *webtier.GIL
 	Connections *webtier.Connections
 	// JobLog is where job.logger lines go (settings.JobLog*).
 	JobLog string
@@ -89,7 +91,7 @@ func New(c Config) *Server {
 		metrics: c.Metrics, log: c.Log, clock: c.Clock, replica: c.Replica,
 		jobs:  newJobCache(c.Store, c.JobCacheTTL),
 		auth:  newAuthenticator(c.Token, c.Store),
-		webDB: c.WebDB, cache: c.Cache, slots: c.Slots, conns: c.Connections, jobLog: c.JobLog,
+		webDB: c.WebDB, cache: c.Cache, slots: c.Slots, gil: c.GIL, conns: c.Connections, jobLog: c.JobLog,
 		viewTimes: newViewTimes(c.Metrics),
 	}
 }
@@ -153,6 +155,12 @@ func (s *Server) route(name string, h viewFunc) http.Handler {
 		defer s.metrics.WebInFlight.Dec()
 		held := time.Now()
 		defer func() { s.viewTimes.observe(name, time.Since(held)) }()
+		cpuWait, err := s.gil.Run(ctx)
+		s.metrics.WebCPUWait.Observe(cpuWait.Seconds())
+		if err != nil {
+			rw.code = 499 // the process died under it; nothing is answered
+			return
+		}
 		done, err := s.conns.Take()
 		if err != nil {
 			s.metrics.WebRefused.Inc()

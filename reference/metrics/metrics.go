@@ -27,7 +27,8 @@ type Metrics struct {
 	Latency     *prometheus.HistogramVec
 
 	// The web tier (reference/webtier).
-	WebQueue prometheus.Histogram // seconds a request waited for a slot
+	WebQueue   prometheus.Histogram // seconds a request waited for a slot
+	WebCPUWait prometheus.Histogram // seconds a request waited for a worker process's GIL
 	// WebView times a request's view from its slot to its answer: how long
 	// it held a web worker's thread and its database connection, whether
 	// or not its client was still waiting. WebViewMax is the longest.
@@ -85,6 +86,10 @@ func New() *Metrics {
 			Name: "web_queue_seconds", Help: "Time a request waited for a worker slot (wall).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 16),
 		}),
+		WebCPUWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "web_cpu_wait_seconds", Help: "Time a request waited for a worker process's GIL before its view ran (wall).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 24),
+		}),
 		WebView: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "web_view_seconds", Help: "Time a view held its worker thread and database connection, slot to answer, by route (wall).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 24),
@@ -123,7 +128,7 @@ func New() *Metrics {
 		}),
 	}
 	m.Registry.MustRegister(m.Gate, m.Dispatch, m.Task, m.RowsUpdated, m.Offline, m.Results,
-		m.Requests, m.Latency, m.WebQueue, m.WebView, m.WebViewMax, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
+		m.Requests, m.Latency, m.WebQueue, m.WebCPUWait, m.WebView, m.WebViewMax, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
 		m.HeartbeatUpdate, m.DBLockWaiters, m.DBLockWaitSeconds, m.DBDeadlocks, m.DeadlockErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, k := range []string{"read", "invalidate"} {

@@ -62,6 +62,12 @@ type Settings struct {
 	// rest wait in a queue in front.
 	WebConcurrency int
 	WebThreads     int
+	// ViewCPU is the Python CPU one request costs its worker process, held
+	// under the process's GIL before the view's first I/O (model time): one
+	// thread of a process runs Python at a time, so a process serves at
+	// most 1/ViewCPU requests a second, and a burst queues for the GIL
+	// before it reaches the database. 0 leaves CPU out.
+	ViewCPU time.Duration
 	// DBMaxConnections is what the database lets the web tier hold at once:
 	// every request holds a connection of its own from the start of its view
 	// to its end (ATOMIC_REQUESTS, config/settings/base.py:59; Django keeps a
@@ -216,6 +222,9 @@ func (s Settings) Problems() []Problem {
 	}
 	if s.WebConcurrency < 1 {
 		add("web_concurrency", "must be ≥ 1 (worker processes per replica), got %d", s.WebConcurrency)
+	}
+	if s.ViewCPU < 0 {
+		add("view_cpu", "must be ≥ 0 (0: CPU not modelled), got %v", s.ViewCPU)
 	}
 	if s.WebThreads < 0 {
 		add("web_threads", "must be ≥ 0 (0: unbounded, as Antenna's ASGI workers), got %d", s.WebThreads)

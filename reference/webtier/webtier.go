@@ -12,11 +12,9 @@
 // thread holds a connection of its own for its whole view (ATOMIC_REQUESTS),
 // and past max_connections a new one is refused.
 //
-// The reference models the slots (unbounded by default, bounded for other
-// deployments) and the connections. It does not model the GIL: its handlers
-// cost microseconds of Go, not Django's milliseconds of Python, and no
-// measurement of those is at hand; a tier that is CPU-bound is out of its
-// sight.
+// The reference models all three: the slots (unbounded by default, bounded
+// for other deployments), the GIL (each request's Python CPU, a parameter,
+// taken one process at a time), and the connections.
 package webtier
 
 import (
@@ -110,4 +108,48 @@ func (s *Slots) Busy() int {
 		return 0
 	}
 	return len(s.ch)
+}
+
+// GIL is the web tier's CPU: one interpreter lock per worker process, held
+// by a request while it runs Python. Each request costs cpu of it before its
+// first I/O (middleware, authentication, the view's own Python: the part
+// of a Django view that cannot overlap another of the same process), taken
+// from whichever process is free first, as gunicorn's workers take turns
+// accepting. A nil *GIL, or one with no cpu, costs nothing.
+type GIL struct {
+	locks chan struct{}
+	cpu   time.Duration // wall
+}
+
+// NewGIL is processes interpreter locks, each request holding one for cpu
+// (wall time).
+func NewGIL(processes int, cpu time.Duration) *GIL {
+	if processes < 1 || cpu <= 0 {
+		return &GIL{}
+	}
+	return &GIL{locks: make(chan struct{}, processes), cpu: cpu}
+}
+
+// Run spends the request's CPU: it waits for a free process, holds its lock
+// for cpu, and reports how long it waited before.
+func (g *GIL) Run(ctx context.Context) (waited time.Duration, err error) {
+	if g == nil || g.locks == nil {
+		return 0, nil
+	}
+	start := time.Now()
+	select {
+	case g.locks <- struct{}{}:
+	case <-ctx.Done():
+		return time.Since(start), fmt.Errorf("waiting for a worker process's CPU: %w", context.Cause(ctx))
+	}
+	waited = time.Since(start)
+	t := time.NewTimer(g.cpu)
+	defer t.Stop()
+	defer func() { <-g.locks }()
+	select {
+	case <-t.C:
+		return waited, nil
+	case <-ctx.Done():
+		return waited, fmt.Errorf("running the view: %w", context.Cause(ctx))
+	}
 }
