@@ -211,3 +211,33 @@ func (f *fixture) metrics(t *testing.T) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// One process's GIL runs one request's Python at a time: requests past it
+// wait their turn before reaching the database.
+func TestGILSerialisesEachProcessesCPU(t *testing.T) {
+	const n, cpu = 3, 150 * time.Millisecond
+	tests := []struct {
+		processes int
+		serial    bool
+	}{
+		{1, true},
+		{n, false},
+	}
+	for _, tc := range tests {
+		t.Run(strconv.Itoa(tc.processes)+" processes", func(t *testing.T) {
+			f := start(t, "view-gate", withSupply(slowSupply{n: 1}), withSettings(func(s *settings.Settings) {
+				s.WebConcurrency, s.ViewCPU = tc.processes, cpu
+			}))
+			codes, took := burst(t, f, n)
+			for i, c := range codes {
+				require.Equal(t, http.StatusOK, c, "request %d", i)
+			}
+			if tc.serial {
+				require.GreaterOrEqual(t, took, n*cpu, "one process: the CPU must have been taken in turn")
+			} else {
+				require.Less(t, took, (n-1)*cpu, "a process each: the CPU overlaps")
+			}
+			require.Equal(t, float64(n), f.metric(t, "web_cpu_wait_seconds_count"))
+		})
+	}
+}
