@@ -7,7 +7,6 @@ package settings
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -47,9 +46,12 @@ type Settings struct {
 	// Antenna does not: a broker blip costs it the whole window.
 	ReleaseOnEnqueueFailure bool
 
-	// The web tier (see Tier in reference/api): WebConcurrency is gunicorn's
-	// worker processes per replica (upstream WEB_CONCURRENCY, defaulting to
-	// the core count: compose/production/django/start:9-13). WebThreads is
+	// The web tier (reference/webtier): WebConcurrency is gunicorn's worker
+	// processes per replica: WEB_CONCURRENCY, which the production
+	// environment sets to 4 (.envs/.production/.django-example:141; the
+	// start script falls back to the host's core count, compose/production/
+	// django/start:9-13). It is the modelled host's, not this machine's: the
+	// GIL is modelled (ViewCPU), not run. WebThreads is
 	// how many requests one process runs at once; 0 is unbounded, which is
 	// what Antenna's stack does: uvicorn's gunicorn worker sets no
 	// limit_concurrency (uvicorn 0.22 workers.py:35-43), and Django 4.2's
@@ -165,7 +167,7 @@ func Default() Settings {
 		HeartbeatQueue:       QueueSeparate,
 		TaskSoftTimeLimit:    10 * time.Second,
 		TaskTimeLimit:        15 * time.Second,
-		WebConcurrency:       runtime.NumCPU(),
+		WebConcurrency:       4,
 		WebThreads:           0,
 		DBMaxConnections:     100 - 3,
 		JobLog:               JobLogTable,
