@@ -77,7 +77,7 @@ expect: {observers_agree: fail, requests_succeed: pass}
 	require.Equal(t, settings.Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
 		TaskWorkers: 2, HeartbeatQueue: settings.QueueShared,
 		WebConcurrency: 3, WebThreads: 4, DBMaxConnections: 50, RedisReadTimeout: 2 * time.Second, JobLog: settings.JobLogRow,
-		BrokerConnectTimeout: 4 * time.Second,
+		BrokerConnectTimeout: 4 * time.Second, ViewCPU: 5 * time.Millisecond,
 		// Antenna's task time limits are not scenario fields: always the defaults.
 		TaskSoftTimeLimit: 10 * time.Second, TaskTimeLimit: 15 * time.Second}, spec.Settings)
 	require.Equal(t, 5*time.Second, spec.SampleEvery)

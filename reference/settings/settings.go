@@ -68,7 +68,11 @@ type Settings struct {
 	// under the process's GIL before the view's first I/O (model time): one
 	// thread of a process runs Python at a time, so a process serves at
 	// most 1/ViewCPU requests a second, and a burst queues for the GIL
-	// before it reaches the database. 0 leaves CPU out.
+	// before it reaches the database. 5 ms is what an Antenna-shaped /tasks
+	// view (token auth, serializer, get_object, the gate, a JobLog insert)
+	// costs on Debian's Django 3.2 and DRF 3.14 here, in-process 5.0 and
+	// served 5.4 ms (scripts/calibrate-view-cpu); Antenna's own costs more
+	// (New Relic's agent, nats-py, pydantic), unmeasured. 0 leaves CPU out.
 	ViewCPU time.Duration
 	// DBMaxConnections is what the database lets the web tier hold at once:
 	// every request holds a connection of its own from the start of its view
@@ -169,6 +173,7 @@ func Default() Settings {
 		TaskTimeLimit:        15 * time.Second,
 		WebConcurrency:       4,
 		WebThreads:           0,
+		ViewCPU:              5 * time.Millisecond,
 		DBMaxConnections:     100 - 3,
 		JobLog:               JobLogTable,
 		Cachalot:             true,

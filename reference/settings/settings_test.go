@@ -16,6 +16,8 @@ func TestDefaultIsUsable(t *testing.T) {
 	require.Equal(t, QueueSeparate, Default().HeartbeatQueue, "Antenna routes results to other queues")
 	require.Equal(t, 8, Default().TaskWorkers, "CELERY_WORKER_CONCURRENCY's default")
 	require.Zero(t, Default().WebThreads, "uvicorn workers run every request at once")
+	require.Equal(t, 5*time.Millisecond, Default().ViewCPU, "measured for an Antenna-shaped view (scripts/calibrate-view-cpu)")
+	require.Equal(t, 4, Default().WebConcurrency, "the production environment's WEB_CONCURRENCY")
 	require.Zero(t, Default().RedisReadTimeout, "Antenna's cache sets no socket timeout")
 	require.Equal(t, JobLogTable, Default().JobLog, "jobs_joblog since PR #1259")
 	require.True(t, Default().Cachalot, "cachalot is in INSTALLED_APPS")
@@ -65,6 +67,7 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"soft past hard", func(s *Settings) { s.TaskSoftTimeLimit = 16 * time.Second }, "task_soft_time_limit"},
 		{"no web process", func(s *Settings) { s.WebConcurrency = 0 }, "web_concurrency"},
 		{"negative threads", func(s *Settings) { s.WebThreads = -1 }, "web_threads"},
+		{"negative view CPU", func(s *Settings) { s.ViewCPU = -time.Millisecond }, "view_cpu"},
 		{"negative connections", func(s *Settings) { s.DBMaxConnections = -1 }, "db_max_connections"},
 		{"negative read timeout", func(s *Settings) { s.RedisReadTimeout = -time.Second }, "redis_read_timeout"},
 		{"unknown job log", func(s *Settings) { s.JobLog = "stdout" }, "job_log"},

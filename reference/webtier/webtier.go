@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -116,9 +117,17 @@ func (s *Slots) Busy() int {
 // of a Django view that cannot overlap another of the same process), taken
 // from whichever process is free first, as gunicorn's workers take turns
 // accepting. A nil *GIL, or one with no cpu, costs nothing.
+//
+// The locks are kept as each process's busy-until instant, not as held
+// mutexes: a request books the earliest free process for cpu and then
+// sleeps to the end of its booking. On a busy machine a sleep overshoots,
+// but the overshoot delays only that request; the next one's booking is
+// still exactly cpu later, so the modelled CPU does not grow with the load
+// of the machine that runs the model.
 type GIL struct {
-	locks chan struct{}
-	cpu   time.Duration // wall
+	mu   sync.Mutex
+	free []time.Time // per process, when its lock is next free
+	cpu  time.Duration
 }
 
 // NewGIL is processes interpreter locks, each request holding one for cpu
@@ -127,29 +136,37 @@ func NewGIL(processes int, cpu time.Duration) *GIL {
 	if processes < 1 || cpu <= 0 {
 		return &GIL{}
 	}
-	return &GIL{locks: make(chan struct{}, processes), cpu: cpu}
+	return &GIL{free: make([]time.Time, processes), cpu: cpu}
 }
 
-// Run spends the request's CPU: it waits for a free process, holds its lock
-// for cpu, and reports how long it waited before.
+// Run spends the request's CPU: it books the process free first for cpu
+// and waits to the end of the booking. It reports how long the request
+// waited for the process before its CPU began.
 func (g *GIL) Run(ctx context.Context) (waited time.Duration, err error) {
-	if g == nil || g.locks == nil {
+	if g == nil || len(g.free) == 0 {
 		return 0, nil
 	}
-	start := time.Now()
-	select {
-	case g.locks <- struct{}{}:
-	case <-ctx.Done():
-		return time.Since(start), fmt.Errorf("waiting for a worker process's CPU: %w", context.Cause(ctx))
+	g.mu.Lock()
+	now := time.Now()
+	first := 0
+	for i, t := range g.free {
+		if t.Before(g.free[first]) {
+			first = i
+		}
 	}
-	waited = time.Since(start)
-	t := time.NewTimer(g.cpu)
+	start := g.free[first]
+	if start.Before(now) {
+		start = now
+	}
+	g.free[first] = start.Add(g.cpu)
+	end := g.free[first]
+	g.mu.Unlock()
+	t := time.NewTimer(time.Until(end))
 	defer t.Stop()
-	defer func() { <-g.locks }()
 	select {
 	case <-t.C:
-		return waited, nil
+		return start.Sub(now), nil
 	case <-ctx.Done():
-		return waited, fmt.Errorf("running the view: %w", context.Cause(ctx))
+		return start.Sub(now), fmt.Errorf("running the view: %w", context.Cause(ctx))
 	}
 }
