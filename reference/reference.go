@@ -163,7 +163,7 @@ func New(c Config) (*Reference, error) {
 	}
 	conns := c.Connections
 	if conns == nil {
-		conns = webtier.NewConnections(c.Settings.WebDBConnections())
+		conns = webtier.NewConnections(webtier.AtScale(c.Settings.WebDBConnections(), c.Clock.Scale))
 	}
 	var supply api.Supply = &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)}
 	if c.Supply != nil {
@@ -173,7 +173,7 @@ func New(c Config) (*Reference, error) {
 		Store: st, Strategy: strat, Results: results, Token: c.Token, Metrics: m, Log: log, Clock: c.Clock,
 		Supply:      supply,
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
-		WebDB: c.WebDB, Cache: cache, Slots: webtier.NewSlots(c.Settings.WebSlots()), Connections: conns,
+		WebDB: c.WebDB, Cache: cache, Slots: webtier.NewSlots(webtier.AtScale(c.Settings.WebSlots(), c.Clock.Scale)), Connections: conns,
 		GIL:    webtier.NewGIL(c.Settings.WebConcurrency, c.Clock.Wall(c.Settings.ViewCPU)),
 		JobLog: c.Settings.JobLog,
 	})

@@ -80,7 +80,8 @@ type Settings struct {
 	// connection per thread), and a request that finds none fails with a 500
 	// (Django's OperationalError "sorry, too many clients already").
 	// PostgreSQL's default max_connections is 100, less its 3
-	// superuser_reserved_connections; 0 is no limit.
+	// superuser_reserved_connections; 0 is no limit. A compressed run scales
+	// it (webtier.AtScale): exact at real time only.
 	DBMaxConnections int
 	// RedisReadTimeout bounds a read on the cache client's connections.
 	// Antenna sets none (CACHES OPTIONS has SOCKET_CONNECT_TIMEOUT but no

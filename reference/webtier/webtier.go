@@ -21,9 +21,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // ErrNoConnection is a request refused because the database has no
@@ -169,4 +172,20 @@ func (g *GIL) Run(ctx context.Context) (waited time.Duration, err error) {
 	case <-ctx.Done():
 		return start.Sub(now), fmt.Errorf("running the view: %w", context.Cause(ctx))
 	}
+}
+
+// AtScale is a limit on how many requests may run at once (slots,
+// connections), as it applies to a run at scale. A compressed run stretches
+// every wall cost of the reference (its round trips to Postgres, Redis and
+// NATS, which do not compress) by 1/scale in model time, so at a given
+// model request rate 1/scale more requests are in their views at once than
+// at real time; scaling the limit alike makes it bite at the same model
+// load. It is exact at scale 1 only: where views wait on each other (row
+// locks) queueing is not linear, and the figures of such a run are to be
+// taken at real time. 0 (no limit) stays 0.
+func AtScale(limit int, scale modeltime.Scale) int {
+	if limit <= 0 || scale <= 0 || scale >= 1 {
+		return limit
+	}
+	return int(math.Ceil(float64(limit) / float64(scale)))
 }

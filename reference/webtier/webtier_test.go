@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 func TestGILBooksTheFirstFreeProcess(t *testing.T) {
@@ -88,5 +90,21 @@ func TestSlotsQueueAndGiveUpWithTheClient(t *testing.T) {
 	for range 100 {
 		_, _, err := unbounded.Enter(context.Background())
 		require.NoError(t, err)
+	}
+}
+
+func TestAtScale(t *testing.T) {
+	tests := []struct {
+		limit int
+		scale modeltime.Scale
+		want  int
+	}{
+		{97, modeltime.Real, 97},
+		{97, 0.1, 970},
+		{80, 0.03, 2667},
+		{0, 0.1, 0},
+	}
+	for _, tc := range tests {
+		require.Equal(t, tc.want, AtScale(tc.limit, tc.scale), "%d at %v", tc.limit, tc.scale)
 	}
 }
