@@ -9,7 +9,8 @@ import (
 )
 
 func settingsFields() []string {
-	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure"}
+	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
+		"nats_task_ttr", "nats_max_deliver", "nats_max_ack_pending"}
 }
 
 // settings decodes settings: over settings.Default(). sample_every is the
@@ -36,13 +37,19 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	dur("sample_every", &sampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
 	dur("result_cost", &s.ResultCost, false)
-	if v, ok := f["task_workers"]; ok {
-		if x, ok := d.integer(v, "settings.task_workers", 1); ok {
-			s.TaskWorkers = x
-		} else {
-			valid = false
+	dur("nats_task_ttr", &s.NatsTaskTTR, true)
+	integer := func(name string, dst *int) {
+		if v, ok := f[name]; ok {
+			if x, ok := d.integer(v, "settings."+name, 1); ok {
+				*dst = x
+			} else {
+				valid = false
+			}
 		}
 	}
+	integer("task_workers", &s.TaskWorkers)
+	integer("nats_max_deliver", &s.NatsMaxDeliver)
+	integer("nats_max_ack_pending", &s.NatsMaxAckPending)
 	if v, ok := f["release_on_enqueue_failure"]; ok {
 		if x, ok := d.boolean(v, "settings.release_on_enqueue_failure"); ok {
 			s.ReleaseOnEnqueueFailure = x

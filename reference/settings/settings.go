@@ -45,6 +45,15 @@ type Settings struct {
 	// enqueue it won fails (DEL of the key), so the next poll tries again.
 	// Antenna does not: a broker blip costs it the whole window.
 	ReleaseOnEnqueueFailure bool
+	// NatsTaskTTR is the task queue consumer's ack wait: how long a worker
+	// has to acknowledge a reserved task before NATS hands it out again.
+	NatsTaskTTR time.Duration
+	// NatsMaxDeliver is how many times NATS delivers one task at most (the
+	// first delivery and NatsMaxDeliver-1 redeliveries).
+	NatsMaxDeliver int
+	// NatsMaxAckPending is how many reserved, unacknowledged tasks one job's
+	// consumer may have out at once; past it /tasks finds none.
+	NatsMaxAckPending int
 }
 
 // Queue topologies (HeartbeatQueue).
@@ -60,6 +69,16 @@ func HeartbeatQueues() []string { return []string{QueueShared, QueueSeparate} }
 // Redis costs each request up to this long (DESIGN.md §1).
 const RedisTimeout = 5 * time.Second
 
+// Antenna's task queue (NATS JetStream) defaults. The ack wait is
+// settings.NATS_TASK_TTR = 300 s (config/settings/base.py:328); the
+// module's own fallback of 30 s (ami/ml/orchestration/nats_queue.py:49) only
+// applies without that setting, so 300 s is what Antenna runs.
+const (
+	NatsTaskTTR       = 300 * time.Second
+	NatsMaxDeliver    = 2    // nats_queue.py:57, NATS_MAX_DELIVER
+	NatsMaxAckPending = 1000 // nats_queue.py:126, NATS_MAX_ACK_PENDING
+)
+
 // Default is Antenna's production values where Antenna has them (30 s
 // throttle, 60 s offline window), and the reference's own otherwise.
 func Default() Settings {
@@ -73,6 +92,9 @@ func Default() Settings {
 		HeartbeatQueue:    QueueSeparate,
 		TaskSoftTimeLimit: 10 * time.Second,
 		TaskTimeLimit:     15 * time.Second,
+		NatsTaskTTR:       NatsTaskTTR,
+		NatsMaxDeliver:    NatsMaxDeliver,
+		NatsMaxAckPending: NatsMaxAckPending,
 	}
 }
 
@@ -121,6 +143,15 @@ func (s Settings) Problems() []Problem {
 	if s.TaskSoftTimeLimit > 0 && s.TaskTimeLimit > 0 && s.TaskSoftTimeLimit > s.TaskTimeLimit {
 		add("task_soft_time_limit", "soft time limit %s must not be past the hard time limit %s",
 			short(s.TaskSoftTimeLimit), short(s.TaskTimeLimit))
+	}
+	if s.NatsTaskTTR <= 0 {
+		add("nats_task_ttr", "must be > 0, got %v", s.NatsTaskTTR)
+	}
+	if s.NatsMaxDeliver < 1 {
+		add("nats_max_deliver", "must be ≥ 1 (one delivery, no redelivery), got %d", s.NatsMaxDeliver)
+	}
+	if s.NatsMaxAckPending < 1 {
+		add("nats_max_ack_pending", "must be ≥ 1, got %d", s.NatsMaxAckPending)
 	}
 	if s.Throttle > 0 && s.OfflineAfter > 0 && s.Throttle >= s.OfflineAfter {
 		add("throttle", "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",

@@ -14,6 +14,9 @@ func TestDefaultIsUsable(t *testing.T) {
 	require.Equal(t, 10*time.Second, Default().TaskSoftTimeLimit, "the heartbeat task's soft_time_limit")
 	require.Equal(t, 15*time.Second, Default().TaskTimeLimit, "the heartbeat task's time_limit")
 	require.Equal(t, QueueSeparate, Default().HeartbeatQueue, "Antenna routes results to other queues")
+	require.Equal(t, 300*time.Second, Default().NatsTaskTTR, "settings.NATS_TASK_TTR, not nats_queue.py's fallback of 30 s")
+	require.Equal(t, 2, Default().NatsMaxDeliver, "NATS_MAX_DELIVER")
+	require.Equal(t, 1000, Default().NatsMaxAckPending, "NATS_MAX_ACK_PENDING")
 }
 
 func TestProblemsNameTheSetting(t *testing.T) {
@@ -34,6 +37,9 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"no soft limit", func(s *Settings) { s.TaskSoftTimeLimit = 0 }, "task_soft_time_limit"},
 		{"no hard limit", func(s *Settings) { s.TaskTimeLimit = -time.Second }, "task_time_limit"},
 		{"soft past hard", func(s *Settings) { s.TaskSoftTimeLimit = 16 * time.Second }, "task_soft_time_limit"},
+		{"no ack wait", func(s *Settings) { s.NatsTaskTTR = 0 }, "nats_task_ttr"},
+		{"no delivery", func(s *Settings) { s.NatsMaxDeliver = 0 }, "nats_max_deliver"},
+		{"no task out", func(s *Settings) { s.NatsMaxAckPending = -1 }, "nats_max_ack_pending"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
