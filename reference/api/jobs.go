@@ -10,6 +10,7 @@ import (
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/taskqueue"
 )
 
 // fail maps an error to its answer: the client's fault is a 4xx, an
@@ -64,7 +65,10 @@ func decodeBody(r *http.Request, decode func([]byte) error) error {
 
 // tasks is Antenna's /tasks view: validate the body, resolve the job, answer
 // an inactive job with no tasks, and heartbeat only once the job is known
-// to be active, async and with a pipeline, as upstream does.
+// to be active, async and with a pipeline, as upstream does. Only then are
+// tasks reserved from the task queue (ami/jobs/views.py:457–474); a queue
+// that cannot be reached answers 503 with upstream's own body, whose key is
+// "error", not DRF's "detail".
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	var req antenna.TasksRequest
 	err := decodeBody(r, func(b []byte) (err error) { req, err = DecodeTasks(b); return err })
@@ -86,16 +90,15 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	items, exhausted, err := s.supply.Take(r.Context(), job, req.BatchSize)
+	items, err := s.reserve(r.Context(), job.ID, req.BatchSize)
+	if errors.Is(err, taskqueue.ErrUnavailable) {
+		s.log.Warn("task queue unavailable while fetching tasks", "job", job.ID, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "Task queue temporarily unavailable"})
+		return
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
-	}
-	if exhausted {
-		if err := s.store.FinishJob(r.Context(), job.ID); err != nil {
-			s.log.Warn("could not mark a finished job", "job", job.ID, "err", err)
-		}
-		s.jobs.forget(job.ID)
 	}
 	writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: items})
 }

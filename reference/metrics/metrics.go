@@ -22,6 +22,14 @@ type Metrics struct {
 	Results     *prometheus.CounterVec // result: enqueued|error|processed
 	Requests    *prometheus.CounterVec // route, code
 	Latency     *prometheus.HistogramVec
+	// Reserve counts /tasks reservations from the task queue by result:
+	// tasks, empty, unavailable (answered 503); ReserveLatency times them.
+	Reserve        *prometheus.CounterVec
+	ReserveLatency prometheus.Histogram
+	// Acks counts task acknowledgements by result (ok, error); JobsDone the
+	// jobs completed by their last result.
+	Acks     *prometheus.CounterVec
+	JobsDone prometheus.Counter
 }
 
 // New registers a fresh set of instruments.
@@ -53,9 +61,22 @@ func New() *Metrics {
 			Name: "http_request_duration_seconds", Help: "HTTP request latency by route (wall time).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
 		}, []string{"route"}),
+		Reserve: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "task_reserve_total", Help: "Task reservations from the task queue (NATS) by result (tasks, empty, unavailable: answered 503).",
+		}, []string{"result"}),
+		ReserveLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "task_reserve_duration_seconds", Help: "How long a /tasks reservation took, connection to close (wall time).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
+		}),
+		Acks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "task_ack_total", Help: "Task acknowledgements to the task queue by result (ok, error).",
+		}, []string{"result"}),
+		JobsDone: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jobs_completed_total", Help: "Jobs completed by the processing of their last task's result.",
+		}),
 	}
 	m.Registry.MustRegister(m.Gate, m.Dispatch, m.Task, m.RowsUpdated, m.Offline, m.Results,
-		m.Requests, m.Latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.Requests, m.Latency, m.Reserve, m.ReserveLatency, m.Acks, m.JobsDone, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Pre-create the label sets so a scrape shows zeros rather than nothing.
 	for _, r := range []string{"won", "suppressed", "error"} {
 		m.Gate.WithLabelValues(r)
@@ -65,6 +86,12 @@ func New() *Metrics {
 	}
 	for _, r := range []string{"ok", "error", "skipped", "killed"} {
 		m.Task.WithLabelValues(r)
+	}
+	for _, r := range []string{"tasks", "empty", "unavailable"} {
+		m.Reserve.WithLabelValues(r)
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.Acks.WithLabelValues(r)
 	}
 	return m
 }
