@@ -101,8 +101,8 @@ func BenchmarkTasks(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
 			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis,
-				Broker:    broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
-				NATS:      env.NATS, Supply: stubSupply{},
+				Broker: broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
+				NATS:   env.NATS, Supply: stubSupply{},
 				KeyPrefix: env.Prefix + name + ":", Strategy: name, Clock: modeltime.Clock{Scale: modeltime.Real},
 				Settings: settings.Default(), Token: "bench", Log: slog.New(slog.DiscardHandler)})
 			require.NoError(b, err)

@@ -137,4 +137,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-

@@ -15,7 +15,9 @@ type Names struct{ Prefix string }
 func (n Names) Stream(job int64) string { return n.Prefix + "job_" + strconv.FormatInt(job, 10) }
 
 // Subject is the subject job's tasks are published on: job.<id>.tasks.
-func (n Names) Subject(job int64) string { return n.Prefix + "job." + strconv.FormatInt(job, 10) + ".tasks" }
+func (n Names) Subject(job int64) string {
+	return n.Prefix + "job." + strconv.FormatInt(job, 10) + ".tasks"
+}
 
 // Consumer is job's durable pull consumer: job-<id>-consumer.
 func (n Names) Consumer(job int64) string {
