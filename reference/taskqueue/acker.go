@@ -22,7 +22,10 @@ import (
 // heartbeat's path and queue. Like upstream's, the connection neither
 // reconnects nor buffers by itself: an ack while NATS is down fails and is
 // not retried (the task is then redelivered after the ack wait); the next
-// ack dials again.
+// ack dials again. Nor does an ack wait for a flush, as upstream's must
+// before it closes its connection: on one kept open, the connection's own
+// flusher sends it at once, and a round trip per result would make the
+// workers, not the queue, what limits how fast tasks are acknowledged.
 type Acker struct {
 	q  *Queue
 	mu sync.Mutex
@@ -48,7 +51,7 @@ func (a *Acker) conn(ctx context.Context) (*nats.Conn, jetstream.JetStream, erro
 }
 
 // Ack acknowledges the task reply names: acknowledge_task's publish of
-// +ACK and flush (nats_queue.py:511–531).
+// +ACK (nats_queue.py:511–531).
 func (a *Acker) Ack(ctx context.Context, reply string) error {
 	nc, _, err := a.conn(ctx)
 	if err != nil {
@@ -56,11 +59,6 @@ func (a *Acker) Ack(ctx context.Context, reply string) error {
 	}
 	if err := nc.Publish(reply, []byte("+ACK")); err != nil {
 		return fmt.Errorf("acknowledging %s: %w", reply, err)
-	}
-	fctx, cancel := context.WithTimeout(ctx, a.q.apiTimeout())
-	defer cancel()
-	if err := nc.FlushWithContext(fctx); err != nil {
-		return fmt.Errorf("acknowledging %s: flush: %w", reply, err)
 	}
 	return nil
 }

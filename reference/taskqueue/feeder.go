@@ -69,7 +69,7 @@ func (f *Feeder) Run(ctx context.Context) {
 		for _, id := range jobs {
 			s := state[id]
 			if s == nil {
-				s = &feedState{}
+				s = &feedState{} // looked at at once: its pace is unknown
 				state[id] = s
 			}
 			if time.Now().Before(s.next) {
@@ -118,10 +118,15 @@ func (f *Feeder) feed(ctx context.Context, js jetstream.JetStream, job int64, s 
 		s.image += n
 		pending += n
 	}
+	known := !s.at.IsZero()
 	s.pending, s.at = pending, now
-	wait := feedIdle
-	if rate > 0 {
+	// Until a pace is known (the first look), look again soon.
+	wait := feedEvery
+	switch {
+	case rate > 0:
 		wait = time.Duration(float64(feedReserve) / (2 * rate) * float64(time.Second))
+	case known:
+		wait = feedIdle
 	}
 	s.next = now.Add(min(feedIdle, max(feedEvery, wait)))
 	return nil
