@@ -269,4 +269,3 @@ func TestNames(t *testing.T) {
 	_, err := taskqueue.New(taskqueue.Config{URL: "nats://x", Prefix: "a.b", Scale: 1, TTR: 1, MaxDeliver: 1, MaxAckPending: 1})
 	require.Error(t, err, "a dot would split the stream's subjects")
 }
-
