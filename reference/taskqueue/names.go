@@ -52,16 +52,6 @@ func (n Names) AdvisorySubjects(jobs []int64) []string {
 	return out
 }
 
-// JobOf reads the job id back from one of its stream names.
-func (n Names) JobOf(stream string) (int64, bool) {
-	rest, ok := strings.CutPrefix(stream, n.Prefix+"job_")
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == rest
-}
-
 // Ack is what a reply subject says of the task it acknowledges.
 type Ack struct {
 	Stream, Consumer string

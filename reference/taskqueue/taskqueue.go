@@ -44,11 +44,6 @@ const (
 	AdvisoryMaxAge = time.Hour
 )
 
-// DefaultURL is where the reference looks for NATS when NATS_URL is unset:
-// this machine's server (Antenna's own default is nats://localhost:4222,
-// config/settings/base.py:321).
-const DefaultURL = "nats://127.0.0.1:4222"
-
 // ErrUnavailable is what /tasks answers 503 for: NATS could not be reached
 // or timed out (views.py:469 catches asyncio.TimeoutError, OSError and
 // nats.errors.Error around the whole reservation).

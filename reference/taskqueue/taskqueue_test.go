@@ -145,6 +145,8 @@ func TestRedeliveryAfterTheAckWaitUpToMaxDeliver(t *testing.T) {
 	const scale = modeltime.Scale(0.1)
 	q, c := queue(t, scale, func(c *taskqueue.Config) { c.TTR = 10 * time.Second; c.MaxDeliver = 2 })
 	require.NoError(t, q.Seed(t.Context(), []taskqueue.Job{{ID: 3, Tasks: 2}}))
+	// Taken before the delivery, so the ack wait cannot have begun earlier.
+	start := time.Now()
 	first, err := q.Reserve(t.Context(), 3, 2)
 	require.NoError(t, err)
 	require.Equal(t, []uint64{1, 2}, seqs(t, first))
@@ -152,14 +154,13 @@ func TestRedeliveryAfterTheAckWaitUpToMaxDeliver(t *testing.T) {
 	t.Cleanup(acker.Close)
 	require.NoError(t, acker.Ack(t.Context(), first[1].ReplySubject), "task 2 is done; task 1 is dropped")
 
-	start := time.Now()
 	var again []antenna.Task
 	require.Eventually(t, func() bool {
 		again, err = q.Reserve(t.Context(), 3, 2)
 		require.NoError(t, err)
 		return len(again) > 0
 	}, 30*time.Second, 10*time.Millisecond, "task 1 comes back after the ack wait")
-	require.GreaterOrEqual(t, time.Since(start), scale.Wall(c.TTR)-100*time.Millisecond, "not before the ack wait")
+	require.GreaterOrEqual(t, time.Since(start), scale.Wall(c.TTR), "not before the ack wait")
 	require.Equal(t, []uint64{1}, seqs(t, again), "only the unacknowledged task")
 	require.NotEqual(t, first[0].ReplySubject, again[0].ReplySubject, "a new delivery has a reply subject of its own")
 
@@ -259,13 +260,6 @@ func TestNames(t *testing.T) {
 	require.Equal(t, "hbh_run_20261127t052800_ab12cd34ef:job_12", run.Stream(12))
 	require.Equal(t, []string{"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.hbh_run_20261127t052800_ab12cd34ef:job_12.hbh_run_20261127t052800_ab12cd34ef:job-12-consumer"},
 		run.AdvisorySubjects([]int64{12}))
-	id, ok := run.JobOf(run.Stream(12))
-	require.True(t, ok)
-	require.Equal(t, int64(12), id)
-	for _, s := range []string{"job_12", run.Stream(12) + "x", run.Prefix + "job_012", run.Prefix + "job_"} {
-		_, ok := run.JobOf(s)
-		require.False(t, ok, s)
-	}
 	_, err := taskqueue.New(taskqueue.Config{URL: "nats://x", Prefix: "a.b", Scale: 1, TTR: 1, MaxDeliver: 1, MaxAckPending: 1})
 	require.Error(t, err, "a dot would split the stream's subjects")
 }
