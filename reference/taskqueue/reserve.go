@@ -78,7 +78,7 @@ func (q *Queue) reserve(ctx context.Context, nc *nats.Conn, js jetstream.JetStre
 		return nil, fmt.Errorf("subscribing a pull inbox: %w", err)
 	}
 	defer sub.Unsubscribe() //nolint:errcheck // the connection closes next
-	msgs, err := fetch(ctx, nc, sub, pullSubject(found, consumer), n, q.cfg.Scale.Wall(ReserveWait), q.cfg.Scale.Timeout(ReserveWait))
+	msgs, err := fetch(ctx, nc, sub, pullSubject(found, consumer), n, q.cfg.Scale.Wall(ReserveWait))
 	if err != nil && !errors.Is(err, errFetchTimeout) {
 		return nil, err
 	}
