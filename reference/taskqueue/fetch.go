@@ -95,11 +95,15 @@ func fetchWithin(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, sub
 		}
 		needed = 0
 	}
-	// The rest of the batch is waited for until the linger ends, as
-	// upstream waits until its timeout: what the server sent with the first
-	// answer is in already, however late that came.
+	// The rest of the batch comes before the server's status that ends the
+	// pull (its expiry, a linger after it got the pull), which is awaited
+	// with the same patience: stopping at our own linger instead would
+	// leave the server delivering, later by the network's delay, tasks that
+	// nobody reads and that are lost until their ack wait. At real time
+	// upstream's deadline falls after the server's expiry (it asks for 100 µs
+	// less); compressed, a millisecond's delay would not.
 	for range needed { // range(0, needed): evaluated once
-		m, err := next(ctx, sub, lingered)
+		m, err := next(ctx, sub, deadline)
 		if err != nil {
 			if errors.Is(err, errFetchTimeout) {
 				break
