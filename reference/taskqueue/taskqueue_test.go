@@ -161,7 +161,7 @@ func TestRedeliveryAfterTheAckWaitUpToMaxDeliver(t *testing.T) {
 		return len(again) > 0
 	}, 30*time.Second, 10*time.Millisecond, "task 1 comes back after the ack wait")
 	require.GreaterOrEqual(t, time.Since(start), scale.Wall(c.TTR), "not before the ack wait")
-	require.Equal(t, []uint64{1}, seqs(t, again), "only the unacknowledged task")
+	require.Equal(t, []uint64{1}, seqs(t, again), "only the unacknowledged task: %v", again)
 	require.NotEqual(t, first[0].ReplySubject, again[0].ReplySubject, "a new delivery has a reply subject of its own")
 
 	// Dropped again: max_deliver 2 is spent, so it never comes back, however
