@@ -27,7 +27,13 @@ const (
 	feedChunk   = 1000
 )
 
-func (q *Queue) feedLow() int64  { return int64(q.cfg.MaxAckPending) + feedReserve }
+// feedLow counts MaxAckPending up to feedAckCap only: past that many tasks
+// out at once the ack pace, not the level, is what keeps a job supplied,
+// and a limit set out of the way (a benchmark's) must not be published.
+func (q *Queue) feedLow() int64 { return int64(min(q.cfg.MaxAckPending, feedAckCap)) + feedReserve }
+
+const feedAckCap = 10_000
+
 func (q *Queue) feedHigh() int64 { return q.feedLow() + feedChunk }
 
 // Seed starts jobs as queue_images_to_nats does (ami/ml/orchestration/
