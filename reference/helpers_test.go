@@ -80,10 +80,14 @@ func withLog(l *slog.Logger) option {
 	return func(cfg *reference.Config) { cfg.Log = l }
 }
 
-// start seeds the default fixtures and serves one replica of strategy.
+// start seeds the default fixtures, with 1,000 tasks rather than 10,000
+// (every test here takes far fewer, and each is published to NATS), and
+// serves one replica of strategy.
 func start(t *testing.T, strategy string, opts ...option) *fixture {
 	t.Helper()
-	return startWith(t, store.DefaultFixtures(), strategy, opts...)
+	f := store.DefaultFixtures()
+	f.TasksPerJob = 1000
+	return startWith(t, f, strategy, opts...)
 }
 
 // startWith seeds fixtures and serves one replica of strategy.
