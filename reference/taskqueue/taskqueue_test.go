@@ -200,7 +200,7 @@ func TestFinishRemovesTheJobsQueue(t *testing.T) {
 
 // Seeding again starts each job afresh: the earlier seed's tasks are gone.
 func TestSeedReplacesAnEarlierSeed(t *testing.T) {
-	q, _ := queue(t, modeltime.Real)
+	q, c := queue(t, modeltime.Real)
 	require.NoError(t, q.Seed(t.Context(), []taskqueue.Job{{ID: 1, Tasks: 3}}))
 	_, err := q.Reserve(t.Context(), 1, 2)
 	require.NoError(t, err)
@@ -208,6 +208,9 @@ func TestSeedReplacesAnEarlierSeed(t *testing.T) {
 	tasks, err := q.Reserve(t.Context(), 1, 8)
 	require.NoError(t, err)
 	require.Equal(t, []uint64{1, 2, 3}, seqs(t, tasks))
+	adv, err := js(t, c.URL).Stream(t.Context(), q.Names().Advisories())
+	require.NoError(t, err, "the run's advisory stream")
+	require.Equal(t, []string{q.Names().MaxDeliveries(1)}, adv.CachedInfo().Config.Subjects, "its own jobs' advisories only")
 }
 
 // Unreachable NATS is ErrUnavailable, whether nothing listens or the URL is
