@@ -32,9 +32,12 @@ lint:
 
 # The race detector over everything (it costs little here: the tests mostly
 # wait on model time), then the fleet once more at its normal time scale,
-# which it stretches under -race (harness/fleet/race_on_test.go).
+# which it stretches under -race (harness/fleet/race_on_test.go). One package
+# at a time: every /tasks of the end-to-end packages opens a NATS connection
+# and makes five JetStream calls (about 5 ms of CPU, nats-server's included),
+# and two such packages at once on 2 cores starve the timing-sensitive ones.
 test: services lint
-	$(GO) test -race -count=1 -timeout 12m ./...
+	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
 # The pull-request subset (built-ins marked quick: every fault built-in and

@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/reference/store"
 )
 
 func TestBadInput(t *testing.T) {
@@ -93,16 +96,54 @@ func TestResultAnswers503WhenBrokerDown(t *testing.T) {
 	require.Equal(t, "error", body["status"])
 }
 
-func TestFiniteJobRunsOutAndLeavesTheList(t *testing.T) {
-	f := start(t, "view-gate")
-	_, err := f.env.Pool.Exec(t.Context(), `UPDATE hb_job_tasks SET total = 5 WHERE job_id = 1`)
-	require.NoError(t, err)
+// A finite job hands out its tasks, then none; it completes (and leaves the
+// list, its task queue removed) only once every task's result is processed,
+// counted by the stream sequence in the reply subject: made-up subjects and
+// a task processed twice count for nothing.
+func TestFiniteJobCompletesWhenEveryResultIsProcessed(t *testing.T) {
+	fixtures := store.DefaultFixtures()
+	fixtures.TasksPerJob = 5
+	f := startWith(t, fixtures, "view-gate", withScale(0.1))
+	subjects := func(body map[string]any) []string {
+		var out []string
+		for _, task := range body["tasks"].([]any) {
+			out = append(out, task.(map[string]any)["reply_subject"].(string))
+		}
+		return out
+	}
 	_, body := f.do(t, "POST", "/api/v2/jobs/1/tasks/", token, map[string]int{"batch_size": 4})
-	require.Len(t, body["tasks"], 4)
+	first := subjects(body)
+	require.Len(t, first, 4)
 	_, body = f.do(t, "POST", "/api/v2/jobs/1/tasks/", token, map[string]int{"batch_size": 4})
-	require.Len(t, body["tasks"], 1, "only what is left")
+	last := subjects(body)
+	require.Len(t, last, 1, "only what is left")
 	_, body = f.do(t, "POST", "/api/v2/jobs/1/tasks/", token, map[string]int{"batch_size": 4})
 	require.Empty(t, body["tasks"])
-	_, body = f.do(t, "GET", "/api/v2/jobs/?ids_only=1&pipeline__slug__in=default", token, nil)
-	require.Empty(t, body["results"], "a finished job is no longer listed")
+
+	listed := func() int {
+		_, body := f.do(t, "GET", "/api/v2/jobs/?ids_only=1&pipeline__slug__in=default", token, nil)
+		return len(body["results"].([]any))
+	}
+	post := func(subjects ...string) {
+		items := make([]map[string]any, len(subjects))
+		for i, s := range subjects {
+			items[i] = map[string]any{"reply_subject": s, "result": map[string]any{}}
+		}
+		code, _ := f.do(t, "POST", "/api/v2/jobs/1/result/", token, map[string]any{"results": items})
+		require.Equal(t, http.StatusOK, code)
+	}
+	// Every task but one, one of them twice, and subjects that name no task.
+	post(append(first, first[0], "attack-1", "$JS.ACK.other:job_1.c.1.5.5.1.0")...)
+	acked := func() float64 { return testutil.ToFloat64(f.ref.Metrics.Acks.WithLabelValues("ok")) }
+	eventually(t, func() bool { return acked() == 7 }, "every result acknowledged, got %v", acked())
+	require.Equal(t, 1, listed(), "a task is still unprocessed")
+	require.Zero(t, testutil.ToFloat64(f.ref.Metrics.JobsDone))
+
+	post(last...)
+	eventually(t, func() bool { return listed() == 0 }, "a completed job leaves the list")
+	require.Equal(t, 1.0, testutil.ToFloat64(f.ref.Metrics.JobsDone))
+	var status string
+	require.NoError(t, f.env.Pool.QueryRow(t.Context(), `SELECT status FROM jobs_job WHERE id = 1`).Scan(&status))
+	require.Equal(t, "SUCCESS", status)
+	require.False(t, streamExists(t, f.env, f.env.Prefix+"job_1"), "the completed job's stream is removed")
 }

@@ -48,13 +48,15 @@ func TestEndpointsDispatchHeartbeat(t *testing.T) {
 				}
 				require.Equal(t, http.StatusOK, code)
 				require.Equal(t, 1, f.events.count(heartbeat.EventDispatch, f.jobKey()), "one dispatch on %s", f.jobKey())
+				// The task reports its write once it has committed: wait for
+				// both, or a busy machine shows the rows before the report.
 				eventually(t, func() bool {
 					for _, ts := range f.lastSeen(t) {
 						if time.Since(ts) > time.Minute {
 							return false
 						}
 					}
-					return true
+					return f.events.rows() == 3
 				}, "all 3 async services of the key get last_seen")
 				assert.Equal(t, int64(3), f.events.rows(), "3 rows written")
 				assert.Equal(t, 1.0, testutil.ToFloat64(f.ref.Metrics.Dispatch.WithLabelValues("enqueued")))

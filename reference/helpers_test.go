@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -77,10 +80,14 @@ func withLog(l *slog.Logger) option {
 	return func(cfg *reference.Config) { cfg.Log = l }
 }
 
-// start seeds the default fixtures and serves one replica of strategy.
+// start seeds the default fixtures, with 1,000 tasks rather than 10,000
+// (every test here takes far fewer, and each is published to NATS), and
+// serves one replica of strategy.
 func start(t *testing.T, strategy string, opts ...option) *fixture {
 	t.Helper()
-	return startWith(t, store.DefaultFixtures(), strategy, opts...)
+	f := store.DefaultFixtures()
+	f.TasksPerJob = 1000
+	return startWith(t, f, strategy, opts...)
 }
 
 // startWith seeds fixtures and serves one replica of strategy.
@@ -93,7 +100,8 @@ func startWith(t *testing.T, fixtures store.Fixtures, strategy string, opts ...o
 	require.NoError(t, err)
 	rec := &recorder{}
 	cfg := reference.Config{
-		DB: env.Pool, Redis: env.Redis, Broker: broker.NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler)), KeyPrefix: env.Prefix,
+		DB: env.Pool, Redis: env.Redis, Broker: broker.NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler)),
+		NATS: env.NATS, KeyPrefix: env.Prefix,
 		Strategy: strategy, Clock: modeltime.Clock{Scale: modeltime.Real}, Settings: settings.Default(),
 		Token: token, Events: rec, Log: slog.New(slog.DiscardHandler),
 	}
@@ -104,6 +112,8 @@ func startWith(t *testing.T, fixtures store.Fixtures, strategy string, opts ...o
 	for _, o := range opts {
 		o(&cfg)
 	}
+	require.NoError(t, reference.StartJobs(ctx, env.NATS, env.Redis, env.Prefix, cfg.Clock.Scale, cfg.Settings,
+		reference.Jobs(keys, fixtures.TasksPerJob), cfg.Log))
 	ref, err := reference.New(cfg)
 	require.NoError(t, err)
 	// Served as `hbharness serve` serves it: Django's view semantics included.
@@ -182,4 +192,20 @@ func deadBroker(t testing.TB) *redis.Client {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// streamExists says whether the test's NATS server has the named stream.
+func streamExists(t testing.TB, env *testenv.Env, name string) bool {
+	t.Helper()
+	nc, err := nats.Connect(env.NATS)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = js.Stream(t.Context(), name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return false
+	}
+	require.NoError(t, err)
+	return true
 }

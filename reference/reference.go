@@ -1,6 +1,7 @@
 // Package reference assembles the system under test: Antenna's heartbeat
 // path with a selectable strategy, a Redis-backed broker with a task worker
-// pool, the offline checker and Prometheus metrics. The harness starts it
+// pool, the task queue (NATS JetStream), the offline checker and Prometheus
+// metrics. The harness starts it
 // in-process; `hbharness serve` runs it alone.
 package reference
 
@@ -25,9 +26,11 @@ import (
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
+	"github.com/hbharness/hbharness/reference/progress"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/taskqueue"
 	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/reference/worker"
 )
@@ -54,7 +57,11 @@ type Config struct {
 	// a Redis list on Redis under KeyPrefix+"results:". Ignored when shared.
 	ResultsBroker broker.Broker
 
-	KeyPrefix string // isolates runs on a shared Redis; "" in production-like serve
+	// NATS is the task queue's URL (NATS JetStream): /tasks reserves from
+	// it, the result workers acknowledge to it. It need not answer at start.
+	NATS string
+
+	KeyPrefix string // isolates runs on a shared Redis and NATS; "" in production-like serve
 	Strategy  string
 	Policy    gate.Policy
 	Clock     modeltime.Clock
@@ -66,16 +73,20 @@ type Config struct {
 	// NoChecker leaves the offline check to someone else (one per database
 	// is enough when several replicas share it, as in production).
 	NoChecker bool
+	// NoFeeder leaves topping up unlimited jobs' tasks to another replica
+	// (one feeder per deployment is enough, as one checker is).
+	NoFeeder bool
 	// Gate, when set, replaces the Redis gate (SET NX PX): another way of
 	// throttling to compare, or a broken one to prove the harness catches it.
 	Gate gate.Gate
+	// Supply, when set, replaces the task queue for /tasks reservations:
+	// the benchmark of the heartbeat strategies measures them alone, and
+	// tests hold a view at that point with a slow one.
+	Supply api.Supply
 	// WorkerSkew sets the task workers' clock off by this much (wall time):
 	// they write last_seen from it, as Antenna's Celery workers do from theirs.
 	WorkerSkew  time.Duration
 	Connections *webtier.Connections
-	// Supply, when set, replaces the task queue /tasks reserves from: a
-	// slow or failing one, to hold a view at that point.
-	Supply api.Supply
 }
 
 // Reference is one running replica.
@@ -96,6 +107,10 @@ type Reference struct {
 	closeResults func() error
 	checker      *checker.Checker
 	watch        *dbwatch.Watch
+	// acker is the result workers' connection to the task queue; feeder,
+	// when this replica runs it, keeps unlimited jobs supplied.
+	acker  *taskqueue.Acker
+	feeder *taskqueue.Feeder
 }
 
 // resultsSub names the results queue beside the heartbeat queue.
@@ -103,8 +118,8 @@ const resultsSub = "results:"
 
 // New wires a replica; Run starts its background work.
 func New(c Config) (*Reference, error) {
-	if c.DB == nil || c.Redis == nil || c.Broker == nil {
-		return nil, fmt.Errorf("reference config is missing a database, Redis or broker")
+	if c.DB == nil || c.Redis == nil || c.Broker == nil || c.NATS == "" {
+		return nil, fmt.Errorf("reference config is missing a database, Redis, a broker or a NATS URL")
 	}
 	if err := c.Clock.Scale.Validate(); err != nil {
 		return nil, fmt.Errorf("reference clock: %w", err)
@@ -165,7 +180,13 @@ func New(c Config) (*Reference, error) {
 	if conns == nil {
 		conns = webtier.NewConnections(webtier.AtScale(c.Settings.WebDBConnections(), c.Clock.Scale))
 	}
-	var supply api.Supply = &api.RedisSupply{Client: c.Redis, Prefix: c.KeyPrefix, Tag: fmt.Sprintf("r%d-", c.Replica)}
+	tq, err := taskqueue.New(taskqueue.Config{URL: c.NATS, Prefix: c.KeyPrefix, Scale: c.Clock.Scale,
+		TTR: c.Settings.NatsTaskTTR, MaxDeliver: c.Settings.NatsMaxDeliver, MaxAckPending: c.Settings.NatsMaxAckPending, Log: log})
+	if err != nil {
+		_ = closeResults()
+		return nil, err
+	}
+	var supply api.Supply = tq
 	if c.Supply != nil {
 		supply = c.Supply
 	}
@@ -177,14 +198,20 @@ func New(c Config) (*Reference, error) {
 		GIL:    webtier.NewGIL(c.Settings.WebConcurrency, c.Clock.Wall(c.Settings.ViewCPU)),
 		JobLog: c.Settings.JobLog,
 	})
+	acker := tq.Acker()
+	finisher := &resultFinisher{queue: tq, acker: acker, progress: progress.Tracker{Redis: c.Redis, Prefix: c.KeyPrefix},
+		store: st, forget: srv.ForgetJob, metrics: m, log: log}
 	pool := func(b broker.Broker, name string) *worker.Pool {
 		return &worker.Pool{Broker: b, Store: st, Cache: cache, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
 			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
-			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name}
+			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name, Finisher: finisher}
 	}
 	name := fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)
 	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Results: results, Strategy: strat,
-		pool: pool(q, name), closeResults: closeResults}
+		pool: pool(q, name), closeResults: closeResults, acker: acker}
+	if !c.NoFeeder {
+		r.feeder = &taskqueue.Feeder{Queue: tq, Jobs: st.UnlimitedJobs, Log: log}
+	}
 	if separate {
 		r.resultPool = pool(results, name+"-results")
 	}
@@ -231,7 +258,11 @@ func (r *Reference) Run(ctx context.Context) {
 	if r.watch != nil {
 		wg.Go(func() { r.watch.Run(ctx) })
 	}
+	if r.feeder != nil {
+		wg.Go(func() { r.feeder.Run(ctx) })
+	}
 	wg.Wait()
+	r.acker.Close()
 	if err := r.closeResults(); err != nil {
 		r.pool.Log.Warn("closing the results queue", "err", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/settings"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // slowSupply holds each view in its reserve for hold, then hands out n tasks.
@@ -25,17 +24,17 @@ type slowSupply struct {
 	n    int
 }
 
-func (s slowSupply) Take(ctx context.Context, job store.Job, n int) ([]antenna.Task, bool, error) {
+func (s slowSupply) Reserve(ctx context.Context, job int64, n int) ([]antenna.Task, error) {
 	select {
 	case <-time.After(s.hold):
 	case <-ctx.Done():
-		return nil, false, ctx.Err()
+		return nil, ctx.Err()
 	}
 	out := make([]antenna.Task, min(n, s.n))
 	for i := range out {
 		out[i] = antenna.Task{ID: "t", ImageID: int64(i + 1), ReplySubject: "r"}
 	}
-	return out, false, nil
+	return out, nil
 }
 
 func withSupply(s slowSupply) option {

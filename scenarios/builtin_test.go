@@ -35,7 +35,7 @@ func TestBuiltinsListing(t *testing.T) {
 		require.NotContains(t, b.Description, "does not parse", b.Name)
 	}
 	require.Equal(t, []string{"broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
-		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "no-gate",
+		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "nats-down", "no-gate",
 		"predeploy-herd", "predeploy-idle", "predeploy-steady", "queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
 		"staggered-stop", "steady", "steady-adc", "thundering-herd", "too-sparse", "worker-crash"}, names)
 	require.True(t, slices.IsSortedFunc(got, func(a, b Builtin) int { return strings.Compare(a.Name, b.Name) }))
@@ -174,6 +174,19 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Zero(t, s.AllowedErrors.PerEndpoint["tasks"], "but /tasks keeps answering")
 			require.Contains(t, s.AllowedErrors.PerEndpoint, "tasks", "and says so")
 			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+		},
+		"nats-down": func(t *testing.T, s *Spec) {
+			require.Len(t, s.Faults, 1)
+			f := s.Faults[0]
+			require.Equal(t, "nats-down", f.Kind)
+			require.Greater(t, f.At, s.Settings.OfflineAfter, "services are fresh and judged before it starts")
+			require.Less(t, f.At+f.For+s.Settings.Throttle, s.Duration, "and judged after it")
+			g := s.Fleet[0]
+			polls := int(f.For/(g.PollEvery-g.Jitter)+1) * g.Workers
+			require.GreaterOrEqual(t, s.AllowedErrors.PerEndpoint["tasks"], polls, "every /tasks in the outage answers 503")
+			require.Zero(t, s.AllowedErrors.PerEndpoint["result"], "results do not touch NATS")
+			require.Contains(t, s.AllowedErrors.PerEndpoint, "result", "and says so")
+			require.Empty(t, s.Expect, "no heartbeat is lost: every invariant passes")
 		},
 		"queue-backlog": func(t *testing.T, s *Spec) {
 			require.Equal(t, "shared", s.Settings.HeartbeatQueue, "results back up the heartbeat queue only when they share it")

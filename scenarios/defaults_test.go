@@ -60,7 +60,8 @@ failure_policy: fail-open-local
 replicas: 3
 allowed_errors: 7
 settings: {throttle: 20s, offline_after: 45s, checker_every: 10s, sample_every: 5s, task_workers: 2, job_cache_ttl: 0s, heartbeat_queue: shared,
-  web_concurrency: 3, web_threads: 4, db_max_connections: 50, redis_read_timeout: 2s, job_log: row, cachalot: false}
+  web_concurrency: 3, web_threads: 4, db_max_connections: 50, redis_read_timeout: 2s, job_log: row, cachalot: false,
+  nats_task_ttr: 1m, nats_max_deliver: 5, nats_max_ack_pending: 64}
 fixtures: {projects: 4, pipelines: 5, services_per_key: 2, jobs_per_key: 3, tasks_per_job: 100}
 fleet:
   - {name: g, workers: 10, behaviour: idle, poll_every: 40s, idle_every: 7s, jitter: 3s, start: ramp, ramp_over: 20m, start_at: 5m, stop_at: 50m, batch_size: 16, keys: [19, 0]}
@@ -79,7 +80,8 @@ expect: {observers_agree: fail, requests_succeed: pass}
 		WebConcurrency: 3, WebThreads: 4, DBMaxConnections: 50, RedisReadTimeout: 2 * time.Second, JobLog: settings.JobLogRow,
 		BrokerConnectTimeout: 4 * time.Second, ViewCPU: 5 * time.Millisecond,
 		// Antenna's task time limits are not scenario fields: always the defaults.
-		TaskSoftTimeLimit: 10 * time.Second, TaskTimeLimit: 15 * time.Second}, spec.Settings)
+		TaskSoftTimeLimit: 10 * time.Second, TaskTimeLimit: 15 * time.Second,
+		NatsTaskTTR: time.Minute, NatsMaxDeliver: 5, NatsMaxAckPending: 64}, spec.Settings)
 	require.Equal(t, 5*time.Second, spec.SampleEvery)
 	require.Equal(t, Fixtures{Projects: 4, Pipelines: 5, ServicesPerKey: 2, JobsPerKey: 3, TasksPerJob: 100}, spec.Fixtures)
 	require.Equal(t, []Group{{Name: "g", Behaviour: "idle", Start: "ramp", Workers: 10, BatchSize: 16,

@@ -26,7 +26,9 @@ func vocab() Options {
 			{Name: "broker-slow", Latency: true, Replica: true}, {Name: "redis-down", Replica: true},
 			{Name: "redis-blackhole", Replica: true}, {Name: "redis-slow", Latency: true, Replica: true},
 			{Name: "redis-restart", Replica: true}, {Name: "db-down", Replica: true},
-			{Name: "db-slow", Latency: true, Replica: true}, {Name: "db-lock"}, {Name: "redis-evict"},
+			{Name: "db-slow", Latency: true, Replica: true}, {Name: "nats-down", Replica: true},
+			{Name: "nats-blackhole", Replica: true}, {Name: "nats-slow", Latency: true, Replica: true},
+			{Name: "db-lock"}, {Name: "redis-evict"},
 			{Name: "worker-stall", Replica: true}, {Name: "worker-crash", Replica: true},
 			{Name: "clock-skew", Offset: true, Replica: true}, {Name: "replica-kill", Replica: true, Forever: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
@@ -257,7 +259,7 @@ faults:
     at: 1m
     for: 1m
     latency: 100ms
-`, line: 8, field: "faults[0].latency", msg: "only applies to broker-slow, redis-slow and db-slow, not broker-down"},
+`, line: 8, field: "faults[0].latency", msg: "only applies to broker-slow, redis-slow, db-slow and nats-slow, not broker-down"},
 		{name: "unknown fault kind", src: `
 name: x
 duration: 10m

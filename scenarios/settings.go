@@ -10,7 +10,8 @@ import (
 
 func settingsFields() []string {
 	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
-		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot", "broker_connect_timeout", "view_cpu"}
+		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot", "broker_connect_timeout", "view_cpu",
+		"nats_task_ttr", "nats_max_deliver", "nats_max_ack_pending"}
 }
 
 // settings decodes settings: over settings.Default(). sample_every is the
@@ -37,6 +38,7 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	dur("sample_every", &sampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
 	dur("result_cost", &s.ResultCost, false)
+	dur("nats_task_ttr", &s.NatsTaskTTR, true)
 	dur("redis_read_timeout", &s.RedisReadTimeout, false)
 	dur("broker_connect_timeout", &s.BrokerConnectTimeout, true)
 	dur("view_cpu", &s.ViewCPU, false)
@@ -53,6 +55,8 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	integer("web_concurrency", &s.WebConcurrency, 1)
 	integer("web_threads", &s.WebThreads, 0)
 	integer("db_max_connections", &s.DBMaxConnections, 0)
+	integer("nats_max_deliver", &s.NatsMaxDeliver, 1)
+	integer("nats_max_ack_pending", &s.NatsMaxAckPending, 1)
 	boolean := func(name string, dst *bool) {
 		if v, ok := f[name]; ok {
 			if x, ok := d.boolean(v, "settings."+name); ok {

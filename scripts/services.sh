@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL and Redis answer on loopback, installing them from
-# Debian's packages and starting them only when they do not. It never stops,
+# Makes sure PostgreSQL, Redis and NATS (with JetStream: Antenna's task
+# queue) answer on loopback, installing them from Debian's packages and
+# starting them only when they do not. It never stops,
 # restarts, flushes or reconfigures a server that is already running: those
 # are shared by everything on the machine.
 set -euo pipefail
@@ -18,6 +19,10 @@ apt_install() {
 
 pg_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
 redis_up() { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }
+# NATS greets every connection with INFO; bash's /dev/tcp needs no client.
+nats_up() {
+  (exec 3<>/dev/tcp/127.0.0.1/4222 && IFS= read -r -t 2 line <&3 && [[ "$line" == INFO* ]]) 2>/dev/null
+}
 
 wait_for() { # name check
   for _ in $(seq 1 60); do "$2" && return 0; sleep 0.5; done
@@ -49,6 +54,14 @@ if [ -z "${REDIS_URL:-}" ] && ! redis_up; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for redis redis_up
 fi
+if [ -z "${NATS_URL:-}" ] && ! nats_up; then
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || { log "installing NATS from Debian's packages"; apt_install nats-server; }
+  log "starting NATS with JetStream"
+  mkdir -p /var/lib/nats-server /var/log
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  wait_for nats nats_up
+fi
 # Tests that need a server configured otherwise (wal_level=logical for exact
 # external observation) start a throwaway cluster of their own: they need the
 # server binaries even where Postgres itself comes from DATABASE_URL.
@@ -56,4 +69,4 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   log "installing PostgreSQL's server binaries for throwaway test clusters"
   apt_install postgresql
 fi
-log "postgres and redis are up"
+log "postgres, redis and nats are up"

@@ -17,7 +17,7 @@ import (
 func cmdGC(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := newFlags("gc", stdout)
 	olderThan := fs.Duration("older-than", provision.DefaultSweepAge,
-		"remove the databases, Redis keys and RabbitMQ queues of tests and runs started longer ago than this; "+
+		"remove the databases, Redis keys, NATS streams and RabbitMQ queues of tests and runs started longer ago than this; "+
 			"anything younger is kept, and anything older is removed even if still running")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -36,8 +36,12 @@ func cmdGC(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	for _, name := range swept.Queues {
 		fmt.Fprintf(stdout, "queue     %s\n", name)
 	}
-	fmt.Fprintf(stdout, "removed %s (%s, %s, %s) of tests and runs started more than %s ago\n",
-		gcCount(swept.Len(), "item"), gcCount(len(swept.Databases), "database"), gcCount(len(swept.Keys), "Redis key"), gcCount(len(swept.Queues), "RabbitMQ queue"), *olderThan)
+	for _, name := range swept.Streams {
+		fmt.Fprintf(stdout, "stream    %s\n", name)
+	}
+	fmt.Fprintf(stdout, "removed %s (%s, %s, %s, %s) of tests and runs started more than %s ago\n",
+		gcCount(swept.Len(), "item"), gcCount(len(swept.Databases), "database"), gcCount(len(swept.Keys), "Redis key"),
+		gcCount(len(swept.Streams), "NATS stream"), gcCount(len(swept.Queues), "RabbitMQ queue"), *olderThan)
 	if err != nil {
 		return fmt.Errorf("gc did not remove everything; fix what follows and run it again:\n%w", err)
 	}

@@ -47,14 +47,15 @@ func TestGCReportsUnreachableServers(t *testing.T) {
 	require.Error(t, err)
 	var ue usageError
 	require.False(t, errors.As(err, &ue), "not a usage error: %v", err)
-	for _, want := range []string{"Postgres at", "Redis at", "RabbitMQ at"} {
+	for _, want := range []string{"Postgres at", "Redis at", "RabbitMQ at", "NATS at"} {
 		require.Contains(t, err.Error(), want)
 	}
-	require.Contains(t, out.String(), "removed 0 items (0 databases, 0 Redis keys, 0 RabbitMQ queues) of tests and runs started more than 2h0m0s ago")
+	require.Contains(t, out.String(), "removed 0 items (0 databases, 0 Redis keys, 0 NATS streams, 0 RabbitMQ queues) of tests and runs started more than 2h0m0s ago")
 }
 
 func unreachable(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable")
 	t.Setenv("REDIS_URL", "redis://127.0.0.1:1/0")
 	t.Setenv("BROKER_URL", "amqp://guest:guest@127.0.0.1:1/")
+	t.Setenv("NATS_URL", "nats://127.0.0.1:1")
 }

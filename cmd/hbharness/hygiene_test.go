@@ -163,6 +163,15 @@ fleet: [{name: w, workers: 4, poll_every: 5s}]
 	require.True(t, databaseExists(t, admin, db), "SIGKILL left %s behind", db)
 	keys := keysUnder(t, rc, prefix)
 	require.NotEmpty(t, keys, "and its keys")
+	// And its NATS streams, which cannot be renamed into the past: the
+	// sweep of streams has its own test (internal/provision); these go here.
+	t.Cleanup(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := provision.DeleteStreams(dctx, urls.NATS, prefix); err != nil {
+			t.Errorf("deleting the killed run's streams: %v", err)
+		}
+	})
 
 	// Two hours pass.
 	n, err := provision.ParseName(db)

@@ -238,6 +238,20 @@ func TestServeToleratesBrokerDown(t *testing.T) {
 	require.Equal(t, "1", s.metric(t, `heartbeat_dispatch_total{result="error"}`))
 }
 
+// serve starts with NATS down, warning; /tasks answers 503 after its
+// heartbeat, as Antenna's does, until NATS is back.
+func TestServeToleratesNATSDown(t *testing.T) {
+	env := testenv.New(t)
+	seeded := serve(t, env, nil, "--seed", "default")
+	require.NoError(t, seeded.cmd.Process.Signal(os.Interrupt))
+	_ = seeded.cmd.Wait()
+	s := serve(t, env, []string{"NATS_URL=nats://127.0.0.1:1"})
+	require.Equal(t, 503, s.post(t, "/api/v2/jobs/1/tasks/", `{"batch_size":4}`))
+	require.Equal(t, "1", s.metric(t, `task_reserve_total{result="unavailable"}`))
+	require.Equal(t, "1", s.metric(t, `heartbeat_dispatch_total{result="enqueued"}`), "the heartbeat went first")
+	require.Equal(t, 200, s.post(t, "/api/v2/jobs/1/result/", `{"results":[{"reply_subject":"r","result":{}}]}`), "results do not need NATS to be queued")
+}
+
 func TestServeReseedsTheSameDatabase(t *testing.T) {
 	env := testenv.New(t)
 	for range 2 {

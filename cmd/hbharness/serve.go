@@ -24,6 +24,7 @@ import (
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/taskqueue"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -74,8 +75,9 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 
 	urls := provision.FromEnv()
-	// Postgres is required; Redis and the broker are not, as Antenna's web
-	// workers start with the broker down (the heartbeat is not critical).
+	// Postgres is required; Redis, the broker and NATS are not, as Antenna's
+	// web workers start with the broker down (the heartbeat is not
+	// critical), and with NATS down (/tasks answers 503 until it is back).
 	if err := provision.ProbePostgres(ctx, urls.Database, 5*time.Second); err != nil {
 		return usagef("postgres at %s is not reachable: %v\nfix: start it or set DATABASE_URL", provision.Redact(urls.Database), err)
 	}
@@ -84,6 +86,10 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 			log.Warn("starting without "+name+"; heartbeats will fail per the failure policy and enqueue failures are counted",
 				"url", provision.Redact(u), "err", err)
 		}
+	}
+	natsDown := provision.ProbeNATS(ctx, urls.NATS, taskqueue.ConnectTimeout)
+	if natsDown != nil {
+		log.Warn("starting without NATS (the task queue); /tasks answers 503 until it is back", "url", provision.Redact(urls.NATS), "err", natsDown)
 	}
 	pool, err := openServePool(ctx, urls.Database, reference.WorkerConnections(s))
 	if err != nil {
@@ -95,6 +101,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	defer webDB.Close()
+	var seeded []store.Key
 	if fixtures != nil {
 		if err := store.ResetSchema(ctx, pool, *force); err != nil {
 			if errors.Is(err, store.ErrForeignTables) {
@@ -103,11 +110,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 			}
 			return err
 		}
-		keys, err := store.Seed(ctx, pool, *fixtures)
+		seeded, err = store.Seed(ctx, pool, *fixtures)
 		if err != nil {
 			return err
 		}
-		log.Info("seeded fixtures", "keys", len(keys), "first_job", firstJob(keys))
+		log.Info("seeded fixtures", "keys", len(seeded), "first_job", firstJob(seeded))
 	} else if _, err := store.New(pool).ListActiveJobs(ctx, store.ListFilter{}); err != nil {
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
@@ -124,10 +131,15 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	}
 	defer closeBroker() //nolint:errcheck // shutting down
 	if fixtures != nil {
-		// Task counters of an earlier seed would make the new jobs look used up.
-		_ = provision.DeleteKeys(ctx, rc, *prefix+antenna.SupplyKeys)
+		if natsDown != nil {
+			return usagef("--seed publishes the jobs' tasks to NATS at %s, which is not reachable: %v\nfix: start it (bash scripts/services.sh) or set NATS_URL",
+				provision.Redact(urls.NATS), natsDown)
+		}
+		if err := reference.StartJobs(ctx, urls.NATS, rc, *prefix, clk.Scale, s, reference.Jobs(seeded, fixtures.TasksPerJob), log); err != nil {
+			return err
+		}
 	}
-	ref, err := reference.New(reference.Config{DB: pool, WebDB: webDB, Redis: rc, Broker: bq, KeyPrefix: *prefix, Strategy: *strat,
+	ref, err := reference.New(reference.Config{DB: pool, WebDB: webDB, Redis: rc, Broker: bq, NATS: urls.NATS, KeyPrefix: *prefix, Strategy: *strat,
 		Policy: pol, Clock: clk, Settings: s, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}

@@ -56,8 +56,10 @@ type Targets struct {
 
 // Proxies are the proxies in front of one replica's dependencies. Broker
 // may be the same proxy as Redis when the broker shares the Redis server;
-// faults on both then stack on that one proxy.
-type Proxies struct{ Redis, Broker, DB *Proxy }
+// faults on both then stack on that one proxy. NATS carries the replica's
+// task queue: its /tasks reservations, its result workers' acks and, on the
+// first replica, the feeder.
+type Proxies struct{ Redis, Broker, DB, NATS *Proxy }
 
 // Keys acts on the run's gate keys, and on nothing else.
 type Keys interface {

@@ -53,6 +53,12 @@ func registry() []kind {
 		// database: the window its dispatch won is spent.
 		proxyKind("db-down", "the database refuses and resets every connection", databaseDep(), down, Kind{SpendsWindow: true}),
 		proxyKind("db-slow", "every database call takes latency longer each way", databaseDep(), slow, Kind{Latency: true}),
+		// The heartbeat runs before the reservation (ami/jobs/views.py:458
+		// then 464), so a task queue outage fails /tasks with 503 and
+		// stops no heartbeat.
+		proxyKind("nats-down", "NATS (the task queue) refuses and resets every connection: /tasks answers 503", natsDep(), down, Kind{}),
+		proxyKind("nats-blackhole", "NATS's network drops everything until it heals: each /tasks waits out the 5 s connect timeout, then 503", natsDep(), blackhole, Kind{}),
+		proxyKind("nats-slow", "every NATS call takes latency longer each way", natsDep(), slow, Kind{Latency: true}),
 		{Kind{Name: "db-lock", SpendsWindow: true, Doc: "a transaction holds every async service row's lock; a task waiting past its hard time limit is killed, its window spent"}, buildDBLock},
 		{Kind{Name: "redis-evict", SpendsWindow: false, Doc: "the run's gate keys vanish, as under maxmemory eviction or a restart without persistence"}, buildEvict},
 		{Kind{Name: "worker-stall", Replica: true, StopsDispatch: false, Doc: "task workers stop taking tasks: the queue backs up"}, buildStall},
@@ -109,6 +115,7 @@ type dependency struct {
 func brokerDep() dependency   { return dependency{"broker", func(p Proxies) *Proxy { return p.Broker }} }
 func redisDep() dependency    { return dependency{"redis", func(p Proxies) *Proxy { return p.Redis }} }
 func databaseDep() dependency { return dependency{"database", func(p Proxies) *Proxy { return p.DB }} }
+func natsDep() dependency     { return dependency{"NATS", func(p Proxies) *Proxy { return p.NATS }} }
 
 type toxicOf func(latency time.Duration) (Toxic, error)
 

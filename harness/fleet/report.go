@@ -42,8 +42,10 @@ type WorkerStats struct {
 	Polls               int
 	// MaxGap is the longest time between consecutive successful polls.
 	MaxGap time.Duration
-	// WentIdleAt is when the worker's job first answered with no tasks (for
-	// an adc worker, when its first round of work ended).
+	// WentIdleAt is when the worker went idle: its job answered with no
+	// tasks and the list then offered none to work (a job still listed is
+	// worked again: its queue was only dry for the moment). For an adc
+	// worker, when its first round of work ended.
 	WentIdleAt time.Duration
 	// WorkedFrom and WorkedTo bound an adc worker's work on jobs: from the
 	// first tasks answer that carried tasks to the end of its last round of

@@ -36,6 +36,7 @@ type worker struct {
 
 	job       int64
 	worked    bool // the current job has handed out at least one task
+	hadJob    bool // the worker has worked a job at some point
 	tasksURL  string
 	resultURL string
 
@@ -85,6 +86,7 @@ func (w *worker) setJob(id int64) {
 	w.job = id
 	w.worked = false
 	if id != 0 {
+		w.hadJob = true
 		w.tasksURL = antenna.TasksURL(w.base, id)
 		w.resultURL = antenna.ResultURL(w.base, id)
 	}
@@ -118,6 +120,11 @@ func (w *worker) loop(ctx, reqCtx context.Context) {
 				return
 			}
 			job, arrived := w.list(ctx, reqCtx, at)
+			if job == 0 && w.hadJob && w.stats.WentIdleAt < 0 {
+				// Idle from here: its job answered no task, and the list
+				// offers no other (nor the same again).
+				w.stats.WentIdleAt = arrived
+			}
 			if job != 0 {
 				// The real client starts on a listed job straight away.
 				w.setJob(job)
@@ -133,15 +140,14 @@ func (w *worker) loop(ctx, reqCtx context.Context) {
 			}
 			n, done, arrived := w.tasks(ctx, reqCtx, cycle)
 			if done {
-				// No tasks left: the job is finished and the worker goes back to
-				// listing, at once like the real client. A job that was dry from
-				// its first request (a list that still offers finished jobs) earns
-				// an idle pause first, or list → tasks → list would spin unpaced.
+				// No tasks: the worker goes back to listing, at once like the
+				// real client. The list may offer the same job again (its
+				// queue was only dry for now: max_ack_pending reached, or its
+				// last results still in processing), and it is worked again.
+				// A job that was dry from its first request earns an idle
+				// pause first, or list → tasks → list would spin unpaced.
 				worked := w.worked
 				w.setJob(0)
-				if w.stats.WentIdleAt < 0 {
-					w.stats.WentIdleAt = arrived
-				}
 				next = max(arrived, cycle)
 				if !worked {
 					next = w.after(next, w.spec.IdleEvery)

@@ -344,3 +344,21 @@ func BenchmarkTimelineObserve(b *testing.B) {
 		}
 	})
 }
+
+// The task queue down makes /tasks answer 503 ({"error": "Task queue
+// temporarily unavailable"}): an error of the tasks endpoint, in its window,
+// which requests_succeed then holds to the tasks allowance.
+func TestTimelineCountsA503OnTasksAsATasksError(t *testing.T) {
+	tl := NewTimeline(time.Second, 10*time.Second)
+	var rec RequestRecorder
+	for _, status := range []int{200, 503, 503} {
+		tl.Observe(2*time.Second, "tasks", status, time.Millisecond)
+		rec.Observe(status, time.Millisecond)
+	}
+	tl.Observe(2*time.Second, "result", 200, time.Millisecond)
+	w := tl.Windows()[2]
+	require.Equal(t, history.RequestCounts{Total: 3, OK: 1, Status5xx: 2}, w.ByEndpoint["tasks"])
+	require.Equal(t, int64(2), w.ByEndpoint["tasks"].Errors())
+	require.Zero(t, w.ByEndpoint["result"].Errors())
+	require.Equal(t, uint64(2), rec.Stats().Errors())
+}

@@ -177,6 +177,27 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 				assert.Positive(t, e.writes, "a slow database still takes writes")
 				assert.GreaterOrEqual(t, e.maxLatency, 150*time.Millisecond)
 			}},
+		// The task queue is off the heartbeat's path: /tasks heartbeats first.
+		{kind: "nats-down", fault: `{kind: nats-down, at: 1m, for: 50s}`,
+			pass: append([]string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled}, sound...),
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches, "every /tasks still heartbeats before it fails")
+				assert.Positive(t, e.writes)
+				assert.Positive(t, e.errors, "/tasks answers 503")
+			}},
+		{kind: "nats-blackhole", fault: `{kind: nats-blackhole, at: 1m, for: 50s}`,
+			pass: append([]string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled}, sound...),
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches, "every /tasks still heartbeats before it waits")
+				assert.Positive(t, e.errors, "/tasks answers 503 after the connect timeout")
+				assert.GreaterOrEqual(t, e.maxLatency, time.Second, "the 5 s connect timeout, never under 1 s of wall")
+			}},
+		{kind: "nats-slow", fault: `{kind: nats-slow, at: 1m, for: 50s, latency: 1s}`,
+			pass: append([]string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled}, sound...),
+			check: func(t *testing.T, e effect) {
+				assert.Positive(t, e.dispatches, "a slow task queue does not stop the heartbeat")
+				assert.GreaterOrEqual(t, e.maxLatency, 2*30*time.Millisecond, "1 s of model latency each way is 30 ms of wall")
+			}},
 		{kind: "db-lock", fault: `{kind: db-lock, at: 1m, for: 50s}`, pass: sound,
 			check: func(t *testing.T, e effect) {
 				assert.Zero(t, e.writes, "the rows are locked")

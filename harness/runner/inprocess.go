@@ -87,6 +87,10 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 	if err != nil {
 		return Setup{}, fmt.Errorf("%w: seeding: %w", ErrEnvironment, err)
 	}
+	if err := reference.StartJobs(ctx, sb.urls.NATS, t.redis, t.prefix, t.spec.TimeScale, t.spec.Settings,
+		reference.Jobs(keys, int64(t.spec.Fixtures.TasksPerJob)), t.log); err != nil {
+		return Setup{}, fmt.Errorf("%w: starting the jobs' task queues: %w", ErrEnvironment, err)
+	}
 	if err := observe.InstallAudit(ctx, t.pool); err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
@@ -143,7 +147,7 @@ type sandbox struct {
 }
 
 // sandbox creates the run's database and key prefix; Close drops the
-// database and deletes the keys.
+// database and deletes the keys and the NATS streams named under the prefix.
 func (t *inProcess) sandbox(ctx context.Context) (sandbox, error) {
 	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: t.log})
 	if err != nil {
@@ -181,6 +185,9 @@ func (t *inProcess) sandbox(ctx context.Context) (sandbox, error) {
 			t.log.Error("could not delete the run's Redis keys", "prefix", prefix, "err", err)
 		}
 		_ = rc.Close()
+		if err := provision.DeleteStreams(ctx, svc.NATS, prefix); err != nil {
+			t.log.Error("could not delete the run's NATS streams", "prefix", prefix, "err", err)
+		}
 	})
 	return sandbox{urls: svc.URLs, dsn: dsn, prefix: prefix}, nil
 }
@@ -214,14 +221,15 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 	fail := func(err error) (reference.Config, fault.Proxies, error) {
 		return reference.Config{}, fault.Proxies{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	dbURL, redisURL, brokerURL := sb.dsn, sb.urls.Redis, sb.urls.Broker
+	dbURL, redisURL, brokerURL, natsURL := sb.dsn, sb.urls.Redis, sb.urls.Broker, sb.urls.NATS
 	var proxies fault.Proxies
 	if len(t.spec.Faults) > 0 || t.spec.RandomFaults != nil {
 		for _, p := range []struct {
 			name string
 			url  *string
 			slot **fault.Proxy
-		}{{"postgres", &dbURL, &proxies.DB}, {"redis", &redisURL, &proxies.Redis}, {"broker", &brokerURL, &proxies.Broker}} {
+		}{{"postgres", &dbURL, &proxies.DB}, {"redis", &redisURL, &proxies.Redis}, {"broker", &brokerURL, &proxies.Broker},
+			{"nats", &natsURL, &proxies.NATS}} {
 			name := fmt.Sprintf("%s-r%d", p.name, i)
 			proxy, proxied, err := fault.ProxyURL(ctx, name, *p.url, t.log)
 			if err != nil {
@@ -275,9 +283,9 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 	if err != nil {
 		return fail(err)
 	}
-	return reference.Config{DB: pool, WebDB: webDB, Connections: t.conns, Redis: rc, Broker: bq, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
+	return reference.Config{DB: pool, WebDB: webDB, Connections: t.conns, Redis: rc, Broker: bq, NATS: natsURL, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
 		Policy: policy, Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
-		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0}, proxies, nil
+		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0, NoFeeder: i > 0}, proxies, nil
 }
 
 // serve builds replica r's reference and serves it on a fresh loopback port.
@@ -408,7 +416,7 @@ func (t *inProcess) sweep(ctx context.Context, urls provision.URLs) {
 		}
 		if swept.Len() > 0 {
 			t.log.Info("removed leftovers of killed runs and tests", "databases", len(swept.Databases),
-				"keys", len(swept.Keys), "queues", len(swept.Queues))
+				"keys", len(swept.Keys), "queues", len(swept.Queues), "streams", len(swept.Streams))
 		}
 	})
 }

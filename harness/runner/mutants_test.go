@@ -213,15 +213,17 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, store.ResetSchema(ctx, pool, false))
-	_, err = store.Seed(ctx, pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	keys, err := store.Seed(ctx, pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(t, err)
 
-	rc, err := redisconn.Open(provision.FromEnv().Redis, redisconn.Timeouts{Timeout: 5 * time.Second, Retries: -1})
+	urls := provision.FromEnv()
+	rc, err := redisconn.Open(urls.Redis, redisconn.Timeouts{Timeout: 5 * time.Second, Retries: -1})
 	require.NoError(t, err)
 	prefix := provision.Prefix(name)
 	t.Cleanup(func() {
 		_ = provision.DeleteKeys(context.Background(), rc, prefix)
 		_ = rc.Close()
+		_ = provision.DeleteStreams(context.Background(), urls.NATS, prefix)
 	})
 	clock := modeltime.Clock{Scale: spec.TimeScale}
 	var q broker.Broker = broker.NewRedisQueue(rc, prefix, slog.New(slog.DiscardHandler))
@@ -229,9 +231,10 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 		q = b.broker(q, clock)
 	}
 	s := settings.Default()
-	var urls []string
+	require.NoError(t, reference.StartJobs(ctx, urls.NATS, rc, prefix, clock.Scale, s, reference.Jobs(keys, 0), slog.New(slog.DiscardHandler)))
+	var served []string
 	for i := range max(1, b.replicas) {
-		cfg := reference.Config{DB: pool, Redis: rc, Broker: q, KeyPrefix: prefix, Strategy: "view-gate",
+		cfg := reference.Config{DB: pool, Redis: rc, Broker: q, NATS: urls.NATS, KeyPrefix: prefix, Strategy: "view-gate", NoFeeder: i > 0,
 			Clock: clock, Settings: s, Token: plantedToken, Replica: i, Log: slog.New(slog.DiscardHandler),
 			NoChecker: true, WorkerSkew: clock.Wall(b.skew)}
 		if b.gate != nil {
@@ -247,7 +250,7 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 			defer cancel()
 			_ = srv.Shutdown(sctx)
 		})
-		urls = append(urls, srv.URL)
+		served = append(served, srv.URL)
 	}
 	// One checker per database, as in production, with the threshold the
 	// bug may have got wrong.
@@ -261,7 +264,7 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 	done := make(chan struct{})
 	go func() { ck.Run(cctx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	return deployment{url: balance(t, urls), db: db}
+	return deployment{url: balance(t, served), db: db}
 }
 
 // balance puts a round-robin balancer in front of several replicas, as a

@@ -66,6 +66,31 @@ func TestCheckRequests(t *testing.T) {
 			detail: []string{"tasks: 1 errors (1 transport), 0 allowed"},
 		},
 		{
+			// /tasks answers 503 while the task queue (NATS) is down.
+			name: "a 503 on /tasks is a tasks error, which no result allowance excuses",
+			edit: allow(history.Allowance{PerEndpoint: map[string]int64{"result": 300}}, func(h *history.History) {
+				c := h.Requests.ByEndpoint["tasks"]
+				c.OK -= 40
+				c.Status5xx += 40
+				h.Requests.ByEndpoint["tasks"] = c
+				h.Requests.RequestCounts = c.Add(h.Requests.ByEndpoint["result"])
+			}),
+			want:   Fail,
+			detail: []string{"tasks: 40 errors (40 5xx), 0 allowed"},
+		},
+		{
+			name: "and passes within a tasks allowance",
+			edit: allow(history.Allowance{PerEndpoint: map[string]int64{"tasks": 40}}, func(h *history.History) {
+				c := h.Requests.ByEndpoint["tasks"]
+				c.OK -= 40
+				c.Status5xx += 40
+				h.Requests.ByEndpoint["tasks"] = c
+				h.Requests.RequestCounts = c.Add(h.Requests.ByEndpoint["result"])
+			}),
+			want:   Pass,
+			detail: []string{"40 errors (40 5xx); allowed tasks 40, other endpoints 0"},
+		},
+		{
 			name:   "no request sent judges nothing",
 			edit:   func(h *history.History) { h.Requests = history.Requests{} },
 			want:   Inconclusive,

@@ -81,6 +81,11 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 		// user's RabbitMQ for a Redis list would change what is measured.
 		return nil, fmt.Errorf("%w: broker %s: %v\nfix: start RabbitMQ (rabbitmq-server -detached) or unset BROKER_URL to use Redis", ErrUnavailable, Redact(u.Broker), brokerErr)
 	}
+	natsErr := ProbeNATS(ctx, u.NATS, opt.ProbeAfter)
+	if natsErr != nil && dbErr == nil && redisErr == nil && brokerErr == nil {
+		// Containers do not stand in for NATS.
+		return nil, fmt.Errorf("%w: nats %s: %v\nfix: start nats-server with JetStream (bash scripts/services.sh) or set NATS_URL", ErrUnavailable, Redact(u.NATS), natsErr)
+	}
 	dockerErr := errors.New("not tried (disabled)")
 	if !opt.NoDocker && (dbErr != nil || redisErr != nil || brokerErr != nil) {
 		dockerErr = dockerReachable()
@@ -89,6 +94,9 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 	case UseEnvironment:
 		return &Services{URLs: u, Source: "environment"}, nil
 	case StartContainers:
+		if natsErr != nil {
+			break // the containers would not bring NATS
+		}
 		opt.Log.Info("starting service containers with Docker", "postgres", dbErr != nil, "redis", redisErr != nil || brokerErr != nil)
 		return startContainers(ctx, u, dbErr != nil, redisErr != nil || brokerErr != nil)
 	}
@@ -106,8 +114,9 @@ func Resolve(ctx context.Context, u URLs, opt Options) (*Services, error) {
 	if u.Broker != u.Redis {
 		line("broker", u.Broker, brokerErr)
 	}
+	line("nats", u.NATS, natsErr)
 	fmt.Fprintf(&b, "  docker   %s\n", dockerErr)
-	b.WriteString("fix: start the servers (see .ci/run), point DATABASE_URL / REDIS_URL / BROKER_URL at running ones, or start a Docker daemon")
+	b.WriteString("fix: start the servers (bash scripts/services.sh), point DATABASE_URL / REDIS_URL / BROKER_URL / NATS_URL at running ones, or start a Docker daemon (it stands in for Postgres and Redis, not NATS)")
 	return nil, fmt.Errorf("%w: %s", ErrUnavailable, b.String())
 }
 

@@ -31,15 +31,17 @@ type Swept struct {
 	Databases []string // Postgres databases dropped
 	Keys      []string // Redis keys unlinked
 	Queues    []string // RabbitMQ queues deleted
+	Streams   []string // NATS JetStream streams deleted, consumers and all
 }
 
 // Len is the number of things removed.
-func (s Swept) Len() int { return len(s.Databases) + len(s.Keys) + len(s.Queues) }
+func (s Swept) Len() int { return len(s.Databases) + len(s.Keys) + len(s.Queues) + len(s.Streams) }
 
 // Sweep removes what tests and runs started more than olderThan before now
 // left behind on the servers of urls: their databases, their Redis keys
-// (queue lists and task-supply counters have no TTL) and, when the broker is
-// RabbitMQ, their queues. A run cleans up after itself; this is for the ones
+// (queue lists and job progress sets have no TTL), their NATS streams (a
+// job's stream keeps its tasks for a day) and, when the broker is RabbitMQ,
+// their queues. A run cleans up after itself; this is for the ones
 // that could not, killed with SIGKILL or crashed by a panic.
 //
 // Only names that ParseName accepts are touched, so databases, keys and
@@ -96,6 +98,11 @@ func sweep(ctx context.Context, urls URLs, old func(Name) bool, log *slog.Logger
 		}
 	}
 	slices.Sort(swept.Keys)
+
+	if urls.NATS != "" {
+		swept.Streams, err = sweepStreams(ctx, urls.NATS, old, log)
+		errs = append(errs, err)
+	}
 
 	if isAMQP(urls.Broker) {
 		names := make([]string, 0, len(seen))
@@ -217,6 +224,23 @@ func sweepKeys(ctx context.Context, rawURL string, old func(Name) bool, log *slo
 	}
 	log.Debug("unlinked leftover keys", "redis", Redact(rawURL), "keys", len(removed))
 	return removed, bases, nil
+}
+
+// sweepStreams deletes the old streams of our naming: every stream a run
+// or test creates is named under its key prefix (taskqueue.Names), so
+// ParseName reads it as it reads a key; a stream of any other name
+// (upstream's own job_<id>, advisories) is never touched.
+func sweepStreams(ctx context.Context, rawURL string, old func(Name) bool, log *slog.Logger) ([]string, error) {
+	removed, err := deleteStreams(ctx, rawURL, func(name string) bool {
+		n, err := ParseName(name)
+		return err == nil && len(name) > len(n.Base) && old(n)
+	})
+	if err != nil {
+		err = fmt.Errorf("sweeping NATS streams: %w", err)
+	}
+	slices.Sort(removed)
+	log.Debug("deleted leftover streams", "nats", Redact(rawURL), "streams", len(removed))
+	return removed, err
 }
 
 // sweepQueues deletes those of the named RabbitMQ queues that exist.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/stretchr/testify/require"
 
@@ -118,12 +119,13 @@ func TestSweepNamesUnreachableServices(t *testing.T) {
 		broker string
 		want   []string
 	}{
-		{"redis broker", "redis://127.0.0.1:1/1", []string{"Postgres at", "Redis at redis://127.0.0.1:1/0", "Redis at redis://127.0.0.1:1/1"}},
+		{"redis broker", "redis://127.0.0.1:1/1", []string{"Postgres at", "Redis at redis://127.0.0.1:1/0", "Redis at redis://127.0.0.1:1/1", "NATS at nats://127.0.0.1:1"}},
 		{"rabbitmq broker", "amqp://guest:hunter2@127.0.0.1:1/", []string{"Postgres at", "Redis at", "RabbitMQ at amqp://guest:xxxxx@127.0.0.1:1/"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			u := URLs{Database: "postgres://postgres:hunter2@127.0.0.1:1/postgres?sslmode=disable", Redis: "redis://127.0.0.1:1/0", Broker: tc.broker}
+			u := URLs{Database: "postgres://postgres:hunter2@127.0.0.1:1/postgres?sslmode=disable", Redis: "redis://127.0.0.1:1/0", Broker: tc.broker,
+				NATS: "nats://127.0.0.1:1"}
 			swept, err := Sweep(context.Background(), u, time.Hour, time.Now(), nil)
 			require.Error(t, err)
 			require.Zero(t, swept.Len())
@@ -214,6 +216,13 @@ func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
 				}
 			}
 
+			// Streams are named under a run's key prefix (taskqueue.Names).
+			oldStreams := []string{Prefix(oldName) + "job_1", Prefix(oldName) + "advisories", Prefix(oldKeysOnly) + "job_2"}
+			keepStreams := []string{Prefix(fresh) + "job_1", Prefix(lookAlike) + "job_1", Prefix(oldStyle) + "job_1"}
+			for _, name := range append(append([]string{}, oldStreams...), keepStreams...) {
+				createStream(t, urls.NATS, name)
+			}
+
 			old := func(n Name) bool { return n.Kind == kind && startedBefore(now.Add(-5*time.Minute))(n) }
 			swept, err := sweep(ctx, urls, old, nil)
 			require.NoError(t, err)
@@ -221,6 +230,14 @@ func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
 			require.ElementsMatch(t, oldKeys, swept.Keys)
 			require.IsIncreasing(t, swept.Keys)
 			require.Equal(t, oldQueues, swept.Queues)
+			require.ElementsMatch(t, oldStreams, swept.Streams)
+			require.IsIncreasing(t, swept.Streams)
+			for _, name := range oldStreams {
+				require.False(t, streamExists(t, urls.NATS, name), name)
+			}
+			for _, name := range keepStreams {
+				require.True(t, streamExists(t, urls.NATS, name), name)
+			}
 
 			require.False(t, databaseExists(t, urls.Database, oldName))
 			for _, db := range []string{fresh, lookAlike, oldStyle} {
@@ -244,6 +261,37 @@ func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
 			require.Zero(t, again.Len(), "a second sweep finds nothing: Swept lists only what it removed")
 		})
 	}
+}
+
+// createStream creates a stream on the test's NATS, deleted when the test ends.
+func createStream(t *testing.T, rawURL, name string) {
+	t.Helper()
+	nc, js, err := connectNATS(rawURL, 5*time.Second)
+	require.NoError(t, err, "this test needs NATS with JetStream (bash scripts/services.sh starts it)")
+	defer nc.Close()
+	_, err = js.CreateStream(t.Context(), jetstream.StreamConfig{Name: name, Subjects: []string{strings.ReplaceAll(name, ":", "-") + ".tasks"}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		nc, js, err := connectNATS(rawURL, 5*time.Second)
+		require.NoError(t, err)
+		defer nc.Close()
+		if err := js.DeleteStream(context.Background(), name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Errorf("deleting stream %s: %v", name, err)
+		}
+	})
+}
+
+func streamExists(t *testing.T, rawURL, name string) bool {
+	t.Helper()
+	nc, js, err := connectNATS(rawURL, 5*time.Second)
+	require.NoError(t, err)
+	defer nc.Close()
+	_, err = js.Stream(t.Context(), name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return false
+	}
+	require.NoError(t, err)
+	return true
 }
 
 func randHex(n int) string {

@@ -37,13 +37,3 @@ func SortedSlugs(slugs []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
 }
-
-// SupplyKey counts the tasks taken from a finite job, shared by every
-// replica (the reference's stand-in for Antenna's task queue).
-func SupplyKey(prefix string, jobID int64) string {
-	return fmt.Sprintf("%s%s%d", prefix, SupplyKeys, jobID)
-}
-
-// SupplyKeys is what every supply key starts with after its prefix: a seed
-// deletes the counters of an earlier one under it.
-const SupplyKeys = "tasks:job:"

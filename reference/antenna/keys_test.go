@@ -11,7 +11,6 @@ func TestGateKeysAsAntennaSpellsThem(t *testing.T) {
 	require.Equal(t, "heartbeat:list:pipelines:a,b", PipelinesKey([]string{"b", "a", "b"}), "sorted, each slug once")
 	require.Equal(t, "heartbeat:list:project:7", ProjectKey(7))
 	require.Equal(t, "heartbeat:service:12", ServiceKey(12))
-	require.Equal(t, "run:tasks:job:4", SupplyKey("run:", 4))
 }
 
 func TestTokens(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/taskqueue"
 )
 
 // fail answers a view that raised, and rolls its transaction back: the
@@ -99,7 +100,12 @@ func decodeBody(r *http.Request, decode func([]byte) error) error {
 
 // tasks is Antenna's /tasks view: validate the body, resolve the job, answer
 // an inactive job with no tasks, and heartbeat only once the job is known
-// to be active, async and with a pipeline, as upstream does.
+// to be active, async and with a pipeline, as upstream does. Only then are
+// tasks reserved from the task queue (ami/jobs/views.py:457–474); a queue
+// that cannot be reached answers 503 with upstream's own body, whose key is
+// "error", not DRF's "detail". All of it runs in the view's transaction, so
+// a row lock taken by the heartbeat is held through the reserve and the log
+// lines.
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
 	ctx := r.Context()
 	var req antenna.TasksRequest
@@ -125,7 +131,15 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
 			return
 		}
 	}
-	items, exhausted, err := s.supply.Take(ctx, job, req.BatchSize)
+	items, err := s.reserve(ctx, job.ID, req.BatchSize)
+	if errors.Is(err, taskqueue.ErrUnavailable) {
+		s.log.Warn("task queue unavailable while fetching tasks", "job", job.ID, "err", err)
+		// views.py:470-474: logged to the job too, and answered (a Response,
+		// so the transaction commits).
+		s.jobLine(ctx, v, job.ID, store.LogWarning, "NATS unavailable while fetching tasks for job "+strconv.FormatInt(job.ID, 10)+": "+err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "Task queue temporarily unavailable"})
+		return
+	}
 	if err != nil {
 		s.fail(w, v, err)
 		return
@@ -134,12 +148,6 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
 		// views.py:477-481: INFO when tasks went out (kept), DEBUG otherwise (not).
 		s.jobLine(ctx, v, job.ID, store.LogInfo, fmt.Sprintf("Tasks fetched: requested=%d, delivered=%d, user=%s",
 			req.BatchSize, len(items), caller(ctx)))
-	}
-	if exhausted {
-		if err := s.store.FinishJob(ctx, job.ID); err != nil {
-			s.log.Warn("could not mark a finished job", "job", job.ID, "err", err)
-		}
-		s.jobs.forget(job.ID)
 	}
 	writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: items})
 }

@@ -96,6 +96,10 @@ func New(c Config) *Server {
 	}
 }
 
+// ForgetJob drops a job from the job cache at once: it completed, and its
+// row must be read again (a job cache entry otherwise lives JobCacheTTL).
+func (s *Server) ForgetJob(id int64) { s.jobs.forget(id) }
+
 // Handler routes every endpoint, /metrics included.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()

@@ -19,6 +19,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
@@ -100,7 +101,8 @@ func BenchmarkTasks(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
 			ref, err := reference.New(reference.Config{DB: env.Pool, Redis: env.Redis,
-				Broker:    broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
+				Broker: broker.NewRedisQueue(env.Redis, env.Prefix+name+":", slog.New(slog.DiscardHandler)),
+				NATS:   env.NATS, Supply: stubSupply{},
 				KeyPrefix: env.Prefix + name + ":", Strategy: name, Clock: modeltime.Clock{Scale: modeltime.Real},
 				Settings: settings.Default(), Token: "bench", Log: slog.New(slog.DiscardHandler)})
 			require.NoError(b, err)
@@ -113,4 +115,45 @@ func BenchmarkTasks(b *testing.B) {
 			}
 		})
 	}
+}
+
+// stubSupply hands out tasks from memory: the strategies are measured
+// alone, without the task queue's per-request NATS connection (which
+// BenchmarkTasksFromNATS measures).
+type stubSupply struct{}
+
+func (stubSupply) Reserve(_ context.Context, job int64, n int) ([]antenna.Task, error) {
+	out := make([]antenna.Task, n)
+	for i := range out {
+		out[i] = antenna.Task{ID: "1", ImageID: 1, ImageURL: "http://127.0.0.1/media/images/1.jpg", ReplySubject: "$JS.ACK.s.c.1.1.1.1.1"}
+	}
+	return out, nil
+}
+
+// BenchmarkTasksFromNATS is /tasks under view-gate with upstream's
+// reservation: a NATS connection per request, its lookups, a fetch.
+func BenchmarkTasksFromNATS(b *testing.B) {
+	redis.SetLogger(quiet{})
+	env := testenv.New(b)
+	ctx := context.Background()
+	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
+	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	require.NoError(b, err)
+	// Nothing acknowledges the tasks handed out here: without a roomy
+	// max_ack_pending the consumer would stop after 1,000 and the benchmark
+	// would measure the 0.5 s wait of an empty reservation instead.
+	s := settings.Default()
+	s.NatsMaxAckPending = 1 << 30
+	cfg := reference.Config{DB: env.Pool, Redis: env.Redis, Broker: broker.NewRedisQueue(env.Redis, env.Prefix, slog.New(slog.DiscardHandler)),
+		NATS: env.NATS, KeyPrefix: env.Prefix, Strategy: "view-gate", Clock: modeltime.Clock{Scale: modeltime.Real},
+		Settings: s, Token: "bench", Log: slog.New(slog.DiscardHandler)}
+	require.NoError(b, reference.StartJobs(ctx, env.NATS, env.Redis, env.Prefix, cfg.Clock.Scale, cfg.Settings,
+		reference.Jobs(keys, 0), cfg.Log))
+	rctx, cancel := context.WithCancel(ctx)
+	ref, err := reference.New(cfg)
+	require.NoError(b, err)
+	done := make(chan struct{})
+	go func() { ref.Run(rctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	hammer(b, serve(b, ref.Handler))
 }

@@ -51,6 +51,14 @@ type Metrics struct {
 	DBDeadlocks       prometheus.Counter
 	// Deadlocks the reference's own statements lost (SQLSTATE 40P01).
 	DeadlockErrors prometheus.Counter
+	// Reserve counts /tasks reservations from the task queue by result:
+	// tasks, empty, unavailable (answered 503); ReserveLatency times them.
+	Reserve        *prometheus.CounterVec
+	ReserveLatency prometheus.Histogram
+	// Acks counts task acknowledgements by result (ok, error); JobsDone the
+	// jobs completed by their last result.
+	Acks     *prometheus.CounterVec
+	JobsDone prometheus.Counter
 }
 
 // New registers a fresh set of instruments.
@@ -126,10 +134,24 @@ func New() *Metrics {
 		DeadlockErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "heartbeat_deadlock_errors_total", Help: "Heartbeat statements of this replica that Postgres aborted to break a deadlock (SQLSTATE 40P01).",
 		}),
+		Reserve: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "task_reserve_total", Help: "Task reservations from the task queue (NATS) by result (tasks, empty, unavailable: answered 503).",
+		}, []string{"result"}),
+		ReserveLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "task_reserve_duration_seconds", Help: "How long a /tasks reservation took, connection to close (wall time).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
+		}),
+		Acks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "task_ack_total", Help: "Task acknowledgements to the task queue by result (ok, error).",
+		}, []string{"result"}),
+		JobsDone: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jobs_completed_total", Help: "Jobs completed by the processing of their last task's result.",
+		}),
 	}
 	m.Registry.MustRegister(m.Gate, m.Dispatch, m.Task, m.RowsUpdated, m.Offline, m.Results,
 		m.Requests, m.Latency, m.WebQueue, m.WebCPUWait, m.WebView, m.WebViewMax, m.WebInFlight, m.WebRefused, m.WebConnWait, m.Cachalot,
 		m.HeartbeatUpdate, m.DBLockWaiters, m.DBLockWaitSeconds, m.DBDeadlocks, m.DeadlockErrors,
+		m.Reserve, m.ReserveLatency, m.Acks, m.JobsDone,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, k := range []string{"read", "invalidate"} {
 		for _, r := range []string{"ok", "error"} {
@@ -145,6 +167,12 @@ func New() *Metrics {
 	}
 	for _, r := range []string{"ok", "error", "skipped", "killed"} {
 		m.Task.WithLabelValues(r)
+	}
+	for _, r := range []string{"tasks", "empty", "unavailable"} {
+		m.Reserve.WithLabelValues(r)
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.Acks.WithLabelValues(r)
 	}
 	return m
 }

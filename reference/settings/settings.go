@@ -119,6 +119,15 @@ type Settings struct {
 	// commit inside a transaction. Those Redis round trips sit on the request
 	// path and in the heartbeat task. false leaves them out.
 	Cachalot bool
+	// NatsTaskTTR is the task queue consumer's ack wait: how long a worker
+	// has to acknowledge a reserved task before NATS hands it out again.
+	NatsTaskTTR time.Duration
+	// NatsMaxDeliver is how many times NATS delivers one task at most (the
+	// first delivery and NatsMaxDeliver-1 redeliveries).
+	NatsMaxDeliver int
+	// NatsMaxAckPending is how many reserved, unacknowledged tasks one job's
+	// consumer may have out at once; past it /tasks finds none.
+	NatsMaxAckPending int
 }
 
 // Job log destinations (JobLog).
@@ -157,6 +166,16 @@ const (
 	KeepAliveCount    = 9
 )
 
+// Antenna's task queue (NATS JetStream) defaults. The ack wait is
+// settings.NATS_TASK_TTR = 300 s (config/settings/base.py:328); the
+// module's own fallback of 30 s (ami/ml/orchestration/nats_queue.py:49) only
+// applies without that setting, so 300 s is what Antenna runs.
+const (
+	NatsTaskTTR       = 300 * time.Second
+	NatsMaxDeliver    = 2    // nats_queue.py:57, NATS_MAX_DELIVER
+	NatsMaxAckPending = 1000 // nats_queue.py:126, NATS_MAX_ACK_PENDING
+)
+
 // Default is Antenna's production values where Antenna has them (30 s
 // throttle, 60 s offline window), and the reference's own otherwise.
 func Default() Settings {
@@ -179,6 +198,9 @@ func Default() Settings {
 		JobLog:               JobLogTable,
 		Cachalot:             true,
 		BrokerConnectTimeout: 4 * time.Second,
+		NatsTaskTTR:          NatsTaskTTR,
+		NatsMaxDeliver:       NatsMaxDeliver,
+		NatsMaxAckPending:    NatsMaxAckPending,
 	}
 }
 
@@ -248,6 +270,15 @@ func (s Settings) Problems() []Problem {
 	}
 	if !slices.Contains(JobLogs(), s.JobLog) {
 		add("job_log", "must be one of %s, got %q", strings.Join(JobLogs(), ", "), s.JobLog)
+	}
+	if s.NatsTaskTTR <= 0 {
+		add("nats_task_ttr", "must be > 0, got %v", s.NatsTaskTTR)
+	}
+	if s.NatsMaxDeliver < 1 {
+		add("nats_max_deliver", "must be ≥ 1 (one delivery, no redelivery), got %d", s.NatsMaxDeliver)
+	}
+	if s.NatsMaxAckPending < 1 {
+		add("nats_max_ack_pending", "must be ≥ 1, got %d", s.NatsMaxAckPending)
 	}
 	if s.Throttle > 0 && s.OfflineAfter > 0 && s.Throttle >= s.OfflineAfter {
 		add("throttle", "throttle %s must be shorter than offline_after %s, or a service polled just after each dispatch still goes offline",

@@ -45,6 +45,9 @@ func TestWebShares(t *testing.T) {
 			require.Equal(t, tc.conn, s.WebDBConnections())
 		})
 	}
+	require.Equal(t, 300*time.Second, Default().NatsTaskTTR, "settings.NATS_TASK_TTR, not nats_queue.py's fallback of 30 s")
+	require.Equal(t, 2, Default().NatsMaxDeliver, "NATS_MAX_DELIVER")
+	require.Equal(t, 1000, Default().NatsMaxAckPending, "NATS_MAX_ACK_PENDING")
 }
 
 func TestProblemsNameTheSetting(t *testing.T) {
@@ -72,6 +75,9 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"negative read timeout", func(s *Settings) { s.RedisReadTimeout = -time.Second }, "redis_read_timeout"},
 		{"unknown job log", func(s *Settings) { s.JobLog = "stdout" }, "job_log"},
 		{"no broker connect timeout", func(s *Settings) { s.BrokerConnectTimeout = 0 }, "broker_connect_timeout"},
+		{"no ack wait", func(s *Settings) { s.NatsTaskTTR = 0 }, "nats_task_ttr"},
+		{"no delivery", func(s *Settings) { s.NatsMaxDeliver = 0 }, "nats_max_deliver"},
+		{"no task out", func(s *Settings) { s.NatsMaxAckPending = -1 }, "nats_max_ack_pending"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -147,7 +147,24 @@ func (s *Store) ListActiveJobs(ctx context.Context, f ListFilter) ([]JobRef, err
 	return refs, nil
 }
 
-// FinishJob marks a job whose tasks ran out as SUCCESS, once.
+// UnlimitedJobs lists the active jobs with no set number of tasks
+// (hb_job_tasks.total = 0): jobs larger than any run, whose task queue is
+// kept topped up.
+func (s *Store) UnlimitedJobs(ctx context.Context) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT j.id FROM jobs_job j JOIN hb_job_tasks t ON t.job_id = j.id
+		WHERE t.total = 0 AND j.status IN ('STARTED', 'RETRY') ORDER BY j.id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing unlimited jobs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("listing unlimited jobs: %w", err)
+	}
+	return ids, nil
+}
+
+// FinishJob marks a job whose every task was processed as SUCCESS, once.
 func (s *Store) FinishJob(ctx context.Context, id int64) error {
 	_, err := s.pool.Exec(ctx, `UPDATE jobs_job SET status = 'SUCCESS' WHERE id = $1 AND status <> 'SUCCESS'`, id)
 	if err != nil {

@@ -47,6 +47,9 @@ type Pool struct {
 	// hard limit is what ends it there. 0 means no limit.
 	SoftLimit time.Duration
 	HardLimit time.Duration
+	// Finisher, when set, completes each processed result: counts its task
+	// done, completes its job after the last one, acknowledges the task.
+	Finisher Finisher
 
 	// What a fault can do to the workers (see Stall, Crash, Skew): the zero
 	// values are a healthy pool.
@@ -55,6 +58,13 @@ type Pool struct {
 	crashed atomic.Pointer[<-chan struct{}] // set by the crash: what its consumer waits on
 	skew    atomic.Int64                    // added to the workers' clock (wall ns)
 	restore restoreSignal
+}
+
+// Finisher completes a result once it is processed: the end of Antenna's
+// process_nats_pipeline_result (ami/jobs/tasks.py:347–404). An error leaves
+// the task unacknowledged, for NATS to hand out again after its ack wait.
+type Finisher interface {
+	Finish(ctx context.Context, r broker.Result) error
 }
 
 // restoreSignal wakes the consumers a crash killed.
@@ -181,6 +191,11 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 			case <-ctx.Done():
 				t.Stop()
 				return ctx.Err()
+			}
+		}
+		if p.Finisher != nil && m.Result != nil {
+			if err := p.Finisher.Finish(ctx, *m.Result); err != nil {
+				return err
 			}
 		}
 		p.Metrics.Results.WithLabelValues("processed").Inc()

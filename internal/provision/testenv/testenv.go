@@ -1,6 +1,7 @@
 // Package testenv gives each test an isolated slice of the machine's shared
-// servers: its own database (dropped on cleanup) and Redis key prefix
-// (deleted on cleanup). It never flushes or reconfigures a server.
+// servers: its own database (dropped on cleanup), Redis key prefix (deleted
+// on cleanup) and NATS names under the same prefix (their streams deleted
+// on cleanup). It never flushes or reconfigures a server.
 package testenv
 
 import (
@@ -23,7 +24,10 @@ type Env struct {
 	Pool   *pgxpool.Pool
 	Redis  *redis.Client
 	Prefix string
-	URLs   provision.URLs
+	// NATS is the task queue's server; the test's streams are named under
+	// Prefix (taskqueue.Config.Prefix).
+	NATS string
+	URLs provision.URLs
 }
 
 // New provisions an Env or fails the test saying what is missing.
@@ -31,7 +35,7 @@ func New(t testing.TB) *Env {
 	t.Helper()
 	ctx := context.Background()
 	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err, "tests need Postgres and Redis (bash .ci/run starts them)")
+	require.NoError(t, err, "tests need Postgres, Redis and NATS with JetStream (bash scripts/services.sh starts them)")
 	t.Cleanup(svc.Close)
 	name := provision.NewName("t")
 	dsn, drop, err := provision.CreateDatabase(ctx, svc.Database, name)
@@ -56,5 +60,12 @@ func New(t testing.TB) *Env {
 		}
 		_ = rc.Close()
 	})
-	return &Env{DSN: dsn, Pool: pool, Redis: rc, Prefix: prefix, URLs: svc.URLs}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := provision.DeleteStreams(ctx, svc.NATS, prefix); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	return &Env{DSN: dsn, Pool: pool, Redis: rc, Prefix: prefix, NATS: svc.NATS, URLs: svc.URLs}
 }

@@ -1,0 +1,55 @@
+package reference
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/progress"
+	"github.com/hbharness/hbharness/reference/settings"
+	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/taskqueue"
+)
+
+// Jobs is the seeded jobs' task supply: tasks each (0: unlimited).
+func Jobs(keys []store.Key, tasks int64) []taskqueue.Job {
+	var out []taskqueue.Job
+	for _, k := range keys {
+		for _, id := range k.Jobs {
+			out = append(out, taskqueue.Job{ID: id, Tasks: tasks})
+		}
+	}
+	return out
+}
+
+// StartJobs is what starting jobs does in Antenna (queue_images_to_nats,
+// ami/ml/orchestration/jobs.py:84): each job's tasks published to a fresh
+// stream of its own, and its progress set up, so that it completes when its
+// last task's result is processed. An earlier seed's streams and progress
+// under the same names go first. Run it after store.Seed, before serving.
+func StartJobs(ctx context.Context, natsURL string, rc *redis.Client, prefix string, scale modeltime.Scale,
+	s settings.Settings, jobs []taskqueue.Job, log *slog.Logger) error {
+	q, err := taskqueue.New(taskqueue.Config{URL: natsURL, Prefix: prefix, Scale: scale, TTR: s.NatsTaskTTR,
+		MaxDeliver: s.NatsMaxDeliver, MaxAckPending: s.NatsMaxAckPending, Log: log})
+	if err != nil {
+		return err
+	}
+	tracker := progress.Tracker{Redis: rc, Prefix: prefix}
+	if err := tracker.Reset(ctx); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Tasks > 0 {
+			if err := tracker.Start(ctx, j.ID, j.Tasks); err != nil {
+				return err
+			}
+		}
+	}
+	if err := q.Seed(ctx, jobs); err != nil {
+		return fmt.Errorf("publishing the jobs' tasks: %w", err)
+	}
+	return nil
+}
