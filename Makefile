@@ -37,7 +37,7 @@ lint:
 # and makes five JetStream calls (about 5 ms of CPU, nats-server's included),
 # and two such packages at once on 2 cores starve the timing-sensitive ones.
 test: services lint
-	$(GO) test -race -count=1 -p 1 -timeout 12m ./...
+	$(GO) test -race -count=1 -timeout 14m ./...
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
 # The pull-request subset (built-ins marked quick: every fault built-in and

@@ -238,11 +238,11 @@ func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body 
 }
 
 // adcDo is one exchange under the client's timeout for it (model time, at
-// least modeltime.MinTimeout of wall time); any of the worker's goroutines
+// least modeltime.ClientTimeout's floor of wall time); any of the worker's goroutines
 // may call it.
 func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string,
 	body []byte, intended, timeout time.Duration, valid func([]byte) bool) (int, bool, time.Time) {
-	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.Timeout(timeout))
+	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.ClientTimeout(timeout))
 	defer cancel()
 	status, good, answered := w.exchange(ctx, tctx, buf, rec, endpoint, method, target, body, intended, valid)
 	if ok2xx(status) {

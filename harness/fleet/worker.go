@@ -275,14 +275,14 @@ func validResult(b []byte) bool {
 
 // do sends one request meant to go out at the model instant intended, under
 // the real client's timeout for its endpoint (model time, at least
-// modeltime.MinTimeout of wall), records its outcome with the latency
+// modeltime.ClientTimeout's floor of wall), records its outcome with the latency
 // measured from that instant (in rec and, at that instant, in the timeline
 // under endpoint), and leaves the body in w.resp. It returns the status (0
 // when there was no answer), whether it was a 2xx whose body valid accepted,
 // and when the answer arrived (model).
 func (w *worker) do(ctx, reqCtx context.Context, rec *latency.RequestRecorder, endpoint, method, target string, body []byte,
 	intended time.Duration, valid func([]byte) bool) (int, bool, time.Duration) {
-	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.Timeout(clientTimeout(endpoint)))
+	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.ClientTimeout(clientTimeout(endpoint)))
 	defer cancel()
 	status, good, answered := w.exchange(ctx, tctx, &w.resp, rec, endpoint, method, target, body, intended, valid)
 	w.answeredAt = answered

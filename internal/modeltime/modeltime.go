@@ -62,6 +62,21 @@ func (s Scale) Timeout(model time.Duration) time.Duration {
 	return max(MinTimeout, s.Wall(model))
 }
 
+// ClientMargin is how much later than MinTimeout a worker client's own
+// timeout fires when both are floored. At real time the server's timeouts
+// (5 s to connect to Redis or NATS, 4 s to the broker) end long before the
+// client's (30 s, 60 s), so the client reads the server's answer; floored
+// to the same MinTimeout they would race, and the client would give up on
+// an answer the server was about to send.
+const ClientMargin = 500 * time.Millisecond
+
+// ClientTimeout is Timeout for a worker client's own timeout on a request:
+// never under MinTimeout+ClientMargin, so that a server-side timeout inside
+// the request still ends first.
+func (s Scale) ClientTimeout(model time.Duration) time.Duration {
+	return max(MinTimeout+ClientMargin, s.Wall(model))
+}
+
 // Model converts a wall duration to the model duration it represents.
 func (s Scale) Model(wall time.Duration) time.Duration {
 	return time.Duration(math.Round(float64(wall) / float64(s)))

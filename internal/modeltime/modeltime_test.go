@@ -74,3 +74,20 @@ func TestFlag(t *testing.T) {
 	require.True(t, f.IsSet())
 	require.Equal(t, Scale(0.2), f.Scale)
 }
+
+func TestClientTimeoutEndsAfterTheServers(t *testing.T) {
+	tests := []struct {
+		scale          Scale
+		server, client time.Duration // model
+	}{
+		{0.03, 5 * time.Second, 30 * time.Second},
+		{0.02, 4 * time.Second, 30 * time.Second},
+		{Real, 5 * time.Second, 30 * time.Second},
+	}
+	for _, tc := range tests {
+		s, c := tc.scale.Timeout(tc.server), tc.scale.ClientTimeout(tc.client)
+		if c <= s {
+			t.Errorf("at %v a client's %v (%v of wall) ends before the server's %v (%v)", tc.scale, tc.client, c, tc.server, s)
+		}
+	}
+}
