@@ -32,10 +32,10 @@ lint:
 
 # The race detector over everything (it costs little here: the tests mostly
 # wait on model time), then the fleet once more at its normal time scale,
-# which it stretches under -race (harness/fleet/race_on_test.go). One package
-# at a time: every /tasks of the end-to-end packages opens a NATS connection
-# and makes five JetStream calls (about 5 ms of CPU, nats-server's included),
-# and two such packages at once on 2 cores starve the timing-sensitive ones.
+# which it stretches under -race (harness/fleet/race_on_test.go). Packages run
+# two at a time (one per core); every /tasks of the end-to-end packages opens
+# a NATS connection and makes five JetStream calls (about 5 ms of CPU,
+# nats-server's included), so their timing tests leave room for a neighbour.
 test: services lint
 	$(GO) test -race -count=1 -timeout 14m ./...
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
