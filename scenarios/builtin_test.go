@@ -11,11 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The built-ins all run back to back in `make loadtest` on a 2-core machine
-// within 5 minutes, so each one is held to this budget.
+// The quick built-ins run back to back in `make loadtest` on a 2-core machine
+// within 5 minutes, every one in `make loadtest-full` within about 15, so
+// each one is held to this budget.
 const (
-	maxBuiltinWall     = 20 * time.Second
-	maxBuiltinWallRate = 2500.0 // requests per wall second
+	maxBuiltinWall     = 45 * time.Second
+	maxBuiltinWallRate = 400.0 // requests per wall second (harness/runner/scale.go)
 	minTimeScale       = 0.02   // below this, ms scheduler noise distorts model time
 )
 
@@ -82,7 +83,7 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 	}
 	// Measured: a suite adds about 1.5 s of set-up and drain per run.
 	require.LessOrEqual(t, quick, 210*time.Second, "the quick runs back to back, plus set-up, must fit make loadtest's 5 min")
-	require.LessOrEqual(t, total, 8*time.Minute, "every run of every built-in, plus set-up, about 10 min (make loadtest-full)")
+	require.LessOrEqual(t, total, 10*time.Minute, "every run of every built-in, plus set-up, about 12 min (make loadtest-full)")
 }
 
 // TestBuiltinsProveWhatTheySay pins each built-in to the setup its
@@ -117,7 +118,7 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		},
 		"many-keys": func(t *testing.T, s *Spec) {
 			require.GreaterOrEqual(t, s.Fixtures.Keys(), 200)
-			require.GreaterOrEqual(t, s.WorkerCount(), 2000)
+			require.GreaterOrEqual(t, s.WorkerCount(), 1000)
 			require.Equal(t, 3, s.Fixtures.ServicesPerKey)
 			require.GreaterOrEqual(t, s.Duration, 4*s.Settings.Throttle, "several windows per key")
 		},
@@ -155,10 +156,10 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		},
 		"multi-replica": func(t *testing.T, s *Spec) {
 			require.Equal(t, 4, s.Replicas)
-			require.Equal(t, 200, s.WorkerCount())
+			require.Equal(t, 100, s.WorkerCount())
 		},
 		"ramp": func(t *testing.T, s *Spec) {
-			require.Equal(t, 5000, s.WorkerCount())
+			require.Equal(t, 2000, s.WorkerCount())
 			require.Equal(t, StartRamp, s.Fleet[0].Start)
 			require.Equal(t, s.Duration, s.Fleet[0].RampOver)
 			require.Less(t, s.Fleet[0].PollEvery+s.Fleet[0].Jitter, s.Settings.OfflineAfter)

@@ -232,5 +232,6 @@ func TestTooSmallATimeScaleIsRefused(t *testing.T) {
 	code, _, stderr := cli(t, nil, "run", "--scenario", "steady", "--time-scale", "0.002", "--out", t.TempDir())
 	require.Equal(t, 2, code, stderr)
 	require.Contains(t, stderr, "time scale 0.002 is too small to judge steady")
-	require.Contains(t, stderr, "use --time-scale 0.01 or more")
+	require.Contains(t, stderr, "20 requests per model second must stay under 400 per wall second", "the floor that binds, named")
+	require.Contains(t, stderr, "use --time-scale 0.05 or more")
 }

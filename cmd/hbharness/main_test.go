@@ -265,7 +265,7 @@ func TestServeReseedsTheSameDatabase(t *testing.T) {
 // Done-when of the harness issue: the negative control fails its verdict.
 func TestRunNoGateExits1NamingTheInvariant(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := cli(t, nil, "run", "--scenario", "steady", "--strategy", "none", "--time-scale", "0.02", "--out", out)
+	code, stdout, stderr := cli(t, nil, "run", "--scenario", "steady", "--strategy", "none", "--time-scale", "0.05", "--out", out)
 	require.Equal(t, 1, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stderr, "dispatch_at_most_one_per_window")
 	f, err := os.Open(filepath.Join(out, "summary.json"))

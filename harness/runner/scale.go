@@ -28,11 +28,17 @@ const (
 	// this share of the throttle window.
 	maxToleranceShare = 0.01
 	// maxWallRequests: requests per wall second a run may ask of a 2-core
-	// machine that holds the fleet and, in-process, the reference too (the
-	// fleet alone kept 3,935/s against serve in another process). Past it
-	// the reference's own work, compressed with the clock, makes heartbeats
-	// late in model time that would be on time at real time.
-	maxWallRequests = 2500.0
+	// machine that holds the fleet and, in-process, the reference too. Each
+	// view is Antenna's whole request path: cachalot's Redis round trips, a
+	// transaction with its job log lines, and for /tasks a NATS connection
+	// with five JetStream calls (about 5 ms of CPU, nats-server's
+	// included). Measured with `hbharness run --scenario steady --time-scale
+	// S` (20 requests per model second): the views took 8 ms of wall on
+	// average at 400 requests per wall second (0.05), 14 ms at 500 (0.04)
+	// and 31 ms at 667 (0.03), the machine saturated. Past it the
+	// reference's own work, compressed with the clock, stretches views and
+	// makes heartbeats late in model time that would be on time at real time.
+	maxWallRequests = 400.0
 )
 
 // MinScale is the smallest time scale at which spec can be judged, with what
