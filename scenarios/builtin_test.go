@@ -17,7 +17,7 @@ import (
 const (
 	maxBuiltinWall     = 45 * time.Second
 	maxBuiltinWallRate = 400.0 // requests per wall second (harness/runner/scale.go)
-	minTimeScale       = 0.02   // below this, ms scheduler noise distorts model time
+	minTimeScale       = 0.02  // below this, ms scheduler noise distorts model time
 )
 
 func wallRequestRate(s *Spec) float64 { return s.RequestRate() / float64(s.TimeScale) }
