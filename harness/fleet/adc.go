@@ -104,6 +104,11 @@ func (w *worker) adcList(ctx, reqCtx context.Context, at time.Duration) []int64 
 			if !good {
 				return nil
 			}
+			w.mu.Lock()
+			if w.stats.WorkedFrom >= 0 {
+				w.stats.ListedWhileWorking = append(w.stats.ListedWhileWorking, w.run.Since(answered))
+			}
+			w.mu.Unlock()
 			jobs := make([]int64, len(resp.Results))
 			for i, r := range resp.Results {
 				jobs[i] = r.ID

@@ -52,6 +52,12 @@ type WorkerStats struct {
 	// work, -1 when it was still working when it stopped. Before and after
 	// them it only listed jobs. Other behaviours leave both at -1.
 	WorkedFrom, WorkedTo time.Duration
+	// ListedWhileWorking are when an adc worker's lists answered after its
+	// first work: the real client lists again whenever a round of work ends,
+	// which a job's task queue ends early when it hands out none for the
+	// moment (max_ack_pending reached), so the list key is polled during
+	// the work too.
+	ListedWhileWorking []time.Duration
 	// Late and Dropped are this worker's share of Report.Lag: sends that went
 	// out late, and scheduled sends skipped because it had fallen a period behind.
 	Late, Dropped int

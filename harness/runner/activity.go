@@ -26,6 +26,8 @@ type workerPolls struct {
 	// workedFrom and workedTo are an adc worker's span of work on jobs
 	// (fleet.WorkerStats); workedTo < 0 means to its last poll.
 	workedFrom, workedTo time.Duration
+	// listedWhileWorking are an adc worker's lists between rounds of work.
+	listedWhileWorking []time.Duration
 }
 
 // deriveActivity works activity out from the plan and the fleet's per-worker
@@ -58,7 +60,7 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		case p.Behaviour == scenarios.BehaviourIdle:
 			act.keys[list] = append(act.keys[list], whole)
 		case p.Behaviour == scenarios.BehaviourADC:
-			act.keys = adcKeys(act.keys, w, job, list)
+			act.keys = adcKeys(act.keys, w, job, list, spec.MaxPollGap())
 		case w.wentIdle >= 0:
 			act.keys[job] = append(act.keys[job], history.Interval{From: w.first, To: max(w.first, w.wentIdle)})
 			act.keys[list] = append(act.keys[list], history.Interval{From: w.wentIdle, To: w.last})
@@ -90,8 +92,17 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 
 // adcKeys adds an adc worker's keys: the real client lists first, works
 // jobs (tasks and results hit the job's key) and lists again once no job
-// has work; it never lists while it works.
-func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string) map[string][]history.Interval {
+// has work. Between its rounds of work it lists too: lists closer than gap
+// make the list key polled from one to the next, a lone one an instant.
+func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string, gap time.Duration) map[string][]history.Interval {
+	ls := w.listedWhileWorking
+	for i, at := range ls {
+		to := at
+		if i+1 < len(ls) && ls[i+1]-at <= gap {
+			to = ls[i+1]
+		}
+		keys[list] = append(keys[list], history.Interval{From: at, To: to})
+	}
 	if w.workedFrom < 0 {
 		keys[list] = append(keys[list], history.Interval{From: w.first, To: w.last})
 		return keys

@@ -91,11 +91,20 @@ func TestDeriveActivityADC(t *testing.T) {
 		{name: "works to its stop", polls: workerPolls{first: 1 * time.Second, last: 200 * time.Second, wentIdle: -1,
 			workedFrom: 2 * time.Second, workedTo: -1},
 			job: []history.Interval{iv(2, 200)}, list: []history.Interval{iv(1, 2)}},
+		// The task queue handed out none for the moment (max_ack_pending):
+		// rounds end early and the worker lists between them, the list key
+		// polled while it works; lists further apart than the gap are apart.
+		{name: "lists between rounds", polls: workerPolls{first: 1 * time.Second, last: 300 * time.Second, wentIdle: 90 * time.Second,
+			workedFrom: 2 * time.Second, workedTo: 90 * time.Second,
+			listedWhileWorking: []time.Duration{10 * time.Second, 12 * time.Second, 14 * time.Second, 40 * time.Second}},
+			job: []history.Interval{iv(2, 90)}, list: []history.Interval{iv(1, 2), iv(10, 14), iv(40, 40), iv(90, 300)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := []scenarios.WorkerPlan{{ID: 0, Behaviour: scenarios.BehaviourADC}}
-			act := deriveActivity(&scenarios.Spec{}, keys, plan, []workerPolls{tc.polls}, viewGate, true)
+			// The real client's 5 s sleep: lists up to 5 s and a round trip apart are one stretch.
+			spec := &scenarios.Spec{Fleet: []scenarios.Group{{Behaviour: scenarios.BehaviourADC, PollEvery: 5 * time.Second}}}
+			act := deriveActivity(spec, keys, plan, []workerPolls{tc.polls}, viewGate, true)
 			require.Equal(t, tc.job, act.keys[job])
 			require.Equal(t, tc.list, act.keys[list])
 			require.Equal(t, []history.Interval{{From: tc.polls.first, To: tc.polls.last}}, act.services[1])

@@ -146,7 +146,7 @@ func fleetPolls(obs *observed) []workerPolls {
 			first = -1
 		}
 		out[i] = workerPolls{id: w.ID, first: first, last: w.LastPoll, wentIdle: w.WentIdleAt,
-			workedFrom: w.WorkedFrom, workedTo: w.WorkedTo}
+			workedFrom: w.WorkedFrom, workedTo: w.WorkedTo, listedWhileWorking: w.ListedWhileWorking}
 	}
 	return out
 }
