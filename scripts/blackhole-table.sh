@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's blackhole findings: what a request waits, and how long a view
+# The README's blackhole findings (model seconds): what a request waits, and how long a view
 # holds its thread and database connection, when Redis or the broker stops
 # answering for 40 s, under Antenna's clients and under the fixes. 10 workers
 # on one key, time scale 0.5 (so timeouts of 2 s and up are not floored to
@@ -34,8 +34,11 @@ s = json.load(open(sys.argv[1])); f = s['faults'][0]; d = f['during']
 errs = ", ".join(f"{k} {v}" for k, v in sorted((d.get('errors_by_endpoint') or {}).items()) if v) or "none"
 views = s.get('views', {}).get('by_route', {})
 held = ", ".join(f"{r} max {v['max_s']:.1f} s" for r, v in sorted(views.items()))
-print(f"{sys.argv[2]:34s} p99 during {d.get('p99_ms', 0)/1000:6.2f} s (wall; x2 model) · errors {errs:24s} · views held: {held}")
-print(f"{'':34s} dispatches during {d['dispatches']} · max staleness {s['max_staleness_s']:.1f} s · recovery {f.get('recovery_s')} s")
+p99 = d.get('p99_ms', 0) / 1000 / s['time_scale']
+print(f"{sys.argv[2]:22s} requests' p99 during it {p99:5.1f} s · errors {errs:10s} · views held (server side): {held}")
+rec = f.get('recovery_s')
+print(f"{'':22s} dispatches during it {d['dispatches']} · max staleness {s['max_staleness_s']:.1f} s · recovered in "
+      + ("-" if rec is None else f"{rec:.1f} s"))
 PY
 }
 
