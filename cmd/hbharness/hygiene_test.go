@@ -76,7 +76,9 @@ func TestSuiteGoesOnPastARefusedScale(t *testing.T) {
 	code, stdout, stderr := cli(t, nil, "suite", "--scenarios", "many-keys,"+ok, "--time-scale", "0.02", "--out", out)
 	require.Equal(t, 2, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stdout, "many-keys: refused: ")
-	require.Contains(t, stderr, "use --time-scale 0.08 or more")
+	// The floor itself follows the scenario's rate; the test pins only that
+	// the refusal names one.
+	require.Regexp(t, `use --time-scale [0-9.]+ or more`, stderr)
 	table := stdout[strings.LastIndex(stdout, "SCENARIO"):]
 	require.Regexp(t, `many-keys\s+view-gate\s+UNUSABLE`, table)
 	require.Regexp(t, `brief\s+view-gate\s+PASS`, table)
