@@ -125,11 +125,25 @@ func (m Metric) Format(v float64) string {
 // perKeyPerWindow is a count spread over the gate keys and the run's
 // throttle windows: about 1 when the gate does its job, whatever the
 // scenario's size and length.
+//
+// The windows are those each key was polled through (its expected maximum
+// less the one a window boundary may add), not the run's length times the
+// number of keys: a key polled for a moment (an active worker's one list
+// call) would otherwise count as a whole run of windows in one run and be
+// absent from the next, and halve the figure between two runs of the same
+// target. Summaries without expectations fall back to the run's length.
 func perKeyPerWindow(s Summary, n int) (float64, bool) {
 	if len(s.Keys) == 0 || s.ThrottleS <= 0 || s.ModelDurationS <= 0 {
 		return 0, false
 	}
-	return float64(n) / float64(len(s.Keys)) / (s.ModelDurationS / s.ThrottleS), true
+	windows := 0
+	for _, k := range s.Keys {
+		windows += max(0, k.ExpectedMax-1)
+	}
+	if windows == 0 {
+		return float64(n) / float64(len(s.Keys)) / (s.ModelDurationS / s.ThrottleS), true
+	}
+	return float64(n) / float64(windows), true
 }
 
 // worstRecovery is the slowest recovery among the faults that were got

@@ -16,7 +16,7 @@ import (
 // each one is held to this budget.
 const (
 	maxBuiltinWall     = 45 * time.Second
-	maxBuiltinWallRate = 400.0 // requests per wall second (harness/runner/scale.go)
+	maxBuiltinWallRate = 150.0 // requests per wall second (harness/runner/scale.go)
 	minTimeScale       = 0.02  // below this, ms scheduler noise distorts model time
 )
 
@@ -82,7 +82,7 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 		})
 	}
 	// Measured: a suite adds about 1.5 s of set-up and drain per run.
-	require.LessOrEqual(t, quick, 210*time.Second, "the quick runs back to back, plus set-up, must fit make loadtest's 5 min")
+	require.LessOrEqual(t, quick, 255*time.Second, "the quick runs back to back, plus set-up (about 30 s), must fit make loadtest's 5 min")
 	require.LessOrEqual(t, total, 10*time.Minute, "every run of every built-in, plus set-up, about 12 min (make loadtest-full)")
 }
 
@@ -91,7 +91,7 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 func TestBuiltinsProveWhatTheySay(t *testing.T) {
 	tests := map[string]func(t *testing.T, s *Spec){
 		"steady": func(t *testing.T, s *Spec) {
-			require.Equal(t, 50, s.WorkerCount())
+			require.Equal(t, 20, s.WorkerCount())
 			require.Equal(t, 1, s.Fixtures.Keys())
 			g := s.Fleet[0]
 			require.Equal(t, []any{"active", "spread", 5 * time.Second, time.Second}, []any{g.Behaviour, g.Start, g.PollEvery, g.Jitter})
@@ -110,7 +110,7 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			// busy for many round trips, few enough for the budget.
 			batches := s.Fixtures.TasksPerJob / g.BatchSize
 			require.GreaterOrEqual(t, batches, 50*g.Workers*4, "fifty batches per loader at least")
-			require.Less(t, 2*float64(batches)/wallDuration(s).Seconds(), maxBuiltinWallRate/2)
+			require.Less(t, 2*float64(batches)/wallDuration(s).Seconds(), maxBuiltinWallRate)
 			require.Less(t, s.MaxPollGap(), s.Settings.Throttle/2, "idle, the list path polls well inside a window")
 			require.GreaterOrEqual(t, s.Duration, 12*s.Settings.Throttle, "a dozen windows")
 			require.False(t, s.Quick)
@@ -156,10 +156,10 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		},
 		"multi-replica": func(t *testing.T, s *Spec) {
 			require.Equal(t, 4, s.Replicas)
-			require.Equal(t, 100, s.WorkerCount())
+			require.Equal(t, 36, s.WorkerCount())
 		},
 		"ramp": func(t *testing.T, s *Spec) {
-			require.Equal(t, 2000, s.WorkerCount())
+			require.Equal(t, 800, s.WorkerCount())
 			require.Equal(t, StartRamp, s.Fleet[0].Start)
 			require.Equal(t, s.Duration, s.Fleet[0].RampOver)
 			require.Less(t, s.Fleet[0].PollEvery+s.Fleet[0].Jitter, s.Settings.OfflineAfter)

@@ -220,9 +220,9 @@ func keysUnder(t *testing.T, rc *redis.Client, prefix string) []string {
 // Every request refused is not a pass: the run says why and exits 2.
 func TestWrongTokenRunExits2WithTheReason(t *testing.T) {
 	env := testenv.New(t)
-	s := serve(t, env, nil, "--seed", "default", "--time-scale", "0.05")
+	s := serve(t, env, nil, "--seed", "default", "--time-scale", "0.055")
 	code, stdout, stderr := cli(t, nil, "run", "--scenario", writeScenario(t, "brief", brief), "--out", t.TempDir(),
-		"--target", s.url, "--token", "WRONG", "--jobs", "1", "--observe-db", env.DSN, "--time-scale", "0.05")
+		"--target", s.url, "--token", "WRONG", "--jobs", "1", "--observe-db", env.DSN, "--time-scale", "0.055")
 	require.Equal(t, 2, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stderr, "answered 4xx")
 	require.Contains(t, stderr, "is --token right?")
@@ -234,6 +234,6 @@ func TestTooSmallATimeScaleIsRefused(t *testing.T) {
 	code, _, stderr := cli(t, nil, "run", "--scenario", "steady", "--time-scale", "0.002", "--out", t.TempDir())
 	require.Equal(t, 2, code, stderr)
 	require.Contains(t, stderr, "time scale 0.002 is too small to judge steady")
-	require.Contains(t, stderr, "20 requests per model second must stay under 400 per wall second", "the floor that binds, named")
-	require.Contains(t, stderr, "use --time-scale 0.05 or more")
+	require.Contains(t, stderr, "8 requests per model second must stay under 150 per wall second", "the floor that binds, named")
+	require.Contains(t, stderr, "use --time-scale 0.054 or more")
 }

@@ -265,7 +265,7 @@ func TestServeReseedsTheSameDatabase(t *testing.T) {
 // Done-when of the harness issue: the negative control fails its verdict.
 func TestRunNoGateExits1NamingTheInvariant(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := cli(t, nil, "run", "--scenario", "steady", "--strategy", "none", "--time-scale", "0.05", "--out", out)
+	code, stdout, stderr := cli(t, nil, "run", "--scenario", "steady", "--strategy", "none", "--time-scale", "0.055", "--out", out)
 	require.Equal(t, 1, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stderr, "dispatch_at_most_one_per_window")
 	f, err := os.Open(filepath.Join(out, "summary.json"))
@@ -289,7 +289,7 @@ func TestExternalTargetAgreesWithInProcess(t *testing.T) {
 name: visitor
 description: written by hand, nothing special
 duration: 4m
-time_scale: 0.05
+time_scale: 0.08
 strategy: view-gate
 settings: {throttle: 30s, offline_after: 60s, checker_every: 5s}
 fixtures: {projects: 1, pipelines: 1, services_per_key: 3, jobs_per_key: 1}
@@ -301,10 +301,10 @@ fleet:
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 
 	env := testenv.New(t)
-	s := serve(t, env, nil, "--seed", file, "--time-scale", "0.05")
+	s := serve(t, env, nil, "--seed", file, "--time-scale", "0.08")
 	exOut := t.TempDir()
 	code, stdout, stderr = cli(t, nil, "run", "--scenario", file, "--out", exOut,
-		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default", "--time-scale", "0.05")
+		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default", "--time-scale", "0.08")
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 
 	in, ex := readSummary(t, inOut), readSummary(t, exOut)

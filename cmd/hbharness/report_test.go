@@ -134,7 +134,7 @@ func TestReadFolderRefusesWhatItCannotRead(t *testing.T) {
 // A folder it cannot read exits 2 and says why.
 func TestReportRendersARunAgain(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := cli(t, nil, "run", "--scenario", "broker-outage", "--time-scale", "0.03", "--out", out)
+	code, stdout, stderr := cli(t, nil, "run", "--scenario", "broker-outage", "--time-scale", "0.055", "--out", out)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	page := filepath.Join(out, "report.html")
 	first, err := os.ReadFile(page)

@@ -24,7 +24,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.slugs, "slugs", "", "pipeline slugs for --target's list endpoint, comma-separated")
 	fs.StringVar(&t.ext.Observe, "observe", runner.ObserveAuto, "how --target's writes are seen: "+strings.Join(runner.ObserveModes(), ", ")+
 		" (auto: logical decoding where --observe-db allows it, else sampling)")
-	fs.DurationVar(&t.ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window)")
+	fs.DurationVar(&t.ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window, and at least 250 ms of wall time)")
 }
 
 // external returns the deployment the flags name, checked, or nil when none

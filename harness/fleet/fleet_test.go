@@ -474,6 +474,11 @@ func TestSaturated(t *testing.T) {
 	require.False(t, sat)
 	sat, _ = (&Report{}).Saturated(0.01)
 	require.False(t, sat)
+	// One stall in a short run is over 1% but not a saturated generator.
+	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 2, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	require.False(t, sat, "2 of 96")
+	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 3, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	require.True(t, sat, "3 of 96")
 }
 
 func TestWorkerStatsGaps(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
+	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/store"
@@ -36,8 +37,8 @@ type External struct {
 	// the database allows it, else sampling), ObserveLogical or ObserveSampling.
 	Observe string
 	// QueueAllowance (model time) is how far the target's task queue may
-	// move one write towards the next of its key; 0 means a tenth of the
-	// throttle window.
+	// move one write towards the next of its key; 0 means
+	// DefaultQueueAllowance.
 	QueueAllowance time.Duration
 }
 
@@ -181,7 +182,7 @@ func (t *external) Settle(ctx context.Context) {
 func (t *external) Collect(ctx context.Context, start time.Time) (Observations, error) {
 	seen := Observations{QueueAllowance: t.ext.QueueAllowance}
 	if seen.QueueAllowance == 0 {
-		seen.QueueAllowance = t.spec.Settings.Throttle / 10
+		seen.QueueAllowance = DefaultQueueAllowance(t.spec.Settings.Throttle, t.spec.TimeScale)
 	}
 	if t.logical != nil {
 		changes, err := t.logical.Stop(ctx)
@@ -306,4 +307,19 @@ func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]stor
 		return nil, fmt.Errorf("none of jobs %v exists (with a pipeline) in the observed database", jobs)
 	}
 	return keys, nil
+}
+
+// queueJitterWall is how far a loaded machine's scheduling alone may delay
+// one task's pickup, in wall time: a busy CI runner deschedules a worker for
+// tens to a hundred-odd milliseconds.
+const queueJitterWall = 250 * time.Millisecond
+
+// DefaultQueueAllowance is how far a target's queue may move one write
+// towards the next when the user does not say: a tenth of the window, and
+// never less than queueJitterWall of wall time. The floor matters in a
+// compressed run, where a wall delay counts 1/scale times over in model
+// time: at scale 0.03 a 156 ms pickup is 5.2 model seconds, and a model-only
+// allowance of 3 s would call a correct target's writes too close.
+func DefaultQueueAllowance(throttle time.Duration, scale modeltime.Scale) time.Duration {
+	return max(throttle/10, scale.Model(queueJitterWall))
 }

@@ -115,7 +115,7 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 		for _, mode := range []string{ObserveLogical, ObserveSampling} {
 			t.Run(b.name+"/"+mode, func(t *testing.T) {
 				t.Parallel()
-				res := runAgainst(t, cluster, b, mode, 0.03)
+				res := runAgainst(t, cluster, b, mode, 0.033)
 				if b.unusable != "" {
 					require.Contains(t, res.Unusable, b.unusable)
 					return
@@ -133,7 +133,7 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 		}
 	}
 	// The correct control passes everything, at two time scales, under both.
-	for _, scale := range []modeltime.Scale{0.03, 0.06} {
+	for _, scale := range []modeltime.Scale{0.033, 0.066} {
 		for _, mode := range []string{ObserveLogical, ObserveSampling} {
 			t.Run(fmt.Sprintf("correct/%s/%s", scale, mode), func(t *testing.T) {
 				t.Parallel()
@@ -150,7 +150,7 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 
 // A task delivered twice, in-process: the audit names the dispatch.
 func TestInProcessDoubleWriteIsCaught(t *testing.T) {
-	spec := planted(t, 0.03, false)
+	spec := planted(t, 0.033, false)
 	opt := Options{Log: slog.New(slog.DiscardHandler), Seed: 1,
 		plant: func(b broker.Broker) broker.Broker {
 			return &redelivering{Broker: b, after: spec.TimeScale.Wall(10 * time.Second)}

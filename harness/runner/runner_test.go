@@ -75,7 +75,7 @@ func run(t *testing.T, s *scenarios.Spec) *runner.Result {
 }
 
 func TestEndToEndViewGatePasses(t *testing.T) {
-	res := run(t, spec(t, "0.05", "view-gate"))
+	res := run(t, spec(t, "0.055", "view-gate"))
 	for _, v := range res.Verdicts {
 		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
 	}
@@ -92,7 +92,7 @@ func TestEndToEndViewGatePasses(t *testing.T) {
 }
 
 func TestEndToEndNoGateIsCaught(t *testing.T) {
-	res := run(t, spec(t, "0.05", "none"))
+	res := run(t, spec(t, "0.055", "none"))
 	o := outcomes(res.Verdicts)
 	require.Equal(t, verify.Fail, o[verify.AtMostOnePerWindow])
 	require.Equal(t, verify.Fail, o[verify.RateNearExpected])
@@ -103,7 +103,7 @@ func TestEndToEndNoGateIsCaught(t *testing.T) {
 func TestVerdictsDoNotDependOnTimeScale(t *testing.T) {
 	for _, strat := range []string{"view-gate", "none"} {
 		t.Run(strat, func(t *testing.T) {
-			a := run(t, spec(t, "0.05", strat))
+			a := run(t, spec(t, "0.055", strat))
 			b := run(t, spec(t, "0.2", strat))
 			require.Equal(t, outcomes(a.Verdicts), outcomes(b.Verdicts))
 		})
@@ -111,7 +111,7 @@ func TestVerdictsDoNotDependOnTimeScale(t *testing.T) {
 }
 
 func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
-	s := spec(t, "0.05", "view-gate")
+	s := spec(t, "0.055", "view-gate")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(2*time.Second, cancel)
 	res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler)})
@@ -131,7 +131,7 @@ func TestEndToEndOnRabbitMQ(t *testing.T) {
 		t.Skipf("RabbitMQ is not reachable at 127.0.0.1:5672 (%v); start it with `rabbitmq-server -detached`", err)
 	}
 	t.Setenv("BROKER_URL", url)
-	res := run(t, spec(t, "0.05", "view-gate"))
+	res := run(t, spec(t, "0.055", "view-gate"))
 	for _, v := range res.Verdicts {
 		assert.Truef(t, v.Passed, "%s: %s (%s)", v.Name, v.Outcome, v.Detail)
 	}
