@@ -58,9 +58,11 @@ type WorkerStats struct {
 	// moment (max_ack_pending reached), so the list key is polled during
 	// the work too.
 	ListedWhileWorking []time.Duration
-	// Late and Dropped are this worker's share of Report.Lag: sends that went
-	// out late, and scheduled sends skipped because it had fallen a period behind.
-	Late, Dropped int
+	// Late, Dropped and Blocked are this worker's share of Report.Lag: sends
+	// that went out late, scheduled sends skipped because it had fallen a
+	// period behind, and those skipped while it still waited for the
+	// target's previous answer.
+	Late, Dropped, Blocked int
 }
 
 func (s *WorkerStats) polled(at time.Duration) {

@@ -214,6 +214,7 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 	blocked := w.answeredAt.After(due.Add(w.rec.lag.Tolerance()))
 	if blocked {
 		w.rec.lag.Blocked(skipped)
+		w.stats.Blocked += int(skipped)
 	} else {
 		w.rec.lag.Dropped(skipped)
 		w.stats.Dropped += int(skipped)
