@@ -234,7 +234,10 @@ func TestGILSerialisesEachProcessesCPU(t *testing.T) {
 			if tc.serial {
 				require.GreaterOrEqual(t, took, n*cpu, "one process: the CPU must have been taken in turn")
 			} else {
-				require.Less(t, took, (n-1)*cpu, "a process each: the CPU overlaps")
+				// Timed by the GIL's own booking, not the wall: a loaded
+				// machine stretches the burst but never makes a request wait
+				// for another's CPU when each has a process.
+				require.Less(t, f.metric(t, "web_cpu_wait_seconds_sum"), (cpu / 2).Seconds(), "a process each: the CPU overlaps (took %v)", took)
 			}
 			require.Equal(t, float64(n), f.metric(t, "web_cpu_wait_seconds_count"))
 		})

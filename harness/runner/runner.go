@@ -166,6 +166,11 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 		res.Notes = append(res.Notes, w)
 	}
 	switch {
+	case res.Unusable != "" && !res.Interrupted:
+		// A run that tested nothing (every request refused, say) says why
+		// first: whether its generator also fell behind is beside the point,
+		// and the user's fix is the token or the target, not the load.
+		return res, nil
 	case res.Load.Saturated:
 		return res, fmt.Errorf("%w: %s", ErrSaturated, res.Load.SaturatedReason)
 	case res.Interrupted:
