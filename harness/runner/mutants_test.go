@@ -183,7 +183,10 @@ func runAgainst(t *testing.T, cluster *pgcluster.Cluster, b bug, mode string, sc
 	if b.token != "" {
 		token = b.token
 	}
-	res, err := Run(ctx, spec, Options{Log: slog.New(slog.DiscardHandler), Seed: 1,
+	// These runs test what the invariants catch, not the generator: a shared
+	// runner's stalls make 1-2% of a 12-worker fleet's sends late by a few
+	// ms past 25 ms, which changes no verdict here, so 5% is allowed.
+	res, err := Run(ctx, spec, Options{Log: slog.New(slog.DiscardHandler), Seed: 1, SaturationTolerance: 0.05,
 		External: &External{Target: dsn.url, Token: token, ObserveDB: dsn.db, JobIDs: []int64{1}, Observe: mode}})
 	require.NoError(t, err)
 	return res
