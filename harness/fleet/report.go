@@ -52,8 +52,9 @@ type WorkerStats struct {
 	// work, -1 when it was still working when it stopped. Before and after
 	// them it only listed jobs. Other behaviours leave both at -1.
 	WorkedFrom, WorkedTo time.Duration
-	// ListedWhileWorking are when an adc worker's lists answered after its
-	// first work: the real client lists again whenever a round of work ends,
+	// ListedWhileWorking are when an adc or active worker's lists answered
+	// after its first work (an active worker lists when a /tasks answers
+	// none, as the real client does): the real client lists again whenever a round of work ends,
 	// which a job's task queue ends early when it hands out none for the
 	// moment (max_ack_pending reached), so the list key is polled during
 	// the work too.

@@ -120,6 +120,10 @@ func (w *worker) loop(ctx, reqCtx context.Context) {
 				return
 			}
 			job, arrived := w.list(ctx, reqCtx, at)
+			if w.hadJob {
+				// A list between rounds of work polls the list key too.
+				w.stats.ListedWhileWorking = append(w.stats.ListedWhileWorking, arrived)
+			}
 			if job == 0 && w.hadJob && w.stats.WentIdleAt < 0 {
 				// Idle from here: its job answered no task, and the list
 				// offers no other (nor the same again).

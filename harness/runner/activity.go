@@ -26,7 +26,8 @@ type workerPolls struct {
 	// workedFrom and workedTo are an adc worker's span of work on jobs
 	// (fleet.WorkerStats); workedTo < 0 means to its last poll.
 	workedFrom, workedTo time.Duration
-	// listedWhileWorking are an adc worker's lists between rounds of work.
+	// listedWhileWorking are an adc or active worker's lists between rounds
+	// of work.
 	listedWhileWorking []time.Duration
 }
 
@@ -64,8 +65,13 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		case w.wentIdle >= 0:
 			act.keys[job] = append(act.keys[job], history.Interval{From: w.first, To: max(w.first, w.wentIdle)})
 			act.keys[list] = append(act.keys[list], history.Interval{From: w.wentIdle, To: w.last})
+			act.keys = listKeys(act.keys, w.listedWhileWorking, list, spec.MaxPollGap())
 		default:
 			act.keys[job] = append(act.keys[job], whole)
+			// A /tasks that answered none (the fetch's 0.5 s ran out, or
+			// max_ack_pending was reached) sends the worker to the list,
+			// whose heartbeat marks the same services.
+			act.keys = listKeys(act.keys, w.listedWhileWorking, list, spec.MaxPollGap())
 		}
 	}
 	// Attacks send the shared token: they poll what they name.
@@ -95,14 +101,7 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 // has work. Between its rounds of work it lists too: lists closer than gap
 // make the list key polled from one to the next, a lone one an instant.
 func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string, gap time.Duration) map[string][]history.Interval {
-	ls := w.listedWhileWorking
-	for i, at := range ls {
-		to := at
-		if i+1 < len(ls) && ls[i+1]-at <= gap {
-			to = ls[i+1]
-		}
-		keys[list] = append(keys[list], history.Interval{From: at, To: to})
-	}
+	keys = listKeys(keys, w.listedWhileWorking, list, gap)
 	if w.workedFrom < 0 {
 		keys[list] = append(keys[list], history.Interval{From: w.first, To: w.last})
 		return keys
@@ -114,6 +113,20 @@ func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string
 		keys[list] = append(keys[list], history.Interval{From: w.workedTo, To: w.last})
 	}
 	keys[job] = append(keys[job], history.Interval{From: w.workedFrom, To: max(w.workedFrom, to)})
+	return keys
+}
+
+// listKeys adds the list key polled by a worker's lists between rounds of
+// work: lists closer than gap make it polled from one to the next, a lone
+// one an instant.
+func listKeys(keys map[string][]history.Interval, ls []time.Duration, list string, gap time.Duration) map[string][]history.Interval {
+	for i, at := range ls {
+		to := at
+		if i+1 < len(ls) && ls[i+1]-at <= gap {
+			to = ls[i+1]
+		}
+		keys[list] = append(keys[list], history.Interval{From: at, To: to})
+	}
 	return keys
 }
 

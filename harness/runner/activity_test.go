@@ -69,6 +69,38 @@ func TestDeriveActivity(t *testing.T) {
 	require.Empty(t, act.keys[heartbeat.ServiceTarget(1).GateKey()])
 }
 
+// An active worker sent to the list by a /tasks that answered none polls
+// the list key at that instant (lists within a poll gap of each other join
+// up), and its job key throughout; such lists mark the same services, and a
+// verdict that left them out would call the second write a violation.
+func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
+	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
+	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"}}
+	tests := []struct {
+		name  string
+		polls workerPolls
+		list  []history.Interval
+	}{
+		{name: "never listed", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: -1}},
+		{name: "lone list", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: -1,
+			listedWhileWorking: []time.Duration{37 * time.Second}}, list: []history.Interval{iv(37, 37)}},
+		{name: "lists close together", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: -1,
+			listedWhileWorking: []time.Duration{30 * time.Second, 33 * time.Second, 80 * time.Second}}, list: []history.Interval{iv(30, 33), iv(80, 80)}},
+		{name: "then idle", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: 60 * time.Second,
+			listedWhileWorking: []time.Duration{20 * time.Second, 60 * time.Second, 70 * time.Second}}, list: []history.Interval{iv(20, 20), iv(60, 100)}},
+	}
+	viewGate, err := strategy.Scope("view-gate")
+	require.NoError(t, err)
+	spec := &scenarios.Spec{Fleet: []scenarios.Group{{Behaviour: scenarios.BehaviourActive, PollEvery: 5 * time.Second}}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.polls.id = 0
+			act := deriveActivity(spec, keys, plan, []workerPolls{tc.polls}, viewGate, false)
+			require.Equal(t, tc.list, act.keys[heartbeat.PipelinesTarget([]string{"default"}).GateKey()])
+		})
+	}
+}
+
 // An adc worker lists, works its job (the job key) and lists again once the
 // job is dry; one that never found work only listed, and one still working
 // when it stopped never went back to listing.
