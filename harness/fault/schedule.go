@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
+
+	"github.com/hbharness/hbharness/internal/wait"
 )
 
 // Applied is one fault as it actually happened: Started and Ended are model
@@ -83,7 +85,7 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run,
 
 	var failure error
 	for _, ev := range events {
-		if !sleepUntil(ctx, ev.at) {
+		if !wait.Until(ctx, ev.at) {
 			failure = fmt.Errorf("fault schedule cut short: %w", context.Cause(ctx))
 			break
 		}
@@ -173,20 +175,4 @@ func report(plan []*planned, run modeltime.Run) []Applied {
 		out = append(out, a)
 	}
 	return out
-}
-
-// sleepUntil waits for the wall instant at and reports false if ctx ends first.
-func sleepUntil(ctx context.Context, at time.Time) bool {
-	wait := time.Until(at)
-	if wait <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/hbharness/hbharness/internal/wait"
 )
 
 const (
@@ -38,7 +40,7 @@ func (q *AMQPQueue) Consume(ctx context.Context, consumer string, handle Handler
 		}
 	}()
 	log := q.log.With("consumer", consumer)
-	wait := amqpMinBackoff
+	backoff := amqpMinBackoff
 	outage := false
 	for ctx.Err() == nil {
 		l, deliveries, err := q.subscribe(ctx, consumer)
@@ -52,10 +54,10 @@ func (q *AMQPQueue) Consume(ctx context.Context, consumer string, handle Handler
 			} else {
 				log.Debug("consumer still cannot reach RabbitMQ", "addr", q.addr, "err", err)
 			}
-			if !sleep(ctx, wait) {
+			if !wait.For(ctx, backoff) {
 				break
 			}
-			wait = min(2*wait, amqpMaxBackoff)
+			backoff = min(2*backoff, amqpMaxBackoff)
 			continue
 		}
 		if outage {
@@ -78,12 +80,12 @@ func (q *AMQPQueue) Consume(ctx context.Context, consumer string, handle Handler
 		// say) must not turn into a reconnect loop: back off unless it served
 		// for a while.
 		if time.Since(started) > amqpMaxBackoff {
-			wait = amqpMinBackoff
+			backoff = amqpMinBackoff
 		}
-		if !sleep(ctx, wait) {
+		if !wait.For(ctx, backoff) {
 			break
 		}
-		wait = min(2*wait, amqpMaxBackoff)
+		backoff = min(2*backoff, amqpMaxBackoff)
 	}
 	return nil
 }

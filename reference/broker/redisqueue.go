@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hbharness/hbharness/internal/wait"
 )
 
 // RedisQueue is a reliable queue on a Redis list. Producers LPUSH; each
@@ -109,7 +111,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 	for ctx.Err() == nil && !registered {
 		if err := q.client.SAdd(ctx, q.consumers(), consumer).Err(); err != nil {
 			q.log.Warn("broker unreachable while registering consumer; retrying", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.reconnect) {
+			if !wait.For(ctx, q.reconnect) {
 				return nil
 			}
 			continue
@@ -123,7 +125,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 		}
 		if err != nil {
 			q.log.Warn("broker unreachable while recovering unfinished work; retrying", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.reconnect) {
+			if !wait.For(ctx, q.reconnect) {
 				return nil
 			}
 		}
@@ -138,7 +140,7 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 				return nil
 			}
 			q.log.Warn("broker unreachable; consumer waiting", "consumer", consumer, "err", err)
-			if !sleep(ctx, q.reconnect) {
+			if !wait.For(ctx, q.reconnect) {
 				return nil
 			}
 			continue
@@ -163,14 +165,3 @@ func (q *RedisQueue) Consume(ctx context.Context, consumer string, handle Handle
 
 // Close is a no-op: the client belongs to the caller.
 func (q *RedisQueue) Close() error { return nil }
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/hbharness/hbharness/internal/wait"
 )
 
 // Feeder keeps the streams of unlimited jobs topped up. Upstream publishes
@@ -49,7 +51,7 @@ func (f *Feeder) Run(ctx context.Context) {
 	nc, js, err := q.dialLong(ctx, "hbharness feeder", true)
 	for err != nil {
 		log.Warn("task feeder cannot reach NATS; retrying", "err", err)
-		if !sleep(ctx, feedIdle) {
+		if !wait.For(ctx, feedIdle) {
 			return
 		}
 		nc, js, err = q.dialLong(ctx, "hbharness feeder", true)
@@ -80,7 +82,7 @@ func (f *Feeder) Run(ctx context.Context) {
 				s.next = time.Now().Add(feedIdle)
 			}
 		}
-		if !sleep(ctx, feedEvery) {
+		if !wait.For(ctx, feedEvery) {
 			return
 		}
 	}
@@ -130,15 +132,4 @@ func (f *Feeder) feed(ctx context.Context, js jetstream.JetStream, job int64, s 
 	}
 	s.next = now.Add(min(feedIdle, max(feedEvery, wait)))
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

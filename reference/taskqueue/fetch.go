@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/hbharness/hbharness/internal/wait"
 )
 
 // errFetchTimeout is nats.py's fetch timing out with nothing: reserve_tasks
@@ -86,7 +88,7 @@ func fetchWithin(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, sub
 		// timeout, which no reply of this pull can end any more. Its
 		// expiry has (on this server) or has not yet passed: the request
 		// lasts the linger either way.
-		if !sleepUntil(ctx, lingered) {
+		if !wait.Until(ctx, lingered) {
 			return nil, ctx.Err()
 		}
 		needed = 0
@@ -163,21 +165,6 @@ func fetchOne(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, subjec
 			return nil, apiError(m)
 		}
 		return []*nats.Msg{m}, nil
-	}
-}
-
-func sleepUntil(ctx context.Context, at time.Time) bool {
-	d := time.Until(at)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 
