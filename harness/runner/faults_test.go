@@ -47,7 +47,7 @@ type effect struct {
 	res                *runner.Result
 	dispatches, writes int // strictly inside the fault, past settle
 	errors             int64
-	maxLatency         time.Duration // wall, of a request sent during the fault
+	maxLatency         time.Duration // wall, of a request out during the fault
 }
 
 func (e effect) outcome(name string) verify.Outcome {
@@ -89,7 +89,10 @@ func faultRun(t *testing.T, strategy string, replicas int, fault string) effect 
 		}
 	}
 	for _, w := range h.Requests.Timeline {
-		if w.From+w.Every > f.At && w.From < f.At+f.For {
+		// A window counts when one of its requests was out during the fault:
+		// sent in it, or sent just before it (a loaded machine applies the
+		// fault a little late) and answered after it began. Max is wall.
+		if w.From+w.Every+s.TimeScale.Model(w.Max) > f.At && w.From < f.At+f.For {
 			for _, c := range w.ByEndpoint {
 				e.errors += c.Errors()
 			}
