@@ -92,11 +92,11 @@ func worstStaleness(h *history.History) [][2]float64 {
 			continue
 		}
 		if at < 0 || s.At-at >= h.SampleEvery/2 {
-			out = append(out, [2]float64{sec(s.At), sec(s.Staleness)})
+			out = append(out, [2]float64{sec(s.At), sec(s.Fresh())})
 			at = s.At
 			continue
 		}
-		out[len(out)-1][1] = max(out[len(out)-1][1], sec(s.Staleness))
+		out[len(out)-1][1] = max(out[len(out)-1][1], sec(s.Fresh()))
 	}
 	return out
 }

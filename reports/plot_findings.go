@@ -17,7 +17,7 @@ func findingCharts(invariant string) []string {
 	case verify.RateNearExpected:
 		// The key's own row: its count is what the verdict judged.
 		return []string{"dispatches", "windows"}
-	case verify.LastSeenNeverStale, verify.RecoversAfterFault:
+	case verify.LastSeenNeverStale, verify.RecoversAfterFault, verify.LastSeenNotInFuture:
 		return []string{"staleness"}
 	case verify.NeverOfflineWhilePolled, verify.NoFalseLiveness:
 		return []string{"liveness", "staleness"}

@@ -36,7 +36,7 @@ func stalenessChart(h *history.History, left float64) *chart {
 			case s.Null:
 				nullReads[id]++
 			case polled(id, s.At):
-				worst[id] = max(worst[id], s.Staleness)
+				worst[id] = max(worst[id], s.Fresh())
 			}
 		}
 	}
@@ -226,7 +226,7 @@ func staleSegments(c *chart, samples []history.Sample, polled func(time.Duration
 			breakSeg()
 			continue
 		}
-		p := [2]float64{sec(s.At), sec(s.Staleness)}
+		p := [2]float64{sec(s.At), sec(s.Fresh())}
 		if pol := polled(s.At); pol != cur.polled || len(cur.pts)+len(col) == 0 {
 			breakSeg()
 			cur.polled = pol

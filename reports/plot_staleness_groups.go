@@ -160,7 +160,7 @@ func drawStaleEnvelope(c *chart, hidden []int64, bySvc map[int64][]history.Sampl
 				continue
 			}
 			col := int(math.Floor(c.px(sec(s.At))))
-			v := sec(s.Staleness)
+			v := sec(s.Fresh())
 			sp, ok := cols[col]
 			if !ok {
 				sp = span{v, v}

@@ -18,7 +18,8 @@ func Summarize(r *runner.Result) Summary {
 		Schema: Schema, Scenario: r.Scenario, Strategy: r.Strategy, Label: r.Label, TimeScale: float64(r.TimeScale),
 		ModelDurationS: h.Duration.Seconds(), Invariants: r.Verdicts, Passed: r.Passed(),
 		DispatchesTotal: st.DispatchesTotal, DBWritesTotal: st.DBWritesTotal, MaxStalenessS: st.MaxStaleness.Seconds(),
-		Interrupted: r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
+		MaxAgeSinceWriteS: st.MaxAgeSinceWrite.Seconds(),
+		Interrupted:       r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
 		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, Tolerances: map[string]float64{},
 		Observation: string(h.Observation), DetectionLimitS: h.DetectionLimit.Seconds(), Unusable: r.Unusable,
 		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
@@ -57,7 +58,7 @@ func Summarize(r *runner.Result) Summary {
 			ExpectedMax: k.ExpectedMax, MinGapS: k.MinGap.Seconds(), DBWrites: k.DBWrites})
 	}
 	for _, sv := range st.Services {
-		ss := ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), OfflineFlips: sv.OfflineFlips,
+		ss := ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), MaxAgeSinceWriteS: sv.MaxAgeSinceWrite.Seconds(), OfflineFlips: sv.OfflineFlips,
 			FalseLiveS: sv.FalseLive.Seconds(), Stopped: sv.Stopped}
 		if sv.Detected {
 			ss.TimeToOfflineS = secondsPtr(sv.TimeToOffline)

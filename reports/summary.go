@@ -38,10 +38,14 @@ type Summary struct {
 	Services   []ServiceStats   `json:"services"`
 	// DispatchesTotal and DBWritesTotal are the two observers' counts that
 	// observers_agree compares.
-	DispatchesTotal int      `json:"dispatches_total"`
-	DBWritesTotal   int      `json:"db_writes_total"`
-	MaxStalenessS   float64  `json:"max_staleness_s"`
-	Liveness        Liveness `json:"liveness"`
+	DispatchesTotal int     `json:"dispatches_total"`
+	DBWritesTotal   int     `json:"db_writes_total"`
+	MaxStalenessS   float64 `json:"max_staleness_s"`
+	// MaxAgeSinceWriteS is the oldest true age since a write any judged
+	// sample read. MaxStalenessS is Antenna's figure, from the stored value
+	// (never below zero); the two part when a writer's clock runs ahead.
+	MaxAgeSinceWriteS float64  `json:"max_age_since_write_s"`
+	Liveness          Liveness `json:"liveness"`
 	// DatabaseLocks is the lock contention Postgres reported in the
 	// target's database over the run; absent when it was not watched.
 	DatabaseLocks *DatabaseLocks `json:"database_locks,omitempty"`
@@ -139,9 +143,10 @@ type KeyStats struct {
 
 // ServiceStats is one service's liveness record.
 type ServiceStats struct {
-	ID            int64   `json:"id"`
-	MaxStalenessS float64 `json:"max_staleness_s"`
-	OfflineFlips  int     `json:"offline_flips"`
+	ID                int64   `json:"id"`
+	MaxStalenessS     float64 `json:"max_staleness_s"`
+	MaxAgeSinceWriteS float64 `json:"max_age_since_write_s"`
+	OfflineFlips      int     `json:"offline_flips"`
 	// FalseLiveS is the model time it read live while none of its own
 	// workers polled.
 	FalseLiveS float64 `json:"false_live_s"`

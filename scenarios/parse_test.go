@@ -33,7 +33,7 @@ func vocab() Options {
 			{Name: "clock-skew", Offset: true, Replica: true}, {Name: "replica-kill", Replica: true, Forever: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
 			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness",
-			"recovers_after_fault"},
+			"recovers_after_fault", "last_seen_not_in_future"},
 		Outcomes: []string{"pass", "fail"},
 	}
 }

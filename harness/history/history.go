@@ -66,19 +66,38 @@ type Write struct {
 	// DispatchID is the dispatch the writer tagged the transaction with; ""
 	// when the writer does not say (an external target).
 	DispatchID string `json:"dispatch_id,omitempty"`
+	// Stamp is the last_seen value the write stored, on the same axis as
+	// At: the writer's clock, read as if it were the database's. A correct
+	// writer stamps before its UPDATE reaches the database, so Stamp <= At;
+	// Stamp - At > 0 is how far the writer's clock runs ahead. Stamped is
+	// false when the observer could not read the value.
+	Stamp   time.Duration `json:"stamp,omitempty"`
+	Stamped bool          `json:"stamped,omitempty"`
 }
+
+// Ahead is how far the stored last_seen lies past the moment of its write:
+// the writer's clock ahead of the database's, by at least this much.
+func (w Write) Ahead() time.Duration { return w.Stamp - w.At }
 
 // Sample is one observation of one service row by the database sampler.
 type Sample struct {
 	At        time.Duration `json:"at"`
 	ServiceID int64         `json:"service_id"`
-	// Staleness is now - last_seen in model time: negative when last_seen
-	// is in the future (a writer's clock ahead); meaningless when Null.
+	// Staleness is now - last_seen in model time, as Antenna computes it
+	// from the stored value: negative when last_seen is in the future (a
+	// writer's clock ahead); meaningless when Null. Raw data: nothing
+	// reports it below zero (see Fresh).
 	Staleness time.Duration `json:"staleness"`
 	Null      bool          `json:"last_seen_null"` // last_seen never written
 	Live      bool          `json:"live"`           // last_seen_live (NULL reads as false)
 	LiveNull  bool          `json:"live_null"`
 }
+
+// Fresh is the staleness to report: Antenna's figure, never below zero. A
+// last_seen in the future reads as just written, which is what Antenna's
+// check (now - last_seen < 60 s) makes of it; how far ahead it lies is the
+// finding of its own (verify's last_seen_not_in_future).
+func (s Sample) Fresh() time.Duration { return max(0, s.Staleness) }
 
 // Interval is a half-open span of model time [From, To).
 type Interval struct {

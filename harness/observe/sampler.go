@@ -56,6 +56,11 @@ type rowState struct {
 type SeenWrite struct {
 	At       time.Time
 	Services []int64
+	// Stamp is the last_seen value written, on the writer's clock. At is
+	// Stamp, unless Stamp lies past the sample that first saw the write,
+	// which no correct writer's can: then At is that sample's time (the
+	// database's clock), and Stamp - At how far the writer's clock is ahead.
+	Stamp time.Time
 }
 
 // Baseline records every row's current version without taking a sample, so
@@ -149,7 +154,7 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		}
 		prev, known := s.last[r.id]
 		s.last[r.id] = st
-		s.track(r.id, known && !st.null && (prev.null || !st.lastSeen.Equal(prev.lastSeen)), record && !smp.Null, smp.Staleness)
+		s.track(r.id, known && !st.null && (prev.null || !st.lastSeen.Equal(prev.lastSeen)), record && !smp.Null, smp.Fresh())
 		if !known || prev.xmin == st.xmin {
 			continue
 		}
@@ -160,7 +165,10 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		key := fmt.Sprint(st.xmin)
 		w := s.seen[key]
 		if w == nil {
-			w = &SeenWrite{At: st.lastSeen}
+			w = &SeenWrite{At: st.lastSeen, Stamp: st.lastSeen}
+			if seen := r.now.Add(-s.Offset); w.At.After(seen) {
+				w.At = seen
+			}
 			s.seen[key] = w
 		}
 		w.Services = append(w.Services, r.id)

@@ -82,7 +82,11 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		if !ok || w.dispatchID == "" {
 			key = book.keyOf(w.services, at, act.keys)
 		}
-		h.Writes = append(h.Writes, history.Write{At: at, Key: key, Services: w.services, TxID: w.txid, DispatchID: w.dispatchID})
+		hw := history.Write{At: at, Key: key, Services: w.services, TxID: w.txid, DispatchID: w.dispatchID}
+		if !w.stamp.IsZero() {
+			hw.Stamp, hw.Stamped = run.Since(w.stamp), true
+		}
+		h.Writes = append(h.Writes, hw)
 	}
 	for _, f := range obs.faults {
 		k, _ := fault.KindOf(f.Kind)

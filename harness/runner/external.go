@@ -202,7 +202,7 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 			if w.At.Before(start) {
 				continue // our own job listing's heartbeat, before the run
 			}
-			seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services})
+			seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services, stamp: w.Stamp})
 		}
 		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: writes observed by sampling every %s (model): "+
 			"writes closer than that apart are seen as one and not judged; exact observation was not used because %s",
@@ -233,6 +233,9 @@ func writesFromChanges(changes []observe.RowChange, start time.Time, offset time
 			i = len(out)
 			byTx[c.XID] = i
 			out = append(out, writeSeen{at: at, txid: int64(c.XID)})
+			if c.LastSeen != nil {
+				out[len(out)-1].stamp = c.LastSeen.Add(-offset)
+			}
 		}
 		out[i].services = append(out[i].services, c.ServiceID)
 	}

@@ -363,6 +363,9 @@ func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, err
 		Writes: make([]writeSeen, len(audited))}
 	for i, w := range audited {
 		seen.Writes[i] = writeSeen{at: w.At.Add(-t.sampler.Offset), services: w.Services, txid: w.TxID, dispatchID: w.DispatchID}
+		if !w.LastSeen.IsZero() {
+			seen.Writes[i].stamp = w.LastSeen.Add(-t.sampler.Offset)
+		}
 	}
 	seen.Pending, seen.PendingKnown = t.pending(ctx)
 	var refs []*reference.Reference

@@ -95,6 +95,8 @@ func plantedBugs() []bug {
 		{name: "enqueue silently dropped", caughtBy: verify.LastSeenNeverStale,
 			broker: func(b broker.Broker, _ modeltime.Clock) broker.Broker { return dropping{b} }},
 		{name: "worker clock behind", skew: -45 * time.Second, caughtBy: verify.LastSeenNeverStale},
+		// Ahead, every staleness check passes: the stored value reads fresh.
+		{name: "worker clock ahead", skew: 40 * time.Second, caughtBy: verify.LastSeenNotInFuture},
 		{name: "checker threshold wrong", checkAfter: 20 * time.Second, caughtBy: verify.NeverOfflineWhilePolled},
 		{name: "heartbeat never enqueued", caughtBy: verify.LastSeenNeverStale,
 			gate: func(*redis.Client, string) gate.Gate { return neverWins{} }},
@@ -129,6 +131,11 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 					return
 				}
 				require.Equal(t, verify.Fail, v.Outcome, "%s must catch %q: %s", b.caughtBy, b.name, v.Detail)
+				if b.caughtBy == verify.LastSeenNotInFuture {
+					// Named for what it is, by its offset: 40 s less what
+					// the write took, never more.
+					require.Regexp(t, `the writer's clock is ahead by (at least )?(39\.\d+|40)s`, v.Detail)
+				}
 			})
 		}
 	}

@@ -84,6 +84,10 @@ type writeSeen struct {
 	services   []int64
 	txid       int64
 	dispatchID string
+	// stamp is the last_seen value written, with the same offset removed as
+	// at (zero: not read), so that stamp - at is how far the writer's clock
+	// runs ahead of the database's.
+	stamp time.Time
 }
 
 func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {

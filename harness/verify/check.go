@@ -48,6 +48,7 @@ func invariants() []invariant {
 		{ObserversAgree, checkAgree},
 		{NoFalseLiveness, checkFalseLiveness},
 		{RecoversAfterFault, checkRecovery},
+		{LastSeenNotInFuture, checkAhead},
 	}
 }
 

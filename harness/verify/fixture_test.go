@@ -46,8 +46,9 @@ func healthy() history.History {
 			id := fmt.Sprintf("k%d-%d", ki, i)
 			h.Dispatches = append(h.Dispatches, history.Dispatch{At: at, Key: k.Key, ID: id, Clock: history.ClockRedis})
 			h.Tasks = append(h.Tasks, history.Task{DispatchID: id, Result: history.TaskWrote, Rows: 1})
+			// Stamped by the task just before its UPDATE reached the database.
 			h.Writes = append(h.Writes, history.Write{At: at + 10*time.Millisecond, Key: k.Key, Services: k.Services,
-				TxID: int64(1000*ki + i), DispatchID: id})
+				TxID: int64(1000*ki + i), DispatchID: id, Stamp: at + 9*time.Millisecond, Stamped: true})
 		}
 	}
 	for at := time.Duration(0); at < h.Duration; at += h.SampleEvery {

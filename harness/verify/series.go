@@ -131,7 +131,7 @@ func (w judgedWindow) judges(s history.Sample) bool {
 // written: the service has been stale since its polling began.
 func (w judgedWindow) staleness(s history.Sample) time.Duration {
 	if !s.Null {
-		return s.Staleness
+		return s.Fresh()
 	}
 	iv, _ := w.span(s)
 	return s.At - iv.From

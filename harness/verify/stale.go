@@ -20,12 +20,20 @@ func checkStale(h history.History) judgement {
 		// firstStale is each service's first stale judged sample, where
 		// the worst one's trouble began.
 		firstStale = map[int64]time.Duration{}
+		writes     = newLastWrites(h)
+		// oldest is the largest true age since a write that a judged
+		// sample read: Antenna's figure hides it when a clock runs ahead.
+		oldest      time.Duration
+		oldestKnown bool
 	)
 	for _, s := range h.Samples {
 		if !win.judges(s) {
 			continue
 		}
 		judged++
+		if a, ok := writes.age(s.ServiceID, s.At); ok && !s.Null {
+			oldest, oldestKnown = max(oldest, a), true
+		}
 		age := win.staleness(s)
 		if age >= h.OfflineAfter {
 			stale++
@@ -48,9 +56,14 @@ func checkStale(h history.History) judgement {
 		return inconclusive(fmt.Sprintf("%s (%s)", why, grace), ev...)
 	}
 	at := fmt.Sprintf("service %d at %s", worst.ServiceID, fmtDur(worst.At))
-	what := "staleness " + fmtDur(worstAge)
+	what := "staleness " + fmtDur(worstAge) + " (Antenna's, from the stored value)"
 	if worst.Null {
 		what = fmt.Sprintf("last_seen NULL (stale %s, since its polling began)", fmtDur(worstAge))
+	}
+	if oldestKnown {
+		// Both figures, so that a clock ahead (which makes Antenna's the
+		// smaller) shows here too and not only in last_seen_not_in_future.
+		at += fmt.Sprintf("; the oldest true age since a write read %s", fmtDur(oldest))
 	}
 	if stale == 0 {
 		return pass(fmt.Sprintf("worst %s, %s; %d samples judged (%s)", what, at, judged, grace), ev...)

@@ -19,9 +19,24 @@ func TestCheckStale(t *testing.T) {
 	}
 	runInvariantCases(t, checkStale, []invariantCase{
 		{
-			name:   "fresh samples pass",
+			name: "fresh samples pass",
+			want: Pass,
+			detail: []string{"worst staleness 28.99s (Antenna's, from the stored value)", "service 1 at 1m0s",
+				"the oldest true age since a write read 28.99s", "216 samples judged", "offline_after 1m0s"},
+		},
+		{
+			// A writer 40 s ahead: Antenna's figure reads the stored value as
+			// just written (never a negative staleness), the true age does not.
+			name: "a future last_seen reads as fresh, never negative, beside its true age",
+			edit: func(h *history.History) {
+				for i, s := range h.Samples {
+					if !s.Null {
+						h.Samples[i].Staleness -= 40 * time.Second
+					}
+				}
+			},
 			want:   Pass,
-			detail: []string{"worst staleness 28.99s", "service 1 at 1m0s", "216 samples judged", "offline_after 1m0s"},
+			detail: []string{"worst staleness 0s (Antenna's", "the oldest true age since a write read 28.99s"},
 		},
 		{
 			name: "staleness just under offline_after passes",

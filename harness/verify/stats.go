@@ -26,6 +26,10 @@ type ServiceStats struct {
 	// MaxStaleness is the oldest last_seen read while the service was judged
 	// (polled, past the grace); a NULL one counts from when its polling began.
 	MaxStaleness time.Duration
+	// MaxAgeSinceWrite is the oldest true age since a write that a judged
+	// sample read: MaxStaleness computed from the stored value hides it when
+	// a writer's clock runs ahead.
+	MaxAgeSinceWrite time.Duration
 	// OfflineFlips counts live → not-live transitions over all its samples.
 	OfflineFlips int
 	// FalseLive is the model time it read live while none of its own
@@ -58,6 +62,8 @@ type Stats struct {
 	DispatchesTotal int
 	DBWritesTotal   int
 	MaxStaleness    time.Duration
+	// MaxAgeSinceWrite is the services' largest (see ServiceStats).
+	MaxAgeSinceWrite time.Duration
 }
 
 // Summarize computes per-key and per-service statistics from a history with
@@ -72,6 +78,7 @@ func Summarize(h history.History) Stats {
 	st.Liveness.BoundLo, st.Liveness.BoundHi = h.OfflineAfter-h.Throttle, h.OfflineAfter+h.CheckerEvery
 	for _, s := range st.Services {
 		st.MaxStaleness = max(st.MaxStaleness, s.MaxStaleness)
+		st.MaxAgeSinceWrite = max(st.MaxAgeSinceWrite, s.MaxAgeSinceWrite)
 		st.Liveness.FalseLive += s.FalseLive
 		if s.Stopped {
 			st.Liveness.Stopped++
@@ -177,6 +184,7 @@ func serviceStats(h history.History) []ServiceStats {
 	slices.Sort(extra)
 
 	quiet := newSilence(h)
+	writes := newLastWrites(h)
 	stats := make([]ServiceStats, 0, len(order)+len(extra))
 	for _, id := range append(order, extra...) {
 		ss := ServiceStats{ID: id}
@@ -187,6 +195,9 @@ func serviceStats(h history.History) []ServiceStats {
 		for i, s := range seq {
 			if win.judges(s) {
 				ss.MaxStaleness = max(ss.MaxStaleness, win.staleness(s))
+				if a, ok := writes.age(id, s.At); ok && !s.Null {
+					ss.MaxAgeSinceWrite = max(ss.MaxAgeSinceWrite, a)
+				}
 			}
 			if i > 0 && live(seq[i-1]) && !live(s) {
 				ss.OfflineFlips++

@@ -12,12 +12,13 @@ const (
 	ObserversAgree          = "observers_agree"
 	NoFalseLiveness         = "no_false_liveness"
 	RecoversAfterFault      = "recovers_after_fault"
+	LastSeenNotInFuture     = "last_seen_not_in_future"
 )
 
 // Names lists the invariants in report order.
 func Names() []string {
 	return []string{AtMostOnePerWindow, RateNearExpected, LastSeenNeverStale,
-		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree, NoFalseLiveness, RecoversAfterFault}
+		NeverOfflineWhilePolled, RequestsSucceed, ObserversAgree, NoFalseLiveness, RecoversAfterFault, LastSeenNotInFuture}
 }
 
 // Outcome is what an invariant found.
