@@ -193,7 +193,7 @@ func runOne(ctx context.Context, cfg Config, a Attack, base string, client *http
 		hits++
 		due := began.Add(sched.due(res.Seq))
 		at := cfg.Run.Since(due)
-		if lag.Sent(max(res.Timestamp.Sub(due), 0)) {
+		if lag.Sent(due, max(res.Timestamp.Sub(due), 0)) {
 			cfg.Live.Late()
 		}
 		cfg.Live.Request()

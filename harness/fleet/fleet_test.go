@@ -468,7 +468,7 @@ func TestConfigValidation(t *testing.T) {
 }
 
 func TestSaturated(t *testing.T) {
-	r := &Report{Lag: LagStats{Sends: 990, Late: 5, Dropped: 10, Tolerance: 25 * time.Millisecond}}
+	r := &Report{Lag: LagStats{Sends: 990, Late: 5, Stalls: 4, Dropped: 10, Tolerance: 25 * time.Millisecond}}
 	sat, why := r.Saturated(0.01)
 	require.True(t, sat, "15 of 1000 missed is over 1%")
 	require.Contains(t, why, "15 of 1000")
@@ -476,11 +476,16 @@ func TestSaturated(t *testing.T) {
 	require.False(t, sat)
 	sat, _ = (&Report{}).Saturated(0.01)
 	require.False(t, sat)
-	// One stall in a short run is over 1% but not a saturated generator.
-	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 2, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	// One stall in a short run is over 1% but not a saturated generator,
+	// however many senders it held up; three stalls are.
+	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 2, Stalls: 2, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
 	require.False(t, sat, "2 of 96")
-	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 3, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
-	require.True(t, sat, "3 of 96")
+	sat, _ = (&Report{Lag: LagStats{Sends: 179, Late: 3, Stalls: 1, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	require.False(t, sat, "3 of 179 in one stall")
+	sat, _ = (&Report{Lag: LagStats{Sends: 179, Late: 2, Stalls: 1, Dropped: 1, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	require.False(t, sat, "one stall and one drop")
+	sat, _ = (&Report{Lag: LagStats{Sends: 96, Late: 3, Stalls: 3, Tolerance: 25 * time.Millisecond}}).Saturated(0.01)
+	require.True(t, sat, "3 of 96 in three stalls")
 }
 
 func TestWorkerStatsGaps(t *testing.T) {

@@ -230,7 +230,7 @@ func (w *worker) awaitUntil(ctx context.Context, intended, period, limit time.Du
 	if blocked && w.answeredAt.After(from) {
 		from = w.answeredAt
 	}
-	if w.rec.lag.Sent(now.Sub(from)) {
+	if w.rec.lag.Sent(from, now.Sub(from)) {
 		w.stats.Late++
 		w.rec.live.Late()
 	}

@@ -1,6 +1,8 @@
 package latency
 
 import (
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -16,7 +18,13 @@ type LagStats struct {
 	// Blocked counts slots a closed-model worker skipped because it was
 	// still waiting for the target's previous answer: backpressure from a
 	// slow target, which real workers feel too, not a generator falling behind.
-	Blocked   uint64        `json:"blocked"`
+	Blocked uint64 `json:"blocked"`
+	// Stalls counts the episodes the late sends fell in: late sends whose
+	// delays overlap ([due, due+lag]) were held up by one stall of the
+	// machine, which delays every sender due during it at once. A busy
+	// machine's scheduler stalls a few times; a saturated generator is late
+	// in episode after episode.
+	Stalls    uint64        `json:"stalls"`
 	Tolerance time.Duration `json:"tolerance_ns"`
 	P50       time.Duration `json:"p50_ns"`
 	P99       time.Duration `json:"p99_ns"`
@@ -36,22 +44,68 @@ type LagRecorder struct {
 	sends, late, dropped atomic.Uint64
 	blocked              atomic.Uint64
 	lag                  Histogram
+	// lateSpans are the late sends' delays, kept to count Stalls (up to
+	// maxLateSpans; past that the generator is saturated by any measure).
+	mu        sync.Mutex
+	lateSpans []lateSpan
 }
+
+type lateSpan struct{ from, to time.Time }
+
+const maxLateSpans = 1 << 16
 
 // NewLagRecorder returns a recorder that calls a send late when its lag exceeds tolerance.
 func NewLagRecorder(tolerance time.Duration) *LagRecorder {
 	return &LagRecorder{tolerance: tolerance}
 }
 
-// Sent records a send that went out lag after it was due and says whether it was late.
-func (l *LagRecorder) Sent(lag time.Duration) (late bool) {
+// Sent records a send due at due that went out lag after it, and says
+// whether it was late.
+func (l *LagRecorder) Sent(due time.Time, lag time.Duration) (late bool) {
 	l.sends.Add(1)
 	l.lag.Record(lag)
 	if lag > l.tolerance {
 		l.late.Add(1)
+		l.mu.Lock()
+		if len(l.lateSpans) < maxLateSpans {
+			l.lateSpans = append(l.lateSpans, lateSpan{due, due.Add(lag)})
+		}
+		l.mu.Unlock()
 		return true
 	}
 	return false
+}
+
+// stallLength is the longest a single stall of a busy machine is taken to
+// last (wall): lateness that goes on longer, spans chaining into spans, is a
+// generator that cannot keep up, and counts one episode per stallLength.
+const stallLength = 250 * time.Millisecond
+
+// stalls counts the episodes of overlapping late spans.
+func (l *LagRecorder) stalls() uint64 {
+	l.mu.Lock()
+	spans := slices.Clone(l.lateSpans)
+	l.mu.Unlock()
+	if len(spans) == 0 {
+		return 0
+	}
+	slices.SortFunc(spans, func(a, b lateSpan) int { return a.from.Compare(b.from) })
+	var n uint64
+	episode := func(from, to time.Time) uint64 {
+		return max(1, uint64((to.Sub(from)+stallLength-1)/stallLength))
+	}
+	from, end := spans[0].from, spans[0].to
+	for _, s := range spans[1:] {
+		if s.from.After(end) {
+			n += episode(from, end)
+			from, end = s.from, s.to
+			continue
+		}
+		if s.to.After(end) {
+			end = s.to
+		}
+	}
+	return n + episode(from, end)
 }
 
 // Dropped records n scheduled sends that were skipped.
@@ -78,6 +132,7 @@ func (l *LagRecorder) Stats() LagStats {
 		Late:      l.late.Load(),
 		Dropped:   l.dropped.Load(),
 		Blocked:   l.blocked.Load(),
+		Stalls:    l.stalls(),
 		Tolerance: l.tolerance,
 		P50:       l.lag.Quantile(0.50),
 		P99:       l.lag.Quantile(0.99),

@@ -39,9 +39,9 @@ func TestRequestRecorderClassifiesOutcomes(t *testing.T) {
 
 func TestLagRecorderCountsLateAndDropped(t *testing.T) {
 	l := NewLagRecorder(25 * time.Millisecond)
-	require.False(t, l.Sent(time.Millisecond))
-	require.False(t, l.Sent(25*time.Millisecond), "exactly at tolerance is on time")
-	require.True(t, l.Sent(26*time.Millisecond))
+	require.False(t, l.Sent(time.Time{}, time.Millisecond))
+	require.False(t, l.Sent(time.Time{}, 25*time.Millisecond), "exactly at tolerance is on time")
+	require.True(t, l.Sent(time.Time{}, 26*time.Millisecond))
 	l.Dropped(2)
 	l.Dropped(0)
 	s := l.Stats()
@@ -52,4 +52,35 @@ func TestLagRecorderCountsLateAndDropped(t *testing.T) {
 	require.Equal(t, uint64(3), s.Missed())
 	require.Equal(t, 26*time.Millisecond, s.Max)
 	require.Equal(t, 25*time.Millisecond, s.Tolerance)
+}
+
+// Late sends held up by one stall are one episode; apart, they are several.
+func TestLagRecorderCountsStalls(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	cases := []struct {
+		name   string
+		sends  [][2]int // due (ms after t0), lag (ms)
+		stalls uint64
+	}{
+		{"none late", [][2]int{{0, 1}, {100, 2}}, 0},
+		{"four senders in one 40 ms stall", [][2]int{{0, 40}, {5, 35}, {10, 30}, {30, 30}}, 1},
+		{"a stall that chains into the next", [][2]int{{0, 40}, {39, 30}, {68, 30}}, 1},
+		{"three stalls apart", [][2]int{{0, 40}, {200, 40}, {400, 40}, {405, 40}}, 3},
+		{"recorded out of order", [][2]int{{400, 40}, {0, 40}, {200, 40}, {10, 40}}, 3},
+		// A generator that cannot keep up is late send after send: one
+		// chain of second-long lateness is four stalls' worth, not one.
+		{"lateness that never ends", [][2]int{{0, 60}, {50, 60}, {100, 60}, {150, 60}, {200, 60}, {250, 60},
+			{300, 60}, {350, 60}, {400, 60}, {450, 60}, {500, 60}, {550, 60}, {600, 60}, {650, 60}, {700, 60},
+			{750, 60}, {800, 60}, {850, 60}, {900, 60}, {950, 60}}, 5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLagRecorder(25 * time.Millisecond)
+			for _, s := range tc.sends {
+				l.Sent(t0.Add(ms(s[0])), ms(s[1]))
+			}
+			require.Equal(t, tc.stalls, l.Stats().Stalls)
+		})
+	}
 }
