@@ -98,6 +98,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"compare without strategies", []string{"compare", "--scenario", "steady"}, "--strategies"},
 		{"remote target", []string{"run", "--scenario", "steady", "--target", "http://192.0.2.1:8000", "--token", "t", "--observe-db", "postgres://x@127.0.0.1/db"}, "--allow-remote"},
 		{"target without db", []string{"run", "--scenario", "steady", "--target", "http://127.0.0.1:8000", "--token", "t"}, "--observe-db"},
+		{"unknown time zone", []string{"run", "--scenario", "steady", "--target", "http://127.0.0.1:8000", "--token", "t",
+			"--observe-db", "postgres://x@127.0.0.1/db", "--target-time-zone", "Mars/Olympus"}, `--target-time-zone: time zone "Mars/Olympus"`},
 		{"unwritable output folder", []string{"run", "--scenario", "steady", "--out", "/proc/hbharness-nope"}, "output folder"},
 		{"quick and a list", []string{"suite", "--quick", "--scenarios", "steady"}, "give one of them"},
 		{"replay of nothing", []string{"run", "--replay", "/nonexistent/run"}, "--replay"},

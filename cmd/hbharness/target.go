@@ -2,8 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"strings"
 
+	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/harness/runner"
 )
 
@@ -13,6 +15,7 @@ type targetFlags struct {
 	ext   runner.External
 	jobs  string
 	slugs string
+	zone  string
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
@@ -24,6 +27,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.slugs, "slugs", "", "pipeline slugs for --target's list endpoint, comma-separated")
 	fs.StringVar(&t.ext.Observe, "observe", runner.ObserveAuto, "how --target's writes are seen: "+strings.Join(runner.ObserveModes(), ", ")+
 		" (auto: logical decoding where --observe-db allows it, else sampling)")
+	fs.StringVar(&t.zone, "target-time-zone", observe.AntennaTimeZone, "the zone --target's naive last_seen is local to (Antenna's TIME_ZONE; ignored when the column has a time zone)")
 	fs.DurationVar(&t.ext.QueueAllowance, "queue-allowance", 0, "model time --target's task queue may move one write towards the next (default: a tenth of the throttle window, and at least 250 ms of wall time)")
 }
 
@@ -37,6 +41,9 @@ func (t *targetFlags) external() (*runner.External, error) {
 		return nil, nil
 	}
 	var err error
+	if t.ext.Zone, err = observe.LoadZone(t.zone); err != nil {
+		return nil, usageError{fmt.Errorf("--target-time-zone: %w", err)}
+	}
 	if t.ext.JobIDs, err = parseIDs(t.jobs); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ type RowChange struct {
 	XID        uint32
 	CommitTime time.Time // Postgres's commit timestamp
 	ServiceID  int64
-	LastSeen   *time.Time // new value
+	LastSeen   *time.Time // new value, an instant (a naive one read in the observer's zone)
 	Live       *bool      // new last_seen_live
 	// LastSeenChanged and LiveChanged say whether the value differs from
 	// the row's previous one (from the baseline read when the observer
@@ -86,6 +86,9 @@ func (p lsn) String() string { return fmt.Sprintf("%X/%X", uint32(p>>32), uint32
 type rowVal struct {
 	lastSeen *time.Time
 	live     *bool
+	// naive: last_seen came as a timestamp without time zone, read as if
+	// UTC; its true instant needs the zone it is local to.
+	naive bool
 }
 
 // txnState is the transaction being decoded: its changes are reported, and
@@ -108,6 +111,7 @@ type txnState struct {
 type Logical struct {
 	dsn     string
 	log     *slog.Logger
+	zone    *time.Location // a naive last_seen is local to it (nil: UTC)
 	schema  string         // of ml_processingservice
 	replCfg *pgconn.Config // the replication connection's, copied per connect
 	// slotBase names the first slot; the later ones add "_2", "_3"… so
@@ -175,11 +179,18 @@ type session struct {
 // must call. An error wrapping ErrLogicalUnavailable says the server cannot
 // do logical decoding for this role, why, and how to fix it.
 func StartLogical(ctx context.Context, dsn string, log *slog.Logger) (*Logical, error) {
+	return StartLogicalInZone(ctx, dsn, nil, log)
+}
+
+// StartLogicalInZone is StartLogical for a database whose last_seen may be
+// naive (Antenna's): the values it reports are read as local to zone
+// (nil: UTC).
+func StartLogicalInZone(ctx context.Context, dsn string, zone *time.Location, log *slog.Logger) (*Logical, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Logical{
-		dsn: dsn, log: log,
+		dsn: dsn, log: log, zone: zone,
 		advanced: make(chan struct{}, 1), ping: make(chan struct{}, 1),
 		done: make(chan struct{}),
 	}
@@ -1021,6 +1032,9 @@ func (l *Logical) change(m *TDMessage) error {
 	rc := RowChange{ServiceID: id, LastSeenChanged: true, LiveChanged: true}
 	if v.lastSeen != nil { // copies: the caller may keep or alter them
 		t := *v.lastSeen
+		if v.naive {
+			t = inZone(t, l.zone)
+		}
 		rc.LastSeen = &t
 	}
 	if v.live != nil {
@@ -1059,6 +1073,7 @@ func rowFrom(cols []TDColumn, prev *rowVal) (*rowVal, error) {
 				t, err = ParseTimestamptz(c.Value)
 			case "timestamp without time zone":
 				t, err = parseTimestamp(c.Value)
+				v.naive = true
 			default:
 				err = fmt.Errorf("last_seen has type %q, not a timestamp", c.Type)
 			}

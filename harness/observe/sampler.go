@@ -26,7 +26,10 @@ type Sampler struct {
 	// Offset is the database's clock minus this process's (ClockOffset):
 	// a sample is taken at the database's clock_timestamp().
 	Offset time.Duration
-	Log    *slog.Logger
+	// Zone is the zone a naive last_seen (Antenna's) is local to; nil reads
+	// it as UTC. A last_seen with a time zone needs none.
+	Zone *time.Location
+	Log  *slog.Logger
 
 	mu      sync.Mutex
 	samples []history.Sample
@@ -44,6 +47,8 @@ type Sampler struct {
 	// largest staleness sampled on one of them after its first heartbeat.
 	beating map[int64]bool
 	worst   time.Duration
+	// naive says last_seen has no time zone; asked once, on the first read.
+	naive *bool
 }
 
 type rowState struct {
@@ -96,6 +101,13 @@ func (s *Sampler) Sample(ctx context.Context) {
 func (s *Sampler) read(ctx context.Context, record bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	if s.naive == nil {
+		naive, err := lastSeenNaive(ctx, s.Pool)
+		if err != nil {
+			return err
+		}
+		s.naive = &naive
+	}
 	rows, err := s.Pool.Query(ctx, `SELECT id, xmin::text::bigint, last_seen, last_seen_live, clock_timestamp()
 		FROM ml_processingservice WHERE endpoint_url IS NULL`)
 	if err != nil {
@@ -114,6 +126,10 @@ func (s *Sampler) read(ctx context.Context, record bool) error {
 		var r row
 		if err := rows.Scan(&r.id, &r.xmin, &r.lastSeen, &r.live, &r.now); err != nil {
 			return err
+		}
+		if r.lastSeen != nil && *s.naive {
+			t := inZone(*r.lastSeen, s.Zone)
+			r.lastSeen = &t
 		}
 		batch = append(batch, r)
 	}

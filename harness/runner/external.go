@@ -36,6 +36,9 @@ type External struct {
 	// Observe is how writes are seen: ObserveAuto (logical decoding where
 	// the database allows it, else sampling), ObserveLogical or ObserveSampling.
 	Observe string
+	// Zone is the zone the target's naive last_seen is local to (Antenna's
+	// TIME_ZONE); nil reads it as UTC.
+	Zone *time.Location
 	// QueueAllowance (model time) is how far the target's task queue may
 	// move one write towards the next of its key; 0 means
 	// DefaultQueueAllowance.
@@ -122,7 +125,7 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 	}
 	// The observers start first: asking the list endpoint for jobs is itself
 	// a poll that may heartbeat, and they must see the database from before it.
-	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, t.spec.TimeScale.Wall(t.spec.SampleEvery)), Log: t.log}
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, t.spec.TimeScale.Wall(t.spec.SampleEvery)), Zone: t.ext.Zone, Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, envErr("reading the clock of --observe-db: %v", err)
 	}
@@ -154,7 +157,7 @@ func (t *external) startLogical(ctx context.Context) error {
 		t.fallback = "sampling was asked for (--observe sampling)"
 		return nil
 	}
-	l, err := observe.StartLogical(ctx, t.ext.ObserveDB, t.log)
+	l, err := observe.StartLogicalInZone(ctx, t.ext.ObserveDB, t.ext.Zone, t.log)
 	switch {
 	case err == nil:
 		t.logical = l

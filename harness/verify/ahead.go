@@ -68,10 +68,25 @@ func checkAhead(h history.History) judgement {
 		first, last = min(first, w.At), max(last, w.At)
 	}
 	return fail(fmt.Sprintf("the writer's clock is ahead by %s: a write at %s (the database's clock) stored last_seen %s for service%s %s; "+
-		"%d of %d writes ahead, from %s to %s, median %s (%s). Antenna reads such a service as fresh that much longer than it is",
+		"%d of %d writes ahead, from %s to %s, median %s (%s). Antenna reads such a service as fresh that much longer than it is%s",
 		fmtDur(worst.Ahead()), fmtDur(worst.At), fmtDur(worst.Stamp), plural(len(worst.Services)), idList(worst.Services),
-		len(ahead), len(stamped), fmtDur(first), fmtDur(last), fmtDur(offsets[len(offsets)/2]), rule), ev...).
+		len(ahead), len(stamped), fmtDur(first), fmtDur(last), fmtDur(offsets[len(offsets)/2]), rule, zoneHint(h, offsets[len(offsets)/2])), ev...).
 		locate(during("writer's clock", first, last))
+}
+
+// zoneHint names the likely cause of an offset of whole hours: a writer that
+// stores another zone's wall clock (UTC, say) in a naive last_seen, which
+// Antenna reads as local to its TIME_ZONE. The offset is in model time.
+func zoneHint(h history.History, offset time.Duration) string {
+	wall := offset
+	if h.TimeScale > 0 {
+		wall = h.TimeScale.Wall(offset)
+	}
+	hours := wall.Round(time.Hour)
+	if hours < time.Hour || (wall-hours).Abs() > time.Minute {
+		return ""
+	}
+	return fmt.Sprintf("; %s of wall time is a whole number of hours: a writer storing another zone's wall clock (UTC, say) in a naive last_seen, which Antenna reads as local to its TIME_ZONE?", hours)
 }
 
 // aheadFromSamples judges from the sampler alone when no write's stored

@@ -31,6 +31,10 @@ func TestCheckAhead(t *testing.T) {
 		{name: "a worker clock 40 s ahead is named by its offset", want: Fail,
 			edit:   func(h *history.History) { skewWrites(h, 2*time.Minute, 4*time.Minute, 40*time.Second) },
 			detail: []string{"the writer's clock is ahead by 40s", "8 of 40 writes ahead", "from 2m1.01s to 3m31.01s", "median 40s"}},
+		{name: "five hours ahead in wall time names the naive column's zone", want: Fail,
+			// At scale 0.05, 100 model hours are 5 wall hours.
+			edit:   func(h *history.History) { skewWrites(h, 0, h.Duration, 100*time.Hour) },
+			detail: []string{"ahead by 100h0m0s", "5h0m0s of wall time is a whole number of hours", "naive last_seen"}},
 		{name: "within the tolerance is not ahead", want: Pass,
 			edit: func(h *history.History) { skewWrites(h, 0, h.Duration, 900*time.Millisecond) }},
 		{name: "past the tolerance is", want: Fail,
