@@ -22,10 +22,10 @@ func TestSamplerReadsANaiveLastSeenInItsZone(t *testing.T) {
 		return float64(-off) / 3600
 	}()
 	cases := []struct {
-		name     string
-		column   string // last_seen's type
-		written  string // the value stored, 10 s ago on some wall clock
-		zone     *time.Location
+		name      string
+		column    string // last_seen's type
+		written   string // the value stored, 10 s ago on some wall clock
+		zone      *time.Location
 		staleness float64 // seconds, wall
 	}{
 		{"naive New York read in New York", "timestamp", "(now() - interval '10 seconds') AT TIME ZONE 'America/New_York'", ny, 10},
