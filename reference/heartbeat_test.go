@@ -19,14 +19,16 @@ import (
 // Which strategies hand the heartbeat to the broker, and which collapse
 // repeated polls of one key into one dispatch per window.
 var (
+	// per-service-sync answers these tests' shared token with main's gate
+	// and task (PR #1194's fallback); its own form is perservicesync_test.go's.
 	brokered = map[string]bool{"none": true, "task-throttle": true, "view-gate": true,
-		"view-gate-task-check": true, "per-service": true, "two-tier": true}
+		"view-gate-task-check": true, "per-service": true, "per-service-sync": true, "two-tier": true}
 	gated = map[string]bool{"view-gate": true, "view-gate-task-check": true, "per-service": true,
-		"two-tier": true, "db-skip-locked": true}
+		"per-service-sync": true, "two-tier": true, "db-skip-locked": true}
 )
 
 func TestRegistryCoversDesign(t *testing.T) {
-	want := []string{"db-skip-locked", "inline", "none", "per-service", "task-throttle", "two-tier", "view-gate", "view-gate-task-check"}
+	want := []string{"db-skip-locked", "inline", "none", "per-service", "per-service-sync", "task-throttle", "two-tier", "view-gate", "view-gate-task-check"}
 	require.Equal(t, want, strategy.Names())
 	_, err := strategy.New("nope", strategy.Deps{})
 	require.ErrorContains(t, err, "unknown strategy \"nope\"")

@@ -112,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 		{antenna.ListRoutes(), s.route("jobs_list", s.listJobs)},
 		{antenna.TasksRoutes(), s.route("tasks", s.tasks)},
 		{antenna.ResultRoutes(), s.route("result", s.result)},
+		{antenna.RegisterRoutes(), s.route("register", s.register)},
 	} {
 		for _, p := range r.patterns {
 			mux.Handle(p, r.h)

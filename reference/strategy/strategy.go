@@ -86,6 +86,7 @@ func registry() map[string]entry {
 		"view-gate":            {newViewGate, callTarget},
 		"view-gate-task-check": {newViewGateTaskCheck, callTarget},
 		"per-service":          {newPerService, callingService},
+		"per-service-sync":     {newPerServiceSync, identifiedOnJobs},
 		"two-tier":             {newTwoTier, callTarget},
 		"db-skip-locked":       {newDBSkipLocked, callTarget},
 		"none":                 {newNone, callTarget},
@@ -218,7 +219,12 @@ func (d Deps) updated(start time.Time, err error) {
 // dispatch, timed by the last_seen it wrote (the value this strategy's own
 // freshness rule compares), and its outcome.
 func (d Deps) wroteInline(t heartbeat.Target, id string, at time.Time, rows int64, err error) {
-	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: at, Clock: gate.ClockProcess, Key: t.GateKey(),
+	d.wroteInlineAs(t.GateKey(), id, at, rows, err)
+}
+
+// wroteInlineAs is wroteInline under a key of the caller's naming.
+func (d Deps) wroteInlineAs(key, id string, at time.Time, rows int64, err error) {
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventDispatch, At: at, Clock: gate.ClockProcess, Key: key,
 		DispatchID: id, Replica: d.Replica})
 	result := heartbeat.TaskWrote
 	switch {
@@ -229,6 +235,6 @@ func (d Deps) wroteInline(t heartbeat.Target, id string, at time.Time, rows int6
 	default:
 		d.Metrics.RowsUpdated.Add(float64(rows))
 	}
-	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: d.Clock.Now(), Key: t.GateKey(), DispatchID: id,
+	d.Events.Record(heartbeat.Event{Kind: heartbeat.EventTask, At: d.Clock.Now(), Key: key, DispatchID: id,
 		Result: result, Rows: rows, Replica: d.Replica})
 }
