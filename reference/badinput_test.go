@@ -47,7 +47,6 @@ func TestBadInput(t *testing.T) {
 		{"result unknown job", "POST", "/api/v2/jobs/77/result/", token, `{"results":[]}`, 404},
 		{"list bad project", "GET", "/api/v2/jobs/?project_id=x", token, nil, 400},
 		{"list negative project", "GET", "/api/v2/jobs/?project_id=-1", token, nil, 400},
-		{"list bad ids_only", "GET", "/api/v2/jobs/?ids_only=maybe", token, nil, 400},
 		{"list bad dispatch_mode", "GET", "/api/v2/jobs/?dispatch_mode=smoke", token, nil, 400},
 		{"unknown path", "GET", "/api/v3/", token, nil, 404},
 		{"tasks by GET", "GET", "/api/v2/jobs/1/tasks/", token, nil, 404},

@@ -117,7 +117,8 @@ func TestHeartbeatTaskWithinLimitsWrites(t *testing.T) {
 
 // Upstream's /tasks heartbeats only once the job is confirmed active, async
 // and with a pipeline: an inactive job answers {"tasks": []} and marks
-// nothing, and neither does a job of another dispatch mode.
+// nothing, and a job of another dispatch mode is refused with a 400
+// (views.py:436-438; TestTasksRefusals has the bodies).
 func TestTasksOfAnInactiveJobDoNotHeartbeat(t *testing.T) {
 	for _, name := range strategy.Names() {
 		for _, c := range []struct{ what, sql string }{
@@ -130,8 +131,10 @@ func TestTasksOfAnInactiveJobDoNotHeartbeat(t *testing.T) {
 				_, err := f.env.Pool.Exec(context.Background(), c.sql)
 				require.NoError(t, err)
 				code, body := f.do(t, "POST", "/api/v2/jobs/1/tasks/", token, map[string]int{"batch_size": 2})
-				require.Equal(t, http.StatusOK, code)
-				if c.what != "not async" {
+				if c.what == "not async" {
+					require.Equal(t, http.StatusBadRequest, code)
+				} else {
+					require.Equal(t, http.StatusOK, code)
 					require.Equal(t, []any{}, body["tasks"], `{"tasks": []}`)
 				}
 				assert.Zero(t, f.events.count(heartbeat.EventDispatch, ""), "no heartbeat")

@@ -57,10 +57,15 @@ type ListedJob struct {
 	PipelineSlug string `json:"pipeline_slug"`
 }
 
-// ListResponse answers the jobs list.
+// ListResponse answers the jobs list: one page of DRF's
+// LimitOffsetPagination (rest_framework/pagination.py get_paginated_response,
+// 3.14.0): how many jobs the query matches in all, the links to the pages
+// either side (null at an end) and this page's jobs.
 type ListResponse struct {
-	Count   int         `json:"count"`
-	Results []ListedJob `json:"results"`
+	Count    int64       `json:"count"`
+	Next     *string     `json:"next"`
+	Previous *string     `json:"previous"`
+	Results  []ListedJob `json:"results"`
 }
 
 // TasksBody is the body of a tasks request, built without reflection: the
@@ -115,8 +120,13 @@ type (
 		} `json:"tasks"`
 	}
 	ListAnswer struct {
+		// Count and Next say whether the page holds every matching job;
+		// nil when the target left them out.
+		Count   *int64  `json:"count"`
+		Next    *string `json:"next"`
 		Results []struct {
-			ID int64 `json:"id"`
+			ID           int64  `json:"id"`
+			PipelineSlug string `json:"pipeline_slug"`
 		} `json:"results"`
 	}
 	ResultAnswer struct {

@@ -8,7 +8,9 @@ import (
 
 func TestGateKeysAsAntennaSpellsThem(t *testing.T) {
 	require.Equal(t, "heartbeat:pipeline:2:project:7", JobKey(2, 7))
-	require.Equal(t, "heartbeat:list:pipelines:a,b", PipelinesKey([]string{"b", "a", "b"}), "sorted, each slug once")
+	require.Equal(t, "heartbeat:list:pipelines:a,b", PipelinesKey([]string{"b", "a"}), "sorted")
+	require.Equal(t, "heartbeat:list:pipelines:a,b,b", PipelinesKey([]string{"b", "a", "b"}),
+		"sorted, duplicates kept: views.py:78 does not de-duplicate")
 	require.Equal(t, "heartbeat:list:project:7", ProjectKey(7))
 	require.Equal(t, "heartbeat:service:12", ServiceKey(12))
 }

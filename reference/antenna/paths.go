@@ -44,6 +44,20 @@ func ListURL(base string, slugs []string, projectID int64) string {
 	return b.String()
 }
 
+// ListPageURL is ListURL asking for one page of limit jobs from offset.
+// Antenna answers ListURL itself with one random job (the ids_only
+// paginator, ami/jobs/views.py:370-378 at 731cc2a2); a limit asks for a real
+// page. Its order is still random (views.py:352-353), so a client that must
+// see every job asks for one page larger than the count rather than walking
+// offsets, which may show a job twice and another never.
+func ListPageURL(base string, slugs []string, projectID int64, limit, offset int64) string {
+	u := ListURL(base, slugs, projectID) + "&limit=" + strconv.FormatInt(limit, 10)
+	if offset > 0 {
+		u += "&offset=" + strconv.FormatInt(offset, 10)
+	}
+	return u
+}
+
 // TasksURL is where a worker asks for a batch of its job's tasks.
 func TasksURL(base string, jobID int64) string { return jobURL(base, jobID, "tasks") }
 

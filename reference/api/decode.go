@@ -100,34 +100,44 @@ func DecodeResult(b []byte) (antenna.ResultRequest, error) {
 
 // ListQuery is the jobs list's query string.
 type ListQuery struct {
-	IDsOnly      bool
+	IDsOnly bool
+	// SlugsGiven says pipeline__slug__in had a value; Slugs are its
+	// comma-separated slugs, stripped, blanks dropped. A value of only
+	// commas gives no slugs, and then no heartbeat at all (views.py:405-408).
+	SlugsGiven   bool
 	Slugs        []string
 	ProjectID    int64
 	DispatchMode string
+	// Page is the page of jobs asked for.
+	Page listPage
 }
 
-// DecodeList parses the jobs list's query string.
+// DecodeList parses the jobs list's query string in the order the view
+// reads it (ami/jobs/views.py:391-410 at 731cc2a2): ids_only and the slugs,
+// which never fail and decide the heartbeat; then project_id, then the
+// filters. Whatever it could read is returned with the first error, so
+// that the heartbeat the view sends before validating the queryset is sent
+// here too: a bad dispatch_mode still heartbeats, then answers 400. A
+// repeated parameter counts by its last value, as QueryDict reads it.
 func DecodeList(q url.Values) (ListQuery, error) {
-	var lq ListQuery
-	var err error
-	if lq.IDsOnly, err = parseBool(q, "ids_only"); err != nil {
-		return lq, err
-	}
-	if _, err = parseBool(q, "incomplete_only"); err != nil {
-		return lq, err
-	}
-	for _, s := range strings.Split(q.Get("pipeline__slug__in"), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			lq.Slugs = append(lq.Slugs, s)
+	lq := ListQuery{IDsOnly: urlBool(q, "ids_only")}
+	if raw := lastParam(q, "pipeline__slug__in"); raw != "" {
+		lq.SlugsGiven = true
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				lq.Slugs = append(lq.Slugs, s)
+			}
 		}
 	}
-	if v := q.Get("project_id"); v != "" {
-		lq.ProjectID, err = strconv.ParseInt(v, 10, 64)
-		if err != nil || lq.ProjectID < 1 {
+	lq.Page = pageOf(q, lq.IDsOnly)
+	if v := lastParam(q, "project_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
 			return lq, badRequest("project_id must be a positive integer, got %q", v)
 		}
+		lq.ProjectID = id
 	}
-	switch m := q.Get("dispatch_mode"); m {
+	switch m := lastParam(q, "dispatch_mode"); m {
 	case "", "async_api", "sync_api", "internal":
 		lq.DispatchMode = m
 	default:
@@ -136,15 +146,22 @@ func DecodeList(q url.Values) (ListQuery, error) {
 	return lq, nil
 }
 
-func parseBool(q url.Values, name string) (bool, error) {
-	switch v := strings.ToLower(q.Get(name)); v {
-	case "", "0", "false":
-		return false, nil
-	case "1", "true":
-		return true, nil
-	default:
-		return false, badRequest("%s must be 1/0 or true/false, got %q", name, v)
+// urlBool is url_boolean_param (ami/utils/fields.py:5-23 at 731cc2a2): absent
+// is false; present without a value is true; any other value is cleaned by
+// Django's forms.BooleanField, for which "false" and "0" (in any case) are
+// false and everything else is true. It never fails: ids_only=maybe is true.
+func urlBool(q url.Values, name string) bool {
+	vs, ok := q[name]
+	if !ok || len(vs) == 0 {
+		return false
 	}
+	switch v := strings.ToLower(vs[len(vs)-1]); v {
+	case "":
+		return true
+	case "false", "0":
+		return false
+	}
+	return true
 }
 
 // parseJobID reads the {id} path segment.

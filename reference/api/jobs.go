@@ -35,6 +35,15 @@ func (s *Server) fail(w http.ResponseWriter, v *view, err error) {
 	}
 }
 
+// invalid answers a view that raised DRF's ValidationError(msg): 400 with
+// the body DRF renders for a bare message, a JSON list of it
+// (rest_framework/exceptions.py:156-159, DRF 3.14.0, wraps a string in a
+// list), and the transaction rolled back.
+func (s *Server) invalid(w http.ResponseWriter, v *view, msg string) {
+	v.rollback = true
+	writeJSON(w, http.StatusBadRequest, []string{msg})
+}
+
 // job resolves the {id} of a job route: get_object, a cachable read of the
 // job with its pipeline (JobViewSet.queryset select_related, views.py:205).
 func (s *Server) job(r *http.Request, v *view) (store.Job, error) {
@@ -98,9 +107,10 @@ func decodeBody(r *http.Request, decode func([]byte) error) error {
 	return decode(body)
 }
 
-// tasks is Antenna's /tasks view: validate the body, resolve the job, answer
-// an inactive job with no tasks, and heartbeat only once the job is known
-// to be active, async and with a pipeline, as upstream does. Only then are
+// tasks is Antenna's /tasks view (ami/jobs/views.py:421-488 at 731cc2a2):
+// validate the body, resolve the job, refuse a job that is not async_api
+// (400), answer an inactive job with no tasks, refuse an active job without
+// a pipeline (400), and heartbeat only then, in upstream's order. Only then are
 // tasks reserved from the task queue (ami/jobs/views.py:457–474); a queue
 // that cannot be reached answers 503 with upstream's own body, whose key is
 // "error", not DRF's "detail". All of it runs in the view's transaction, so
@@ -118,6 +128,12 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
 		s.fail(w, v, err)
 		return
 	}
+	// views.py:436-438: only async_api jobs have tasks, asked before whether
+	// the job is active.
+	if job.DispatchMode != dispatchAsync {
+		s.invalid(w, v, "Only async_api jobs have fetchable tasks")
+		return
+	}
 	if !job.Active() {
 		// Logged so that workers polling finished jobs show in the job's log.
 		s.jobLine(ctx, v, job.ID, store.LogInfo, fmt.Sprintf("Tasks requested for non-active job (status=%s); returning empty. user=%s",
@@ -125,11 +141,16 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *view) {
 		writeJSON(w, http.StatusOK, antenna.TasksResponse{Tasks: []antenna.Task{}})
 		return
 	}
-	if t, ok := jobTarget(job); ok && job.DispatchMode == dispatchAsync {
-		if err := s.heartbeat(ctx, v, t, job.ID); err != nil {
-			s.fail(w, v, err)
-			return
-		}
+	// views.py:453-455: an active job without a pipeline is the client's
+	// fault too, and nothing is marked.
+	t, ok := jobTarget(job)
+	if !ok {
+		s.invalid(w, v, "This job does not have a pipeline configured")
+		return
+	}
+	if err := s.heartbeat(ctx, v, t, job.ID); err != nil {
+		s.fail(w, v, err)
+		return
 	}
 	items, err := s.reserve(ctx, job.ID, req.BatchSize)
 	if errors.Is(err, taskqueue.ErrUnavailable) {
@@ -199,34 +220,60 @@ func (s *Server) result(w http.ResponseWriter, r *http.Request, v *view) {
 	})
 }
 
+// listJobs is JobViewSet.list (ami/jobs/views.py:391-410 at 731cc2a2). Only
+// the worker's form, ids_only, heartbeats: by the slugs when
+// pipeline__slug__in has a value (none at all when it holds only commas),
+// else by project_id (views.py:396-409); the heartbeat comes before the
+// queryset's parameters are validated. The answer is one page of DRF's
+// LimitOffsetPagination (see pageOf): with ids_only and no limit or
+// page_size, one random active job; with limit (and offset), that page, in
+// random order for ids_only; without ids_only, PAGE_SIZE newest first.
+// Every row is {id, pipeline_slug}, MinimalJobSerializer's shape
+// (serializers.py:185-192); the full list's JobListSerializer fields and
+// the pagination class's user_permissions (ami/base/pagination.py) are not
+// modelled: no client reads them.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, v *view) {
+	ctx := r.Context()
 	q, err := DecodeList(r.URL.Query())
+	if q.IDsOnly {
+		var herr error
+		switch {
+		case q.SlugsGiven:
+			if len(q.Slugs) > 0 {
+				herr = s.heartbeat(ctx, v, heartbeat.PipelinesTarget(q.Slugs), 0)
+			}
+		case q.ProjectID != 0:
+			herr = s.heartbeat(ctx, v, heartbeat.ProjectTarget(q.ProjectID), 0)
+		}
+		if herr != nil {
+			s.fail(w, v, herr)
+			return
+		}
+	}
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	// Idle workers only ever call this endpoint, so it carries its own
-	// heartbeat: by pipeline slugs when given, else by project.
-	switch {
-	case len(q.Slugs) > 0:
-		err = s.heartbeat(r.Context(), v, heartbeat.PipelinesTarget(q.Slugs), 0)
-	case q.ProjectID != 0:
-		err = s.heartbeat(r.Context(), v, heartbeat.ProjectTarget(q.ProjectID), 0)
+	filter := store.ListFilter{Slugs: q.Slugs, ProjectID: q.ProjectID, DispatchMode: q.DispatchMode}
+	// The count is a cachable read; the page is one too unless its order is
+	// random, which cachalot never caches (CACHALOT_CACHE_RANDOM is False by
+	// default: cachalot utils.py _get_tables raises UncachableQuery).
+	query := fmt.Sprintf("jobs:%q:%d:%s", q.Slugs, q.ProjectID, q.DispatchMode)
+	v.read(ctx, "count:"+query, store.TableJob, store.TablePipeline)
+	if q.Page.Order != store.ListRandom {
+		v.read(ctx, fmt.Sprintf("page:%s:%d:%d", query, q.Page.Offset, q.Page.Limit), store.TableJob, store.TablePipeline)
 	}
+	page, err := s.store.ListJobPage(ctx, filter, q.Page.Order, q.Page.Offset, q.Page.Limit)
 	if err != nil {
 		s.fail(w, v, err)
 		return
 	}
-	refs, err := s.store.ListActiveJobs(r.Context(), store.ListFilter{Slugs: q.Slugs, ProjectID: q.ProjectID, DispatchMode: q.DispatchMode})
-	if err != nil {
-		s.fail(w, v, err)
-		return
-	}
-	out := make([]antenna.ListedJob, len(refs))
-	for i, j := range refs {
+	out := make([]antenna.ListedJob, len(page.Jobs))
+	for i, j := range page.Jobs {
 		out[i] = antenna.ListedJob(j)
 	}
-	writeJSON(w, http.StatusOK, antenna.ListResponse{Count: len(out), Results: out})
+	next, previous := q.Page.links(r, page.Count)
+	writeJSON(w, http.StatusOK, antenna.ListResponse{Count: page.Count, Next: next, Previous: previous, Results: out})
 }
 
 // caller names the requester in job log lines, as _actor_log_context does
