@@ -2,12 +2,10 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,7 +17,6 @@ import (
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -100,6 +97,8 @@ type external struct {
 	logical *observe.Logical // nil when writes are sampled
 	// fallback says why logical decoding was not used, when it was not.
 	fallback string
+	// judged names the jobs and keys the run judges, for its notes.
+	judged string
 }
 
 func (t *external) Close() {
@@ -135,16 +134,21 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 	if err := t.sampler.Baseline(ctx); err != nil {
 		return Setup{}, envErr("reading ml_processingservice through --observe-db: %v", err)
 	}
-	ids := ext.JobIDs
+	ids, foundBy := ext.JobIDs, "--jobs"
 	if len(ids) == 0 {
-		if ids, err = listJobs(ctx, ext); err != nil {
+		if ids, err = discoverJobs(ctx, ext, t.log); err != nil {
 			return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 		}
+		foundBy = "the list endpoint, --slugs " + strings.Join(ext.Slugs, ",")
 	}
 	keys, err := discoverKeys(ctx, t.pool, ids)
+	if err == nil {
+		err = checkJobsFound(ids, keys)
+	}
 	if err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
+	t.judged = announceKeys(t.log, ext.Target, keys, foundBy)
 	return Setup{Name: ext.Target, URLs: []string{strings.TrimRight(ext.Target, "/")}, Keys: keys, Token: ext.Token,
 		Sampler: t.sampler, Locks: &observe.Locks{Pool: t.pool, Every: lockWatchEvery, Scale: t.spec.TimeScale, Log: t.log}, Log: t.log}, nil
 }
@@ -214,6 +218,7 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 	if n := t.sampler.Errors(); n > 0 {
 		seen.Notes = append(seen.Notes, fmt.Sprintf("%d database samples failed", n))
 	}
+	seen.Notes = append(seen.Notes, t.judged)
 	return seen, nil
 }
 
@@ -246,38 +251,6 @@ func writesFromChanges(changes []observe.RowChange, start time.Time, offset time
 		slices.Sort(out[i].services)
 	}
 	return out
-}
-
-// listJobs asks the target's list endpoint for active jobs of the slugs.
-func listJobs(ctx context.Context, ext *External) ([]int64, error) {
-	if len(ext.Slugs) == 0 {
-		return nil, fmt.Errorf("external target: pass --jobs, or --slugs to find the jobs through the list endpoint")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, antenna.ListURL(ext.Target, ext.Slugs, 0), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", antenna.Authorization(ext.Token))
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("listing jobs on %s: %w", ext.Target, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("listing jobs on %s: HTTP %d (is the token right?)", ext.Target, resp.StatusCode)
-	}
-	var body antenna.ListAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("listing jobs on %s: unexpected answer: %w", ext.Target, err)
-	}
-	var ids []int64
-	for _, r := range body.Results {
-		ids = append(ids, r.ID)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("the target lists no active jobs for pipelines %s", strings.Join(ext.Slugs, ","))
-	}
-	return ids, nil
 }
 
 // discoverKeys reads (SELECT only) the jobs' keys and async services.
