@@ -1,8 +1,8 @@
 // Package reference assembles the system under test: Antenna's heartbeat
 // path with a selectable strategy, a Redis-backed broker with a task worker
-// pool, the task queue (NATS JetStream), the offline checker and Prometheus
-// metrics. The harness starts it
-// in-process; `hbharness serve` runs it alone.
+// pool, the task queue (NATS JetStream), the offline check (a beat that
+// enqueues it, run by the task workers) and Prometheus metrics. The harness
+// starts it in-process; `hbharness serve` runs it alone.
 package reference
 
 import (
@@ -70,8 +70,9 @@ type Config struct {
 	Events    heartbeat.Sink
 	Replica   int
 	Log       *slog.Logger
-	// NoChecker leaves the offline check to someone else (one per database
-	// is enough when several replicas share it, as in production).
+	// NoChecker leaves the offline check's beat to someone else (one beat
+	// per deployment, as celery beat runs once in production). Every
+	// replica's task workers still run the copies that reach their queue.
 	NoChecker bool
 	// NoFeeder leaves topping up unlimited jobs' tasks to another replica
 	// (one feeder per deployment is enough, as one checker is).
@@ -105,16 +106,26 @@ type Reference struct {
 	resultPool *worker.Pool
 	// closeResults releases a results queue New opened itself.
 	closeResults func() error
-	checker      *checker.Checker
-	watch        *dbwatch.Watch
+	// beat enqueues the offline check when this replica runs it; under
+	// checker_queue own, checkPool is the check's own worker on
+	// checkQueue, and closeCheck releases that queue.
+	beat       *checker.Beat
+	checkQueue broker.Broker
+	checkPool  *worker.Pool
+	closeCheck func() error
+	watch      *dbwatch.Watch
 	// acker is the result workers' connection to the task queue; feeder,
 	// when this replica runs it, keeps unlimited jobs supplied.
 	acker  *taskqueue.Acker
 	feeder *taskqueue.Feeder
 }
 
-// resultsSub names the results queue beside the heartbeat queue.
-const resultsSub = "results:"
+// resultsSub and checkerSub name the results queue and the offline check's
+// own queue beside the heartbeat queue.
+const (
+	resultsSub = "results:"
+	checkerSub = "checker:"
+)
 
 // New wires a replica; Run starts its background work.
 func New(c Config) (*Reference, error) {
@@ -196,19 +207,23 @@ func New(c Config) (*Reference, error) {
 		JobCacheTTL: c.Clock.Wall(c.Settings.JobCacheTTL), Replica: c.Replica,
 		WebDB: c.WebDB, Cache: cache, Slots: webtier.NewSlots(webtier.AtScale(c.Settings.WebSlots(), c.Clock.Scale)), Connections: conns,
 		GIL:    webtier.NewGIL(c.Settings.WebConcurrency, c.Clock.Wall(c.Settings.ViewCPU)),
-		JobLog: c.Settings.JobLog,
+		JobLog: c.Settings.JobLog, OfflineAfter: c.Settings.OfflineAfter,
 	})
 	acker := tq.Acker()
 	finisher := &resultFinisher{queue: tq, acker: acker, progress: progress.Tracker{Redis: c.Redis, Prefix: c.KeyPrefix},
 		store: st, forget: srv.ForgetJob, metrics: m, log: log}
+	// Any worker on a queue the beat sends to runs the check: with the
+	// check on the heartbeat queue, every replica's heartbeat workers.
+	check := &checker.Task{Store: st, OfflineAfter: c.Settings.OfflineAfter, Scale: c.Clock.Scale,
+		Metrics: checker.NewMetrics(m.Registry, m.Offline)}
 	pool := func(b broker.Broker, name string) *worker.Pool {
 		return &worker.Pool{Broker: b, Store: st, Cache: cache, Clock: workerClock, Throttle: c.Settings.Throttle, Metrics: m,
 			Events: c.Events, Size: c.Settings.TaskWorkers, ResultCost: c.Settings.ResultCost, Replica: c.Replica, Log: log,
-			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name, Finisher: finisher}
+			SoftLimit: c.Settings.TaskSoftTimeLimit, HardLimit: c.Settings.TaskTimeLimit, Name: name, Finisher: finisher, Check: check}
 	}
 	name := fmt.Sprintf("%sr%d", c.KeyPrefix, c.Replica)
 	r := &Reference{Handler: srv.Handler(), Metrics: m, Store: st, Broker: q, Results: results, Strategy: strat,
-		pool: pool(q, name), closeResults: closeResults, acker: acker}
+		pool: pool(q, name), closeResults: closeResults, closeCheck: func() error { return nil }, acker: acker}
 	if !c.NoFeeder {
 		r.feeder = &taskqueue.Feeder{Queue: tq, Jobs: st.UnlimitedJobs, Log: log}
 	}
@@ -216,8 +231,21 @@ func New(c Config) (*Reference, error) {
 		r.resultPool = pool(results, name+"-results")
 	}
 	if !c.NoChecker {
-		r.checker = &checker.Checker{Store: st, Clock: c.Clock, Every: c.Settings.CheckerEvery,
-			OfflineAfter: c.Settings.OfflineAfter, Metrics: m, Log: log}
+		beatQueue := q
+		if c.Settings.CheckerQueue == settings.CheckerOnOwnQueue {
+			cq, closeCheck, err := besideQueue(c, checkerSub, log)
+			if err != nil {
+				_ = closeResults()
+				return nil, fmt.Errorf("opening the offline check's queue: %w", err)
+			}
+			beatQueue, r.checkQueue, r.closeCheck = cq, cq, closeCheck
+			// One worker: one check at a time is all a queue of its own
+			// ever holds.
+			r.checkPool = pool(cq, name+"-checker")
+			r.checkPool.Size = 1
+		}
+		r.beat = &checker.Beat{Queue: beatQueue, Clock: c.Clock, Every: c.Settings.CheckerEvery, Expires: c.Settings.CheckerExpires,
+			Events: c.Events, Metrics: check.Metrics, Replica: c.Replica, Log: log}
 		r.watch = &dbwatch.Watch{Pool: c.DB, Metrics: m, Log: log}
 	}
 	return r, nil
@@ -234,26 +262,40 @@ func resultsQueue(c Config, separate bool, log *slog.Logger) (b broker.Broker, c
 	if c.ResultsBroker != nil {
 		return c.ResultsBroker, none, nil
 	}
+	b, close, err = besideQueue(c, resultsSub, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the results queue: %w", err)
+	}
+	return b, close, nil
+}
+
+// besideQueue opens the queue sub beside c.Broker (broker.Deriver: the same
+// server, named with KeyPrefix+sub), or, for a broker that cannot derive, a
+// Redis list on Redis under KeyPrefix+sub.
+func besideQueue(c Config, sub string, log *slog.Logger) (b broker.Broker, close func() error, err error) {
 	if d, ok := c.Broker.(broker.Deriver); ok {
-		b, err := d.Derive(resultsSub, log)
+		b, err := d.Derive(sub, log)
 		if err != nil {
-			return nil, nil, fmt.Errorf("opening the results queue: %w", err)
+			return nil, nil, err
 		}
 		return b, b.Close, nil
 	}
-	return broker.NewRedisQueue(c.Redis, c.KeyPrefix+resultsSub, log), none, nil
+	return broker.NewRedisQueue(c.Redis, c.KeyPrefix+sub, log), func() error { return nil }, nil
 }
 
-// Run runs the task workers and the checker until ctx ends, then releases
-// the results queue if New opened it.
+// Run runs the task workers and the offline check's beat until ctx ends,
+// then releases the queues New opened.
 func (r *Reference) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.pool.Run(ctx) })
 	if r.resultPool != nil {
 		wg.Go(func() { r.resultPool.Run(ctx) })
 	}
-	if r.checker != nil {
-		wg.Go(func() { r.checker.Run(ctx) })
+	if r.checkPool != nil {
+		wg.Go(func() { r.checkPool.Run(ctx) })
+	}
+	if r.beat != nil {
+		wg.Go(func() { r.beat.Run(ctx) })
 	}
 	if r.watch != nil {
 		wg.Go(func() { r.watch.Run(ctx) })
@@ -266,6 +308,9 @@ func (r *Reference) Run(ctx context.Context) {
 	if err := r.closeResults(); err != nil {
 		r.pool.Log.Warn("closing the results queue", "err", err)
 	}
+	if err := r.closeCheck(); err != nil {
+		r.pool.Log.Warn("closing the offline check's queue", "err", err)
+	}
 }
 
 // StallWorkers stops (true) or restarts the replica's task workers taking
@@ -275,6 +320,9 @@ func (r *Reference) StallWorkers(stalled bool) {
 	if r.resultPool != nil {
 		r.resultPool.Stall(stalled)
 	}
+	if r.checkPool != nil {
+		r.checkPool.Stall(stalled)
+	}
 }
 
 // CrashWorker makes the next heartbeat task die after its write, before its
@@ -283,8 +331,14 @@ func (r *Reference) StallWorkers(stalled bool) {
 func (r *Reference) CrashWorker()    { r.pool.Crash() }
 func (r *Reference) RestoreWorkers() { r.pool.Restore() }
 
-// SkewWorkers sets the task workers' clock off by d (wall time).
-func (r *Reference) SkewWorkers(d time.Duration) { r.pool.Skew(d) }
+// SkewWorkers sets the task workers' clock off by d (wall time): the
+// heartbeat workers', and the offline check's own worker's where it has one.
+func (r *Reference) SkewWorkers(d time.Duration) {
+	r.pool.Skew(d)
+	if r.checkPool != nil {
+		r.checkPool.Skew(d)
+	}
+}
 
 // Drain waits (up to timeout) until the broker's queues (heartbeats, and
 // results when they have their own) are empty, so that a run's last
@@ -294,6 +348,9 @@ func (r *Reference) Drain(ctx context.Context, timeout time.Duration) error {
 	queues := []broker.Broker{r.Broker}
 	if r.resultPool != nil {
 		queues = append(queues, r.Results)
+	}
+	if r.checkQueue != nil {
+		queues = append(queues, r.checkQueue)
 	}
 	for {
 		var n int64

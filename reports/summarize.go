@@ -63,6 +63,9 @@ func Summarize(r *runner.Result) Summary {
 		if sv.Detected {
 			ss.TimeToOfflineS = secondsPtr(sv.TimeToOffline)
 		}
+		if sv.Stopped {
+			ss.TimeToOfflineBoundS, ss.HeartbeatLagS = secondsPtr(sv.TimeToOfflineBound), secondsPtr(sv.HeartbeatLag)
+		}
 		s.Services = append(s.Services, ss)
 	}
 	lv := st.Liveness
@@ -71,6 +74,15 @@ func Summarize(r *runner.Result) Summary {
 	if lv.Detected > 0 {
 		s.Liveness.TimeToOfflineMaxS, s.Liveness.TimeToOfflineP50S = secondsPtr(lv.TimeToOfflineMax), secondsPtr(lv.TimeToOfflineP50)
 	}
+	if ck := lv.Checker; ck.Known {
+		s.Liveness.Checks = &CheckCounts{Sent: ck.Sent, Ran: ck.Ran, Dropped: ck.Dropped, Failed: ck.Failed, Unsent: ck.Unsent,
+			Queued: ck.Queued + ck.Late}
+		s.Liveness.CheckerQueueWaitMaxS, s.Liveness.CheckerGapMaxS = secondsPtr(ck.MaxWait), secondsPtr(ck.MaxGap)
+		if ck.Dropped > 0 {
+			s.Liveness.CheckerDropWaitMaxS = secondsPtr(ck.MaxDropWait)
+		}
+	}
+	s.Liveness.TimeToOfflineNote = lv.Unmeasured
 	for _, fs := range verify.Faults(*h) {
 		f := fs.Fault
 		out := Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), PlannedAtS: f.PlannedAt.Seconds(),

@@ -155,11 +155,22 @@ type ServiceStats struct {
 	// when that never came within the run.
 	Stopped        bool     `json:"stopped"`
 	TimeToOfflineS *float64 `json:"time_to_offline_s"`
+	// TimeToOfflineBoundS is, for a stopped service, the latest it may be
+	// flipped after its last poll: offline_after after its own last
+	// heartbeat landed (HeartbeatLagS past that poll, the task's queue
+	// wait) plus the offline check's allowance (see Liveness). It is read
+	// up to one sample period later.
+	TimeToOfflineBoundS *float64 `json:"time_to_offline_bound_s,omitempty"`
+	HeartbeatLagS       *float64 `json:"heartbeat_lag_s,omitempty"`
 }
 
 // Liveness sums up how fast services whose workers stopped were read as
-// offline, beside the analytic bounds [offline_after - throttle,
-// offline_after + checker_every] (plus any queue delay).
+// offline, beside the bounds [offline_after - throttle, offline_after +
+// the offline check's allowance]: the longest gap between copies of the
+// check that ran plus the longest any waited in its queue (CheckerGapMaxS
+// + CheckerQueueWaitMaxS, measured), or checker_every + checker_expires
+// when the target does not report its checks. A service's own bound adds
+// its last heartbeat's lag (ServiceStats).
 type Liveness struct {
 	Stopped           int        `json:"stopped"`
 	Detected          int        `json:"detected"`
@@ -167,6 +178,30 @@ type Liveness struct {
 	TimeToOfflineP50S *float64   `json:"time_to_offline_p50_s"`
 	BoundsS           [2]float64 `json:"time_to_offline_bounds_s"`
 	FalseLiveS        float64    `json:"false_live_s"`
+	// Checks counts the copies of the offline check sent within the run
+	// and what became of them; nil when the target does not report them.
+	Checks *CheckCounts `json:"checks,omitempty"`
+	// CheckerQueueWaitMaxS is the longest a copy that ran waited in its
+	// queue (or one still queued at the end had waited); CheckerGapMaxS the
+	// longest between two copies that ran; CheckerDropWaitMaxS the longest
+	// a dropped copy waited. Null when the checks are not reported.
+	CheckerQueueWaitMaxS *float64 `json:"checker_queue_wait_max_s"`
+	CheckerGapMaxS       *float64 `json:"checker_gap_max_s"`
+	CheckerDropWaitMaxS  *float64 `json:"checker_drop_wait_max_s,omitempty"`
+	// TimeToOfflineNote says when a stopped service's time_to_offline
+	// measures no check: none ran after it went stale.
+	TimeToOfflineNote string `json:"time_to_offline_note,omitempty"`
+}
+
+// CheckCounts is what became of the offline check's copies sent in a run.
+type CheckCounts struct {
+	Sent    int `json:"sent"`
+	Ran     int `json:"ran"`
+	Dropped int `json:"dropped"`
+	Failed  int `json:"failed"`
+	Unsent  int `json:"unsent"`
+	// Queued were still waiting when the run ended (some taken after it).
+	Queued int `json:"queued"`
 }
 
 // Fault is one injected fault: planned, as it actually happened, what it did

@@ -59,7 +59,7 @@ strategy: per-service
 failure_policy: fail-open-local
 replicas: 3
 allowed_errors: 7
-settings: {throttle: 20s, offline_after: 45s, checker_every: 10s, sample_every: 5s, task_workers: 2, job_cache_ttl: 0s, heartbeat_queue: shared,
+settings: {throttle: 20s, offline_after: 45s, checker_every: 10s, checker_expires: 8s, checker_queue: own, sample_every: 5s, task_workers: 2, job_cache_ttl: 0s, heartbeat_queue: shared,
   web_concurrency: 3, web_threads: 4, db_max_connections: 50, redis_read_timeout: 2s, job_log: row, cachalot: false,
   nats_task_ttr: 1m, nats_max_deliver: 5, nats_max_ack_pending: 64}
 fixtures: {projects: 4, pipelines: 5, services_per_key: 2, jobs_per_key: 3, tasks_per_job: 100}
@@ -76,7 +76,7 @@ expect: {observers_agree: fail, requests_succeed: pass}
 	require.Equal(t, 3, spec.Replicas)
 	require.Equal(t, Allowance{Total: 7}, spec.AllowedErrors)
 	require.Equal(t, settings.Settings{Throttle: 20 * time.Second, OfflineAfter: 45 * time.Second, CheckerEvery: 10 * time.Second,
-		TaskWorkers: 2, HeartbeatQueue: settings.QueueShared,
+		CheckerExpires: 8 * time.Second, CheckerQueue: settings.CheckerOnOwnQueue, TaskWorkers: 2, HeartbeatQueue: settings.QueueShared,
 		WebConcurrency: 3, WebThreads: 4, DBMaxConnections: 50, RedisReadTimeout: 2 * time.Second, JobLog: settings.JobLogRow,
 		BrokerConnectTimeout: 4 * time.Second, ViewCPU: 5 * time.Millisecond,
 		// Antenna's task time limits are not scenario fields: always the defaults.

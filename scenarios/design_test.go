@@ -14,6 +14,10 @@ import (
 
 // designExample is what the §7 example of DESIGN.md means, every default spelled out.
 func designExample(source string) *Spec {
+	// The example writes Antenna's throttle and offline window, and a check
+	// every 5 s where Antenna's beat runs it every 5 min.
+	s := settings.Default()
+	s.CheckerEvery = 5 * time.Second
 	return &Spec{
 		Name:          "steady",
 		Description:   "50 workers poll one job; one (pipeline, project) key.",
@@ -22,7 +26,7 @@ func designExample(source string) *Spec {
 		Strategy:      "view-gate",
 		FailurePolicy: "fail-closed",
 		Replicas:      1,
-		Settings:      settings.Default(),
+		Settings:      s,
 		SampleEvery:   time.Second,
 		Fixtures:      Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1, TasksPerJob: 0},
 		Fleet: []Group{{Name: "adc", Behaviour: "active", Start: "spread", Workers: 50, BatchSize: 8,

@@ -9,7 +9,7 @@ import (
 )
 
 func settingsFields() []string {
-	return []string{"throttle", "offline_after", "checker_every", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
+	return []string{"throttle", "offline_after", "checker_every", "checker_expires", "checker_queue", "sample_every", "task_workers", "job_cache_ttl", "result_cost", "heartbeat_queue", "release_on_enqueue_failure",
 		"web_concurrency", "web_threads", "db_max_connections", "redis_read_timeout", "job_log", "cachalot", "broker_connect_timeout", "view_cpu",
 		"nats_task_ttr", "nats_max_deliver", "nats_max_ack_pending"}
 }
@@ -35,6 +35,7 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	dur("throttle", &s.Throttle, true)
 	dur("offline_after", &s.OfflineAfter, true)
 	dur("checker_every", &s.CheckerEvery, true)
+	dur("checker_expires", &s.CheckerExpires, true)
 	dur("sample_every", &sampleEvery, true)
 	dur("job_cache_ttl", &s.JobCacheTTL, false)
 	dur("result_cost", &s.ResultCost, false)
@@ -79,6 +80,7 @@ func (d *decoder) settings(n *yaml.Node) (settings.Settings, time.Duration) {
 	}
 	enum("heartbeat_queue", &s.HeartbeatQueue, settings.HeartbeatQueues())
 	enum("job_log", &s.JobLog, settings.JobLogs())
+	enum("checker_queue", &s.CheckerQueue, settings.CheckerQueues())
 	if !valid {
 		return s, sampleEvery
 	}

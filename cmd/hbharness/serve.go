@@ -55,7 +55,10 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fs.BoolVar(&s.Cachalot, "cachalot", def.Cachalot, "model django-cachalot's Redis round trips")
 	fs.DurationVar(&s.Throttle, "throttle", def.Throttle, "gate window, model time")
 	fs.DurationVar(&s.OfflineAfter, "offline-after", def.OfflineAfter, "offline window, model time")
-	fs.DurationVar(&s.CheckerEvery, "checker-every", def.CheckerEvery, "offline check period, model time")
+	fs.DurationVar(&s.CheckerEvery, "checker-every", def.CheckerEvery, "how often the beat enqueues the offline check, model time (Antenna's crontab: every 5 min)")
+	fs.DurationVar(&s.CheckerExpires, "checker-expires", def.CheckerExpires, "how long a queued offline check may wait before a worker drops it unrun, model time (Antenna's expires=240)")
+	fs.StringVar(&s.CheckerQueue, "checker-queue", def.CheckerQueue, "where the offline check waits: "+strings.Join(settings.CheckerQueues(), ", ")+
+		" (heartbeat: the heartbeat tasks' queue, as Antenna's default queue; own: a queue and a worker of its own, issue #1229)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -220,10 +220,22 @@ type History struct {
 	TimeScale    modeltime.Scale `json:"time_scale"`
 	Throttle     time.Duration   `json:"throttle"`
 	OfflineAfter time.Duration   `json:"offline_after"`
-	// CheckerEvery is the offline checker's period: a silent service may
-	// read live until its last_seen is OfflineAfter old and the checker has
-	// run, up to OfflineAfter + CheckerEvery after its last write.
+	// CheckerEvery is how often the offline check is enqueued: a silent
+	// service may read live until its last_seen is OfflineAfter old and a
+	// copy of the check has run, up to OfflineAfter + CheckerEvery after its
+	// last write plus however long that copy waited in its queue.
 	CheckerEvery time.Duration `json:"checker_every"`
+	// CheckerExpires is how long a queued copy of the check may wait before
+	// a worker drops it unrun; the beat's next copy comes CheckerEvery
+	// after the one dropped.
+	CheckerExpires time.Duration `json:"checker_expires"`
+	// Checks are the copies of the offline check the target's beat sent,
+	// by enqueue time, and what became of each. ChecksKnown is false when
+	// the target cannot report them (external): verdicts that depend on
+	// the check then assume a copy every CheckerEvery, waiting up to
+	// CheckerExpires.
+	Checks      []Check `json:"checks,omitempty"`
+	ChecksKnown bool    `json:"checks_known"`
 	// MaxPollGap is the longest gap between two polls of one worker that the
 	// scenario allows (poll period + jitter); it widens the rate bound.
 	MaxPollGap time.Duration `json:"max_poll_gap"`

@@ -25,6 +25,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		Throttle:       spec.Settings.Throttle,
 		OfflineAfter:   spec.Settings.OfflineAfter,
 		CheckerEvery:   spec.Settings.CheckerEvery,
+		CheckerExpires: spec.Settings.CheckerExpires,
 		MaxPollGap:     spec.MaxPollGap(),
 		SampleEvery:    spec.SampleEvery,
 		Tolerance:      tolerances(spec.TimeScale, spec.Settings.Throttle),
@@ -74,6 +75,8 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		}
 	}
 	slices.SortFunc(h.Dispatches, func(a, b history.Dispatch) int { return int(a.At - b.At) })
+	// A target that reports its dispatches reports its offline checks too.
+	h.Checks, h.ChecksKnown = checks(run, seen.Events), seen.HaveDispatches
 	for _, w := range seen.Writes {
 		at := run.Since(w.at)
 		// A tagged write belongs to its dispatch's key; an untagged one (an

@@ -40,6 +40,11 @@ import (
 
 const plantedToken = "planted-token"
 
+// plantedCheckEvery is how often the planted deployment runs its offline
+// check (model time): every few seconds, so that a wrong threshold shows
+// within the run; the planted scenario says so (checker_every).
+const plantedCheckEvery = 5 * time.Second
+
 // planted is a scenario the bugs show in within three model minutes: six
 // windows, two of them past the staleness grace.
 func planted(t *testing.T, scale modeltime.Scale, herd bool) *scenarios.Spec {
@@ -53,9 +58,10 @@ func planted(t *testing.T, scale modeltime.Scale, herd bool) *scenarios.Spec {
 name: planted
 duration: 3m
 time_scale: %s
+settings: {checker_every: %s}
 fixtures: {projects: 1, pipelines: 1, services_per_key: 3, jobs_per_key: 1}
 fleet: [{name: w, workers: 12, poll_every: 5s, %s, batch_size: 2}]
-`, scale, start)), "planted.yaml", ScenarioOptions())
+`, scale, plantedCheckEvery, start)), "planted.yaml", ScenarioOptions())
 	require.NoError(t, err)
 	return spec
 }
@@ -262,17 +268,30 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 		})
 		served = append(served, srv.URL)
 	}
-	// One checker per database, as in production, with the threshold the
-	// bug may have got wrong.
+	// One offline check per database, as in production, with the threshold
+	// the bug may have got wrong; run straight from a loop every
+	// plantedCheckEvery rather than through a queue, so that the only thing
+	// wrong with it is the threshold.
 	after := s.OfflineAfter
 	if b.checkAfter > 0 {
 		after = b.checkAfter
 	}
-	ck := &checker.Checker{Store: store.New(pool), Clock: clock, Every: s.CheckerEvery, OfflineAfter: after,
-		Log: slog.New(slog.DiscardHandler)}
+	check := &checker.Task{Store: store.New(pool), OfflineAfter: after, Scale: clock.Scale}
 	cctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { ck.Run(cctx); close(done) }()
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(clock.Wall(plantedCheckEvery))
+		defer tick.Stop()
+		for {
+			select {
+			case <-cctx.Done():
+				return
+			case <-tick.C:
+				_, _ = check.Run(cctx, time.Now())
+			}
+		}
+	}()
 	t.Cleanup(func() { stop(); <-done })
 	return deployment{url: balance(t, served), db: db}
 }

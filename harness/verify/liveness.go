@@ -58,13 +58,18 @@ func (s silence) lastPoll(id int64) (time.Duration, bool) {
 }
 
 // checkFalseLiveness fails when a service none of whose own workers has
-// polled for longer than offline_after + checker_every reads live: by then
-// its last write is offline_after old and the checker has run, so only
-// someone else's heartbeat (a sibling sharing its gate key) can be keeping
-// it live. The UI then shows a dead service as ONLINE.
+// polled for longer than its limit reads live: offline_after after its own
+// last heartbeat landed (its task may wait in the queue past its last
+// poll), plus the offline check's allowance (the longest gap between
+// copies of the check that ran, plus the longest any waited in its queue:
+// see CheckerDelay). By then its last write is offline_after old and a
+// check has run, so only someone else's heartbeat (a sibling sharing its
+// gate key) can be keeping it live. The UI then shows a dead service as
+// ONLINE. A run in which no check ran judges nothing and says so.
 func checkFalseLiveness(h history.History) judgement {
-	limit := h.OfflineAfter + h.CheckerEvery
+	delay := checkerDelay(h)
 	quiet := newSilence(h)
+	limits := livenessLimits(h, quiet, delay)
 	var (
 		judged, live int
 		silentSvcs   = map[int64]bool{}
@@ -74,6 +79,10 @@ func checkFalseLiveness(h history.History) judgement {
 	)
 	for _, s := range h.Samples {
 		gone := quiet.of(s.ServiceID, s.At)
+		limit, known := limits[s.ServiceID]
+		if !known {
+			limit = h.OfflineAfter + delay.Allowance
+		}
 		if gone <= limit || s.At > h.Duration {
 			continue
 		}
@@ -90,17 +99,28 @@ func checkFalseLiveness(h history.History) judgement {
 		}
 	}
 	ev := Evidence{count("samples of silent services", judged), count("services silent", len(silentSvcs))}
-	rule := fmt.Sprintf("a service silent for longer than offline_after + checker_every = %s must not read live", fmtDur(limit))
+	if delay.Known {
+		ev = append(ev, count("offline checks run", delay.Ran))
+	}
+	rule := fmt.Sprintf("a silent service must read offline once silent for offline_after %s + its last heartbeat's lag past its last poll + %s",
+		fmtDur(h.OfflineAfter), delay.describe(h))
 	if judged == 0 {
-		if late := silencedTooLate(h, quiet, limit); late != "" {
+		if delay.NoneRan() {
+			if gone := silencedAny(h, quiet); gone != "" {
+				return inconclusive(delay.noneRanReason(h)+": nothing could flip "+gone+" offline", ev...)
+			}
+			return judgement{outcome: NotApplicable, evidence: ev,
+				detail: "not applicable: no service went silent, and " + delay.noneRanReason(h)}
+		}
+		if late := silencedTooLate(h, quiet, limits); late != "" {
 			return inconclusive(late+" ("+rule+")", ev...)
 		}
 		return judgement{outcome: NotApplicable, evidence: ev,
-			detail: "not applicable: no service was silent for longer than " + fmtDur(limit) + " during the run"}
+			detail: "not applicable: no service was silent for longer than its limit during the run (" + rule + ")"}
 	}
 	if live > 0 {
-		return fail(fmt.Sprintf("service %d read live at %s, silent for %s (service %d still at %s, silent for %s); %d of %d samples of silent services read live (%s)",
-			first.ServiceID, fmtDur(first.At), fmtDur(firstSilence), worst.ServiceID, fmtDur(worst.At), fmtDur(worstSilence),
+		return fail(fmt.Sprintf("service %d read live at %s, silent for %s, past its limit %s (service %d still at %s, silent for %s); %d of %d samples of silent services read live (%s)",
+			first.ServiceID, fmtDur(first.At), fmtDur(firstSilence), fmtDur(limits[first.ServiceID]), worst.ServiceID, fmtDur(worst.At), fmtDur(worstSilence),
 			live, judged, rule), ev...).locate(at(fmt.Sprintf("service %d", first.ServiceID), first.At))
 	}
 	return pass(fmt.Sprintf("no silent service read live: %d samples of %d silent services (%s)", judged, len(silentSvcs), rule), ev...)
@@ -108,10 +128,26 @@ func checkFalseLiveness(h history.History) judgement {
 
 // silencedTooLate names a service that went silent so near the end that no
 // sample could judge it.
-func silencedTooLate(h history.History, quiet silence, limit time.Duration) string {
+func silencedTooLate(h history.History, quiet silence, limits map[int64]time.Duration) string {
 	for _, svc := range h.Services {
-		if last, ok := quiet.lastPoll(svc.ID); ok && last+quiet.gap < h.Duration && last+limit >= h.Duration {
-			return fmt.Sprintf("service %d went silent at %s, too close to the end (%s) to judge", svc.ID, fmtDur(last), fmtDur(h.Duration))
+		if last, ok := quiet.lastPoll(svc.ID); ok && last+quiet.gap < h.Duration && last+limits[svc.ID] >= h.Duration {
+			return fmt.Sprintf("service %d went silent at %s, too close to the end (%s) to judge: its limit is %s",
+				svc.ID, fmtDur(last), fmtDur(h.Duration), fmtDur(limits[svc.ID]))
+		}
+	}
+	return ""
+}
+
+// silencedAny names a service that was silent at some point of the run
+// past offline_after (one never polled is silent from the start).
+func silencedAny(h history.History, quiet silence) string {
+	for _, svc := range h.Services {
+		last, ok := quiet.lastPoll(svc.ID)
+		if !ok && h.Duration > h.OfflineAfter {
+			return fmt.Sprintf("service %d (never polled)", svc.ID)
+		}
+		if ok && last+quiet.gap < h.Duration && last+h.OfflineAfter < h.Duration {
+			return fmt.Sprintf("service %d (silent from %s)", svc.ID, fmtDur(last))
 		}
 	}
 	return ""
@@ -127,5 +163,9 @@ func SilentFor(h history.History) func(id int64, at time.Duration) time.Duration
 }
 
 // FalseLivenessAfter is how long a service may be silent and still read
-// live: offline_after + checker_every.
-func FalseLivenessAfter(h history.History) time.Duration { return h.OfflineAfter + h.CheckerEvery }
+// live, its own heartbeat's lag aside: offline_after + the offline check's
+// allowance (checker_every + checker_expires when the target does not
+// report its checks).
+func FalseLivenessAfter(h history.History) time.Duration {
+	return h.OfflineAfter + checkerDelay(h).Allowance
+}

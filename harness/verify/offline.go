@@ -2,12 +2,17 @@ package verify
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
 )
 
 // checkOffline fails when a polled service, past its grace, reads
 // last_seen_live false or NULL: the UI would show a working fleet as down.
+// Only the offline check flips a service off, so where the target reports
+// its checks and none ran while polled services were judged, a run without
+// an offline sample proved nothing: inconclusive, saying so.
 func checkOffline(h history.History) judgement {
 	win := newJudgedWindow(h)
 	type record struct {
@@ -16,10 +21,15 @@ func checkOffline(h history.History) judgement {
 	}
 	offline := make(map[int64]*record)
 	judged, total := 0, 0
+	var from, to time.Duration // the judged samples' span
 	for _, s := range h.Samples {
 		if !win.judges(s) {
 			continue
 		}
+		if judged == 0 || s.At < from {
+			from = s.At
+		}
+		to = max(to, s.At)
 		judged++
 		if live(s) {
 			continue
@@ -40,12 +50,23 @@ func checkOffline(h history.History) judgement {
 	}
 
 	ev := Evidence{count("samples judged", judged)}
+	delay := checkerDelay(h)
+	checks := ""
+	if delay.Known {
+		ran := delay.ranBetween(from, to)
+		ev = append(ev, count("offline checks run while judged", ran))
+		checks = fmt.Sprintf(", %d offline checks ran meanwhile", ran)
+		if judged > 0 && total == 0 && ran == 0 {
+			return inconclusive(fmt.Sprintf("no offline check ran while polled services were judged (%s to %s; checker_every %s; copies ran at: %s): nothing could have marked them offline; %d samples judged",
+				fmtDur(from), fmtDur(to), fmtDur(h.CheckerEvery), fmtDurs(delay.RanAt), judged), ev...)
+		}
+	}
 	if judged == 0 {
 		return inconclusive("no sample of a polled service past the grace", ev...)
 	}
 	if total == 0 {
-		return pass(fmt.Sprintf("no polled service read offline; %d samples judged (first %s of each polled span not judged; NULL counts as offline)",
-			judged, fmtDur(h.OfflineAfter)), ev...)
+		return pass(fmt.Sprintf("no polled service read offline; %d samples judged%s (first %s of each polled span not judged; NULL counts as offline)",
+			judged, checks, fmtDur(h.OfflineAfter)), ev...)
 	}
 	// The worst service is the one seen offline most often; ties go to the
 	// lower id so the detail is stable.
@@ -63,4 +84,20 @@ func checkOffline(h history.History) judgement {
 	return fail(fmt.Sprintf("service %d read offline (%s) from %s, %d samples; %d offline samples on %d services of %d judged",
 		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged), ev...).
 		locate(during(fmt.Sprintf("service %d", worstID), worst.first.At, worst.last.At))
+}
+
+// fmtDurs lists instants, the first few of many, "none" for none.
+func fmtDurs(ds []time.Duration) string {
+	const most = 5
+	if len(ds) == 0 {
+		return "none"
+	}
+	var out []string
+	for _, d := range ds[:min(len(ds), most)] {
+		out = append(out, fmtDur(d))
+	}
+	if len(ds) > most {
+		out = append(out, fmt.Sprintf("and %d more", len(ds)-most))
+	}
+	return strings.Join(out, ", ")
 }

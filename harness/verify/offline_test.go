@@ -53,6 +53,45 @@ func TestCheckOffline(t *testing.T) {
 			detail: []string{"service 1", "from 3m0s"},
 		},
 		{
+			name: "checks reported, one ran while judged: pass, and says so",
+			edit: func(h *history.History) {
+				checksEvery(h, 5*time.Minute, waits(time.Second), nil)
+			},
+			want:   Pass,
+			detail: []string{"216 samples judged, 1 offline checks ran meanwhile"},
+		},
+		{
+			name: "checks reported, none ran while judged: inconclusive",
+			edit: func(h *history.History) {
+				checksEvery(h, 5*time.Minute, waits(time.Second), nil)
+				h.Checks = h.Checks[1:] // only the one at the end
+			},
+			want:   Inconclusive,
+			detail: []string{"no offline check ran while polled services were judged (1m0s to 9m55s; checker_every 5m0s; copies ran at: none): nothing could have marked them offline"},
+		},
+		{
+			name: "checks reported, the one while judged dropped: inconclusive",
+			edit: func(h *history.History) {
+				checksEvery(h, 5*time.Minute, waits(5*time.Minute), func(i int) history.CheckOutcome {
+					if i == 0 {
+						return history.CheckDropped
+					}
+					return history.CheckRan
+				})
+			},
+			want:   Inconclusive,
+			detail: []string{"no offline check ran while polled services were judged"},
+		},
+		{
+			name: "no check ran, yet a polled service read offline: still a failure",
+			edit: func(h *history.History) {
+				checksEvery(h, 11*time.Minute, waits(time.Second), nil)
+				h.Samples = append(h.Samples, offline(2, 4*time.Minute))
+			},
+			want:   Fail,
+			detail: []string{"service 2 read offline (last_seen_live=false) from 4m0s"},
+		},
+		{
 			name: "offline after polling stopped is ignored",
 			edit: func(h *history.History) {
 				h.Services[1].Polled = []history.Interval{{From: 0, To: 5 * time.Minute}}

@@ -2,7 +2,9 @@ package verify
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -41,17 +43,33 @@ type ServiceStats struct {
 	Stopped       bool
 	Detected      bool
 	TimeToOffline time.Duration
+	// TimeToOfflineBound is, for a stopped service, the latest it may be
+	// flipped after its last poll (read up to a sample period later):
+	// offline_after after its own last heartbeat landed (HeartbeatLag past
+	// the last poll) plus the offline check's allowance, the rule
+	// no_false_liveness holds it to.
+	TimeToOfflineBound time.Duration
+	HeartbeatLag       time.Duration
 }
 
 // Liveness sums up how fast dead services were seen dead, beside the
-// analytic bounds: the last write comes at most one throttle window before
-// the last poll and never after it, so detection takes from OfflineAfter -
-// Throttle to OfflineAfter + CheckerEvery (plus any queue delay).
+// bounds: the last write comes at most one throttle window before the last
+// poll, so detection takes at least OfflineAfter - Throttle; and at most
+// OfflineAfter + the offline check's allowance (the longest gap between
+// checks that ran + the longest any waited in its queue: Checker), plus a
+// service's own last heartbeat's lag past its last poll (its per-service
+// bound).
 type Liveness struct {
 	Stopped, Detected                  int
 	TimeToOfflineMax, TimeToOfflineP50 time.Duration
 	BoundLo, BoundHi                   time.Duration
 	FalseLive                          time.Duration
+	// Checker is what the run's copies of the offline check did.
+	Checker CheckerDelay
+	// Unmeasured names the stopped services that no check could have
+	// flipped within the run (none ran after they went stale), whose
+	// time_to_offline is therefore not a measurement; "" when none.
+	Unmeasured string
 }
 
 // Stats are the numbers reports print next to the verdicts.
@@ -75,7 +93,10 @@ func Summarize(h history.History) Stats {
 	st.DBWritesTotal = len(h.Writes)
 	st.Services = serviceStats(h)
 	var times []time.Duration
-	st.Liveness.BoundLo, st.Liveness.BoundHi = h.OfflineAfter-h.Throttle, h.OfflineAfter+h.CheckerEvery
+	delay := checkerDelay(h)
+	st.Liveness.Checker = delay
+	st.Liveness.BoundLo, st.Liveness.BoundHi = h.OfflineAfter-h.Throttle, h.OfflineAfter+delay.Allowance
+	st.Liveness.Unmeasured = unmeasured(h, delay)
 	for _, s := range st.Services {
 		st.MaxStaleness = max(st.MaxStaleness, s.MaxStaleness)
 		st.MaxAgeSinceWrite = max(st.MaxAgeSinceWrite, s.MaxAgeSinceWrite)
@@ -185,6 +206,7 @@ func serviceStats(h history.History) []ServiceStats {
 
 	quiet := newSilence(h)
 	writes := newLastWrites(h)
+	limits := livenessLimits(h, quiet, checkerDelay(h))
 	stats := make([]ServiceStats, 0, len(order)+len(extra))
 	for _, id := range append(order, extra...) {
 		ss := ServiceStats{ID: id}
@@ -192,6 +214,10 @@ func serviceStats(h history.History) []ServiceStats {
 		slices.SortStableFunc(seq, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
 		last, polled := quiet.lastPoll(id)
 		ss.Stopped = polled && last+quiet.gap < h.Duration
+		if ss.Stopped {
+			ss.HeartbeatLag = heartbeatLag(h, id, last)
+			ss.TimeToOfflineBound = limits[id]
+		}
 		for i, s := range seq {
 			if win.judges(s) {
 				ss.MaxStaleness = max(ss.MaxStaleness, win.staleness(s))
@@ -215,3 +241,30 @@ func serviceStats(h history.History) []ServiceStats {
 }
 
 func live(s history.Sample) bool { return s.Live && !s.LiveNull }
+
+// unmeasured names the stopped services no copy of the check ran after
+// within the run, once they were stale (their own last heartbeat +
+// offline_after): nothing could flip them, so their detection, or its
+// absence, measured no checker. "" when the target does not report its
+// checks, or every stopped service had one.
+func unmeasured(h history.History, d CheckerDelay) string {
+	if !d.Known {
+		return ""
+	}
+	quiet := newSilence(h)
+	var names []string
+	for _, svc := range h.Services {
+		last, ok := quiet.lastPoll(svc.ID)
+		if !ok || last+quiet.gap >= h.Duration {
+			continue
+		}
+		stale := last + heartbeatLag(h, svc.ID, last) + h.OfflineAfter
+		if d.ranBetween(stale, h.Duration) == 0 {
+			names = append(names, fmt.Sprintf("service %d (stale from %s)", svc.ID, fmtDur(stale)))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "no offline check ran after " + strings.Join(names, ", ") + " went stale, before the run ended: its time_to_offline measures no check"
+}

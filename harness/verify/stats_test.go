@@ -72,7 +72,10 @@ func TestSummarize(t *testing.T) {
 				Services: []ServiceStats{
 					// Its NULL read at 110 s has been stale since its polling began.
 					{ID: 1, MaxStaleness: 110 * s, OfflineFlips: 2},
-					{ID: 2, OfflineFlips: 1, Stopped: true}, // polled until 30 s, never read offline after
+					// Polled until 30 s, never read offline after; it may be
+					// flipped up to offline_after after its last poll (no
+					// check period in this history).
+					{ID: 2, OfflineFlips: 1, Stopped: true, TimeToOfflineBound: time.Minute},
 					{ID: 7, OfflineFlips: 1},
 				},
 				Liveness:        Liveness{Stopped: 1, BoundLo: 30 * s, BoundHi: 60 * s},
@@ -113,22 +116,68 @@ func TestSummarize(t *testing.T) {
 
 // A service whose workers stop is timed until it reads offline; the time it
 // read live meanwhile, with nobody of its own polling, is false liveness.
+// Its bound follows the checks: their gaps and their queue waits.
 func TestLivenessFigures(t *testing.T) {
-	h := healthy()
-	h.CheckerEvery = 5 * time.Second
-	h.Services[1].Polled = []history.Interval{{From: 0, To: 4 * time.Minute}}
-	for i, s := range h.Samples {
-		if s.ServiceID == 2 && s.At > 4*time.Minute {
-			h.Samples[i].Live = s.At < 5*time.Minute+5*time.Second
-		}
+	tests := []struct {
+		name string
+		// checks, when set, are the target's reported copies (every 5 s,
+		// each waiting wait); nil: not reported, a period of 5 s.
+		checks     bool
+		wait       time.Duration
+		liveUntil  time.Duration // service 2 reads live through this
+		want       time.Duration // its time_to_offline
+		detected   bool
+		bound      time.Duration // its bound: offline_after + lag + allowance
+		boundHi    time.Duration // the run's: offline_after + allowance
+		unmeasured string
+	}{
+		{name: "checks not reported", liveUntil: 5 * time.Minute, want: 65 * time.Second, detected: true,
+			bound: time.Minute + 10*time.Millisecond + 5*time.Second, boundHi: 65 * time.Second},
+		{name: "checks on a quiet queue", checks: true, wait: 20 * time.Millisecond, liveUntil: 5 * time.Minute,
+			want: 65 * time.Second, detected: true,
+			bound: time.Minute + 10*time.Millisecond + 5*time.Second + 20*time.Millisecond, boundHi: 65*time.Second + 20*time.Millisecond},
+		{name: "checks waiting 40 s behind a backlog", checks: true, wait: 40 * time.Second, liveUntil: 5*time.Minute + 40*time.Second,
+			want: 105 * time.Second, detected: true,
+			bound: time.Minute + 10*time.Millisecond + 45*time.Second, boundHi: 105 * time.Second},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := healthy()
+			deadAt(&h, 4*time.Minute, 10*time.Millisecond, tc.liveUntil)
+			h.CheckerEvery = 5 * time.Second
+			if tc.checks {
+				checksEvery(&h, 5*time.Second, waits(tc.wait), nil)
+			}
+			st := Summarize(h)
+			svc := st.Services[1]
+			assert.True(t, svc.Stopped)
+			assert.Equal(t, tc.detected, svc.Detected)
+			assert.Equal(t, tc.want, svc.TimeToOffline, "first read offline after its last poll at 4m")
+			assert.Equal(t, tc.bound, svc.TimeToOfflineBound)
+			assert.Equal(t, 10*time.Millisecond, svc.HeartbeatLag)
+			assert.LessOrEqual(t, svc.TimeToOffline, svc.TimeToOfflineBound+h.SampleEvery, "read within a sample period of its bound")
+			// Silent from 4m+6s (the longest poll gap): the samples from
+			// 4m10s through liveUntil read live.
+			assert.Equal(t, (tc.liveUntil-4*time.Minute-5*time.Second)/h.SampleEvery*h.SampleEvery, svc.FalseLive)
+			assert.Equal(t, 30*time.Second, st.Liveness.BoundLo)
+			assert.Equal(t, tc.boundHi, st.Liveness.BoundHi)
+			assert.Equal(t, tc.unmeasured, st.Liveness.Unmeasured)
+			assert.Equal(t, tc.checks, st.Liveness.Checker.Known)
+		})
+	}
+}
+
+// A stopped service no check ran after, once it was stale, is named: its
+// time_to_offline measured no check.
+func TestLivenessNamesServicesNoCheckCouldFlip(t *testing.T) {
+	h := healthy()
+	deadAt(&h, 4*time.Minute, 10*time.Millisecond, h.Duration)
+	checksEvery(&h, 4*time.Minute, waits(time.Second), nil) // at 4m and 8m
+	h.Checks[1].Outcome = history.CheckDropped
 	st := Summarize(h)
-	svc := st.Services[1]
-	assert.True(t, svc.Stopped)
-	assert.True(t, svc.Detected)
-	assert.Equal(t, 65*time.Second, svc.TimeToOffline, "first read offline at 5m5s, last poll at 4m")
-	// Silent from 4m+6s (the longest poll gap): samples at 4m10s .. 5m0s read live.
-	assert.Equal(t, 11*h.SampleEvery, svc.FalseLive)
-	assert.Equal(t, Liveness{Stopped: 1, Detected: 1, TimeToOfflineMax: 65 * time.Second, TimeToOfflineP50: 65 * time.Second,
-		BoundLo: 30 * time.Second, BoundHi: 65 * time.Second, FalseLive: 11 * h.SampleEvery}, st.Liveness)
+	assert.False(t, st.Services[1].Detected)
+	assert.Equal(t, "no offline check ran after service 2 (stale from 5m0.01s) went stale, before the run ended: its time_to_offline measures no check",
+		st.Liveness.Unmeasured)
+	assert.Equal(t, 1, st.Liveness.Checker.Ran)
+	assert.Equal(t, 1, st.Liveness.Checker.Dropped)
 }

@@ -43,6 +43,8 @@ type Server struct {
 	conns     *webtier.Connections
 	jobLog    string
 	viewTimes *viewTimes
+	// offlineAfter is PROCESSING_SERVICE_LAST_SEEN_MAX (model), for status.
+	offlineAfter time.Duration
 }
 
 // Config is what New needs.
@@ -73,6 +75,9 @@ type Config struct {
 	Connections *webtier.Connections
 	// JobLog is where job.logger lines go (settings.JobLog*).
 	JobLog string
+	// OfflineAfter is PROCESSING_SERVICE_LAST_SEEN_MAX (model time): how
+	// old a last_seen the status read still calls live.
+	OfflineAfter time.Duration
 }
 
 // New builds a server.
@@ -92,7 +97,7 @@ func New(c Config) *Server {
 		jobs:  newJobCache(c.Store, c.JobCacheTTL),
 		auth:  newAuthenticator(c.Token, c.Store),
 		webDB: c.WebDB, cache: c.Cache, slots: c.Slots, gil: c.GIL, conns: c.Connections, jobLog: c.JobLog,
-		viewTimes: newViewTimes(c.Metrics),
+		viewTimes: newViewTimes(c.Metrics), offlineAfter: c.OfflineAfter,
 	}
 }
 
@@ -112,6 +117,7 @@ func (s *Server) Handler() http.Handler {
 		{antenna.ListRoutes(), s.route("jobs_list", s.listJobs)},
 		{antenna.TasksRoutes(), s.route("tasks", s.tasks)},
 		{antenna.ResultRoutes(), s.route("result", s.result)},
+		{antenna.StatusRoutes(), s.route("status", s.status)},
 		{antenna.RegisterRoutes(), s.route("register", s.register)},
 	} {
 		for _, p := range r.patterns {

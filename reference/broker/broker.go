@@ -8,15 +8,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hbharness/hbharness/reference/heartbeat"
 )
 
-// Message is one unit of deferred work: a heartbeat task or a result to process.
+// Message is one unit of deferred work: a heartbeat task, a result to
+// process, or a copy of the offline check the beat enqueued.
 type Message struct {
-	Type      string          `json:"type"` // "heartbeat" | "result"
+	Type      string          `json:"type"` // "heartbeat" | "result" | "check"
 	Heartbeat *heartbeat.Task `json:"heartbeat,omitempty"`
 	Result    *Result         `json:"result,omitempty"`
+	Check     *Check          `json:"check,omitempty"`
+}
+
+// Check is one copy of the offline check (check_processing_services_online)
+// as celery beat publishes it: an id, when it was sent, and when it expires,
+// an absolute time set by the publisher (Celery's expires header) that the
+// worker holds against its own clock when it takes the message.
+type Check struct {
+	ID         string    `json:"id"`
+	EnqueuedAt time.Time `json:"enqueued_at"`
+	Expires    time.Time `json:"expires"`
 }
 
 // Result is one worker result posted to /result, queued for processing.
@@ -29,6 +42,7 @@ type Result struct {
 const (
 	TypeHeartbeat = "heartbeat"
 	TypeResult    = "result"
+	TypeCheck     = "check"
 )
 
 // Handler processes one message; an error is logged and the message dropped

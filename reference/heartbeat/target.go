@@ -91,6 +91,20 @@ const (
 	EventDispatch EventKind = "dispatch"
 	// EventTask: a dispatch's task finished: Result says how.
 	EventTask EventKind = "task"
+	// EventCheck: a copy of the offline check, once when the beat enqueued
+	// it (CheckEnqueued, or CheckUnsent when that failed) and once when a
+	// worker took it (CheckRan, CheckDropped or CheckFailed); DispatchID
+	// names the copy, Enqueued is when it was sent, Rows what it flipped.
+	EventCheck EventKind = "check"
+)
+
+// Offline check outcomes (EventCheck).
+const (
+	CheckEnqueued = "enqueued"
+	CheckUnsent   = "unsent"  // the beat could not enqueue it
+	CheckRan      = "ran"     // a worker ran it
+	CheckDropped  = "dropped" // a worker took it past its expiry and dropped it unrun
+	CheckFailed   = "failed"  // it ran and failed (or was killed at its hard limit): nothing flipped
 )
 
 // Task results.
@@ -111,9 +125,11 @@ type Event struct {
 	Clock      string
 	Key        string // gate key
 	DispatchID string
-	Result     string // EventTask: TaskWrote, TaskSkipped or TaskFailed
-	Rows       int64  // rows written (EventTask)
+	Result     string // EventTask: TaskWrote, TaskSkipped or TaskFailed; EventCheck: Check*
+	Rows       int64  // rows written (EventTask), services flipped (EventCheck)
 	Replica    int
+	// Enqueued is when an EventCheck's copy was sent, by the beat's clock.
+	Enqueued time.Time
 }
 
 // Sink receives events; it must not block the request path for long.

@@ -19,8 +19,27 @@ type Settings struct {
 	// OfflineAfter is PROCESSING_SERVICE_LAST_SEEN_MAX: a service whose
 	// last_seen is older is offline.
 	OfflineAfter time.Duration
-	// CheckerEvery is the offline checker's period.
+	// CheckerEvery is how often the beat enqueues the offline check
+	// (check_processing_services_online): every 5 min in Antenna, a crontab
+	// of minute="*/5" (ami/ml/migrations/0018_add_processing_services_status_
+	// check_celery_beat_task.py:8). The check then runs when a task worker
+	// takes it from its queue (CheckerQueue).
 	CheckerEvery time.Duration
+	// CheckerExpires is how long a queued copy of the check may wait: a
+	// worker that takes it later drops it unrun, and the next copy comes
+	// CheckerEvery after the one dropped (expires=_BEAT_TASK_EXPIRES, 240 s:
+	// ami/ml/tasks.py:105,108; Celery compares the message's expiry, set at
+	// publish, with the worker's clock when the worker receives it).
+	CheckerExpires time.Duration
+	// CheckerQueue is where the check waits: CheckerOnHeartbeatQueue
+	// (Antenna's: the task names no queue, so it goes to
+	// CELERY_TASK_DEFAULT_QUEUE "antenna", config/settings/base.py:369, the
+	// queue of the heartbeat tasks too, ami/jobs/tasks.py:44-50, and of
+	// everything not routed away, base.py:436-447; under HeartbeatQueue
+	// shared that is also the results' queue) or CheckerOnOwnQueue (a queue
+	// and a task worker of its own, as issue #1229 proposes, so the check
+	// never waits behind a backlog).
+	CheckerQueue string
 	// JobCacheTTL is how long a job row is served from memory; 0 disables it.
 	JobCacheTTL time.Duration
 	// TaskWorkers is the number of background task workers per replica.
@@ -149,6 +168,22 @@ const (
 // HeartbeatQueues lists the topologies HeartbeatQueue may name.
 func HeartbeatQueues() []string { return []string{QueueShared, QueueSeparate} }
 
+// Where the offline check waits (CheckerQueue).
+const (
+	CheckerOnHeartbeatQueue = "heartbeat"
+	CheckerOnOwnQueue       = "own"
+)
+
+// CheckerQueues lists the queues CheckerQueue may name.
+func CheckerQueues() []string { return []string{CheckerOnHeartbeatQueue, CheckerOnOwnQueue} }
+
+// The offline check's Celery time limits, fixed as Antenna's are
+// (soft_time_limit=120, time_limit=150: ami/ml/tasks.py:108), model time.
+const (
+	CheckerSoftTimeLimit = 120 * time.Second
+	CheckerTimeLimit     = 150 * time.Second
+)
+
 // RedisConnectTimeout is Antenna's cache client's connect timeout
 // (SOCKET_CONNECT_TIMEOUT, config/settings/base.py:290): a Redis that does
 // not accept a new connection costs a request this long, once.
@@ -182,8 +217,11 @@ func Default() Settings {
 	return Settings{
 		Throttle:     30 * time.Second,
 		OfflineAfter: 60 * time.Second,
-		CheckerEvery: 5 * time.Second,
-		JobCacheTTL:  time.Second,
+		// The beat's crontab, the task's expiry and its queue: see the fields.
+		CheckerEvery:   5 * time.Minute,
+		CheckerExpires: 240 * time.Second,
+		CheckerQueue:   CheckerOnHeartbeatQueue,
+		JobCacheTTL:    time.Second,
 		// CELERY_WORKER_CONCURRENCY's default (config/settings/base.py:457);
 		// production sets 16 (.envs/.production/.django-example:28).
 		TaskWorkers: 8,
@@ -227,6 +265,12 @@ func (s Settings) Problems() []Problem {
 	}
 	if s.CheckerEvery <= 0 {
 		add("checker_every", "must be > 0, got %v", s.CheckerEvery)
+	}
+	if s.CheckerExpires <= 0 {
+		add("checker_expires", "must be > 0 (how long a queued check may wait before a worker drops it), got %v", s.CheckerExpires)
+	}
+	if !slices.Contains(CheckerQueues(), s.CheckerQueue) {
+		add("checker_queue", "must be one of %s, got %q", strings.Join(CheckerQueues(), ", "), s.CheckerQueue)
 	}
 	if s.JobCacheTTL < 0 {
 		add("job_cache_ttl", "must be ≥ 0 (0 disables the cache), got %v", s.JobCacheTTL)
@@ -318,8 +362,8 @@ func (s Settings) WebSlots() int {
 
 // WebDBConnections is the share of DBMaxConnections the web tier can hold:
 // the rest are the task workers' (a Celery prefork child keeps a
-// connection of its own: one per worker, per queue) and the beat's. 0 is
-// no limit.
+// connection of its own: one per worker, per queue), the beat's, and the
+// check's own worker under CheckerOnOwnQueue. 0 is no limit.
 func (s Settings) WebDBConnections() int {
 	if s.DBMaxConnections == 0 {
 		return 0
@@ -328,5 +372,9 @@ func (s Settings) WebDBConnections() int {
 	if s.HeartbeatQueue == QueueSeparate {
 		queues = 2
 	}
-	return max(1, s.DBMaxConnections-s.TaskWorkers*queues-1)
+	others := 1 // the beat
+	if s.CheckerQueue == CheckerOnOwnQueue {
+		others++
+	}
+	return max(1, s.DBMaxConnections-s.TaskWorkers*queues-others)
 }

@@ -21,6 +21,11 @@ func TestDefaultIsUsable(t *testing.T) {
 	require.Zero(t, Default().RedisReadTimeout, "Antenna's cache sets no socket timeout")
 	require.Equal(t, JobLogTable, Default().JobLog, "jobs_joblog since PR #1259")
 	require.True(t, Default().Cachalot, "cachalot is in INSTALLED_APPS")
+	require.Equal(t, 5*time.Minute, Default().CheckerEvery, "the beat's crontab */5 (ml migration 0018)")
+	require.Equal(t, 240*time.Second, Default().CheckerExpires, "_BEAT_TASK_EXPIRES (ami/ml/tasks.py:105)")
+	require.Equal(t, CheckerOnHeartbeatQueue, Default().CheckerQueue, "the default queue, the heartbeat tasks' own")
+	require.Equal(t, 120*time.Second, CheckerSoftTimeLimit, "soft_time_limit=120 (ami/ml/tasks.py:108)")
+	require.Equal(t, 150*time.Second, CheckerTimeLimit, "time_limit=150 (ami/ml/tasks.py:108)")
 }
 
 func TestWebShares(t *testing.T) {
@@ -34,6 +39,7 @@ func TestWebShares(t *testing.T) {
 		{"gthread workers, shared queue", func(s *Settings) {
 			s.WebConcurrency, s.WebThreads, s.HeartbeatQueue = 2, 4, QueueShared
 		}, 8, 97 - 8 - 1},
+		{"the check on a worker of its own takes one more", func(s *Settings) { s.CheckerQueue = CheckerOnOwnQueue }, 0, 97 - 16 - 2},
 		{"no connection limit", func(s *Settings) { s.DBMaxConnections = 0 }, 0, 0},
 		{"workers take them all: one is left", func(s *Settings) { s.DBMaxConnections = 5 }, 0, 1},
 	}
@@ -60,6 +66,10 @@ func TestProblemsNameTheSetting(t *testing.T) {
 		{"window not shorter than offline", func(s *Settings) { s.Throttle = s.OfflineAfter }, "throttle"},
 		{"no offline window", func(s *Settings) { s.OfflineAfter = -time.Second }, "offline_after"},
 		{"no checker", func(s *Settings) { s.CheckerEvery = 0 }, "checker_every"},
+		{"no checker expiry", func(s *Settings) { s.CheckerExpires = 0 }, "checker_expires"},
+		{"negative checker expiry", func(s *Settings) { s.CheckerExpires = -time.Second }, "checker_expires"},
+		{"no checker queue", func(s *Settings) { s.CheckerQueue = "" }, "checker_queue"},
+		{"unknown checker queue", func(s *Settings) { s.CheckerQueue = "antenna" }, "checker_queue"},
 		{"no workers", func(s *Settings) { s.TaskWorkers = 0 }, "task_workers"},
 		{"negative cache", func(s *Settings) { s.JobCacheTTL = -1 }, "job_cache_ttl"},
 		{"negative cost", func(s *Settings) { s.ResultCost = -1 }, "result_cost"},

@@ -279,15 +279,11 @@ func (s *Store) MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now
 }
 
 // MarkOffline is Antenna's periodic check: async services marked live whose
-// last_seen is older than the window are flipped to not live.
+// last_seen is older than the window are flipped to not live; a NULL
+// last_seen is left alone (see MarkStaleOffline).
 func (s *Store) MarkOffline(ctx context.Context, now time.Time, window time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE ml_processingservice SET last_seen_live = false
-		WHERE endpoint_url IS NULL AND last_seen_live IS TRUE
-		  AND (last_seen IS NULL OR last_seen < $1)`, now.Add(-window))
-	if err != nil {
-		return 0, fmt.Errorf("marking stale services offline: %w", err)
-	}
-	return tag.RowsAffected(), nil
+	ids, err := s.MarkStaleOffline(ctx, now.Add(-window))
+	return int64(len(ids)), err
 }
 
 // IsDeadlock reports whether err is Postgres breaking a deadlock by

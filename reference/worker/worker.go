@@ -1,5 +1,6 @@
 // Package worker is the Celery side of the reference: a pool of consumers
-// that run heartbeat tasks (one UPDATE, no retries) and process results.
+// that run heartbeat tasks (one UPDATE, no retries), process results, and
+// run the copies of the offline check that the beat sends to their queue.
 package worker
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/cachalot"
+	"github.com/hbharness/hbharness/reference/checker"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
 	"github.com/hbharness/hbharness/reference/store"
@@ -50,6 +52,9 @@ type Pool struct {
 	// Finisher, when set, completes each processed result: counts its task
 	// done, completes its job after the last one, acknowledges the task.
 	Finisher Finisher
+	// Check runs the copies of the offline check that reach this pool's
+	// queue (see check.go); nil on a queue the beat never sends to.
+	Check *checker.Task
 
 	// What a fault can do to the workers (see Stall, Crash, Skew): the zero
 	// values are a healthy pool.
@@ -200,6 +205,11 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 		}
 		p.Metrics.Results.WithLabelValues("processed").Inc()
 		return nil
+	case broker.TypeCheck:
+		if m.Check == nil {
+			return fmt.Errorf("check message without its copy")
+		}
+		return p.check(ctx, *m.Check)
 	}
 	return fmt.Errorf("message of unknown type %q", m.Type)
 }
