@@ -9,7 +9,7 @@ import (
 
 func groupFields() []string {
 	return []string{"name", "workers", "behaviour", "poll_every", "idle_every", "jitter", "start",
-		"ramp_over", "start_at", "stop_at", "crash_at", "batch_size", "keys", "services"}
+		"ramp_over", "start_at", "stop_at", "crash_at", "batch_size", "keys", "services", "register"}
 }
 
 // fleet decodes the closed-model groups. total is the scenario duration (0 if
@@ -85,6 +85,9 @@ func (d *decoder) group(n *yaml.Node, path string, total time.Duration, keys, se
 	if v, ok := f["services"]; ok {
 		g.Services, _ = d.indexList(v, at("services"), servicesPerKey, "service",
 			"each key has %d services (services_per_key), so indexes run 0 to %d")
+	}
+	if v, ok := f["register"]; ok {
+		g.Register, _ = d.boolean(v, at("register"))
 	}
 
 	pollOK, jitterOK := true, true

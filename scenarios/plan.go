@@ -22,6 +22,7 @@ type WorkerPlan struct {
 	StopAt       time.Duration
 	CrashAt      time.Duration // 0: the worker does not crash
 	BatchSize    int
+	Register     bool // registers its service's pipelines before it polls
 }
 
 // Plan spreads the fleet over the fixtures: workers go round-robin over the
@@ -64,6 +65,7 @@ func (s *Spec) Plan(seed int64) []WorkerPlan {
 				KeyIndex: key, ServiceIndex: svc, JobIndex: slot % jobsPerKey,
 				PollEvery: g.PollEvery, IdleEvery: g.IdleEvery, Jitter: g.Jitter,
 				StartAt: start, StopAt: g.StopAt, CrashAt: g.CrashAt, BatchSize: g.BatchSize,
+				Register: g.Register,
 			})
 			perKey[key]++
 			inGroup[key]++

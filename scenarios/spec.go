@@ -173,6 +173,10 @@ type Group struct {
 	// Services are the indexes, within each key, of the services the
 	// group's workers authenticate as, round-robin; nil = all of them.
 	Services []int
+	// Register makes each worker register its service's pipelines once
+	// (POST /api/v2/projects/{id}/pipelines/) before it begins to poll, as
+	// a deployment that runs `ami worker register` before `ami worker` does.
+	Register bool
 }
 
 // Attack is an open-model load: requests arrive at Rate regardless of answers.

@@ -72,6 +72,10 @@ type Worker struct {
 	// Target, when set, overrides Config.Target for this worker: the runner
 	// spreads workers over several replicas as a load balancer would.
 	Target string
+
+	// Register, when set, is sent once at StartAt, before the first poll
+	// (register.go).
+	Register *Registration
 }
 
 // Config says what to drive and how.
@@ -264,6 +268,11 @@ func (w Worker) validate() error {
 	case w.CrashAt != 0 && (w.CrashAt <= w.StartAt || w.CrashAt >= w.StopAt):
 		return fmt.Errorf("crash %v must fall between start %v and stop %v", w.CrashAt, w.StartAt, w.StopAt)
 	}
+	if w.Register != nil {
+		if err := w.Register.validate(); err != nil {
+			return err
+		}
+	}
 	if w.Behaviour == ADC && w.BatchSize < 1 {
 		return fmt.Errorf("batch_size is %d: adc workers need ≥ 1", w.BatchSize)
 	}
@@ -283,7 +292,9 @@ func (w Worker) validate() error {
 // recorders are shared by all workers; everything in them is lock-free.
 type recorders struct {
 	tasks, result, list latency.RequestRecorder
-	lag                 *latency.LagRecorder
+	// register counts the registrations sent before the first polls.
+	register latency.RequestRecorder
+	lag      *latency.LagRecorder
 	// timeline sees every request the endpoint recorders see, by the model
 	// instant it was meant to be sent.
 	timeline *latency.Timeline

@@ -113,13 +113,19 @@ func (rec *recorders) report(workers []WorkerStats) *Report {
 	all.Merge(&rec.tasks)
 	all.Merge(&rec.result)
 	all.Merge(&rec.list)
+	all.Merge(&rec.register)
+	per := map[antenna.Endpoint]RequestStats{
+		antenna.EndpointTasks:  rec.tasks.Stats(),
+		antenna.EndpointResult: rec.result.Stats(),
+		antenna.EndpointList:   rec.list.Stats(),
+	}
+	if reg := rec.register.Stats(); reg.Total > 0 {
+		// Only fleets that register show the endpoint.
+		per[antenna.EndpointRegister] = reg
+	}
 	return &Report{
-		Requests: all.Stats(),
-		PerEndpoint: map[antenna.Endpoint]RequestStats{
-			antenna.EndpointTasks:  rec.tasks.Stats(),
-			antenna.EndpointResult: rec.result.Stats(),
-			antenna.EndpointList:   rec.list.Stats(),
-		},
+		Requests:         all.Stats(),
+		PerEndpoint:      per,
 		Lag:              rec.lag.Stats(),
 		Workers:          workers,
 		Timeline:         rec.timeline.Windows(),

@@ -19,11 +19,12 @@ var errMalformed = errors.New("malformed answer: a 2xx whose body is not the pro
 // resultNames are the vegeta attack names of one worker's requests, one
 // per endpoint, built once so that a request costs no string building:
 // `vegeta plot` draws one series per name.
-type resultNames struct{ tasks, result, list string }
+type resultNames struct{ tasks, result, list, register string }
 
 func newResultNames(group string) resultNames {
 	prefix := "fleet:" + group + "/"
-	return resultNames{tasks: prefix + antenna.EndpointTasks, result: prefix + antenna.EndpointResult, list: prefix + antenna.EndpointList}
+	return resultNames{tasks: prefix + antenna.EndpointTasks, result: prefix + antenna.EndpointResult, list: prefix + antenna.EndpointList,
+		register: prefix + antenna.EndpointRegister}
 }
 
 func (n resultNames) of(endpoint string) string {
@@ -32,6 +33,8 @@ func (n resultNames) of(endpoint string) string {
 		return n.tasks
 	case antenna.EndpointResult:
 		return n.result
+	case antenna.EndpointRegister:
+		return n.register
 	default:
 		return n.list
 	}

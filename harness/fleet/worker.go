@@ -33,6 +33,10 @@ type worker struct {
 	auth      string
 	listURL   string
 	tasksBody []byte
+	// registerURL and registerBody are the registration sent before the
+	// first poll; unset when the worker does not register.
+	registerURL  string
+	registerBody []byte
 
 	job       int64
 	worked    bool // the current job has handed out at least one task
@@ -71,6 +75,10 @@ func newWorker(spec Worker, base *url.URL, run modeltime.Run, client *http.Clien
 	if rec.results != nil {
 		w.names = newResultNames(spec.Group)
 	}
+	if r := spec.Register; r != nil {
+		w.registerURL = antenna.RegisterURL(base.String(), r.ProjectID)
+		w.registerBody = antenna.RegisterBody(r.ServiceName, r.Slugs)
+	}
 	switch spec.Behaviour {
 	case Active:
 		w.tasksBody = antenna.TasksBody(spec.BatchSize)
@@ -97,6 +105,10 @@ func (w *worker) setJob(id int64) {
 // never by when the previous answer came back, so a slow target does not thin
 // out the offered load; ctx ends the worker early, reqCtx bounds its requests.
 func (w *worker) loop(ctx, reqCtx context.Context) {
+	if w.spec.Register != nil && !w.register(ctx, reqCtx) {
+		w.timer.Stop()
+		return
+	}
 	if w.spec.Behaviour == ADC {
 		w.adcLoop(ctx, reqCtx)
 		return

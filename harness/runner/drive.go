@@ -15,6 +15,7 @@ import (
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -66,7 +67,10 @@ const lead = 300 * time.Millisecond
 func (d *drive) run(ctx context.Context) (*observed, error) {
 	run := modeltime.Run{Start: time.Now().Add(lead), Scale: d.spec.TimeScale}
 	plan := d.spec.Plan(d.seed)
-	workers := d.workers(plan)
+	workers, err := d.workers(plan)
+	if err != nil {
+		return nil, err
+	}
 	attacks := d.attacks()
 	sampler := d.setup.Sampler
 	sampler.Anchor = run
@@ -162,8 +166,9 @@ func (d *drive) faultList() []fault.Fault {
 	return out
 }
 
-// workers turns the scenario's plan into fleet workers with tokens and jobs.
-func (d *drive) workers(plan []scenarios.WorkerPlan) []fleet.Worker {
+// workers turns the scenario's plan into fleet workers with tokens, jobs
+// and, for a group that registers, its service's registration.
+func (d *drive) workers(plan []scenarios.WorkerPlan) ([]fleet.Worker, error) {
 	keys, urls := d.setup.Keys, d.setup.URLs
 	out := make([]fleet.Worker, 0, len(plan))
 	for _, p := range plan {
@@ -179,14 +184,45 @@ func (d *drive) workers(plan []scenarios.WorkerPlan) []fleet.Worker {
 		if p.Behaviour == scenarios.BehaviourActive && len(k.Jobs) > 0 {
 			job = k.Jobs[p.JobIndex%len(k.Jobs)]
 		}
+		reg, err := registration(p, k, d.setup.Name)
+		if err != nil {
+			return nil, err
+		}
+		// The real client lists by slug alone (ami-data-companion a33746a2,
+		// trapdata/antenna/client.py:53-58): its list spans every project's
+		// jobs of the slug, each on its own key.
+		project := k.ProjectID
+		if p.Behaviour == scenarios.BehaviourADC {
+			project = 0
+		}
 		out = append(out, fleet.Worker{
 			ID: p.ID, Group: p.Group, Token: tok, KeyIndex: p.KeyIndex, JobID: job,
-			Target: urls[p.ID%len(urls)], Slugs: []string{k.Slug}, ProjectID: k.ProjectID,
+			Target: urls[p.ID%len(urls)], Slugs: []string{k.Slug}, ProjectID: project,
 			Behaviour: p.Behaviour, PollEvery: p.PollEvery, IdleEvery: p.IdleEvery, Jitter: p.Jitter,
 			StartAt: p.StartAt, StopAt: p.StopAt, CrashAt: p.CrashAt, BatchSize: p.BatchSize,
+			Register: reg,
 		})
 	}
-	return out
+	return out, nil
+}
+
+// registration is what a worker of a group with register: true registers:
+// its own service, by the name the target knows it by, with its key's
+// pipeline, for its key's project. Antenna registers a service by name
+// (get_or_create, ami/ml/views.py:286-289 at 731cc2a2), so a target that
+// did not say its services' names is refused: a made-up name would create
+// a service there.
+func registration(p scenarios.WorkerPlan, k store.Key, target string) (*fleet.Registration, error) {
+	if !p.Register {
+		return nil, nil
+	}
+	if len(k.ServiceNames) != len(k.Services) || len(k.Services) == 0 {
+		return nil, envErr("fleet group %s registers (register: true), but target %s did not say the names of key %d's services: "+
+			"Antenna registers a service by its name, and a made-up one would create a service there; run it in-process",
+			p.Group, target, p.KeyIndex)
+	}
+	i := p.ServiceIndex % len(k.Services)
+	return &fleet.Registration{ProjectID: k.ProjectID, ServiceName: k.ServiceNames[i], Slugs: []string{k.Slug}}, nil
 }
 
 // attacks turns the scenario's load into vegeta attacks on the keys they name.

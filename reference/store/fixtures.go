@@ -48,7 +48,10 @@ type Key struct {
 	ProjectID  int64
 	Slug       string
 	Services   []int64
-	Jobs       []int64
+	// ServiceNames are the services' names, as Services (what a worker
+	// registers its service by); nil when the target did not say them.
+	ServiceNames []string
+	Jobs         []int64
 }
 
 // Seed inserts the fixtures into a freshly reset schema and returns the keys
@@ -83,7 +86,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, f Fixtures) ([]Key, error) {
 	for pi, project := range projects {
 		for qi, pipeline := range pipelines {
 			k := Key{Index: len(keys), PipelineID: pipeline, ProjectID: project, Slug: Slug(qi + 1)}
-			if k.Services, err = seedServices(ctx, tx, k, f.ServicesPerKey); err != nil {
+			if k.Services, k.ServiceNames, err = seedServices(ctx, tx, k, f.ServicesPerKey); err != nil {
 				return nil, err
 			}
 			for j := 0; j < f.JobsPerKey; j++ {
@@ -107,13 +110,14 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, f Fixtures) ([]Key, error) {
 	return keys, nil
 }
 
-func seedServices(ctx context.Context, tx pgx.Tx, k Key, n int) ([]int64, error) {
-	ids := make([]int64, 0, n)
+func seedServices(ctx context.Context, tx pgx.Tx, k Key, n int) ([]int64, []string, error) {
+	ids, names := make([]int64, 0, n), make([]string, 0, n)
 	for s := 0; s < n; s++ {
 		var id int64
+		name := fmt.Sprintf("worker fleet %d of key %d", s+1, k.Index)
 		// endpoint_url NULL is what makes a service "async" (pull mode) in Antenna.
 		err := tx.QueryRow(ctx, `INSERT INTO ml_processingservice(name, endpoint_url) VALUES ($1, NULL) RETURNING id`,
-			fmt.Sprintf("worker fleet %d of key %d", s+1, k.Index)).Scan(&id)
+			name).Scan(&id)
 		if err == nil {
 			_, err = tx.Exec(ctx, `INSERT INTO ml_processingservice_pipelines(processingservice_id, pipeline_id) VALUES ($1, $2)`, id, k.PipelineID)
 		}
@@ -121,9 +125,9 @@ func seedServices(ctx context.Context, tx pgx.Tx, k Key, n int) ([]int64, error)
 			_, err = tx.Exec(ctx, `INSERT INTO ml_processingservice_projects(processingservice_id, project_id) VALUES ($1, $2)`, id, k.ProjectID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("seeding service %d of key %d: %w", s+1, k.Index, err)
+			return nil, nil, fmt.Errorf("seeding service %d of key %d: %w", s+1, k.Index, err)
 		}
-		ids = append(ids, id)
+		ids, names = append(ids, id), append(names, name)
 	}
-	return ids, nil
+	return ids, names, nil
 }
