@@ -16,7 +16,7 @@ import (
 func vocab() Options {
 	return Options{
 		Strategies: []string{"inline", "task-throttle", "view-gate", "view-gate-task-check",
-			"per-service", "two-tier", "db-skip-locked", "none"},
+			"per-service", "per-service-sync", "two-tier", "db-skip-locked", "none"},
 		DefaultStrategy: "view-gate",
 		Policies:        []string{"fail-closed", "fail-open", "fail-open-local"},
 		DefaultPolicy:   "fail-closed",
