@@ -57,7 +57,9 @@ func TestRegisterEndpoint(t *testing.T) {
 			},
 			want: want{code: http.StatusCreated, marked: 2, created: []string{}}},
 		{name: "new service, new pipeline", strategy: "view-gate",
-			body: func(*testing.T, *fixture) string { return string(antenna.RegisterBody("new (host)", []string{"fresh"})) },
+			body: func(*testing.T, *fixture) string {
+				return string(antenna.RegisterBody("new (host)", []string{"fresh"}))
+			},
 			want: want{code: http.StatusCreated, marked: -2, created: []string{"fresh"}}},
 		{name: "no token", strategy: "view-gate", tok: "-",
 			body: func(*testing.T, *fixture) string { return string(antenna.RegisterBody("s", nil)) },
