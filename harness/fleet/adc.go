@@ -39,9 +39,39 @@ const (
 	adcBackoff     = 500 * time.Millisecond
 )
 
+// JobRound is one round of an adc worker's work on a job: from the send of
+// its first request on the job that was answered (2xx) to the last such
+// answer, tasks and results alike. The real client works whichever job the
+// list hands it, and Antenna hands it one at random (ami/jobs/views.py:
+// 352-353, 370-378 at 731cc2a2), so the rounds, not the worker's planned
+// key, say which jobs' keys it polled and when.
+type JobRound struct {
+	Job      int64
+	From, To time.Duration
+}
+
+// round collects a JobRound while the worker's goroutines work the job;
+// guarded by the worker's mu.
+type round struct {
+	JobRound
+	answered bool
+}
+
+func (r *round) saw(sent, answered time.Duration) {
+	if !r.answered {
+		r.From, r.To, r.answered = sent, answered, true
+		return
+	}
+	r.From, r.To = min(r.From, sent), max(r.To, answered)
+}
+
 // adcLoop runs an adc worker from StartAt to StopAt: list; work every listed
 // job in turn; list again at once when one had work, else after PollEvery
-// (± jitter), as _worker_loop does.
+// (± jitter), as _worker_loop does (ami-data-companion a33746a2, trapdata/
+// antenna/worker.py:74-129). Against Antenna the list holds one random job,
+// so the loop is list, drain that job, list again; a job that answers no
+// task costs a sleep even when another listed job has work, as it does the
+// real client.
 //
 // Only the list cadence has a schedule, so only sends that end a sleep (the
 // first list, and each list after a round without work) are accounted as
@@ -97,7 +127,7 @@ func (w *worker) adcLoop(ctx, reqCtx context.Context) {
 func (w *worker) adcList(ctx, reqCtx context.Context, at time.Duration) []int64 {
 	for retry := 1; ; retry++ {
 		var resp antenna.ListAnswer
-		status, good, answered := w.adcDo(ctx, reqCtx, &w.resp, &w.rec.list, antenna.EndpointList, http.MethodGet,
+		status, good, answered := w.adcDo(ctx, reqCtx, &w.resp, &w.rec.list, nil, antenna.EndpointList, http.MethodGet,
 			w.listURL, nil, at, adcListTimeout, func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Results != nil })
 		w.answeredAt = answered
 		if retry > adcListRetries || !adcRetried(status) || ended(ctx, answered) {
@@ -146,9 +176,18 @@ func adcBackoffBefore(n int) time.Duration {
 // adcSenders that post its results; a loader holding a batch blocks while
 // adcMaxPending posts are unfinished. It returns when every loader has ended
 // and every result is posted, saying whether any batch carried tasks and
-// whether the worker's stop (or crash) cut the job short.
+// whether the worker's stop (or crash) cut the job short. A round with any
+// answer is kept in the worker's Jobs.
 func (w *worker) adcJob(ctx, reqCtx context.Context, job int64) (worked, stopped bool) {
 	tasksURL, resultURL := antenna.TasksURL(w.base, job), antenna.ResultURL(w.base, job)
+	r := &round{JobRound: JobRound{Job: job}}
+	defer func() {
+		w.mu.Lock()
+		if r.answered {
+			w.stats.Jobs = append(w.stats.Jobs, r.JobRound)
+		}
+		w.mu.Unlock()
+	}()
 	// A slot is taken before a batch is queued and given back once its post
 	// is over, so queued plus in-flight posts never pass adcMaxPending.
 	pending := make(chan struct{}, adcMaxPending)
@@ -160,7 +199,7 @@ func (w *worker) adcJob(ctx, reqCtx context.Context, job int64) (worked, stopped
 			var buf bytes.Buffer
 			var body []byte
 			for subjects := range batches {
-				body = w.adcResult(ctx, reqCtx, &buf, body, resultURL, subjects)
+				body = w.adcResult(ctx, reqCtx, r, &buf, body, resultURL, subjects)
 				<-pending
 			}
 		})
@@ -169,7 +208,7 @@ func (w *worker) adcJob(ctx, reqCtx context.Context, job int64) (worked, stopped
 		loaders.Go(func() {
 			var buf bytes.Buffer
 			for {
-				subjects, more, halted := w.adcTasks(ctx, reqCtx, &buf, tasksURL)
+				subjects, more, halted := w.adcTasks(ctx, reqCtx, r, &buf, tasksURL)
 				if halted {
 					cut.Store(true)
 				}
@@ -196,14 +235,14 @@ func (w *worker) adcJob(ctx, reqCtx context.Context, job int64) (worked, stopped
 // adcTasks is one loader's fetch. more says a batch with tasks came back;
 // halted that the worker's stop, the run's end or a crash came first and
 // nothing was sent.
-func (w *worker) adcTasks(ctx, reqCtx context.Context, buf *bytes.Buffer, target string) (subjects []string, more, halted bool) {
+func (w *worker) adcTasks(ctx, reqCtx context.Context, r *round, buf *bytes.Buffer, target string) (subjects []string, more, halted bool) {
 	now := time.Now()
 	at := w.run.Since(now)
 	if ended(ctx, now) || at >= w.spec.StopAt || (w.end > 0 && at >= w.end) {
 		return nil, false, true
 	}
 	var resp antenna.TasksAnswer
-	status, good, answered := w.adcDo(ctx, reqCtx, buf, &w.rec.tasks, antenna.EndpointTasks, http.MethodPost, target, w.tasksBody, at, adcTasksTimeout,
+	status, good, answered := w.adcDo(ctx, reqCtx, buf, &w.rec.tasks, r, antenna.EndpointTasks, http.MethodPost, target, w.tasksBody, at, adcTasksTimeout,
 		func(b []byte) bool { return json.Unmarshal(b, &resp) == nil && resp.Tasks != nil })
 	if !good {
 		// A malformed answer ends the loader as a failed request does, but
@@ -229,7 +268,7 @@ func (w *worker) adcTasks(ctx, reqCtx context.Context, buf *bytes.Buffer, target
 // adcResult posts one batch's results, once, and returns the body buffer
 // for reuse. A result queued when the run ends, or the worker crashes, is
 // never sent.
-func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body []byte, target string, subjects []string) []byte {
+func (w *worker) adcResult(ctx, reqCtx context.Context, r *round, buf *bytes.Buffer, body []byte, target string, subjects []string) []byte {
 	// The send, not the hand-over to the pool, is the intended instant: time
 	// spent queued behind the two senders is the client's, not the target's.
 	now := time.Now()
@@ -238,21 +277,25 @@ func (w *worker) adcResult(ctx, reqCtx context.Context, buf *bytes.Buffer, body 
 		return body
 	}
 	body = antenna.AppendResultBody(body[:0], subjects)
-	w.adcDo(ctx, reqCtx, buf, &w.rec.result, antenna.EndpointResult, http.MethodPost, target, body, at, adcResultTimeout, validResult)
+	w.adcDo(ctx, reqCtx, buf, &w.rec.result, r, antenna.EndpointResult, http.MethodPost, target, body, at, adcResultTimeout, validResult)
 	return body
 }
 
 // adcDo is one exchange under the client's timeout for it (model time, at
 // least modeltime.ClientTimeout's floor of wall time); any of the worker's goroutines
-// may call it.
-func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, endpoint, method, target string,
+// may call it. A 2xx answer on a job counts towards its round r (nil: the list).
+func (w *worker) adcDo(ctx, reqCtx context.Context, buf *bytes.Buffer, rec *latency.RequestRecorder, r *round, endpoint, method, target string,
 	body []byte, intended, timeout time.Duration, valid func([]byte) bool) (int, bool, time.Time) {
 	tctx, cancel := context.WithTimeout(reqCtx, w.run.Scale.ClientTimeout(timeout))
 	defer cancel()
 	status, good, answered := w.exchange(ctx, tctx, buf, rec, endpoint, method, target, body, intended, valid)
 	if ok2xx(status) {
 		w.mu.Lock()
-		w.stats.polled(w.run.Since(answered))
+		at := w.run.Since(answered)
+		w.stats.polled(at)
+		if r != nil {
+			r.saw(intended, at)
+		}
 		w.mu.Unlock()
 	}
 	return status, good, answered

@@ -59,6 +59,9 @@ type WorkerStats struct {
 	// moment (max_ack_pending reached), so the list key is polled during
 	// the work too.
 	ListedWhileWorking []time.Duration
+	// Jobs are an adc worker's rounds of work, in the order they ended:
+	// which job each worked and when, as the list handed them out.
+	Jobs []JobRound
 	// Late, Dropped and Blocked are this worker's share of Report.Lag: sends
 	// that went out late, scheduled sends skipped because it had fallen a
 	// period behind, and those skipped while it still waited for the

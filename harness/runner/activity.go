@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hbharness/hbharness/harness/fleet"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/heartbeat"
@@ -29,6 +30,8 @@ type workerPolls struct {
 	// listedWhileWorking are an adc or active worker's lists between rounds
 	// of work.
 	listedWhileWorking []time.Duration
+	// rounds are an adc worker's rounds of work: which job, when.
+	rounds []fleet.JobRound
 }
 
 // deriveActivity works activity out from the plan and the fleet's per-worker
@@ -40,6 +43,12 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 	byID := make(map[int]scenarios.WorkerPlan, len(plan))
 	for _, p := range plan {
 		byID[p.ID] = p
+	}
+	keyOfJob := map[int64]store.Key{}
+	for _, k := range keys {
+		for _, j := range k.Jobs {
+			keyOfJob[j] = k
+		}
 	}
 	for _, w := range polls {
 		p, ok := byID[w.id]
@@ -61,7 +70,17 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		case p.Behaviour == scenarios.BehaviourIdle:
 			act.keys[list] = append(act.keys[list], whole)
 		case p.Behaviour == scenarios.BehaviourADC:
-			act.keys = adcKeys(act.keys, w, job, list, spec.MaxPollGap())
+			// The list hands an adc worker any job of its slugs (one at
+			// random on Antenna), whatever key the plan gave it: each round
+			// polled the key of the job it worked.
+			jobKey := func(id int64) string {
+				jk, ok := keyOfJob[id]
+				if !ok {
+					jk = k
+				}
+				return key(heartbeat.JobTarget(jk.PipelineID, jk.ProjectID))
+			}
+			act.keys = adcKeys(act.keys, w, jobKey, list, spec.MaxPollGap())
 		case w.wentIdle >= 0:
 			act.keys[job] = append(act.keys[job], history.Interval{From: w.first, To: max(w.first, w.wentIdle)})
 			act.keys[list] = append(act.keys[list], history.Interval{From: w.wentIdle, To: w.last})
@@ -97,22 +116,28 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 }
 
 // adcKeys adds an adc worker's keys: the real client lists first, works
-// jobs (tasks and results hit the job's key) and lists again once no job
-// has work. Between its rounds of work it lists too: lists closer than gap
-// make the list key polled from one to the next, a lone one an instant.
-func adcKeys(keys map[string][]history.Interval, w workerPolls, job, list string, gap time.Duration) map[string][]history.Interval {
+// the listed job (tasks and results hit the job's key) and lists again once
+// it has no work. Between its rounds of work it lists too: lists closer
+// than gap make the list key polled from one to the next, a lone one an
+// instant. Each round polled the key jobKey names for its job, from its
+// first request to its last answer: rounds, not the span from the first
+// work to the last, because the job a round works is whichever the list
+// handed out, and the next round's may be on another key.
+func adcKeys(keys map[string][]history.Interval, w workerPolls, jobKey func(int64) string, list string,
+	gap time.Duration) map[string][]history.Interval {
 	keys = listKeys(keys, w.listedWhileWorking, list, gap)
+	for _, r := range w.rounds {
+		k := jobKey(r.Job)
+		keys[k] = append(keys[k], history.Interval{From: r.From, To: r.To})
+	}
 	if w.workedFrom < 0 {
 		keys[list] = append(keys[list], history.Interval{From: w.first, To: w.last})
 		return keys
 	}
 	keys[list] = append(keys[list], history.Interval{From: w.first, To: w.workedFrom})
-	to := w.last
 	if w.workedTo >= 0 {
-		to = w.workedTo
 		keys[list] = append(keys[list], history.Interval{From: w.workedTo, To: w.last})
 	}
-	keys[job] = append(keys[job], history.Interval{From: w.workedFrom, To: max(w.workedFrom, to)})
 	return keys
 }
 

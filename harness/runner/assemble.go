@@ -153,7 +153,7 @@ func fleetPolls(obs *observed) []workerPolls {
 			first = -1
 		}
 		out[i] = workerPolls{id: w.ID, first: first, last: w.LastPoll, wentIdle: w.WentIdleAt,
-			workedFrom: w.WorkedFrom, workedTo: w.WorkedTo, listedWhileWorking: w.ListedWhileWorking}
+			workedFrom: w.WorkedFrom, workedTo: w.WorkedTo, listedWhileWorking: w.ListedWhileWorking, rounds: w.Jobs}
 	}
 	return out
 }
