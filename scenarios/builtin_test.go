@@ -35,7 +35,7 @@ func TestBuiltinsListing(t *testing.T) {
 		require.NotContains(t, b.Description, "\n", b.Name)
 		require.NotContains(t, b.Description, "does not parse", b.Name)
 	}
-	require.Equal(t, []string{"broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
+	require.Equal(t, []string{"adc-random-jobs", "broker-flap", "broker-outage", "chaos", "clock-skew-ahead", "clock-skew-behind", "db-lock",
 		"dead-worker", "idle-workers", "jobs-finish", "many-keys", "multi-replica", "nats-down", "no-gate",
 		"predeploy-herd", "predeploy-idle", "predeploy-steady", "queue-backlog", "ramp", "redis-blackhole", "redis-evict", "replica-kill", "silent-service", "sparse-polls",
 		"staggered-stop", "steady", "steady-adc", "thundering-herd", "too-sparse", "worker-crash"}, names)
@@ -114,6 +114,27 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Less(t, s.MaxPollGap(), s.Settings.Throttle/2, "idle, the list path polls well inside a window")
 			require.GreaterOrEqual(t, s.Duration, 12*s.Settings.Throttle, "a dozen windows")
 			require.False(t, s.Quick)
+			require.Empty(t, s.Expect)
+		},
+		"adc-random-jobs": func(t *testing.T, s *Spec) {
+			// One slug over several projects: the list's random job may be on
+			// any of its keys, and each key has several jobs.
+			require.Equal(t, 1, s.Fixtures.Pipelines)
+			require.GreaterOrEqual(t, s.Fixtures.Projects, 2)
+			require.GreaterOrEqual(t, s.Fixtures.JobsPerKey, 2)
+			require.Positive(t, s.Fixtures.TasksPerJob)
+			perKey := map[int]int{}
+			for _, g := range s.Fleet {
+				require.Equal(t, []any{BehaviourADC, 24, 5 * time.Second, time.Duration(0)}, []any{g.Behaviour, g.BatchSize, g.PollEvery, g.Jitter},
+					"the real client's batch and sleep, unjittered")
+				require.Len(t, g.Keys, 1)
+				perKey[g.Keys[0]] += g.Workers
+			}
+			for k := range s.Fixtures.Keys() {
+				require.Equal(t, s.Fixtures.ServicesPerKey, perKey[k], "key %d: one worker per service, none silent", k)
+			}
+			require.Less(t, s.MaxPollGap(), s.Settings.Throttle/2, "idle, the list path polls well inside a window")
+			require.GreaterOrEqual(t, s.Duration, 6*s.Settings.Throttle, "several windows per key")
 			require.Empty(t, s.Expect)
 		},
 		"many-keys": func(t *testing.T, s *Spec) {

@@ -33,7 +33,9 @@ func Bounds(active, throttle, maxPollGap time.Duration) (lo, hi int) {
 // window plus the one that opens the first, for every stretch of polling
 // that begins after the last stretch's window has run out (spans closer
 // than a window apart are one stretch, gap included). For one stretch it is
-// Bounds's hi.
+// Bounds's hi. A span that is an instant is a poll too, and may open a
+// window: a worker that claims a random job lists once between rounds of
+// work, often far from its other lists, and each such list may dispatch.
 func Ceiling(spans []history.Interval, throttle time.Duration) int {
 	if throttle <= 0 {
 		return math.MaxInt
@@ -48,7 +50,7 @@ func Ceiling(spans []history.Interval, throttle time.Duration) int {
 		}
 	}
 	for _, iv := range sorted {
-		if iv.To <= iv.From {
+		if iv.To < iv.From {
 			continue
 		}
 		if open && iv.From < to+throttle {

@@ -187,6 +187,15 @@ func TestCeilingCountsAnOpeningPerStretch(t *testing.T) {
 		{"closer than a window: one stretch, gap included", []history.Interval{iv(0, time.Minute), iv(70*time.Second, 2*time.Minute)}, 5},
 		{"overlapping and unsorted", []history.Interval{iv(time.Minute, 2*time.Minute), iv(0, 90*time.Second)}, 5},
 		{"nothing polled", nil, 0},
+		// A worker that claims a random job lists once between rounds: each
+		// lone list is a poll that may open a window (adc-random-jobs: 7
+		// dispatches on the list key, 5 of them at lone lists, judged
+		// against [0, 6] when instants were left out).
+		{"lone polls a window or more apart: one opening each", []history.Interval{iv(0, 12*time.Second),
+			iv(162*time.Second, 162*time.Second), iv(200*time.Second, 200*time.Second), iv(264*time.Second, 264*time.Second)}, 2 + 1 + 1 + 1},
+		{"a lone poll within a window of a stretch joins it", []history.Interval{iv(0, 40*time.Second),
+			iv(50*time.Second, 50*time.Second)}, 3},
+		{"a lone poll alone", []history.Interval{iv(time.Minute, time.Minute)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, Ceiling(tc.spans, w))

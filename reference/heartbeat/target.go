@@ -40,8 +40,9 @@ func JobTarget(pipelineID, projectID int64) Target {
 	return Target{Kind: KindJob, PipelineID: pipelineID, ProjectID: projectID}
 }
 
-// PipelinesTarget sorts and de-duplicates the slugs so that the same set in
-// any order shares one gate key, as Antenna's key does.
+// PipelinesTarget sorts the slugs so that the same slugs in any order share
+// one gate key, as Antenna's key does; duplicates are kept, as upstream keeps
+// them (ami/jobs/views.py:78), so "a,a" is a key of its own.
 func PipelinesTarget(slugs []string) Target {
 	return Target{Kind: KindPipelines, Slugs: antenna.SortedSlugs(slugs)}
 }
