@@ -31,11 +31,13 @@ func writeScenario(t *testing.T, name, body string) string {
 }
 
 // brief is a correct six-second run, long enough to judge staleness past
-// its 60 s grace.
+// its 60 s grace; its offline check runs every 5 s (at Antenna's 5 min none
+// would run in it, and never_marked_offline_while_polled would judge nothing).
 const brief = `
 name: brief
 duration: 2m
 time_scale: 0.05
+settings: {checker_every: 5s}
 fleet: [{name: w, workers: 4, poll_every: 5s}]
 `
 

@@ -341,6 +341,7 @@ func TestReplayRepeatsARandomSchedule(t *testing.T) {
 name: dice
 duration: 4m
 time_scale: 0.03
+settings: {checker_every: 5s}
 fixtures: {projects: 1, pipelines: 2, services_per_key: 2, jobs_per_key: 1}
 fleet:
   - {name: adc, workers: 6, behaviour: active, poll_every: 5s, jitter: 1s, start: spread, batch_size: 4}

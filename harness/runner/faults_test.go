@@ -17,11 +17,14 @@ import (
 
 // faulted is 3m30s of model time, a fault from 1m for 50s, 6 workers on 2
 // keys: each kind's effect shows in the fault's 50 s and is gone before the
-// end. At 0.03 it takes 6.3 s of wall time.
+// end. At 0.03 it takes 6.3 s of wall time. The offline check runs every
+// 5 s, so that what a fault makes stale is flipped within seconds (at
+// Antenna's 5 min no check would run in the run).
 const faulted = `
 name: fault-kind
 duration: 3m30s
 time_scale: 0.03
+settings: {checker_every: 5s}
 strategy: STRATEGY
 replicas: REPLICAS
 fixtures: {projects: 1, pipelines: 2, services_per_key: 2, jobs_per_key: 1}

@@ -18,11 +18,14 @@ import (
 )
 
 // short is a 3-minute model run of 20 workers on 2 keys: six throttle
-// windows per key, a few seconds of wall time.
+// windows per key, a few seconds of wall time. Its offline check runs every
+// 5 s: at Antenna's 5 min none would run in it, and
+// never_marked_offline_while_polled would judge nothing.
 const short = `
 name: short
 duration: 3m
 time_scale: SCALE
+settings: {checker_every: 5s}
 fixtures: {projects: 1, pipelines: 2, services_per_key: 3, jobs_per_key: 1}
 fleet:
   - {name: adc, workers: 20, poll_every: 5s, jitter: 1s, start: spread, batch_size: 4}
