@@ -17,7 +17,9 @@ import (
 func TestChecksFromEvents(t *testing.T) {
 	start := time.Unix(1000, 0)
 	run := modeltime.Run{Start: start, Scale: 0.5} // 1 s of wall is 2 s of model
-	at := func(wallSeconds float64) time.Time { return start.Add(time.Duration(wallSeconds * float64(time.Second))) }
+	at := func(wallSeconds float64) time.Time {
+		return start.Add(time.Duration(wallSeconds * float64(time.Second)))
+	}
 	ev := func(id, result string, enqueued, when float64, rows int64) heartbeat.Event {
 		return heartbeat.Event{Kind: heartbeat.EventCheck, DispatchID: id, Result: result, Enqueued: at(enqueued), At: at(when), Rows: rows}
 	}

@@ -185,7 +185,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, h.Duration)
 				checksEvery(h, 5*time.Minute, waits(20*time.Millisecond), func(int) history.CheckOutcome { return history.CheckDropped })
 			},
-			want:   Inconclusive,
+			want: Inconclusive,
 			detail: []string{"no offline check ran during the 10m0s run (checker_every 5m0s; 2 copies sent: 1 dropped, 0 failed, 0 not enqueued, 1 still queued at the end)",
 				"nothing could flip service 2 (silent from 4m0s) offline"},
 		},
@@ -237,7 +237,7 @@ func TestCheckerDelay(t *testing.T) {
 				MaxGap: 5 * time.Minute, Allowance: 5 * time.Minute, RanAt: []time.Duration{time.Minute, 5 * time.Minute}}},
 		{name: "none ran: the whole run is one gap", known: true,
 			checks: []history.Check{{Enqueued: 5 * time.Minute, At: 5*time.Minute + 4*time.Minute + time.Second, Outcome: history.CheckDropped}},
-			want: CheckerDelay{Known: true, Sent: 1, Dropped: 1, MaxDropWait: 4*time.Minute + time.Second, MaxGap: run, Allowance: run}},
+			want:   CheckerDelay{Known: true, Sent: 1, Dropped: 1, MaxDropWait: 4*time.Minute + time.Second, MaxGap: run, Allowance: run}},
 		{name: "copies sent after the run judge nothing", known: true,
 			checks: []history.Check{{Enqueued: 11 * time.Minute, At: 11 * time.Minute, Outcome: history.CheckRan}},
 			want:   CheckerDelay{Known: true, MaxGap: run, Allowance: run}},
