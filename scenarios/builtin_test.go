@@ -83,7 +83,8 @@ func TestBuiltinsParseAndFitTheBudget(t *testing.T) {
 	}
 	// Measured: a suite adds about 1.5 s of set-up and drain per run.
 	require.LessOrEqual(t, quick, 255*time.Second, "the quick runs back to back, plus set-up (about 30 s), must fit make loadtest's 5 min")
-	require.LessOrEqual(t, total, 10*time.Minute, "every run of every built-in, plus set-up, about 12 min (make loadtest-full)")
+	// dead-worker's backlog run and adc-random-jobs (issue 15) took it past 10 min.
+	require.LessOrEqual(t, total, 10*time.Minute+30*time.Second, "every run of every built-in, plus set-up, about 12.5 min (make loadtest-full)")
 }
 
 // TestBuiltinsProveWhatTheySay pins each built-in to the setup its
@@ -304,7 +305,8 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			crash := s.Fleet[0].CrashAt
 			require.True(t, crash > f.At && crash < f.At+f.For, "a worker dies while the clock is ahead")
 			require.Less(t, s.Duration, crash+f.Offset+s.Settings.OfflineAfter, "and still reads live at the end")
-			require.Equal(t, map[string]string{"no_false_liveness": "fail"}, s.Expect)
+			require.Equal(t, map[string]string{"no_false_liveness": "fail", "last_seen_not_in_future": "fail"}, s.Expect,
+				"the false liveness, and the clock named for what it is")
 		},
 		"db-lock": func(t *testing.T, s *Spec) {
 			require.Equal(t, "db-lock", s.Faults[0].Kind)
@@ -381,7 +383,7 @@ fleet: [{name: a, workers: 1}]
 func TestLoadMissingNamesTheBuiltins(t *testing.T) {
 	_, err := Load("stedy", vocab())
 	require.ErrorIs(t, err, os.ErrNotExist)
-	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (broker-flap, broker-outage, chaos,`)
+	require.ErrorContains(t, err, `scenario "stedy" is neither a built-in (adc-random-jobs, broker-flap, broker-outage, chaos,`)
 	require.ErrorContains(t, err, "steady")
 }
 
