@@ -252,7 +252,9 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.GreaterOrEqual(t, s.Duration, crash+s.Settings.OfflineAfter+s.Settings.CheckerEvery,
 				"room for the slowest detection the bounds allow")
 			require.Equal(t, "per-service", s.Variants()[0].Strategy)
-			require.Equal(t, map[string]string{"no_false_liveness": "fail"}, s.Variants()[1].Expect)
+			backlog := s.Variants()[1]
+			require.Equal(t, "backlog", backlog.Label)
+			require.Equal(t, "shared", backlog.Settings.HeartbeatQueue, "the check waits behind the results")
 		},
 		"staggered-stop": func(t *testing.T, s *Spec) {
 			require.Equal(t, "per-service", s.Strategy)
