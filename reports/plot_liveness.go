@@ -74,8 +74,9 @@ type liveRow struct {
 // livenessChart draws one strip per service over model time: when its own
 // workers polled it, and what the sampler read of last_seen_live, coloured
 // by no_false_liveness's rule: a service silent (none of its own workers
-// polling, past the poll gap) for longer than offline_after + checker_every
-// must not read live. Silence comes from verify.SilentFor, so the red here
+// polling, past the poll gap) for longer than its allowance (offline_after
+// plus what the checks as they ran took: verify.FalseLivenessAfter) must not
+// read live. Silence comes from verify.SilentFor, so the red here
 // is exactly what the verdict counts.
 func livenessChart(h *history.History, left float64) *chart {
 	limit := verify.FalseLivenessAfter(*h)
@@ -198,7 +199,7 @@ func livenessChart(h *history.History, left float64) *chart {
 	}
 	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
 
-	rule := fmt.Sprintf("a service silent for longer than offline_after + checker_every = %s must not read live", allowance)
+	rule := fmt.Sprintf("a service silent for longer than offline_after plus the offline check's delay = %s must not read live", allowance)
 	if len(shown) == 0 {
 		c.Caption = "No reads of last_seen_live were recorded, so liveness cannot be shown (no_false_liveness: " + rule + "). "
 	} else {

@@ -98,7 +98,7 @@ func TestLivenessChart(t *testing.T) {
 			labels: []string{"svc 2", "svc 3", "svc 1"},
 			rects:  threeServices,
 			caption: []string{
-				"a service silent for longer than offline_after + checker_every = 1m15s must not read live",
+				"a service silent for longer than offline_after plus the offline check's delay = 1m15s must not read live",
 				"Read live while silent: 8m49s in all, 6m45s of it past the allowance",
 				"Showing all 3 services",
 				"(every 1s)",
@@ -187,7 +187,7 @@ func TestLivenessChart(t *testing.T) {
 			name:    "no samples",
 			h:       func() *history.History { h := livenessHistory(); h.Samples = nil; return h },
 			rects:   map[string][]string{},
-			caption: []string{"No reads of last_seen_live were recorded", "offline_after + checker_every = 1m15s must not read live"},
+			caption: []string{"No reads of last_seen_live were recorded", "offline_after plus the offline check's delay = 1m15s must not read live"},
 			check: func(t *testing.T, c *chart) {
 				require.True(t, hasText(c, "no samples were recorded"))
 			},
@@ -196,7 +196,7 @@ func TestLivenessChart(t *testing.T) {
 			name:    "no services and no samples",
 			h:       func() *history.History { return &history.History{} },
 			rects:   map[string][]string{},
-			caption: []string{"No reads of last_seen_live were recorded", "offline_after + checker_every = 0s"},
+			caption: []string{"No reads of last_seen_live were recorded", "offline_after plus the offline check's delay = 0s"},
 			check: func(t *testing.T, c *chart) {
 				require.True(t, hasText(c, "no samples were recorded"))
 			},
@@ -330,9 +330,9 @@ func TestWriteHTMLLiveness(t *testing.T) {
 		want []string
 	}{
 		{name: "a silent service read live", h: livenessHistory(), reds: 1,
-			want: []string{"offline_after + checker_every = 1m15s must not read live", "svc 2"}},
+			want: []string{"offline_after plus the offline check's delay = 1m15s must not read live", "svc 2"}},
 		{name: "the fixture run", h: testHistory(), reds: 0,
-			want: []string{"offline_after + checker_every = 1m must not read live", "Showing all 9 services"}},
+			want: []string{"offline_after plus the offline check's delay = 1m must not read live", "Showing all 9 services"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
