@@ -138,7 +138,12 @@ func perKeyPerWindow(s Summary, n int) (float64, bool) {
 	}
 	windows := 0
 	for _, k := range s.Keys {
-		windows += max(0, k.ExpectedMax-1)
+		// The ceiling is ceil(active / throttle) + 1; a key polled once
+		// (a list between rounds of work) has ceiling 1 and may still
+		// open one window, which counts.
+		if k.ExpectedMax > 0 {
+			windows += max(1, k.ExpectedMax-1)
+		}
 	}
 	if windows == 0 {
 		return float64(n) / float64(len(s.Keys)) / (s.ModelDurationS / s.ThrottleS), true
