@@ -98,8 +98,12 @@ func TestFleetRequestCountsFollowTheSchedule(t *testing.T) {
 	// slots as blocked: backpressure, counted apart from drops.
 	require.Equal(t, wantTasks, calls[antenna.EndpointTasks]+int(rep.Lag.Dropped+rep.Lag.Blocked), "every scheduled cycle is sent, dropped or blocked")
 	// Dropping a 200 ms cycle takes a 200 ms stall: it never happens on an idle
-	// machine, and only a starved one drops more than a few percent.
-	require.GreaterOrEqual(t, calls[antenna.EndpointTasks], wantTasks*85/100, "the fleet kept up; lag %+v", rep.Lag)
+	// machine, and only a starved one drops more than a few percent. Blocked
+	// slots are the in-process target's slowness (under -race on a busy CI
+	// machine a quarter of them were), not the fleet falling behind: they do
+	// not count against keeping up, but most cycles must still be sent.
+	require.LessOrEqual(t, int(rep.Lag.Dropped), wantTasks*15/100, "the fleet kept up; lag %+v", rep.Lag)
+	require.GreaterOrEqual(t, calls[antenna.EndpointTasks], wantTasks/2, "most cycles sent; lag %+v", rep.Lag)
 	require.LessOrEqual(t, calls[antenna.EndpointResult], wantResults)
 	require.GreaterOrEqual(t, calls[antenna.EndpointResult], wantResults*98/100-int(rep.Lag.Dropped+rep.Lag.Blocked),
 		"only a cycle's own drop or block loses its result")
@@ -187,13 +191,16 @@ func TestFleetSlowTargetDoesNotDriftTheSchedule(t *testing.T) {
 		require.Len(t, at, 10-rep.Workers[i].Dropped,
 			"worker %d: ten 100 ms cycles fit in one second; sleeping after each 20 ms answer would fit nine", w.ID)
 		// Each cycle reaches the target no later after its absolute slot than
-		// the lag the fleet admits to. Sleeping after the answer would push
+		// the lag the fleet admits to, plus the request's way to the
+		// in-process server (up to 23 ms seen under -race on a busy CI
+		// machine; 40 ms allowed). Sleeping after the answer would push
 		// cycle k 20·k ms past its slot while the fleet's own lag, measured
-		// against a schedule that moved with it, stayed near zero.
+		// against a schedule that moved with it, stayed near zero: cycles 3
+		// to 9 would arrive 60 to 180 ms late.
 		for _, arrived := range at {
 			since := run.Since(arrived) - w.StartAt
 			offset := testScale.Wall(since % every)
-			require.Less(t, offset, rep.Lag.Max+10*time.Millisecond, "worker %d cycle %d", w.ID, since/every)
+			require.Less(t, offset, rep.Lag.Max+40*time.Millisecond, "worker %d cycle %d", w.ID, since/every)
 		}
 	}
 }
