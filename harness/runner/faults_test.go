@@ -178,7 +178,7 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 				assert.Zero(t, e.writes, "nothing reaches the database")
 				assert.Positive(t, e.errors, "the API needs the database too: no job, no heartbeat")
 			}},
-		{kind: "db-slow", fault: `{kind: db-slow, at: 1m, for: 50s, latency: 5s}`, pass: sound,
+		{kind: "db-slow", fault: `{kind: db-slow, at: 1m, for: 50s, latency: 2s}`, pass: sound,
 			check: func(t *testing.T, e effect) {
 				assert.Positive(t, e.writes, "a slow database still takes writes")
 				assert.GreaterOrEqual(t, e.maxLatency, 150*time.Millisecond)

@@ -67,9 +67,15 @@ func checkAhead(h history.History) judgement {
 	for _, w := range ahead {
 		first, last = min(first, w.At), max(last, w.At)
 	}
-	return fail(fmt.Sprintf("the writer's clock is ahead by %s: a write at %s (the database's clock) stored last_seen %s for service%s %s; "+
+	// Sampled writes are timed by the sample that saw them, up to a sample
+	// period after the real write: the offset is a lower bound.
+	atLeast, timer := "", "the database's clock"
+	if h.Observation == history.ObservedBySampling {
+		atLeast, timer = "at least ", "as first sampled"
+	}
+	return fail(fmt.Sprintf("the writer's clock is ahead by %s%s: a write at %s (%s) stored last_seen %s for service%s %s; "+
 		"%d of %d writes ahead, from %s to %s, median %s (%s). Antenna reads such a service as fresh that much longer than it is%s",
-		fmtDur(worst.Ahead()), fmtDur(worst.At), fmtDur(worst.Stamp), plural(len(worst.Services)), idList(worst.Services),
+		atLeast, fmtDur(worst.Ahead()), fmtDur(worst.At), timer, fmtDur(worst.Stamp), plural(len(worst.Services)), idList(worst.Services),
 		len(ahead), len(stamped), fmtDur(first), fmtDur(last), fmtDur(offsets[len(offsets)/2]), rule, zoneHint(h, offsets[len(offsets)/2])), ev...).
 		locate(during("writer's clock", first, last))
 }

@@ -90,7 +90,7 @@ func Summarize(h history.History) Stats {
 	events, _ := series(h)
 	var st Stats
 	st.Keys, st.DispatchesTotal = keyStats(h, events)
-	st.DBWritesTotal = len(h.Writes)
+	st.DBWritesTotal = writesInRun(h)
 	st.Services = serviceStats(h)
 	var times []time.Duration
 	delay := checkerDelay(h)
@@ -267,4 +267,28 @@ func unmeasured(h history.History, d CheckerDelay) string {
 		return ""
 	}
 	return "no offline check ran after " + strings.Join(names, ", ") + " went stale, before the run ended: its time_to_offline measures no check"
+}
+
+// writesInRun counts the writes that answer dispatches made within the run,
+// as DispatchesTotal counts those dispatches: a tagged write by when its
+// dispatch was made (a dispatch just before the end writes after it, on a
+// loaded machine), an untagged one by when it landed. Counted otherwise, a
+// run whose last dispatches drain after its end reads as one with more
+// writes than dispatches.
+func writesInRun(h history.History) int {
+	made := make(map[string]time.Duration, len(h.Dispatches))
+	for _, d := range h.Dispatches {
+		made[d.ID] = d.At
+	}
+	n := 0
+	for _, w := range h.Writes {
+		at, ok := made[w.DispatchID]
+		if !ok || w.DispatchID == "" {
+			at = w.At
+		}
+		if inRun(h, at) {
+			n++
+		}
+	}
+	return n
 }

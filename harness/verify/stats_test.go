@@ -181,3 +181,19 @@ func TestLivenessNamesServicesNoCheckCouldFlip(t *testing.T) {
 	assert.Equal(t, 1, st.Liveness.Checker.Ran)
 	assert.Equal(t, 1, st.Liveness.Checker.Dropped)
 }
+
+// A dispatch made just before the end writes after it; one made after the
+// end is not the run's, nor is its write.
+func TestWritesInRunFollowTheirDispatches(t *testing.T) {
+	h := healthy()
+	last := h.Dispatches[len(h.Dispatches)-1]
+	h.Writes = append(h.Writes,
+		history.Write{At: h.Duration + time.Second, Key: last.Key, DispatchID: "late", Services: []int64{1}},
+		history.Write{At: h.Duration + 2*time.Second, Key: last.Key, DispatchID: "after", Services: []int64{1}})
+	h.Dispatches = append(h.Dispatches,
+		history.Dispatch{At: h.Duration - time.Millisecond, Key: last.Key, ID: "late", Clock: history.ClockRedis},
+		history.Dispatch{At: h.Duration + time.Second, Key: last.Key, ID: "after", Clock: history.ClockRedis})
+	st := Summarize(h)
+	assert.Equal(t, st.DispatchesTotal, st.DBWritesTotal)
+	assert.Equal(t, len(healthy().Writes)+1, st.DBWritesTotal)
+}
