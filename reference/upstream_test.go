@@ -1,7 +1,7 @@
 package reference_test
 
 // Points where the reference follows Antenna upstream since the PR
-// (DESIGN.md §1, "Antenna upstream since the PR").
+// (docs/design.md#the-pattern-under-test, Antenna as it runs).
 
 import (
 	"bytes"

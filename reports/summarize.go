@@ -8,7 +8,7 @@ import (
 	"github.com/hbharness/hbharness/harness/verify"
 )
 
-// Summarize turns a run's record into summary.json (DESIGN.md §9). It
+// Summarize turns a run's record into summary.json (docs/design.md#summaryjson). It
 // computes the figures that explain the verdicts with the verifier's own
 // rules, and judges nothing itself.
 func Summarize(r *runner.Result) Summary {

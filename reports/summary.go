@@ -1,4 +1,4 @@
-// Package reports renders runs: the summary.json contract (DESIGN.md §9), the
+// Package reports renders runs: the summary.json contract (docs/design.md#summaryjson), the
 // human table, suite and comparison tables, JUnit XML and a self-contained HTML
 // report with inline SVG plots. It only reads what the harness observed and
 // verified; it never judges anything itself.
@@ -15,7 +15,7 @@ import (
 )
 
 // Schema identifies the summary.json layout. Renaming or dropping any field of
-// DESIGN.md §9 requires a new schema; adding fields does not.
+// docs/design.md#summaryjson requires a new schema; adding fields does not.
 const Schema = "hbharness.summary/v1"
 
 // Summary is one run as written to DIR/summary.json. All *_s fields are model
@@ -108,7 +108,7 @@ type Summary struct {
 type Requests struct {
 	Total  int64 `json:"total"`
 	OK     int64 `json:"ok"`
-	Errors int64 `json:"errors"` // every request that did not get a 2xx of the §2 shape
+	Errors int64 `json:"errors"` // every request that did not get a 2xx of the shape in docs/design.md#wire-protocol
 	// ByEndpoint classifies them per endpoint.
 	ByEndpoint map[string]RequestClasses `json:"by_endpoint"`
 	// RPSModel is requests per model second, comparable across time scales.

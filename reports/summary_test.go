@@ -21,7 +21,7 @@ func TestWriteJSONKeepsEveryContractName(t *testing.T) {
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &raw))
 	top := []string{
-		// DESIGN.md §9
+		// docs/design.md#summaryjson
 		"schema", "scenario", "strategy", "time_scale", "model_duration_s", "passed", "invariants",
 		"requests", "keys", "services", "dispatches_total", "db_writes_total", "max_staleness_s", "faults",
 		// added in v1

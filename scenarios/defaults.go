@@ -11,7 +11,7 @@ const (
 	BehaviourActive = "active"
 	BehaviourIdle   = "idle"
 	// BehaviourADC emulates the real worker client, ami-data-companion, one
-	// GPU per worker (DESIGN.md §1).
+	// GPU per worker (docs/design.md#the-pattern-under-test).
 	BehaviourADC = "adc"
 
 	StartTogether = "together"

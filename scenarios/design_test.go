@@ -2,8 +2,9 @@ package scenarios
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,11 @@ import (
 	"github.com/hbharness/hbharness/reference/settings"
 )
 
-// designExample is what the §7 example of DESIGN.md means, every default spelled out.
+// designDoc is the repository's design, relative to this package's folder.
+const designDoc = "../docs/design.md"
+
+// designExample is what the example of docs/design.md#scenario-files means,
+// every default spelled out.
 func designExample(source string) *Spec {
 	// The example writes Antenna's throttle and offline window, and a check
 	// every 5 s where Antenna's beat runs it every 5 min.
@@ -47,19 +52,77 @@ func TestDesignExample(t *testing.T) {
 	require.Equal(t, designExample("testdata/design-example.yaml"), spec)
 }
 
-// TestDesignDocExample keeps testdata/design-example.yaml honest: when the
-// shared design brief sits beside the repository, its §7 example must still
-// mean the same scenario.
-func TestDesignDocExample(t *testing.T) {
-	const doc = "../../shared/DESIGN.md"
-	text, err := os.ReadFile(doc)
-	if os.IsNotExist(err) {
-		t.Skipf("%s is not beside this checkout; testdata/design-example.yaml stands in for it", filepath.Clean(doc))
+// readDesign returns docs/design.md. The design is part of the repository:
+// a checkout without it is broken, so this fails rather than skips.
+func readDesign(t *testing.T) string {
+	t.Helper()
+	text, err := os.ReadFile(designDoc)
+	require.NoError(t, err, "the design must be in the repository at docs/design.md")
+	return string(text)
+}
+
+// designSection returns the body of the H2 section with the given heading,
+// up to the next H2.
+func designSection(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, body, ok := strings.Cut(doc, "\n## "+heading+"\n")
+	require.True(t, ok, "docs/design.md has no section %q", "## "+heading)
+	body, _, _ = strings.Cut(body, "\n## ")
+	return body
+}
+
+// tableNames lists the backquoted names that open the rows of a section's
+// tables: the names the design fixes.
+func tableNames(section string) []string {
+	var names []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9_-]+)` \\|").FindAllStringSubmatch(section, -1) {
+		names = append(names, m[1])
 	}
+	return names
+}
+
+// TestDesignDocExample keeps testdata/design-example.yaml and the design's
+// own example the same scenario.
+func TestDesignDocExample(t *testing.T) {
+	section := designSection(t, readDesign(t), "Scenario files")
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section)
+	require.NotNil(t, m, "docs/design.md#scenario-files has no YAML example")
+	spec, err := Parse([]byte(m[1]), designDoc, vocab())
 	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)## 7\\..*?```yaml\n(.*?)```").FindSubmatch(text)
-	require.NotNil(t, m, "DESIGN.md has no YAML example in §7")
-	spec, err := Parse(m[1], doc, vocab())
-	require.NoError(t, err)
-	require.Equal(t, designExample(doc), spec)
+	require.Equal(t, designExample(designDoc), spec)
+}
+
+// TestDesignNamesTheVocabulary: the invariants, strategies and failure
+// policies the design fixes are the ones scenarios accept. vocab() stands in
+// for the registries here; docs/design_test.go holds the design against the
+// registries themselves.
+func TestDesignNamesTheVocabulary(t *testing.T) {
+	doc := readDesign(t)
+	v := vocab()
+	for _, tc := range []struct {
+		section string
+		want    []string
+	}{
+		{"Invariants", v.Invariants},
+		{"Strategies", v.Strategies},
+	} {
+		t.Run(tc.section, func(t *testing.T) {
+			got := tableNames(designSection(t, doc, tc.section))
+			require.ElementsMatch(t, tc.want, got, "the table of docs/design.md#%s", strings.ToLower(tc.section))
+		})
+	}
+	strategies := designSection(t, doc, "Strategies")
+	for _, p := range v.Policies {
+		require.Contains(t, strategies, "`"+p+"`", "docs/design.md#strategies names failure policy %s", p)
+	}
+	require.True(t, slices.Contains(tableNames(strategies), v.DefaultStrategy))
+	require.Contains(t, strategies, "`"+v.DefaultStrategy+"` | the merged PR, and the default")
+}
+
+// The helpers above must find what is there and nothing else, or the test
+// over the real design could pass on an empty table.
+func TestDesignHelpers(t *testing.T) {
+	doc := "# T\n\n## A\n| `x_y` | one |\n| `z-1` | two |\n|---|---|\n| not `q` | three |\n\n## B\n| `w` | b |\n"
+	require.Equal(t, []string{"x_y", "z-1"}, tableNames(designSection(t, doc, "A")))
+	require.Equal(t, []string{"w"}, tableNames(designSection(t, doc, "B")))
 }

@@ -42,7 +42,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// checkSpec restates §7's rules directly on a parsed Spec, independently of
+// checkSpec restates the rules of docs/design.md#scenario-files directly on a parsed Spec, independently of
 // the decoder, so that "Parse succeeded" can be checked to mean "valid".
 func checkSpec(t *testing.T, s *Spec) {
 	t.Helper()

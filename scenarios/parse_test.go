@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// designStrategies are the strategy names of DESIGN.md §10, as the runner passes them.
+// designStrategies are the strategy names of docs/design.md#strategies, as the runner passes them.
 // vocab stands in for runner.ScenarioOptions(), which this package may not
-// import: the names of DESIGN.md §6, §10 and the fault kinds. A runner test
+// import: the names of docs/design.md#invariants, #strategies and the fault kinds. A runner test
 // parses every built-in against the real registries.
 func vocab() Options {
 	return Options{

@@ -1,4 +1,4 @@
-// Package scenarios reads scenario files (DESIGN.md §7): it decodes them
+// Package scenarios reads scenario files (docs/design.md#scenario-files): it decodes them
 // strictly, reports every problem with its file, line and field, applies the
 // defaults, and ships the built-in scenarios. All durations are model time.
 package scenarios

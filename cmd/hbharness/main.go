@@ -1,5 +1,5 @@
 // Command hbharness drives, observes and verifies a throttled, deferred
-// heartbeat (DESIGN.md §8). It is a thin layer over the library packages.
+// heartbeat (docs/design.md#cli-contract). It is a thin layer over the library packages.
 package main
 
 import (
@@ -21,7 +21,7 @@ import (
 	"github.com/hbharness/hbharness/internal/logthrottle"
 )
 
-// Exit codes of §8.
+// Exit codes of docs/design.md#cli-contract.
 const (
 	exitOK      = 0
 	exitVerdict = 1

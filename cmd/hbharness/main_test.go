@@ -282,7 +282,7 @@ func TestRunNoGateExits1NamingTheInvariant(t *testing.T) {
 	}
 }
 
-// A scenario file written by someone else, in the §7 format, runs as it is;
+// A scenario file written by someone else, in the format of docs/design.md#scenario-files, runs as it is;
 // and driven through external target mode against `serve` in another
 // process it reaches the same verdicts as in-process.
 func TestExternalTargetAgreesWithInProcess(t *testing.T) {

@@ -135,7 +135,7 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 }
 
-// verdictOf turns summaries into the exit status of §8. A run that tested
+// verdictOf turns summaries into the exit status of docs/design.md#cli-contract. A run that tested
 // nothing (every request refused) or a verdict that judged nothing is not a
 // finding about the target: exit 2, saying why. Otherwise a verdict that
 // judged and missed its expectation is: exit 1.

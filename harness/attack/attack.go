@@ -1,5 +1,5 @@
 // Package attack drives open-model load (requests at a set rate, whatever the
-// answers) at a §2 target through vegeta's library, scheduled in model time.
+// answers) at a target of docs/design.md#wire-protocol through vegeta's library, scheduled in model time.
 package attack
 
 import (

@@ -18,7 +18,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// antenna is a minimal §2 target that checks what the attacks send.
+// antenna is a minimal target of docs/design.md#wire-protocol that checks what the attacks send.
 type fakeAntenna struct {
 	mu    sync.Mutex
 	delay time.Duration

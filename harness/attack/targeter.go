@@ -10,7 +10,7 @@ import (
 	"github.com/hbharness/hbharness/reference/antenna"
 )
 
-// targeter builds §2 requests, cycling through an attack's targets. Vegeta
+// targeter builds requests of docs/design.md#wire-protocol, cycling through an attack's targets. Vegeta
 // calls next from many workers at once; the counter is the only shared state.
 type targeter struct {
 	endpoint string

@@ -7,7 +7,7 @@ import (
 )
 
 // Fault is one scheduled fault. At, For, Latency and Offset are model time
-// (DESIGN.md §5); Latency and Offset are scaled to wall time like every other
+// (docs/design.md#time-model); Latency and Offset are scaled to wall time like every other
 // duration, so a slow dependency or a skewed clock costs the same share of a
 // poll period at any time scale.
 type Fault struct {

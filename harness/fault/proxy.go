@@ -1,4 +1,4 @@
-// Package fault injects dependency failures (DESIGN.md §7 `faults:`) through TCP
+// Package fault injects dependency failures (docs/design.md#scenario-files `faults:`) through TCP
 // proxies placed in front of the real servers. Those servers are shared by
 // everything on the machine, so they are never stopped, paused, flushed or
 // reconfigured: a fault is a Toxic set on the Proxy that the system under test

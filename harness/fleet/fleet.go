@@ -1,5 +1,5 @@
 // Package fleet drives a closed-model poller fleet: one goroutine per simulated
-// worker, each following the real Antenna worker loop (DESIGN.md §2) on an
+// worker, each following the real Antenna worker loop (docs/design.md#wire-protocol) on an
 // absolute model-time schedule against any HTTP target that speaks the protocol.
 package fleet
 

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// antenna is a minimal §2 target for the fleet tests: token check, a finite or
+// antenna is a minimal target of docs/design.md#wire-protocol for the fleet tests: token check, a finite or
 // endless task supply per job, a jobs list filtered by slug, the no-slash list
 // form redirected to the slash form as Django does, and optional delays.
 type fakeAntenna struct {

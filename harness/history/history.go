@@ -12,7 +12,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// Clock names the component whose clock timed an event. DESIGN.md §6: a
+// Clock names the component whose clock timed an event. docs/design.md#invariants: a
 // time comes from the component that enforces or records the fact, never
 // from when an answer happened to reach a busy process.
 type Clock string
@@ -124,13 +124,13 @@ type Service struct {
 // RequestCounts classifies requests by what came back.
 type RequestCounts struct {
 	Total int64 `json:"total"`
-	OK    int64 `json:"ok"` // 2xx with a §2 body
+	OK    int64 `json:"ok"` // 2xx with a body as in docs/design.md#wire-protocol
 	// Transport: no HTTP answer at all (refused, reset, timed out).
 	Transport int64 `json:"transport"`
 	Status3xx int64 `json:"status_3xx"` // a redirect the client did not follow
 	Status4xx int64 `json:"status_4xx"`
 	Status5xx int64 `json:"status_5xx"`
-	// Malformed: a 2xx whose body is not the §2 shape.
+	// Malformed: a 2xx whose body is not the shape in docs/design.md#wire-protocol.
 	Malformed int64 `json:"malformed"`
 	Other     int64 `json:"other"` // any other status
 }

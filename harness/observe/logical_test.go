@@ -19,7 +19,7 @@ import (
 
 var logicalSettings = map[string]string{"wal_level": "logical", "max_replication_slots": "4", "max_wal_senders": "4"}
 
-// serviceDB creates database name on the cluster with the §3 service table
+// serviceDB creates database name on the cluster with the service table of docs/design.md#schema
 // (last_seen of lastSeenType), 3 async rows and 1 with an endpoint.
 func serviceDB(t *testing.T, c *pgcluster.Cluster, name, lastSeenType string) (dsn string, pool *pgxpool.Pool, async [3]int64, sync int64) {
 	t.Helper()

@@ -21,8 +21,8 @@ import (
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// External points a run at a deployment that speaks DESIGN.md §2 and lets
-// the harness read its database (§3 schema) without writing to it.
+// External points a run at a deployment that speaks docs/design.md#wire-protocol and lets
+// the harness read its database (docs/design.md#schema) without writing to it.
 type External struct {
 	Target      string
 	Token       string
@@ -84,7 +84,7 @@ func (e *External) CheckTarget() error {
 	return nil
 }
 
-// external is a deployment the harness only talks to over §2 and reads
+// external is a deployment the harness only talks to over docs/design.md#wire-protocol and reads
 // (SELECT only) through --observe-db. Its task queue and its own counts are
 // invisible: writes are seen by sampling the service rows.
 type external struct {

@@ -1,4 +1,4 @@
-// Package runner runs one scenario end to end (DESIGN.md §4, §8) over a
+// Package runner runs one scenario end to end (docs/design.md#architecture and #cli-contract) over a
 // Target — the in-process reference or an external deployment — along one
 // straight path: start the target, drive the load on the model clock,
 // settle, collect what the observers saw, assemble the history and judge it.

@@ -11,7 +11,7 @@ import (
 
 // checkRequests fails when more requests went wrong than the scenario
 // allows: no answer, an unfollowed redirect, a 4xx or 5xx, a 2xx whose body
-// is not the §2 shape. The allowance is a total, or per endpoint so that a
+// is not the shape in docs/design.md#wire-protocol. The allowance is a total, or per endpoint so that a
 // scenario can excuse /result's 503s during a broker outage and still hold
 // /tasks to none.
 func checkRequests(h history.History) judgement {

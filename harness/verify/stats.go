@@ -10,7 +10,7 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 )
 
-// KeyStats is one gate key's line of summary.json (§9 keys).
+// KeyStats is one gate key's line of summary.json (docs/design.md#summaryjson, keys).
 type KeyStats struct {
 	Key string
 	// Dispatches counts the events inside the run that the rate invariant
@@ -22,7 +22,7 @@ type KeyStats struct {
 	DBWrites int
 }
 
-// ServiceStats is one service's line of summary.json (§9 services).
+// ServiceStats is one service's line of summary.json (docs/design.md#summaryjson, services).
 type ServiceStats struct {
 	ID int64
 	// MaxStaleness is the oldest last_seen read while the service was judged

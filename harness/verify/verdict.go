@@ -2,7 +2,7 @@ package verify
 
 import "time"
 
-// Invariant names are fixed by DESIGN.md §6; reports and CI thresholds key on them.
+// Invariant names are fixed by docs/design.md#invariants; reports and CI thresholds key on them.
 const (
 	AtMostOnePerWindow      = "dispatch_at_most_one_per_window"
 	RateNearExpected        = "dispatch_rate_near_expected"
@@ -31,7 +31,7 @@ const (
 	// (observers_agree on an external one).
 	NotApplicable Outcome = "n/a"
 	// Inconclusive: it could have been judged, but the run gave it nothing
-	// to judge. Never a pass (DESIGN.md §6).
+	// to judge. Never a pass (docs/design.md#invariants).
 	Inconclusive Outcome = "inconclusive"
 )
 

@@ -1,4 +1,4 @@
-// Package modeltime is the time model of DESIGN.md §5. Scenarios speak model
+// Package modeltime is the time model of docs/design.md#time-model. Scenarios speak model
 // time (the production durations: a 30 s throttle, a 60 s offline window);
 // the machine waits wall time. A Scale maps one onto the other, and it is the
 // only place that does: nobody else multiplies or divides by the scale.

@@ -112,7 +112,7 @@ func appendJSONString(dst []byte, s string) []byte {
 // TasksAnswer is what a worker reads of a tasks answer, and ListAnswer of a
 // list answer: only the fields it acts on, so a target that adds or retypes
 // the others still speaks the protocol. A nil slice after decoding means the
-// field was missing or null: not a §2 answer.
+// field was missing or null: not an answer of docs/design.md#wire-protocol.
 type (
 	TasksAnswer struct {
 		Tasks []struct {

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Gate keys exactly as Antenna spells them (DESIGN.md §1, §10), without any
+// Gate keys exactly as Antenna spells them (docs/design.md#the-pattern-under-test and #strategies), without any
 // run prefix.
 
 // JobKey throttles /tasks and /result: every async service of the job's

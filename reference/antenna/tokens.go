@@ -14,7 +14,7 @@ func TokenFrom(header string) (string, bool) {
 	return tok, ok && tok != ""
 }
 
-// ServiceToken is the token of one async service (DESIGN.md §10), as Antenna
+// ServiceToken is the token of one async service (docs/design.md#strategies), as Antenna
 // will issue once each service has its own application token.
 func ServiceToken(serviceID int64) string { return "svc-" + strconv.FormatInt(serviceID, 10) }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/hbharness/hbharness/reference/store"
 )
 
-// authenticator accepts the shared token and, per DESIGN.md §10, one token
+// authenticator accepts the shared token and, per docs/design.md#strategies, one token
 // per async service (antenna.ServiceToken), as Antenna will with application tokens.
 type authenticator struct {
 	shared string

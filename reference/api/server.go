@@ -1,5 +1,5 @@
 // Package api is the reference's HTTP surface: Antenna's API v2 as the real
-// worker client uses it (DESIGN.md §2), on net/http.
+// worker client uses it (docs/design.md#wire-protocol), on net/http.
 package api
 
 import (

@@ -22,7 +22,7 @@ const amqpDefaultTimeout = 5 * time.Second
 
 // AMQPQueue is a durable RabbitMQ queue named prefix+"queue", published to
 // through the default exchange with the queue name as routing key, as Celery
-// does with its default queue in Antenna's production setup (DESIGN.md §1).
+// does with its default queue in Antenna's production setup (docs/design.md#the-pattern-under-test).
 //
 // It holds no connection while RabbitMQ is unreachable: Enqueue, Depth and
 // Delete dial on demand within the queue's timeout, and Consume keeps

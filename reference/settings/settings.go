@@ -1,7 +1,7 @@
-// Package settings holds the reference's timing knobs (DESIGN.md §7
+// Package settings holds the reference's timing knobs (docs/design.md#scenario-files
 // `settings:`) with their defaults and rules, in one place: scenario files,
 // `hbharness serve` flags and the reference itself all start from Default
-// and are checked by Problems. Durations are model time (DESIGN.md §5).
+// and are checked by Problems. Durations are model time (docs/design.md#time-model).
 package settings
 
 import (

@@ -1,5 +1,5 @@
 // Package store is the reference's Postgres layer: Antenna's tables under
-// Antenna's names (DESIGN.md §3), the fixtures, and the heartbeat UPDATEs in
+// Antenna's names (docs/design.md#schema), the fixtures, and the heartbeat UPDATEs in
 // each of the forms the strategies need.
 package store
 

@@ -1,4 +1,4 @@
-// Package strategy holds the heartbeat strategies of DESIGN.md §10, one small
+// Package strategy holds the heartbeat strategies of docs/design.md#strategies, one small
 // type per file behind one interface, registered by name (toxiproxy's toxics
 // are the model).
 package strategy
