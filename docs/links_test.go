@@ -132,7 +132,7 @@ func TestBrokenLinks(t *testing.T) {
 		{name: "missing anchor", text: "[a](docs/a.md#nowhere)", bad: "no heading #nowhere in docs/a.md"},
 		{name: "heading in a code block is no anchor", text: "[a](docs/a.md#not-a-heading)", bad: "no heading #not-a-heading"},
 		{name: "missing own anchor", text: "# Top\n[h](#there)", bad: "no heading #there in README.md"},
-		{name: "outside the repository", text: "[s](../shared/DESIGN.md)", bad: "leaves the repository"},
+		{name: "outside the repository", text: "[s](../elsewhere/design.md)", bad: "leaves the repository"},
 		{name: "absolute path", text: "[p](/etc/passwd)", bad: "leaves the repository"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
