@@ -92,6 +92,15 @@ func TestDesignDocExample(t *testing.T) {
 	require.Equal(t, designExample(designDoc), spec)
 }
 
+// TestDesignNamesEveryTopLevelField: the design's scenario format names
+// every top-level field the parser accepts.
+func TestDesignNamesEveryTopLevelField(t *testing.T) {
+	section := designSection(t, readDesign(t), "Scenario files")
+	for _, f := range topFields() {
+		require.Regexp(t, "(?m)(^"+f+":|`"+f+":?`)", section, "docs/design.md#scenario-files does not name the field %s", f)
+	}
+}
+
 // TestDesignNamesTheVocabulary: the invariants, strategies and failure
 // policies the design fixes are the ones scenarios accept. vocab() stands in
 // for the registries here; docs/design_test.go holds the design against the
