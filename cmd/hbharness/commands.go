@@ -119,9 +119,9 @@ are model time, like every other duration of serve.`,
 			name:     "gc",
 			summary:  "remove what killed runs and tests left on the servers",
 			synopsis: []string{"[--older-than D]"},
-			notes: `Removes databases, Redis keys, NATS streams and RabbitMQ queues named
-hbh_<kind>_<start time>_<random>, and nothing else; one line per item removed. A server
-it cannot reach exits 2, after whatever it could do.`,
+			notes: "Removes databases, Redis keys, NATS streams and RabbitMQ queues named\n" +
+				"`hbh_<kind>_<start time>_<random>`, and nothing else; one line per item removed. A\n" +
+				"server it cannot reach exits 2, after whatever it could do.",
 			flags: func(*console) *flag.FlagSet { fs, _ := gcFlags(); return fs },
 			run: func(ctx context.Context, args []string, con *console, log *slog.Logger) error {
 				return cmdGC(ctx, args, con.stdout, log)
@@ -131,6 +131,9 @@ it cannot reach exits 2, after whatever it could do.`,
 			name:     "scenarios",
 			summary:  "list the built-in scenarios",
 			synopsis: []string{""},
+			notes: "One line each: its name, a mark, and its description. q: in the pull-request subset,\n" +
+				"`hbharness suite --quick`; p: in the pre-deploy subset, `hbharness suite --predeploy`\n" +
+				"and suite --target's default.",
 			flags:    func(*console) *flag.FlagSet { return newFlags("scenarios") },
 			run: func(_ context.Context, args []string, con *console, _ *slog.Logger) error {
 				if err := parseFlags(newFlags("scenarios"), args); err != nil {
