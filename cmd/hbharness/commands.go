@@ -134,7 +134,7 @@ are model time, like every other duration of serve.`,
 			notes: "One line each: its name, a mark, and its description. q: in the pull-request subset,\n" +
 				"`hbharness suite --quick`; p: in the pre-deploy subset, `hbharness suite --predeploy`\n" +
 				"and suite --target's default.",
-			flags:    func(*console) *flag.FlagSet { return newFlags("scenarios") },
+			flags: func(*console) *flag.FlagSet { return newFlags("scenarios") },
 			run: func(_ context.Context, args []string, con *console, _ *slog.Logger) error {
 				if err := parseFlags(newFlags("scenarios"), args); err != nil {
 					return err
