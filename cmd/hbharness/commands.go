@@ -98,9 +98,7 @@ summary.json is read, never rewritten: it judges nothing again, and exits 0 what
 the verdicts. A run saved without its history gets the tables but not the charts, and
 report says so. A folder it cannot read exits 2.`,
 			flags: func(*console) *flag.FlagSet { return newFlags("report") },
-			run: func(ctx context.Context, args []string, con *console, log *slog.Logger) error {
-				return cmdReport(ctx, args, con.stdout, log)
-			},
+			run:   toStdout(cmdReport),
 		},
 		{
 			name:     "serve",
@@ -108,12 +106,9 @@ report says so. A folder it cannot read exits 2.`,
 			synopsis: []string{"[--seed default|NAME|FILE [--force]] [flags]"},
 			notes: `Postgres must be reachable. It starts without Redis, the broker or NATS, warning, as
 Antenna's web workers do (--seed needs NATS: it publishes the jobs' tasks). --seed
-refuses a database holding tables hbharness did not create, unless --force. Durations
-are model time, like every other duration of serve.`,
+refuses a database holding tables hbharness did not create, unless --force.`,
 			flags: func(*console) *flag.FlagSet { fs, _ := serveFlags(); return fs },
-			run: func(ctx context.Context, args []string, con *console, log *slog.Logger) error {
-				return cmdServe(ctx, args, con.stdout, log)
-			},
+			run:   toStdout(cmdServe),
 		},
 		{
 			name:     "gc",
@@ -123,9 +118,7 @@ are model time, like every other duration of serve.`,
 				"`hbh_<kind>_<start time>_<random>`, and nothing else; one line per item removed. A\n" +
 				"server it cannot reach exits 2, after whatever it could do.",
 			flags: func(*console) *flag.FlagSet { fs, _ := gcFlags(); return fs },
-			run: func(ctx context.Context, args []string, con *console, log *slog.Logger) error {
-				return cmdGC(ctx, args, con.stdout, log)
-			},
+			run:   toStdout(cmdGC),
 		},
 		{
 			name:     "scenarios",
@@ -164,6 +157,13 @@ are model time, like every other duration of serve.`,
 				return cmdHelp(args, con.stdout, con.stderr)
 			},
 		},
+	}
+}
+
+// toStdout fits a command that writes only to stdout into the table.
+func toStdout(cmd func(context.Context, []string, io.Writer, *slog.Logger) error) func(context.Context, []string, *console, *slog.Logger) error {
+	return func(ctx context.Context, args []string, con *console, log *slog.Logger) error {
+		return cmd(ctx, args, con.stdout, log)
 	}
 }
 
