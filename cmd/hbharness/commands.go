@@ -24,7 +24,8 @@ type command struct {
 	synopsis []string
 	notes    string // what the flags do not say: files, services, exit codes
 	// flags declares the command's flags on a fresh set. The command's run
-	// declares them through the same function, so the two cannot differ.
+	// declares them through the same function (or, taking no flags, parses
+	// an empty set), so the two cannot differ.
 	flags func(con *console) *flag.FlagSet
 	run   func(ctx context.Context, args []string, con *console, log *slog.Logger) error
 }
