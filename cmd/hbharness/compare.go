@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,17 +28,11 @@ import (
 // 2 at the end; anything else, or an interruption, stops it.
 func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logger) error {
 	stdout := con.stdout
-	fs := newFlags("compare", stdout)
-	con.register(fs)
-	name := fs.String("scenario", "", "built-in scenario name or YAML file")
-	strats := fs.String("strategies", "", "comma-separated strategies, e.g. view-gate,two-tier,inline")
-	repeat := fs.Int("repeat", 1, "runs per strategy, interleaved; above 1 the table shows each metric's median and min–max and marks what is within noise")
-	var o overrides
-	o.register(fs, false)
-	out := fs.String("out", "", "output folder (default out/runs/<time>-compare-<scenario>)")
+	fs, a := compareFlags(con)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	name, strats, repeat, o, out := a.name, a.strats, a.repeat, *a.o, a.out
 	list := splitList(*strats)
 	if len(list) == 0 {
 		return usagef("--strategies is required: some of %s", strings.Join(strategy.Names(), ", "))
@@ -118,4 +113,25 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 		return usagef("%d run(s) were inconclusive, shown so in the comparison:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
 	}
 	return nil
+}
+
+// compareFlags declares compare's flags, for cmdCompare to parse and for
+// help and docs/cli.md to list.
+func compareFlags(con *console) (*flag.FlagSet, *compareArgs) {
+	fs := newFlags("compare")
+	con.register(fs)
+	name := fs.String("scenario", "", "built-in scenario name or YAML file")
+	strats := fs.String("strategies", "", "comma-separated strategies, e.g. view-gate,two-tier,inline")
+	repeat := fs.Int("repeat", 1, "runs per strategy, interleaved; above 1 the table shows each metric's median and min–max and marks what is within noise")
+	var o overrides
+	o.register(fs, false)
+	out := fs.String("out", "", "output folder (default out/runs/<time>-compare-<scenario>)")
+	return fs, &compareArgs{name: name, strats: strats, repeat: repeat, o: &o, out: out}
+}
+
+// compareArgs are where compare's flags are parsed to.
+type compareArgs struct {
+	name, strats, out *string
+	repeat            *int
+	o                 *overrides
 }

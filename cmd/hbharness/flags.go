@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -13,25 +14,40 @@ import (
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-// newFlags returns a flag set that reports errors instead of exiting.
-func newFlags(name string, out io.Writer) *flag.FlagSet {
+// newFlags returns a flag set that reports errors instead of exiting, and
+// prints nothing itself: run prints the command's usage, drawn from the
+// command table (commands.go), after -h or after a refused command line.
+func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-// errHelpShown ends a command whose usage was asked for (-h, --help) and
-// printed: exit 0, nothing more to say.
+// errHelpShown ends a command whose usage was asked for (-h, --help): run
+// shows it, on stdout, and exits 0.
 var errHelpShown = errors.New("help shown")
+
+// commandLineError marks a command line its command refused: a flag it
+// does not take, a bad value, a wrong number of arguments. It is a usage
+// error (exit 2), and run prints the command's usage after it.
+type commandLineError struct{ err error }
+
+func (e commandLineError) Error() string { return e.err.Error() }
+func (e commandLineError) Unwrap() error { return e.err }
+
+func commandLinef(format string, a ...any) error {
+	return usageError{commandLineError{fmt.Errorf(format, a...)}}
+}
 
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return errHelpShown
 	} else if err != nil {
-		return usageError{err}
+		return usageError{commandLineError{err}}
 	}
 	if fs.NArg() > 0 {
-		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return commandLinef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
 }

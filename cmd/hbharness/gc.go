@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,10 +16,7 @@ import (
 // [--older-than D]`. It prints one line per item removed and a total; a
 // server it cannot reach is an error (exit 2), after whatever it could do.
 func cmdGC(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
-	fs := newFlags("gc", stdout)
-	olderThan := fs.Duration("older-than", provision.DefaultSweepAge,
-		"remove the databases, Redis keys, NATS streams and RabbitMQ queues of tests and runs started longer ago than this; "+
-			"anything younger is kept, and anything older is removed even if still running")
+	fs, olderThan := gcFlags()
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +44,16 @@ func cmdGC(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return fmt.Errorf("gc did not remove everything; fix what follows and run it again:\n%w", err)
 	}
 	return nil
+}
+
+// gcFlags declares gc's flag, for cmdGC to parse and for help and
+// docs/cli.md to list.
+func gcFlags() (*flag.FlagSet, *time.Duration) {
+	fs := newFlags("gc")
+	olderThan := fs.Duration("older-than", provision.DefaultSweepAge,
+		"remove the databases, Redis keys, NATS streams and RabbitMQ queues of tests and runs started longer ago than this; "+
+			"anything younger is kept, and anything older is removed even if still running")
+	return fs, olderThan
 }
 
 func gcCount(n int, thing string) string {

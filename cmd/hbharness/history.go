@@ -10,19 +10,27 @@ import (
 	"github.com/hbharness/hbharness/reports"
 )
 
-// cmdHistory prints one line per run found under the folders given, oldest
-// first, with the chosen metrics: a nightly job's trend.
-func cmdHistory(args []string, stdout io.Writer) error {
-	fs := newFlags("history", stdout)
-	names := fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(reports.MetricNames(), ", ")+")")
-	asCSV := fs.Bool("csv", false, "print CSV instead of a table")
-	html := fs.String("html", "", "also write the history as an HTML page with a chart per metric to this file")
+// trendFlags declares trend's flags, for cmdTrend to parse and for help and
+// docs/cli.md to list.
+func trendFlags() (fs *flag.FlagSet, names *string, asCSV *bool, html *string) {
+	fs = newFlags("trend")
+	names = fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(reports.MetricNames(), ", ")+")")
+	asCSV = fs.Bool("csv", false, "print CSV instead of a table")
+	html = fs.String("html", "", "also write the trend as an HTML page with a chart per metric to this file")
+	return fs, names, asCSV, html
+}
+
+// cmdTrend prints one line per run found under the folders given, oldest
+// first, with the chosen metrics: a nightly job's trend. It was the history
+// command; history names a run's record (harness/history) too.
+func cmdTrend(args []string, stdout io.Writer) error {
+	fs, names, asCSV, html := trendFlags()
 	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(dirs) == 0 {
-		return usagef("history: give one or more run, suite or compare folders (or summary.json files)")
+		return commandLinef("trend: give one or more run, suite or compare folders (or summary.json files)")
 	}
 	metrics := reports.DefaultTrendMetrics()
 	if *names != "" {
@@ -34,7 +42,7 @@ func cmdHistory(args []string, stdout io.Writer) error {
 	for _, d := range dirs {
 		rs, err := readSummaries(d)
 		if err != nil {
-			return usagef("history %s: %w", d, err)
+			return usagef("trend %s: %w", d, err)
 		}
 		runs = append(runs, rs...)
 	}
@@ -57,7 +65,7 @@ func cmdHistory(args []string, stdout io.Writer) error {
 }
 
 // parseInterleaved parses flags that may come before, between or after the
-// positional arguments (history DIR --csv), where flag.Parse alone stops at
+// positional arguments (trend DIR --csv), where flag.Parse alone stops at
 // the first positional one.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
@@ -65,7 +73,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil, errHelpShown
 		} else if err != nil {
-			return nil, usageError{err}
+			return nil, usageError{commandLineError{err}}
 		}
 		if fs.NArg() == 0 {
 			return pos, nil

@@ -1,5 +1,6 @@
 // Command hbharness drives, observes and verifies a throttled, deferred
-// heartbeat (docs/design.md#cli-contract). It is a thin layer over the library packages.
+// heartbeat (docs/design.md#cli-contract). It parses flags and calls the
+// library packages; its commands are in the table of commands.go.
 package main
 
 import (
@@ -43,30 +44,6 @@ func (e verdictError) Error() string { return e.msg }
 
 var version = "dev" // set with -ldflags "-X main.version=..."
 
-const usage = `hbharness — load-test and verify a throttled, deferred heartbeat
-
-usage:
-  hbharness run       --scenario NAME|FILE [--strategy S] [--failure-policy P] [--time-scale X] [--seed N] [--out DIR]
-                      [--target URL --token T --observe-db DSN [--allow-remote]]
-  hbharness run       --replay DIR|summary.json [--out DIR]   a past run again, its fault schedule included
-  hbharness compare   --scenario NAME|FILE --strategies a,b,c [--repeat N] [--out DIR]
-  hbharness suite     [--quick | --predeploy | --scenarios a,b] [--out DIR]  every built-in (--quick: the PR subset), one table
-                      [--target URL --token T --observe-db DSN [--slugs S | --jobs 1,2]]  a deployment: the pre-deploy subset, real time
-  hbharness history   [--metrics p99,staleness,...] [--csv] [--html FILE] DIR...   one line per past run, oldest first
-  run and suite take --baseline DIR|summary.json [--max-regression 10%,p99=25%]: a regression against it exits 1
-  hbharness serve     [--addr A] [--strategy S] [--time-scale X] [--seed NAME|FILE [--force]] [--token T]
-  hbharness report    DIR                                  render a saved run, suite or comparison again (new charts, no rerun)
-  hbharness gc        [--older-than D]                     remove what killed runs and tests left behind
-  hbharness scenarios
-  hbharness version
-  hbharness COMMAND --help                                 a command's flags
-
-services: DATABASE_URL, REDIS_URL, BROKER_URL (default: REDIS_URL).
-output: logs in each run's DIR/run.log (-v on run, compare, suite: on stderr too), every request
-  in DIR/results.bin for vegeta report|plot|encode, progress on stderr.
-exit codes: 0 every verdict matched, 1 a verdict did not, 2 usage/config/environment error.
-`
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -88,39 +65,40 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		writeCommands(stderr) //nolint:errcheck // exiting 2 all the same
 		return exitUsage
 	}
-	var err error
-	switch args[0] {
-	case "serve":
-		err = cmdServe(ctx, args[1:], stdout, log)
-	case "run":
-		err = cmdRun(ctx, args[1:], con, log)
-	case "compare":
-		err = cmdCompare(ctx, args[1:], con, log)
-	case "suite":
-		err = cmdSuite(ctx, args[1:], con, log)
-	case "report":
-		err = cmdReport(ctx, args[1:], stdout, log)
-	case "gc":
-		err = cmdGC(ctx, args[1:], stdout, log)
-	case "history":
-		err = cmdHistory(args[1:], stdout)
-	case "scenarios":
-		err = cmdScenarios(stdout)
-	case "version", "--version", "-v":
-		fmt.Fprintf(stdout, "hbharness %s\n", version)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		err = usagef("unknown command %q\n\n%s", args[0], usage)
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-v", "-version", "--version":
+		name = "version"
 	}
+	cmd, ok := lookup(name, stderr)
+	var err error
+	if ok {
+		err = cmd.run(ctx, args[1:], con, log)
+	} else {
+		err = unknownCommand(name)
+	}
+	var cle commandLineError
 	var ue usageError
 	var ve verdictError
 	switch {
-	case err == nil, errors.Is(err, errHelpShown):
+	case err == nil:
 		return exitOK
+	case errors.Is(err, errHelpShown):
+		if err := writeUsage(stdout, cmd); err != nil {
+			fmt.Fprintln(stderr, "hbharness:", err)
+			return exitUsage
+		}
+		return exitOK
+	case errors.As(err, &cle):
+		// A refused command line: the error, then what the command takes.
+		fmt.Fprintf(stderr, "hbharness: %v\n\n", err)
+		writeRefused(stderr, cmd) //nolint:errcheck // exiting 2 all the same
+		return exitUsage
 	case errors.As(err, &ve):
 		fmt.Fprintln(stderr, "hbharness:", err)
 		return exitVerdict

@@ -13,31 +13,19 @@ import (
 	"github.com/hbharness/hbharness/reports"
 )
 
-const reportUsage = `usage: hbharness report DIR
-
-Renders again every output of the runs saved in DIR, from their summary.json
-and history.json.gz, so that old runs gain new charts without running again:
-  a run's folder         report.html, junit.xml, and its table on stdout
-  a suite's folder       each run's files, the suite's junit.xml and its table
-  a comparison's folder  each run's files, comparison.html, junit.xml and its table
-summary.json is read, never rewritten. A run saved without its history gets
-the tables but not the charts, and report says so.
-`
-
 // cmdReport re-renders saved runs: `hbharness report DIR`. It judges
 // nothing again: verdicts are read from summary.json as the run wrote them.
 // It exits 0 once everything is rendered, whatever the verdicts, and 2 for
 // a folder it cannot read.
 func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logger) error {
-	fs := newFlags("report", stdout)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), reportUsage) }
+	fs := newFlags("report")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return errHelpShown
 	} else if err != nil {
-		return usageError{err}
+		return usageError{commandLineError{err}}
 	}
 	if fs.NArg() != 1 {
-		return usagef("report takes one folder, got %d arguments\n\n%s", fs.NArg(), reportUsage)
+		return commandLinef("report takes one folder, got %d arguments", fs.NArg())
 	}
 	dir := fs.Arg(0)
 	kind, runs, err := readFolder(dir)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,8 +25,10 @@ func defaultOut(parts ...string) string {
 	return filepath.Join(append([]string{"out", "runs", time.Now().Format("20060102-150405")}, parts...)...)
 }
 
-func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) error {
-	fs := newFlags("run", con.stdout)
+// runFlags declares run's flags, for cmdRun to parse and for help and
+// docs/cli.md to list.
+func runFlags(con *console) (*flag.FlagSet, *runArgs) {
+	fs := newFlags("run")
 	con.register(fs)
 	name := fs.String("scenario", "", "built-in scenario name or YAML file")
 	var o overrides
@@ -37,9 +40,24 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	tf.register(fs)
 	var bl baselineFlags
 	bl.register(fs)
+	return fs, &runArgs{name: name, o: &o, out: out, seed: seed, replay: replay, tf: &tf, bl: &bl}
+}
+
+// runArgs are where run's flags are parsed to.
+type runArgs struct {
+	name, out, replay *string
+	seed              *int64
+	o                 *overrides
+	tf                *targetFlags
+	bl                *baselineFlags
+}
+
+func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) error {
+	fs, a := runFlags(con)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	name, o, out, seed, replay, tf, bl := a.name, *a.o, a.out, a.seed, a.replay, a.tf, a.bl
 	var spec *scenarios.Spec
 	var err error
 	if *replay != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,9 +29,11 @@ import (
 	"github.com/hbharness/hbharness/scenarios"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+// serveFlags declares serve's flags, for cmdServe to parse and for help and
+// docs/cli.md to list.
+func serveFlags() (*flag.FlagSet, *serveArgs) {
 	def := settings.Default()
-	fs := newFlags("serve", stdout)
+	fs := newFlags("serve")
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address")
 	strat := fs.String("strategy", strategy.Default, "heartbeat strategy: "+strings.Join(strategy.Names(), ", "))
 	policy := fs.String("failure-policy", string(gate.DefaultPolicy), "gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
@@ -59,9 +62,23 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	fs.DurationVar(&s.CheckerExpires, "checker-expires", def.CheckerExpires, "how long a queued offline check may wait before a worker drops it unrun, model time (Antenna's expires=240)")
 	fs.StringVar(&s.CheckerQueue, "checker-queue", def.CheckerQueue, "where the offline check waits: "+strings.Join(settings.CheckerQueues(), ", ")+
 		" (heartbeat: the heartbeat tasks' queue, as Antenna's default queue; own: a queue and a worker of its own, issue #1229)")
+	return fs, &serveArgs{addr: addr, strat: strat, policy: policy, scale: &scale, seed: seed, force: force, token: token, prefix: prefix, s: &s}
+}
+
+// serveArgs are where serve's flags are parsed to.
+type serveArgs struct {
+	addr, strat, policy, seed, token, prefix *string
+	scale                                    *modeltime.Flag
+	force                                    *bool
+	s                                        *settings.Settings
+}
+
+func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs, a := serveFlags()
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	addr, strat, policy, scale, seed, force, token, prefix, s := a.addr, a.strat, a.policy, *a.scale, a.seed, a.force, a.token, a.prefix, *a.s
 	pol, err := gate.ParsePolicy(*policy)
 	if err != nil {
 		return usageError{err}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,22 +23,13 @@ import (
 // or when the environment itself fails.
 func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger) error {
 	stdout := con.stdout
-	fs := newFlags("suite", stdout)
-	con.register(fs)
+	fs, a := suiteFlags(con)
 	// One line per finished run, then the table: no run's own table.
 	con.quiet = true
-	var choice suiteChoice
-	choice.register(fs)
-	var o overrides
-	o.register(fs, true)
-	var tf targetFlags
-	tf.register(fs)
-	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
-	var bl baselineFlags
-	bl.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	choice, o, tf, out, bl := *a.choice, *a.o, a.tf, a.out, a.bl
 	ext, err := tf.external()
 	if err != nil {
 		return err
@@ -127,4 +119,30 @@ func folders(specs []*scenarios.Spec) func(*scenarios.Spec) string {
 		}
 		return s.Name
 	}
+}
+
+// suiteFlags declares suite's flags, for cmdSuite to parse and for help and
+// docs/cli.md to list.
+func suiteFlags(con *console) (*flag.FlagSet, *suiteArgs) {
+	fs := newFlags("suite")
+	con.register(fs)
+	var choice suiteChoice
+	choice.register(fs)
+	var o overrides
+	o.register(fs, true)
+	var tf targetFlags
+	tf.register(fs)
+	out := fs.String("out", "", "output folder (default out/runs/<time>-suite)")
+	var bl baselineFlags
+	bl.register(fs)
+	return fs, &suiteArgs{choice: &choice, o: &o, tf: &tf, out: out, bl: &bl}
+}
+
+// suiteArgs are where suite's flags are parsed to.
+type suiteArgs struct {
+	choice *suiteChoice
+	o      *overrides
+	tf     *targetFlags
+	out    *string
+	bl     *baselineFlags
 }
