@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -17,18 +18,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
-// browserPath finds a Chromium that runs headless, or skips the test saying
-// how to get one.
+// browserPath finds a Chromium that runs headless, or skips the test (fails
+// it on CI) saying how to get one.
 func browserPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+	testdeps.Short(t, "a headless Chromium")
+	names := []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"}
+	for _, name := range names {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
-	t.Skip("no Chromium on PATH, so the pages are not checked in a real browser: install one (Debian: apt-get install -y chromium)")
+	testdeps.Require(t, "a headless Chromium", fmt.Errorf("none of %v on PATH", names),
+		"the pages are not checked in a real browser without one: install one (Debian: apt-get install -y chromium)")
 	return ""
 }
 

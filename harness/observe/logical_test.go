@@ -15,6 +15,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/provision/pgcluster"
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 var logicalSettings = map[string]string{"wal_level": "logical", "max_replication_slots": "4", "max_wal_senders": "4"}
@@ -431,9 +432,11 @@ func TestLogicalUnavailableOnSharedServer(t *testing.T) {
 	defer conn.Close(ctx)
 	var walLevel string
 	require.NoError(t, conn.QueryRow(ctx, "SHOW wal_level").Scan(&walLevel))
+	var logical error
 	if walLevel == "logical" {
-		t.Skip("the shared server has wal_level = logical; nothing to refuse")
+		logical = errors.New("its wal_level is logical: nothing to refuse")
 	}
+	testdeps.Require(t, "a shared PostgreSQL without logical decoding", logical, "run it with wal_level replica or minimal (the default)")
 	_, err = StartLogical(ctx, dsn, nil)
 	require.Error(t, err)
 	require.True(t, errors.Is(err, ErrLogicalUnavailable), "%v", err)

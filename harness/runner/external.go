@@ -124,7 +124,7 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 	}
 	// The observers start first: asking the list endpoint for jobs is itself
 	// a poll that may heartbeat, and they must see the database from before it.
-	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, t.spec.TimeScale.Wall(t.spec.SampleEvery)), Zone: t.ext.Zone, Log: t.log}
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: samplePeriod(t.spec), Zone: t.ext.Zone, Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, envErr("reading the clock of --observe-db: %v", err)
 	}
@@ -203,7 +203,7 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 			"(%d row changes, commit times by the database), queue allowance %s", len(changes), seen.QueueAllowance))
 	} else {
 		seen.Observation = history.ObservedBySampling
-		seen.DetectionLimit = t.spec.SampleEvery
+		seen.DetectionLimit = samplingDetectionLimit(t.spec)
 		seen.WriteGaps = t.sampler.Gaps() // the sampler is the write observer too
 		for _, w := range t.sampler.Writes() {
 			if w.At.Before(start) {
@@ -301,4 +301,18 @@ const queueJitterWall = 250 * time.Millisecond
 // allowance of 3 s would call a correct target's writes too close.
 func DefaultQueueAllowance(throttle time.Duration, scale modeltime.Scale) time.Duration {
 	return max(throttle/10, scale.Model(queueJitterWall))
+}
+
+// samplePeriod is how often the sampler reads the service rows, in wall
+// time: the scenario's sample_every, never under a millisecond.
+func samplePeriod(spec *scenarios.Spec) time.Duration {
+	return max(time.Millisecond, spec.TimeScale.Wall(spec.SampleEvery))
+}
+
+// samplingDetectionLimit is how close (model time) two writes of one row may
+// come and still be told apart by sampling: one sample period, since two
+// writes between the same two reads are read as one. It is sample_every
+// unless the period's millisecond floor makes it longer.
+func samplingDetectionLimit(spec *scenarios.Spec) time.Duration {
+	return max(spec.SampleEvery, spec.TimeScale.Model(samplePeriod(spec)))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -130,9 +131,8 @@ func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
 // the run) and the same verdicts hold.
 func TestEndToEndOnRabbitMQ(t *testing.T) {
 	const url = "amqp://guest:guest@127.0.0.1:5672/"
-	if err := provision.ProbeBroker(context.Background(), url, 2*time.Second); err != nil {
-		t.Skipf("RabbitMQ is not reachable at 127.0.0.1:5672 (%v); start it with `rabbitmq-server -detached`", err)
-	}
+	testdeps.Require(t, "RabbitMQ at 127.0.0.1:5672", provision.ProbeBroker(context.Background(), url, 2*time.Second),
+		"start it with `rabbitmq-server -detached`")
 	t.Setenv("BROKER_URL", url)
 	res := run(t, spec(t, "0.055", "view-gate"))
 	for _, v := range res.Verdicts {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/isoname"
 	"github.com/hbharness/hbharness/internal/redisconn"
+	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/reference/broker"
 )
 
@@ -315,9 +316,7 @@ func rabbitURL(t *testing.T) string {
 		host = net.JoinHostPort(u.Hostname(), "5672")
 	}
 	c, err := net.DialTimeout("tcp", host, time.Second)
-	if err != nil {
-		t.Skipf("RabbitMQ is not reachable at %s (%v): the queue sweep is tested only when it runs", host, err)
-	}
+	testdeps.Require(t, "RabbitMQ at "+host, err, "the queue sweep is tested only when it runs: start it with `rabbitmq-server -detached`")
 	_ = c.Close()
 	return raw
 }

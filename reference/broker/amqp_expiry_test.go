@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -18,11 +17,7 @@ import (
 // other queue is kept, as Celery's is. RabbitMQ refuses a redeclare whose
 // arguments differ (PRECONDITION_FAILED), which tells which ones it holds.
 func TestAMQPDeclaresQueuesOfOurNamingExpiring(t *testing.T) {
-	if c, err := net.DialTimeout("tcp", rabbitAddr, time.Second); err != nil {
-		t.Skipf("RabbitMQ is not reachable at %s (%v): the AMQP queue tests need it running", rabbitAddr, err)
-	} else {
-		_ = c.Close()
-	}
+	requireRabbit(t)
 	expiring := amqp.Table{"x-expires": isoname.QueueExpiry.Milliseconds()}
 	cases := []struct {
 		name       string

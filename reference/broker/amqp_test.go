@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 )
 
@@ -275,15 +276,20 @@ func TestAMQPCloseStopsConsumersAndIsIdempotent(t *testing.T) {
 	require.ErrorIs(t, q.Enqueue(ctx, resultMessage(2)), errAMQPClosed)
 }
 
+// requireRabbit lets t go on only where RabbitMQ answers at rabbitAddr
+// (on CI it must).
+func requireRabbit(t *testing.T) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", rabbitAddr, time.Second)
+	testdeps.Require(t, "RabbitMQ at "+rabbitAddr, err, "the AMQP queue tests need it running: start it with `rabbitmq-server -detached`")
+	_ = conn.Close()
+}
+
 // newTestAMQP opens a queue under a fresh prefix and deletes it, over a
 // direct connection, when the test ends.
 func newTestAMQP(t *testing.T, url string, timeout time.Duration, log *slog.Logger) *AMQPQueue {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", rabbitAddr, time.Second)
-	if err != nil {
-		t.Skipf("RabbitMQ is not reachable at %s (%v): the AMQP queue tests need it running", rabbitAddr, err)
-	}
-	_ = conn.Close()
+	requireRabbit(t)
 	prefix := testPrefix()
 	// Registered first so that it runs last, after consumers stopped: a
 	// running consumer would declare the queue again.

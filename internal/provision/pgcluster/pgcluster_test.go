@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // A cluster starts with the settings asked for, answers on its DSN, and
@@ -111,8 +113,11 @@ func (f *fakeTB) Errorf(format string, a ...any)  { f.failed = fmt.Sprintf(forma
 func (f *fakeTB) Logf(format string, args ...any) {}
 
 // Missing binaries skip a developer's test but fail CI's, saying how to
-// install them; other errors are left to the caller.
+// install them (testdeps.Require, tested there); other errors are left to
+// the caller.
 func TestNotInstalledSkipsExceptOnCI(t *testing.T) {
+	// Under -short the helper skips before it reads CI: nothing to see.
+	testdeps.Short(t, "a run without -short, for the helper to read CI")
 	missing := fmt.Errorf("pgcluster: %w: install it (apt-get install postgresql)", ErrNotInstalled)
 
 	t.Setenv("CI", "")

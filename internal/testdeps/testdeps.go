@@ -1,0 +1,56 @@
+// Package testdeps decides what a test does when something it needs from
+// the machine (a server, a browser, a throwaway cluster) is not there: off
+// CI it skips, saying what is missing and how to get it; on CI it fails,
+// because a skip there lets CI pass with a test that never ran. It imports
+// only the standard library, so that any package's tests can use it,
+// internal/provision's own included.
+package testdeps
+
+import (
+	"os"
+	"testing"
+)
+
+// OnCI reports whether the tests run on CI: CI=true, as GitHub Actions,
+// GitLab CI and .ci/run set it.
+func OnCI() bool { return os.Getenv("CI") == "true" }
+
+// Short skips t under `go test -short`, naming what it needs that the
+// short tier (the pure packages, for the edit-test loop) leaves out. It
+// skips on CI too: -short is asked for, never a default.
+func Short(t testing.TB, needs string) {
+	t.Helper()
+	short(t, testing.Short(), needs)
+}
+
+// Require lets t go on only where what it needs is at hand: missing is nil
+// when it is, and otherwise says why not; how tells a developer how to get
+// it. Under -short t is skipped whatever missing says (see Short). Off CI a
+// missing dependency skips t; on CI (CI=true) it fails t.
+func Require(t testing.TB, what string, missing error, how string) {
+	t.Helper()
+	require(t, testing.Short(), OnCI(), what, missing, how)
+}
+
+// short and require take the flags as arguments, so that their tests can
+// set them.
+func short(t testing.TB, isShort bool, needs string) bool {
+	t.Helper()
+	if isShort {
+		t.Skipf("skipped under -short: needs %s", needs)
+		return true
+	}
+	return false
+}
+
+func require(t testing.TB, isShort, onCI bool, what string, missing error, how string) {
+	t.Helper()
+	if short(t, isShort, what) || missing == nil {
+		return
+	}
+	if onCI {
+		t.Fatalf("%s is missing (%v): CI=true, and a test that needs it must not be skipped on CI; %s", what, missing, how)
+		return
+	}
+	t.Skipf("skipped: %s is missing (%v); %s", what, missing, how)
+}
