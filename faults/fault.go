@@ -23,7 +23,8 @@ type Fault struct {
 	// Replica is the one replica it is aimed at, or AllReplicas.
 	Replica int
 	// Params are the kind's own parameters, of the type its Kind.New
-	// returns (*Slow, *ClockSkew, *None); never nil in a decoded fault.
+	// returns (*Slow, *ClockSkew, *None); set in every parsed or decoded
+	// fault, nil only where none were given.
 	Params Params
 }
 

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -18,7 +19,11 @@ type header struct {
 
 // MarshalJSON writes the fault as one flat object: kind, at_s, for_s,
 // replica (left out for every replica) and its kind's parameters.
+// The zero Fault (no kind: nothing recorded) is written as null.
 func (f Fault) MarshalJSON() ([]byte, error) {
+	if f.Kind == "" {
+		return []byte("null"), nil
+	}
 	h := header{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds()}
 	if f.Replica != AllReplicas {
 		r := f.Replica
@@ -53,7 +58,11 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON writes: the kind names the type its
 // parameters are read into.
+// null leaves f as it is, as encoding/json does for every null.
 func (f *Fault) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
 	var h header
 	if err := json.Unmarshal(b, &h); err != nil {
 		return err

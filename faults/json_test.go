@@ -45,3 +45,14 @@ func TestDecodeRejects(t *testing.T) {
 		})
 	}
 }
+
+// A record that planned nothing (a history saved before faults were
+// recorded whole) reads and writes as null, not as a fault of no kind.
+func TestZeroFaultIsNull(t *testing.T) {
+	b, err := json.Marshal(struct{ F Fault }{})
+	require.NoError(t, err)
+	require.JSONEq(t, `{"F": null}`, string(b))
+	var back struct{ F Fault }
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, Fault{}, back.F)
+}

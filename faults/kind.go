@@ -131,8 +131,8 @@ func (f Fault) Check() error {
 		return errors.New("lasts no time (for must be > 0)")
 	case !k.Replica && f.Replica != AllReplicas:
 		return fmt.Errorf("%s cannot be aimed at one replica", f.Kind)
-	case f.Params == nil:
-		return fmt.Errorf("%s has no parameters set", f.Kind)
+	case f.Params == nil: // none given: the kind's, unset
+		return k.New().Check(f.Kind)
 	case reflect.TypeOf(f.Params) != reflect.TypeOf(k.New()):
 		return fmt.Errorf("%s takes parameters of type %T, not %T", f.Kind, k.New(), f.Params)
 	}

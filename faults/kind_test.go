@@ -40,7 +40,8 @@ func TestFaultCheck(t *testing.T) {
 		{"before the run", Fault{Kind: "db-lock", At: -1, For: time.Second, Replica: AllReplicas, Params: &None{}}, "at must be ≥ 0"},
 		{"no time", Fault{Kind: "db-lock", Replica: AllReplicas, Params: &None{}}, "for must be > 0"},
 		{"aimed at a shared thing", Fault{Kind: "db-lock", For: time.Second, Replica: 0, Params: &None{}}, "cannot be aimed at one replica"},
-		{"no parameters", Fault{Kind: "db-lock", For: time.Second, Replica: AllReplicas}, "no parameters"},
+		{"none given where none are taken", Fault{Kind: "db-lock", For: time.Second, Replica: AllReplicas}, ""},
+		{"none given where some are needed", Fault{Kind: "clock-skew", For: time.Second, Replica: AllReplicas}, "offset: is required for clock-skew"},
 		{"another kind's parameters", Fault{Kind: "db-lock", For: time.Second, Replica: AllReplicas, Params: slow(time.Second)}, "not *faults.Slow"},
 		{"slow without latency", Fault{Kind: "db-slow", For: time.Second, Replica: AllReplicas, Params: slow(0)}, "latency: is required for db-slow"},
 	} {
