@@ -104,3 +104,30 @@ func TestFaultRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestReplay(t *testing.T) {
+	schedule := []faults.Fault{{Kind: "redis-slow", At: time.Minute, For: 30 * time.Second, Replica: faults.AllReplicas,
+		Params: &faults.Slow{Latency: faults.Duration(time.Second)}}}
+	spec, err := Replay(Recorded{Source: "builtin:broker-outage", Strategy: "view-gate", TimeScale: 0.05,
+		FailurePolicy: "fail-open", Faults: schedule}, vocab())
+	require.NoError(t, err)
+	require.Equal(t, schedule, spec.Faults, "the schedule as recorded, not the file's")
+	require.Nil(t, spec.RandomFaults)
+	require.Equal(t, "fail-open", spec.FailurePolicy)
+
+	for _, tc := range []struct {
+		name string
+		r    Recorded
+		msg  string
+	}{
+		{"no source", Recorded{TimeScale: 0.05}, "does not say which scenario"},
+		{"an unsound fault", Recorded{Source: "builtin:broker-outage", TimeScale: 0.05,
+			Faults: []faults.Fault{{Kind: "redis-slow", At: time.Minute, For: time.Second, Replica: faults.AllReplicas}}}, "fault_schedule[0]"},
+		{"a bad time scale", Recorded{Source: "builtin:broker-outage", TimeScale: -1}, "time scale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Replay(tc.r, vocab())
+			require.ErrorContains(t, err, tc.msg)
+		})
+	}
+}
