@@ -35,13 +35,20 @@ const AllReplicas = -1
 // 30s (latency 200ms) on replica 1".
 func (f Fault) String() string {
 	s := fmt.Sprintf("%s at %v for %v", f.Kind, f.At, f.For)
-	if f.Params != nil {
-		if d := f.Params.String(); d != "" {
-			s += " (" + d + ")"
-		}
+	if d := f.Describe(); d != "" {
+		s += " (" + d + ")"
 	}
 	if f.Replica != AllReplicas {
 		s += fmt.Sprintf(" on replica %d", f.Replica)
 	}
 	return s
+}
+
+// Describe is the kind's parameters for a reader ("latency 200ms"): "" for
+// a kind that takes none, or a fault whose were not recorded.
+func (f Fault) Describe() string {
+	if f.Params == nil {
+		return ""
+	}
+	return f.Params.String()
 }
