@@ -123,6 +123,7 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas
 func (d *decoder) params(n *yaml.Node, f map[string]*yaml.Node, path string, kind faults.Kind, among string) faults.Params {
 	p := kind.New()
 	own := p.Fields()
+	before := len(d.problems)
 	for _, field := range paramFields() {
 		v, has := f[field]
 		switch {
@@ -139,14 +140,20 @@ func (d *decoder) params(n *yaml.Node, f map[string]*yaml.Node, path string, kin
 			d.errorf(resolve(v), path+"."+field, "only applies to %s, not %s", andList(faults.Takes(field)), kind.Name)
 		}
 	}
+	if len(d.problems) > before {
+		return p // a field it was given is wrong: what Check would add is noise
+	}
 	if err := p.Check(kind.Name); err != nil {
 		var fe *faults.FieldError
-		if among != "" && errors.As(err, &fe) && fe.Missing {
+		switch {
+		case !errors.As(err, &fe):
+			d.errorf(resolve(n), path, "%v", err)
+		case fe.Missing && among != "":
 			d.errorf(resolve(n), path+"."+fe.Field, "is required: %s is among the kinds and needs one", kind.Name)
-		} else if v, has := f[fieldOf(err)]; has && !(errors.As(err, &fe) && fe.Missing) {
-			d.fieldError(resolve(v), path, err)
-		} else {
-			d.fieldError(resolve(n), path, err)
+		case !fe.Missing && f[fe.Field] != nil:
+			d.errorf(resolve(f[fe.Field]), path+"."+fe.Field, "%s", fe.Msg)
+		default:
+			d.errorf(resolve(n), path+"."+fe.Field, "%s", fe.Msg)
 		}
 	}
 	return p
@@ -159,14 +166,6 @@ func (d *decoder) fieldError(n *yaml.Node, path string, err error) {
 		return
 	}
 	d.errorf(n, path, "%v", err)
-}
-
-func fieldOf(err error) string {
-	var fe *faults.FieldError
-	if errors.As(err, &fe) {
-		return fe.Field
-	}
-	return ""
 }
 
 var forRange = regexp.MustCompile(`^\s*(\S+?)\s*\.\.\s*(\S+)\s*$`)
@@ -236,12 +235,12 @@ func (d *decoder) random(n *yaml.Node, total time.Duration) *RandomFaults {
 			}
 		}
 	}
-	before := len(d.problems)
+	checked := len(d.problems)
 	for _, k := range r.Kinds {
 		kind, _ := faults.Lookup(k)
 		d.params(n, f, "faults.random", kind, k)
 	}
-	valid = valid && len(d.problems) == before
+	valid = valid && len(d.problems) == checked
 	if valid && total > 0 && r.Every+r.ForMax > total {
 		d.errorf(resolve(n), "faults.random.every", "the first fault (at %s, up to %s long) would not fit in the scenario (duration %s)",
 			fmtDuration(r.Every), fmtDuration(r.ForMax), fmtDuration(total))

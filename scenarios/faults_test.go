@@ -131,3 +131,12 @@ func TestReplay(t *testing.T) {
 		})
 	}
 }
+
+// A wrong parameter is one problem, not also a missing one.
+func TestFaultParameterProblemIsNamedOnce(t *testing.T) {
+	_, err := Parse(src("name: x\nduration: 10m\nfleet: [{name: a, workers: 1}]\nfaults: [{kind: clock-skew, at: 1m, for: 1m, offset: 0s}]\n"), "f.yaml", vocab())
+	var verr *ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.Len(t, verr.Problems, 1, "%v", err)
+	require.Equal(t, "faults[0].offset", verr.Problems[0].Field)
+}
