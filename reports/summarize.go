@@ -3,6 +3,7 @@ package reports
 import (
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
@@ -85,9 +86,7 @@ func Summarize(r *runner.Result) Summary {
 	s.Liveness.TimeToOfflineNote = lv.Unmeasured
 	for _, fs := range verify.Faults(*h) {
 		f := fs.Fault
-		out := Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), PlannedAtS: f.PlannedAt.Seconds(),
-			PlannedForS: f.PlannedFor.Seconds(), Replica: replicaOf(f.Replica), LatencyS: f.Latency.Seconds(),
-			OffsetS: f.Offset.Seconds(), RecoveryBoundS: fs.Bound.Seconds(),
+		out := Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), Planned: f.Planned, RecoveryBoundS: fs.Bound.Seconds(),
 			During: During{Dispatches: fs.Dispatches, DBWrites: fs.Writes, WorstStalenessS: fs.WorstStaleness.Seconds(),
 				Errors: map[string]int64{}}}
 		if fs.Recovered {
@@ -96,11 +95,7 @@ func Summarize(r *runner.Result) Summary {
 		during(h, f, &out.During)
 		s.Faults = append(s.Faults, out)
 	}
-	s.FaultSchedule = []ScheduledFault{}
-	for _, f := range r.PlannedFaults {
-		s.FaultSchedule = append(s.FaultSchedule, ScheduledFault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(),
-			LatencyS: f.Latency.Seconds(), OffsetS: f.Offset.Seconds(), Zone: f.Zone, Replica: replicaOf(f.Replica)})
-	}
+	s.FaultSchedule = append([]faults.Fault{}, r.PlannedFaults...)
 	s.Seed, s.Source = r.Seed, r.Source
 	s.ThrottleS = h.Throttle.Seconds()
 	lg := r.Load
@@ -124,13 +119,6 @@ func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisec
 func secondsPtr(d time.Duration) *float64 {
 	v := d.Seconds()
 	return &v
-}
-
-func replicaOf(r int) *int {
-	if r < 0 {
-		return nil
-	}
-	return &r
 }
 
 // during adds the requests sent while the fault lasted: exactly, from the

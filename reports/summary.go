@@ -11,6 +11,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/verify"
 )
 
@@ -56,9 +57,9 @@ type Summary struct {
 	// FaultSchedule is the plan the run applied, random draws included;
 	// Seed drew them (and the fleet's starts and jitter); Source is the
 	// scenario (a file, or builtin:NAME). --replay runs them again.
-	FaultSchedule []ScheduledFault `json:"fault_schedule"`
-	Seed          int64            `json:"seed"`
-	Source        string           `json:"source"`
+	FaultSchedule []faults.Fault `json:"fault_schedule"`
+	Seed          int64          `json:"seed"`
+	Source        string         `json:"source"`
 
 	// Interrupted marks a run stopped before its model duration elapsed; its
 	// verdicts judge only the part that ran.
@@ -207,16 +208,14 @@ type CheckCounts struct {
 // Fault is one injected fault: planned, as it actually happened, what it did
 // while it lasted, and how fast it was got over. AtS and ForS are the actual.
 type Fault struct {
-	Kind        string  `json:"kind"`
-	AtS         float64 `json:"at_s"`
-	ForS        float64 `json:"for_s"`
-	PlannedAtS  float64 `json:"planned_at_s"`
-	PlannedForS float64 `json:"planned_for_s"`
-	// Replica is the one replica it was aimed at; null for every one.
-	Replica  *int    `json:"replica"`
-	LatencyS float64 `json:"latency_s,omitempty"`
-	OffsetS  float64 `json:"offset_s,omitempty"`
-	During   During  `json:"during"`
+	Kind string  `json:"kind"`
+	AtS  float64 `json:"at_s"`
+	ForS float64 `json:"for_s"`
+	// Planned is the fault as scheduled, in fault_schedule's form: its
+	// start, length, replica and kind's parameters. Summaries written
+	// before it was recorded read it as the zero Fault.
+	Planned faults.Fault `json:"planned"`
+	During  During       `json:"during"`
 	// RecoveryS is from its end until every polled service read fresh and
 	// live again; null when that never came (or it lasted to the end).
 	// RecoveryBoundS is what the design explains.
@@ -241,19 +240,6 @@ type Unobserved struct {
 	FromS    float64 `json:"from_s"`
 	ToS      float64 `json:"to_s"`
 	Reason   string  `json:"reason"`
-}
-
-// ScheduledFault is one entry of the schedule a run applied, as a scenario
-// file writes it: what --replay applies again.
-type ScheduledFault struct {
-	Kind     string  `json:"kind"`
-	AtS      float64 `json:"at_s"`
-	ForS     float64 `json:"for_s"`
-	LatencyS float64 `json:"latency_s,omitempty"`
-	OffsetS  float64 `json:"offset_s,omitempty"`
-	// Zone is where OffsetS came from, for the reader; replay uses OffsetS.
-	Zone    string `json:"zone,omitempty"`
-	Replica *int   `json:"replica,omitempty"`
 }
 
 // LoadGenerator says whether the load generator kept its schedule; a

@@ -62,8 +62,12 @@ func WriteTable(w io.Writer, s Summary) error {
 			num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
 	}
 	for _, f := range s.Faults {
+		kind := f.Kind
+		if d := f.Planned.Describe(); d != "" {
+			kind += " (" + d + ")"
+		}
 		fmt.Fprintf(ew, "fault       %s at %s for %s · %d dispatches, %d writes, worst staleness %s s%s · %s\n",
-			f.Kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
+			kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
 			num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))
 	}
 	for _, n := range s.Notes {

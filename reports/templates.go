@@ -94,7 +94,7 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 <tr><th>max staleness</th><td>{{num .S.MaxStalenessS 2}} s (model; Antenna's figure, from the stored last_seen)</td></tr>
 <tr><th>oldest age since a write</th><td>{{num .S.MaxAgeSinceWriteS 2}} s (model; by the write's database time)</td></tr>
 <tr><th>load generator</th><td>schedule lag p99 {{num .S.LoadGenerator.ScheduleLagP99MS 2}} ms · {{.S.LoadGenerator.LateSends}} late · {{.S.LoadGenerator.DroppedSends}} dropped{{if .S.LoadGenerator.Saturated}} · <span class="no">saturated</span>{{end}}</td></tr>
-{{range .S.Faults}}<tr><th>fault</th><td>{{.Kind}} at {{dur .AtS}} for {{dur .ForS}}</td></tr>
+{{range .S.Faults}}<tr><th>fault</th><td>{{.Kind}} at {{dur .AtS}} for {{dur .ForS}}{{with .Planned.Describe}} ({{.}}){{end}}</td></tr>
 {{end}}{{range .S.Notes}}<tr><th>note</th><td>{{.}}</td></tr>
 {{end}}</table>
 

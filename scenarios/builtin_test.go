@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/faults"
 )
 
 // The quick built-ins run back to back in `make loadtest` on a 2-core machine
@@ -295,18 +297,20 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 		"clock-skew-behind": func(t *testing.T, s *Spec) {
 			f := s.Faults[0]
 			require.Equal(t, "clock-skew", f.Kind)
-			require.NotEmpty(t, f.Zone, "the time-zone mismatch case")
-			require.Less(t, f.Offset, -s.Settings.OfflineAfter, "behind by more than the window")
+			skew := f.Params.(*faults.ClockSkew)
+			require.NotEmpty(t, skew.Zone, "the time-zone mismatch case")
+			require.Less(t, time.Duration(skew.Offset), -s.Settings.OfflineAfter, "behind by more than the window")
 			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
 		},
 		"clock-skew-ahead": func(t *testing.T, s *Spec) {
 			f := s.Faults[0]
 			require.Equal(t, "clock-skew", f.Kind)
-			require.Positive(t, f.Offset)
+			offset := time.Duration(f.Params.(*faults.ClockSkew).Offset)
+			require.Positive(t, offset)
 			require.Equal(t, "per-service", s.Strategy)
 			crash := s.Fleet[0].CrashAt
 			require.True(t, crash > f.At && crash < f.At+f.For, "a worker dies while the clock is ahead")
-			require.Less(t, s.Duration, crash+f.Offset+s.Settings.OfflineAfter, "and still reads live at the end")
+			require.Less(t, s.Duration, crash+offset+s.Settings.OfflineAfter, "and still reads live at the end")
 			require.Equal(t, map[string]string{"no_false_liveness": "fail", "last_seen_not_in_future": "fail"}, s.Expect,
 				"the false liveness, and the clock named for what it is")
 		},

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/faults"
+
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/settings"
 )
@@ -42,7 +44,8 @@ faults:
 		},
 		Load: []Attack{{Name: "b", Endpoint: "list", Rate: Rate{Per: 2}, RateTo: Rate{Per: 6},
 			Duration: time.Minute, Keys: []int{0}}},
-		Faults: []Fault{{Kind: "redis-slow", For: time.Minute, Latency: 250 * time.Millisecond, Replica: AllReplicas}},
+		Faults: []faults.Fault{{Kind: "redis-slow", For: time.Minute, Replica: faults.AllReplicas,
+			Params: &faults.Slow{Latency: faults.Duration(250 * time.Millisecond)}}},
 		Expect: map[string]string{},
 		Source: "min.yaml",
 	}

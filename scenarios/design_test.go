@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/faults"
+
 	"github.com/hbharness/hbharness/reference/settings"
 )
 
@@ -38,7 +40,7 @@ func designExample(source string) *Spec {
 			PollEvery: 5 * time.Second, IdleEvery: 5 * time.Second, Jitter: time.Second, StopAt: 10 * time.Minute}},
 		Load: []Attack{{Name: "burst", Endpoint: "tasks", Rate: Rate{Per: 2000},
 			StartAt: 2 * time.Minute, Duration: time.Minute}},
-		Faults: []Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 90 * time.Second, Replica: AllReplicas}},
+		Faults: []faults.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 90 * time.Second, Replica: faults.AllReplicas, Params: &faults.None{}}},
 		Expect: map[string]string{},
 		Source: source,
 	}

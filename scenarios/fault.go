@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -9,18 +10,34 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hbharness/hbharness/faults"
 )
 
+// faultFields are the fields a fault may have: those every fault has, then
+// every parameter some kind takes (each kind's own type says which).
 func faultFields() []string {
-	return []string{"kind", "at", "for", "latency", "offset", "zone", "replica"}
+	return paramFields("kind", "at", "for", "replica")
 }
 
 func randomFields() []string {
-	return []string{"kinds", "every", "for", "latency", "offset"}
+	return paramFields("kinds", "every", "for")
+}
+
+func paramFields(common ...string) []string {
+	out := common
+	for _, k := range faults.Kinds() {
+		for _, field := range k.New().Fields() {
+			if !slices.Contains(out, field) {
+				out = append(out, field)
+			}
+		}
+	}
+	return out
 }
 
 // faults decodes faults: a list of faults, or {random: {...}}.
-func (d *decoder) faults(n *yaml.Node, total time.Duration, replicas int, opt Options) ([]Fault, *RandomFaults) {
+func (d *decoder) faults(n *yaml.Node, total time.Duration, replicas int) ([]faults.Fault, *RandomFaults) {
 	n = resolve(n)
 	if isNull(n) {
 		return nil, nil
@@ -35,33 +52,35 @@ func (d *decoder) faults(n *yaml.Node, total time.Duration, replicas int, opt Op
 			d.errorf(n, "faults", "a mapping here must be {random: {kinds: [...], every: 2m, for: 20s..60s}}; a fixed schedule is a list")
 			return nil, nil
 		}
-		return nil, d.random(v, total, opt)
+		return nil, d.random(v, total)
 	}
 	items, ok := d.sequence(n, "faults")
 	if !ok {
 		return nil, nil
 	}
-	out := make([]Fault, 0, len(items))
+	out := make([]faults.Fault, 0, len(items))
 	for i, item := range items {
-		out = append(out, d.fault(item, fmt.Sprintf("faults[%d]", i), total, replicas, opt))
+		out = append(out, d.fault(item, fmt.Sprintf("faults[%d]", i), total, replicas))
 	}
 	return out, nil
 }
 
-func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas int, opt Options) Fault {
-	x := Fault{Replica: AllReplicas}
+func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas int) faults.Fault {
+	x := faults.Fault{Replica: faults.AllReplicas}
 	f, ok := d.mapping(n, path, faultFields())
 	if !ok {
 		return x
 	}
 	at := func(name string) string { return path + "." + name }
+	var kind faults.Kind
 	kindOK := false
 	if v, ok := f["kind"]; ok {
-		x.Kind, kindOK = d.enum(v, at("kind"), opt.faultKindNames())
+		if x.Kind, kindOK = d.enum(v, at("kind"), faults.Names()); kindOK {
+			kind, _ = faults.Lookup(x.Kind)
+		}
 	} else {
-		d.errorf(resolve(n), at("kind"), "is required (one of %s)", strings.Join(opt.faultKindNames(), ", "))
+		d.errorf(resolve(n), at("kind"), "is required (one of %s)", strings.Join(faults.Names(), ", "))
 	}
-	kind, _ := opt.faultKind(x.Kind)
 
 	startOK, forOK := false, false
 	if v, ok := f["at"]; ok {
@@ -82,37 +101,7 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas
 	if !kindOK {
 		return x
 	}
-
-	v, has := f["latency"]
-	switch {
-	case kind.Latency && has:
-		x.Latency, _ = d.duration(v, at("latency"), true)
-	case kind.Latency:
-		d.errorf(resolve(n), at("latency"), "is required for %s (the delay added to each call, e.g. 200ms)", x.Kind)
-	case has:
-		d.errorf(resolve(v), at("latency"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Latency })), x.Kind)
-	}
-	v, has = f["offset"]
-	zone, hasZone := f["zone"]
-	switch {
-	case hasZone && !kind.Offset:
-		d.errorf(resolve(zone), at("zone"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Offset })), x.Kind)
-	case hasZone && has:
-		d.errorf(resolve(zone), at("zone"), "and offset both set the clock: give one (zone: a worker writing UTC into a naive-local column of that zone)")
-	case hasZone:
-		x.Zone, x.Offset = d.zoneOffset(zone, at("zone"))
-	case kind.Offset && has:
-		if off, ok := d.signedDuration(v, at("offset")); ok {
-			if off == 0 {
-				d.errorf(resolve(v), at("offset"), "is zero: a clock set off by nothing is no fault")
-			}
-			x.Offset = off
-		}
-	case kind.Offset:
-		d.errorf(resolve(n), at("offset"), "is required for %s (how far the clock is off: 45s ahead, -45s behind; or zone: Europe/Paris for a worker writing UTC into that zone's naive-local column)", x.Kind)
-	case has:
-		d.errorf(resolve(v), at("offset"), "only applies to %s, not %s", andList(opt.kindsWith(func(k FaultKind) bool { return k.Offset })), x.Kind)
-	}
+	x.Params = d.params(n, f, path, kind, "")
 	if v, has := f["replica"]; has {
 		if !kind.Replica {
 			d.errorf(resolve(v), at("replica"), "%s cannot be aimed at one replica: it acts on what they share", x.Kind)
@@ -127,35 +116,63 @@ func (d *decoder) fault(n *yaml.Node, path string, total time.Duration, replicas
 	return x
 }
 
-// zoneOffset is the skew of a worker that writes UTC wall time into a naive
-// local column (Antenna's USE_TZ=False) of a database in zone: everyone else
-// reads it as that zone's local time, so it lands behind by the zone's UTC
-// offset (ahead, for a zone west of Greenwich). The offset is the zone's
-// today; a run does not straddle a DST change in model time worth minding.
-func (d *decoder) zoneOffset(n *yaml.Node, path string) (string, time.Duration) {
-	n = resolve(n)
-	var name string
-	if n.Kind != yaml.ScalarNode || n.Decode(&name) != nil || name == "" {
-		d.errorf(n, path, "must be an IANA time zone name, e.g. Europe/Paris or America/Toronto")
-		return "", 0
+// params hands kind's own fields to its parameters' type, which parses and
+// checks them; a field of another kind's is refused here. Under faults:
+// {random: ...} (among set), a field no drawn kind takes is not this kind's
+// business, and a missing one is named with the kind that needs it.
+func (d *decoder) params(n *yaml.Node, f map[string]*yaml.Node, path string, kind faults.Kind, among string) faults.Params {
+	p := kind.New()
+	own := p.Fields()
+	before := len(d.problems)
+	for _, field := range paramFields() {
+		v, has := f[field]
+		switch {
+		case !has:
+		case slices.Contains(own, field):
+			s, ok := d.scalar(v, path+"."+field, "a value")
+			if !ok {
+				continue
+			}
+			if err := p.Set(field, s.Value); err != nil {
+				d.fieldError(s, path, err)
+			}
+		case among == "":
+			d.errorf(resolve(v), path+"."+field, "only applies to %s, not %s", andList(faults.Takes(field)), kind.Name)
+		}
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		d.errorf(n, path, "%q is not a time zone this program knows (%v); use an IANA name such as Europe/Paris", name, err)
-		return "", 0
+	if len(d.problems) > before {
+		return p // a field it was given is wrong: what Check would add is noise
 	}
-	_, east := time.Now().In(loc).Zone()
-	if east == 0 {
-		d.errorf(n, path, "%s is at UTC today: writing UTC as its local time is no mismatch", name)
-		return "", 0
+	if err := p.Check(kind.Name); err != nil {
+		var fe *faults.FieldError
+		switch {
+		case !errors.As(err, &fe):
+			d.errorf(resolve(n), path, "%v", err)
+		case fe.Missing && among != "":
+			d.errorf(resolve(n), path+"."+fe.Field, "is required: %s is among the kinds and needs one", kind.Name)
+		case !fe.Missing && f[fe.Field] != nil:
+			d.errorf(resolve(f[fe.Field]), path+"."+fe.Field, "%s", fe.Msg)
+		default:
+			d.errorf(resolve(n), path+"."+fe.Field, "%s", fe.Msg)
+		}
 	}
-	return name, -time.Duration(east) * time.Second
+	return p
+}
+
+func (d *decoder) fieldError(n *yaml.Node, path string, err error) {
+	var fe *faults.FieldError
+	if errors.As(err, &fe) {
+		d.errorf(n, path+"."+fe.Field, "%s", fe.Msg)
+		return
+	}
+	d.errorf(n, path, "%v", err)
 }
 
 var forRange = regexp.MustCompile(`^\s*(\S+?)\s*\.\.\s*(\S+)\s*$`)
 
-// random decodes {kinds: [...], every: 2m, for: 20s..60s[, latency:, offset:]}.
-func (d *decoder) random(n *yaml.Node, total time.Duration, opt Options) *RandomFaults {
+// random decodes {kinds: [...], every: 2m, for: 20s..60s[, latency:,
+// offset:, or any other kind's parameter]}.
+func (d *decoder) random(n *yaml.Node, total time.Duration) *RandomFaults {
 	f, ok := d.mapping(n, "faults.random", randomFields())
 	if !ok {
 		return nil
@@ -169,7 +186,7 @@ func (d *decoder) random(n *yaml.Node, total time.Duration, opt Options) *Random
 			valid = false
 		}
 		for i, item := range items {
-			if k, ok := d.enum(item, fmt.Sprintf("faults.random.kinds[%d]", i), opt.faultKindNames()); ok {
+			if k, ok := d.enum(item, fmt.Sprintf("faults.random.kinds[%d]", i), faults.Names()); ok {
 				r.Kinds = append(r.Kinds, k)
 			} else {
 				valid = false
@@ -210,23 +227,20 @@ func (d *decoder) random(n *yaml.Node, total time.Duration, opt Options) *Random
 		d.errorf(resolve(n), "faults.random.for", "is required (how long each lasts: 30s, or a range like 20s..60s)")
 		valid = false
 	}
-	if v, ok := f["latency"]; ok {
-		r.Latency, _ = d.duration(v, "faults.random.latency", true)
+	r.Params = map[string]string{}
+	for _, field := range paramFields() {
+		if v, ok := f[field]; ok {
+			if s, ok := d.scalar(v, "faults.random."+field, "a value"); ok {
+				r.Params[field] = s.Value
+			}
+		}
 	}
-	if v, ok := f["offset"]; ok {
-		r.Offset, _ = d.signedDuration(v, "faults.random.offset")
-	}
+	checked := len(d.problems)
 	for _, k := range r.Kinds {
-		kind, _ := opt.faultKind(k)
-		if kind.Latency && r.Latency == 0 {
-			d.errorf(resolve(n), "faults.random.latency", "is required: %s is among the kinds and needs one", k)
-			valid = false
-		}
-		if kind.Offset && r.Offset == 0 {
-			d.errorf(resolve(n), "faults.random.offset", "is required: %s is among the kinds and needs one", k)
-			valid = false
-		}
+		kind, _ := faults.Lookup(k)
+		d.params(n, f, "faults.random", kind, k)
 	}
+	valid = valid && len(d.problems) == checked
 	if valid && total > 0 && r.Every+r.ForMax > total {
 		d.errorf(resolve(n), "faults.random.every", "the first fault (at %s, up to %s long) would not fit in the scenario (duration %s)",
 			fmtDuration(r.Every), fmtDuration(r.ForMax), fmtDuration(total))
@@ -241,7 +255,7 @@ func (d *decoder) random(n *yaml.Node, total time.Duration, opt Options) *Random
 // FaultPlan is the schedule a run with this seed applies: the faults
 // listed, then one drawn per period of faults: {random: ...}, at a random
 // point in the period's first half, of a random kind and length.
-func (s *Spec) FaultPlan(seed int64, opt Options) []Fault {
+func (s *Spec) FaultPlan(seed int64) []faults.Fault {
 	out := slices.Clone(s.Faults)
 	r := s.RandomFaults
 	if r == nil {
@@ -255,16 +269,24 @@ func (s *Spec) FaultPlan(seed int64, opt Options) []Fault {
 			return out
 		}
 		k := r.Kinds[rng.IntN(len(r.Kinds))]
-		kind, _ := opt.faultKind(k)
-		f := Fault{Kind: k, At: at, For: length, Replica: AllReplicas}
-		if kind.Latency {
-			f.Latency = r.Latency
-		}
-		if kind.Offset {
-			f.Offset = r.Offset
-		}
-		out = append(out, f)
+		out = append(out, faults.Fault{Kind: k, At: at, For: length, Replica: faults.AllReplicas, Params: r.params(k)})
 	}
+}
+
+// params are the drawn kind's parameters, from the fields under random
+// that it takes; Parse checked they are complete for every kind listed.
+func (r *RandomFaults) params(kind string) faults.Params {
+	k, err := faults.Lookup(kind)
+	if err != nil {
+		return nil // Parse took only known kinds
+	}
+	p := k.New()
+	for _, field := range p.Fields() {
+		if text, ok := r.Params[field]; ok {
+			_ = p.Set(field, text) // checked by Parse, through the same Set
+		}
+	}
+	return p
 }
 
 // andList writes names as a reader would: "a", "a and b", "a, b and c".

@@ -6,6 +6,8 @@ import (
 	_ "time/tzdata" // zone: names must resolve whatever the host carries
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/faults"
 )
 
 func TestFaultFields(t *testing.T) {
@@ -20,10 +22,10 @@ faults:
   - {kind: db-lock, at: 4m, for: 30s}
 `), "f.yaml", vocab())
 	require.NoError(t, err)
-	require.Equal(t, []Fault{
-		{Kind: "clock-skew", At: time.Minute, For: 2 * time.Minute, Offset: -45 * time.Second, Replica: 1},
-		{Kind: "replica-kill", At: 3 * time.Minute, Replica: 0},
-		{Kind: "db-lock", At: 4 * time.Minute, For: 30 * time.Second, Replica: AllReplicas},
+	require.Equal(t, []faults.Fault{
+		{Kind: "clock-skew", At: time.Minute, For: 2 * time.Minute, Replica: 1, Params: &faults.ClockSkew{Offset: faults.Duration(-45 * time.Second)}},
+		{Kind: "replica-kill", At: 3 * time.Minute, Replica: 0, Params: &faults.None{}},
+		{Kind: "db-lock", At: 4 * time.Minute, For: 30 * time.Second, Replica: faults.AllReplicas, Params: &faults.None{}},
 	}, spec.Faults)
 }
 
@@ -42,8 +44,7 @@ faults: [{kind: clock-skew, at: 1m, for: 2m, zone: `+zone+`}]
 			loc, err := time.LoadLocation(zone)
 			require.NoError(t, err)
 			_, east := time.Now().In(loc).Zone()
-			require.Equal(t, zone, spec.Faults[0].Zone)
-			require.Equal(t, -time.Duration(east)*time.Second, spec.Faults[0].Offset)
+			require.Equal(t, &faults.ClockSkew{Offset: faults.Duration(-time.Duration(east) * time.Second), Zone: zone}, spec.Faults[0].Params)
 		})
 	}
 }
@@ -57,8 +58,8 @@ faults: {random: {kinds: [broker-down, redis-slow, db-lock], every: 2m, for: 20s
 `), "f.yaml", vocab())
 	require.NoError(t, err)
 	require.Equal(t, &RandomFaults{Kinds: []string{"broker-down", "redis-slow", "db-lock"}, Every: 2 * time.Minute,
-		ForMin: 20 * time.Second, ForMax: 60 * time.Second, Latency: 200 * time.Millisecond}, spec.RandomFaults)
-	a, b, c := spec.FaultPlan(1, vocab()), spec.FaultPlan(1, vocab()), spec.FaultPlan(2, vocab())
+		ForMin: 20 * time.Second, ForMax: 60 * time.Second, Params: map[string]string{"latency": "200ms"}}, spec.RandomFaults)
+	a, b, c := spec.FaultPlan(1), spec.FaultPlan(1), spec.FaultPlan(2)
 	require.Equal(t, a, b, "the same seed draws the same schedule")
 	require.NotEqual(t, a, c, "another seed another")
 	require.Len(t, a, 4, "one per 2m period that fits in 10m")
@@ -69,7 +70,10 @@ faults: {random: {kinds: [broker-down, redis-slow, db-lock], every: 2m, for: 20s
 		require.GreaterOrEqual(t, f.For, 20*time.Second)
 		require.LessOrEqual(t, f.For, 60*time.Second)
 		require.LessOrEqual(t, f.At+f.For, spec.Duration)
-		require.Equal(t, f.Kind == "redis-slow", f.Latency > 0, "latency only where the kind takes one")
+		require.NoError(t, f.Check(), "%v", f)
+		if f.Kind == "redis-slow" {
+			require.Equal(t, &faults.Slow{Latency: faults.Duration(200 * time.Millisecond)}, f.Params, "latency where the kind takes one")
+		}
 	}
 }
 
@@ -99,4 +103,40 @@ func TestFaultRejects(t *testing.T) {
 			require.Contains(t, err.Error(), tc.msg)
 		})
 	}
+}
+
+func TestReplay(t *testing.T) {
+	schedule := []faults.Fault{{Kind: "redis-slow", At: time.Minute, For: 30 * time.Second, Replica: faults.AllReplicas,
+		Params: &faults.Slow{Latency: faults.Duration(time.Second)}}}
+	spec, err := Replay(Recorded{Source: "builtin:broker-outage", Strategy: "view-gate", TimeScale: 0.05,
+		FailurePolicy: "fail-open", Faults: schedule}, vocab())
+	require.NoError(t, err)
+	require.Equal(t, schedule, spec.Faults, "the schedule as recorded, not the file's")
+	require.Nil(t, spec.RandomFaults)
+	require.Equal(t, "fail-open", spec.FailurePolicy)
+
+	for _, tc := range []struct {
+		name string
+		r    Recorded
+		msg  string
+	}{
+		{"no source", Recorded{TimeScale: 0.05}, "does not say which scenario"},
+		{"an unsound fault", Recorded{Source: "builtin:broker-outage", TimeScale: 0.05,
+			Faults: []faults.Fault{{Kind: "redis-slow", At: time.Minute, For: time.Second, Replica: faults.AllReplicas}}}, "fault_schedule[0]"},
+		{"a bad time scale", Recorded{Source: "builtin:broker-outage", TimeScale: -1}, "time scale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Replay(tc.r, vocab())
+			require.ErrorContains(t, err, tc.msg)
+		})
+	}
+}
+
+// A wrong parameter is one problem, not also a missing one.
+func TestFaultParameterProblemIsNamedOnce(t *testing.T) {
+	_, err := Parse(src("name: x\nduration: 10m\nfleet: [{name: a, workers: 1}]\nfaults: [{kind: clock-skew, at: 1m, for: 1m, offset: 0s}]\n"), "f.yaml", vocab())
+	var verr *ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.Len(t, verr.Problems, 1, "%v", err)
+	require.Equal(t, "faults[0].offset", verr.Problems[0].Field)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/faults"
 )
 
 func FuzzParse(f *testing.F) {
@@ -125,16 +127,12 @@ func checkSpec(t *testing.T, s *Spec) {
 		checkKeys(a.Keys)
 	}
 	for _, x := range s.Faults {
-		require.Contains(t, vocab().faultKindNames(), x.Kind)
+		require.Contains(t, faults.Names(), x.Kind)
 		require.GreaterOrEqual(t, x.At, time.Duration(0))
 		require.Positive(t, x.For)
 		require.LessOrEqual(t, x.At, s.Duration)
 		require.LessOrEqual(t, x.For, s.Duration-x.At)
-		if x.Kind == "redis-slow" || x.Kind == "db-slow" {
-			require.Positive(t, x.Latency)
-		} else {
-			require.Zero(t, x.Latency)
-		}
+		require.NoError(t, x.Check(), "a parsed fault is sound: %v", x)
 	}
 	require.NotNil(t, s.Expect)
 	for name, outcome := range s.Expect {

@@ -198,7 +198,7 @@ func (d *decoder) spec(root *yaml.Node, opt Options) *Spec {
 	var fleetOK, loadOK bool
 	s.Fleet, fleetOK = d.fleet(f["fleet"], total, keys, s.Fixtures.ServicesPerKey)
 	s.Load, loadOK = d.attacks(f["load"], total, keys)
-	s.Faults, s.RandomFaults = d.faults(f["faults"], total, s.Replicas, opt)
+	s.Faults, s.RandomFaults = d.faults(f["faults"], total, s.Replicas)
 	d.expect(f["expect"], s.Expect, opt)
 	if n, ok := f["runs"]; ok {
 		for _, top := range []string{"strategy", "expect"} {

@@ -20,17 +20,6 @@ func vocab() Options {
 		DefaultStrategy: "view-gate",
 		Policies:        []string{"fail-closed", "fail-open", "fail-open-local"},
 		DefaultPolicy:   "fail-closed",
-		// harness/fault's registry, as runner.ScenarioOptions passes it (the
-		// runner's tests parse every built-in against the real one).
-		FaultKinds: []FaultKind{{Name: "broker-down", Replica: true}, {Name: "broker-blackhole", Replica: true},
-			{Name: "broker-slow", Latency: true, Replica: true}, {Name: "redis-down", Replica: true},
-			{Name: "redis-blackhole", Replica: true}, {Name: "redis-slow", Latency: true, Replica: true},
-			{Name: "redis-restart", Replica: true}, {Name: "db-down", Replica: true},
-			{Name: "db-slow", Latency: true, Replica: true}, {Name: "nats-down", Replica: true},
-			{Name: "nats-blackhole", Replica: true}, {Name: "nats-slow", Latency: true, Replica: true},
-			{Name: "db-lock"}, {Name: "redis-evict"},
-			{Name: "worker-stall", Replica: true}, {Name: "worker-crash", Replica: true},
-			{Name: "clock-skew", Offset: true, Replica: true}, {Name: "replica-kill", Replica: true, Forever: true}},
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
 			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness",
 			"recovers_after_fault", "last_seen_not_in_future"},

@@ -6,6 +6,7 @@ package scenarios
 import (
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/settings"
 )
@@ -36,7 +37,7 @@ type Spec struct {
 	Fixtures    Fixtures
 	Fleet       []Group
 	Load        []Attack
-	Faults      []Fault
+	Faults      []faults.Fault
 	// RandomFaults, when set, draws more faults from the run's seed.
 	RandomFaults *RandomFaults
 	Expect       map[string]string // invariant name -> "pass" | "fail"; never nil
@@ -194,30 +195,15 @@ type Attack struct {
 	MaxWorkers int
 }
 
-// Fault is one scheduled fault.
-type Fault struct {
-	Kind    string // one of Options.FaultKinds
-	At      time.Duration
-	For     time.Duration // 0 only for a kind that may last to the end
-	Latency time.Duration // only for the kinds that take one
-	Offset  time.Duration // only for the kinds that take one; may be negative
-	// Zone, when set, is where Offset came from: a worker writing UTC into
-	// this zone's naive-local column.
-	Zone    string
-	Replica int // AllReplicas, or the one replica it is aimed at
-}
-
-// AllReplicas aims a fault at every replica (replica: left out).
-const AllReplicas = -1
-
 // RandomFaults is faults: {random: ...}: a schedule drawn from the run's
 // seed, so that a failure can be replayed exactly (FaultPlan).
 type RandomFaults struct {
 	Kinds          []string
 	Every          time.Duration // one fault starts in each period of this length
 	ForMin, ForMax time.Duration // each lasts between these
-	Latency        time.Duration // for the drawn kinds that take one
-	Offset         time.Duration
+	// Params are the kinds' parameters as the file gives them (latency:
+	// 200ms), each handed to the drawn kinds that take it.
+	Params map[string]string
 }
 
 // RequestRate is the most requests per model second the scenario can send:

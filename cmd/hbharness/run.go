@@ -251,33 +251,10 @@ func replayed(path string) (*scenarios.Spec, int64, error) {
 	if err != nil {
 		return nil, 0, usagef("--replay %s: %v", path, err)
 	}
-	if sum.Source == "" {
-		return nil, 0, usagef("--replay %s: the summary does not say which scenario it ran (written by an older hbharness)", path)
-	}
-	name, _ := strings.CutPrefix(sum.Source, "builtin:")
-	opt := runner.ScenarioOptions()
-	spec, err := scenarios.Load(name, opt)
+	spec, err := scenarios.Replay(scenarios.Recorded{Source: sum.Source, Strategy: sum.Strategy, Label: sum.Label,
+		TimeScale: sum.TimeScale, FailurePolicy: sum.FailurePolicy, Faults: sum.FaultSchedule}, runner.ScenarioOptions())
 	if err != nil {
 		return nil, 0, usagef("--replay %s: %v", path, err)
 	}
-	spec = spec.ForRun(sum.Strategy, sum.Label)
-	if spec.TimeScale, err = modeltime.New(sum.TimeScale); err != nil {
-		return nil, 0, usagef("--replay %s: %v", path, err)
-	}
-	spec.FailurePolicy = sum.FailurePolicy
-	spec.RandomFaults = nil
-	spec.Faults = nil
-	for _, f := range sum.FaultSchedule {
-		x := scenarios.Fault{Kind: f.Kind, At: secs(f.AtS), For: secs(f.ForS), Latency: secs(f.LatencyS),
-			Offset: secs(f.OffsetS), Zone: f.Zone, Replica: scenarios.AllReplicas}
-		if f.Replica != nil {
-			x.Replica = *f.Replica
-		}
-		spec.Faults = append(spec.Faults, x)
-	}
 	return spec, sum.Seed, nil
-}
-
-func secs(s float64) time.Duration {
-	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
 }

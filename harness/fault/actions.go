@@ -9,13 +9,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
 // db-lock: a transaction on a connection of its own holds every async
 // service row's lock for the fault's length, as a long migration or a stuck
 // admin session would. Heartbeat UPDATEs queue behind it.
-func buildDBLock(f Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
+func buildDBLock(f faults.Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
 	if t.DB == "" {
 		return nil, errors.New("needs a direct connection to the run's database, and the run has none (external targets are not written to)")
 	}
@@ -70,7 +71,7 @@ const evictEvery = time.Second
 // set, as under maxmemory pressure with a volatile eviction policy; a single
 // instant eviction (a restart without persistence) is the same with a short
 // for. Gates then let extra dispatches through; nothing goes stale.
-func buildEvict(f Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
+func buildEvict(f faults.Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
 	if t.Keys == nil {
 		return nil, errors.New("needs the run's Redis keys, and the run has none")
 	}
@@ -127,7 +128,7 @@ func (e *evict) Lift(context.Context) error {
 
 type replicaAction func(rs Replicas, r int) error
 
-func onReplicas(f Fault, t Targets, apply, lift replicaAction) (Breaker, error) {
+func onReplicas(f faults.Fault, t Targets, apply, lift replicaAction) (Breaker, error) {
 	if t.Replicas == nil {
 		return nil, errors.New("needs control of the target's replicas, and the run has none (external targets cannot be reached inside)")
 	}
@@ -162,27 +163,28 @@ func (b *replicaBreaker) each(fn replicaAction) error {
 	return errors.Join(errs...)
 }
 
-func buildStall(f Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
+func buildStall(f faults.Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
 	return onReplicas(f, t,
 		func(rs Replicas, r int) error { return rs.StallWorkers(r, true) },
 		func(rs Replicas, r int) error { return rs.StallWorkers(r, false) })
 }
 
-func buildCrash(f Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
+func buildCrash(f faults.Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
 	return onReplicas(f, t, Replicas.CrashWorker, Replicas.RestoreWorkers)
 }
 
-func buildSkew(f Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
-	if f.Offset == 0 {
+func buildSkew(f faults.Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
+	skew, ok := f.Params.(*faults.ClockSkew)
+	if !ok || skew.Offset == 0 {
 		return nil, errors.New("needs an offset (offset: -45s sets the workers' clock 45 s behind)")
 	}
-	off := scale.Wall(f.Offset)
+	off := scale.Wall(time.Duration(skew.Offset))
 	return onReplicas(f, t,
 		func(rs Replicas, r int) error { return rs.SkewWorkers(r, off) },
 		func(rs Replicas, r int) error { return rs.SkewWorkers(r, 0) })
 }
 
-func buildKill(f Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
+func buildKill(f faults.Fault, t Targets, _ modeltime.Scale) (Breaker, error) {
 	var lift replicaAction
 	if f.For > 0 {
 		lift = Replicas.Restart

@@ -4,38 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/hbharness/hbharness/faults"
 )
-
-// Fault is one scheduled fault. At, For, Latency and Offset are model time
-// (docs/design.md#time-model); Latency and Offset are scaled to wall time like every other
-// duration, so a slow dependency or a skewed clock costs the same share of a
-// poll period at any time scale.
-type Fault struct {
-	Kind string
-	At   time.Duration
-	// For is how long it lasts; 0 only for the kinds that may last to the
-	// end of the run (a replica killed for good).
-	For time.Duration
-	// Latency is the delay the *-slow kinds add to each call.
-	Latency time.Duration
-	// Offset is how far clock-skew sets the task workers' clock: ahead
-	// when positive, behind when negative.
-	Offset time.Duration
-	// Replica aims the fault at one replica; AllReplicas (the default) at
-	// every one.
-	Replica int
-}
-
-// AllReplicas aims a fault at every replica.
-const AllReplicas = -1
-
-func (f Fault) String() string {
-	s := fmt.Sprintf("%s at %v for %v", f.Kind, f.At, f.For)
-	if f.Replica != AllReplicas {
-		s += fmt.Sprintf(" on replica %d", f.Replica)
-	}
-	return s
-}
 
 // Targets are what faults act on: the proxies in front of each replica's
 // dependencies, the run's own database and Redis keys, and the replicas
@@ -104,8 +75,8 @@ type Settler interface {
 }
 
 // replicas resolves a fault's replica against the run's count.
-func replicas(f Fault, n int) ([]int, error) {
-	if f.Replica == AllReplicas {
+func replicas(f faults.Fault, n int) ([]int, error) {
+	if f.Replica == faults.AllReplicas {
 		out := make([]int, n)
 		for i := range out {
 			out[i] = i

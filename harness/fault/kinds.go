@@ -4,105 +4,54 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
-// Kind describes one fault kind to whoever schedules faults: its name, the
-// fields it takes, and what it does to a heartbeat, which the verifier needs
-// to know to bound recovery.
-type Kind struct {
-	Name string
-	// Latency: the kind slows a dependency by a delay (latency:, required).
-	Latency bool
-	// Offset: the kind sets a clock off (offset:, required).
-	Offset bool
-	// Replica: the kind may be aimed at one replica (replica:).
-	Replica bool
-	// Forever: for: 0 means it lasts to the end of the run.
-	Forever bool
-	// StopsDispatch: no heartbeat can be dispatched while it lasts.
-	StopsDispatch bool
-	// SpendsWindow: a gate may lose one more window to it: a key won while
-	// the enqueue failed, or a SET NX held in the network and let through
-	// when it heals.
-	SpendsWindow bool
-	Doc          string
-}
+// injector resolves one fault of its kind against the run's targets. It
+// reads the kind's parameters through the kind's own type (faults.Slow,
+// faults.ClockSkew), so a parameter that only describes the fault is never
+// seen here.
+type injector func(f faults.Fault, t Targets, scale modeltime.Scale) (Breaker, error)
 
-// kind is a Kind with the constructor Schedule uses.
-type kind struct {
-	Kind
-	build func(f Fault, t Targets, scale modeltime.Scale) (Breaker, error)
-}
-
-// registry lists every fault kind. It is built on each call so no
-// package-level state exists to be mutated; adding a kind is adding a line.
-func registry() []kind {
-	return []kind{
-		proxyKind("broker-down", "the broker refuses and resets every connection", brokerDep(), down, Kind{StopsDispatch: true, SpendsWindow: true}),
-		proxyKind("broker-blackhole", "the broker's network drops everything until it heals", brokerDep(), blackhole, Kind{StopsDispatch: true, SpendsWindow: true}),
-		proxyKind("broker-slow", "every broker call takes latency longer each way", brokerDep(), slow, Kind{Latency: true}),
-		proxyKind("redis-down", "Redis (the gate) refuses and resets every connection", redisDep(), down, Kind{StopsDispatch: true}),
-		proxyKind("redis-blackhole", "Redis's network drops everything until it heals: the 5 s timeout case", redisDep(), blackhole, Kind{StopsDispatch: true, SpendsWindow: true}),
-		proxyKind("redis-slow", "every Redis call takes latency longer each way", redisDep(), slow, Kind{Latency: true}),
-		proxyKind("redis-restart", "Redis restarts with its data: connections drop and are refused until it is back; keys survive", redisDep(), down, Kind{StopsDispatch: true}),
-		// The gate still opens and the task is queued, but it fails at the
-		// database: the window its dispatch won is spent.
-		proxyKind("db-down", "the database refuses and resets every connection", databaseDep(), down, Kind{SpendsWindow: true}),
-		proxyKind("db-slow", "every database call takes latency longer each way", databaseDep(), slow, Kind{Latency: true}),
-		// The heartbeat runs before the reservation (ami/jobs/views.py:458
-		// then 464), so a task queue outage fails /tasks with 503 and
-		// stops no heartbeat.
-		proxyKind("nats-down", "NATS (the task queue) refuses and resets every connection: /tasks answers 503", natsDep(), down, Kind{}),
-		proxyKind("nats-blackhole", "NATS's network drops everything until it heals: each /tasks waits out the 5 s connect timeout, then 503", natsDep(), blackhole, Kind{}),
-		proxyKind("nats-slow", "every NATS call takes latency longer each way", natsDep(), slow, Kind{Latency: true}),
-		{Kind{Name: "db-lock", SpendsWindow: true, Doc: "a transaction holds every async service row's lock; a task waiting past its hard time limit is killed, its window spent"}, buildDBLock},
-		{Kind{Name: "redis-evict", SpendsWindow: false, Doc: "the run's gate keys vanish, as under maxmemory eviction or a restart without persistence"}, buildEvict},
-		{Kind{Name: "worker-stall", Replica: true, StopsDispatch: false, Doc: "task workers stop taking tasks: the queue backs up"}, buildStall},
-		{Kind{Name: "worker-crash", Replica: true, Doc: "a task worker dies after its write and before its ack; its broker redelivers or loses the task"}, buildCrash},
-		{Kind{Name: "clock-skew", Offset: true, Replica: true, Doc: "the task workers' clock runs offset ahead (positive) or behind"}, buildSkew},
-		{Kind{Name: "replica-kill", Replica: true, Forever: true, Doc: "a replica dies, its requests in flight failing; back after for (for: 0: never)"}, buildKill},
+// injectors says how each kind of faults.Kinds is injected. It is built on
+// each call so no package-level state exists to be mutated; a kind is
+// described in package faults and injected here, one line.
+func injectors() map[string]injector {
+	return map[string]injector{
+		"broker-down":      proxyKind(brokerDep(), down),
+		"broker-blackhole": proxyKind(brokerDep(), blackhole),
+		"broker-slow":      proxyKind(brokerDep(), slow),
+		"redis-down":       proxyKind(redisDep(), down),
+		"redis-blackhole":  proxyKind(redisDep(), blackhole),
+		"redis-slow":       proxyKind(redisDep(), slow),
+		"redis-restart":    proxyKind(redisDep(), down),
+		"db-down":          proxyKind(databaseDep(), down),
+		"db-slow":          proxyKind(databaseDep(), slow),
+		"nats-down":        proxyKind(natsDep(), down),
+		"nats-blackhole":   proxyKind(natsDep(), blackhole),
+		"nats-slow":        proxyKind(natsDep(), slow),
+		"db-lock":          buildDBLock,
+		"redis-evict":      buildEvict,
+		"worker-stall":     buildStall,
+		"worker-crash":     buildCrash,
+		"clock-skew":       buildSkew,
+		"replica-kill":     buildKill,
 	}
 }
 
-// Kinds lists the fault kinds Schedule accepts.
-func Kinds() []Kind {
-	rs := registry()
-	out := make([]Kind, len(rs))
-	for i, r := range rs {
-		out[i] = r.Kind
+// resolve checks a fault on its own, then resolves it against the targets.
+func resolve(f faults.Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
 	}
-	return out
-}
-
-// KindOf looks a kind up by name.
-func KindOf(name string) (Kind, bool) {
-	for _, k := range Kinds() {
-		if k.Name == name {
-			return k, true
-		}
+	inject, ok := injectors()[f.Kind]
+	if !ok {
+		return nil, fmt.Errorf("fault kind %q is described but this harness cannot inject it", f.Kind)
 	}
-	return Kind{}, false
-}
-
-func kindNames() []string {
-	var names []string
-	for _, k := range Kinds() {
-		names = append(names, k.Name)
-	}
-	return names
-}
-
-func lookup(name string) (kind, error) {
-	for _, k := range registry() {
-		if k.Name == name {
-			return k, nil
-		}
-	}
-	return kind{}, fmt.Errorf("unknown fault kind %q; use one of %s", name, strings.Join(kindNames(), ", "))
+	return inject(f, t, scale)
 }
 
 // Proxy faults: a toxic pushed on the proxies in front of one dependency.
@@ -117,20 +66,29 @@ func redisDep() dependency    { return dependency{"redis", func(p Proxies) *Prox
 func databaseDep() dependency { return dependency{"database", func(p Proxies) *Proxy { return p.DB }} }
 func natsDep() dependency     { return dependency{"NATS", func(p Proxies) *Proxy { return p.NATS }} }
 
-type toxicOf func(latency time.Duration) (Toxic, error)
+// toxicOf is the toxic one fault of a proxy kind pushes, from its
+// parameters.
+type toxicOf func(p faults.Params, scale modeltime.Scale) (Toxic, error)
 
-func down(time.Duration) (Toxic, error)      { return Down{}, nil }
-func blackhole(time.Duration) (Toxic, error) { return Blackhole{}, nil }
-func slow(d time.Duration) (Toxic, error)    { return New(Latency{}.Name(), d) }
+func down(faults.Params, modeltime.Scale) (Toxic, error)      { return Down{}, nil }
+func blackhole(faults.Params, modeltime.Scale) (Toxic, error) { return Blackhole{}, nil }
 
-func proxyKind(name, doc string, dep dependency, toxic toxicOf, k Kind) kind {
-	k.Name, k.Doc, k.Replica = name, doc, true
-	return kind{Kind: k, build: func(f Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
-		wall := scale.Wall(f.Latency)
-		if k.Latency && wall <= 0 {
-			return nil, fmt.Errorf("latency %v (model) is %v at time scale %v, too small to inject; use a larger latency", f.Latency, wall, scale)
-		}
-		tx, err := toxic(wall)
+func slow(p faults.Params, scale modeltime.Scale) (Toxic, error) {
+	s, ok := p.(*faults.Slow)
+	if !ok {
+		return nil, fmt.Errorf("a slow kind takes %T, not %T", s, p)
+	}
+	model := time.Duration(s.Latency)
+	wall := scale.Wall(model)
+	if wall <= 0 {
+		return nil, fmt.Errorf("latency %v (model) is %v at time scale %v, too small to inject; use a larger latency", model, wall, scale)
+	}
+	return New(Latency{}.Name(), wall)
+}
+
+func proxyKind(dep dependency, toxic toxicOf) injector {
+	return func(f faults.Fault, t Targets, scale modeltime.Scale) (Breaker, error) {
+		tx, err := toxic(f.Params, scale)
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +107,7 @@ func proxyKind(name, doc string, dep dependency, toxic toxicOf, k Kind) kind {
 			}
 		}
 		return b, nil
-	}}
+	}
 }
 
 type proxyBreaker struct {

@@ -3,12 +3,14 @@ package fault
 import (
 	"context"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/reference/taskqueue"
@@ -66,11 +68,11 @@ func TestNATSKinds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.kind, func(t *testing.T) {
-			k, ok := KindOf(tc.kind)
-			require.True(t, ok, "registered")
+			k, err := faults.Lookup(tc.kind)
+			require.NoError(t, err, "registered")
 			assert.False(t, k.StopsDispatch, "the heartbeat runs before the reservation")
 			assert.False(t, k.SpendsWindow)
-			assert.Equal(t, tc.latency > 0, k.Latency)
+			assert.Equal(t, tc.latency > 0, slices.Contains(k.New().Fields(), "latency"))
 			assert.True(t, k.Replica)
 
 			q, p, _ := natsQueues(t, tc.scale)
@@ -78,9 +80,11 @@ func TestNATSKinds(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, tasks, 2, "through the healthy proxy")
 
-			kd, err := lookup(tc.kind)
-			require.NoError(t, err)
-			b, err := kd.build(Fault{Kind: tc.kind, Latency: tc.latency, Replica: AllReplicas}, one(Proxies{NATS: p}), tc.scale)
+			f := faults.Fault{Kind: tc.kind, For: time.Minute, Replica: faults.AllReplicas}
+			if tc.latency > 0 {
+				f.Params = &faults.Slow{Latency: faults.Duration(tc.latency)}
+			}
+			b, err := resolve(f, one(Proxies{NATS: p}), tc.scale)
 			require.NoError(t, err)
 			require.NoError(t, b.Apply(t.Context()))
 			began := time.Now()
@@ -106,8 +110,6 @@ func TestNATSKinds(t *testing.T) {
 // A NATS fault needs the proxy in front of NATS: a run without one (no
 // faults planned) cannot have it.
 func TestNATSKindNeedsItsProxy(t *testing.T) {
-	kd, err := lookup("nats-down")
-	require.NoError(t, err)
-	_, err = kd.build(Fault{Kind: "nats-down", Replica: AllReplicas}, one(Proxies{}), 0.05)
+	_, err := resolve(faults.Fault{Kind: "nats-down", For: time.Minute, Replica: faults.AllReplicas}, one(Proxies{}), 0.05)
 	require.ErrorContains(t, err, "NATS")
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 
 	"github.com/hbharness/hbharness/internal/wait"
@@ -18,13 +19,13 @@ import (
 // time, measured from the instants it was switched, not copied from the plan.
 // Ended is -1 for a fault that lasted to the end of the run.
 type Applied struct {
-	Fault
+	faults.Fault
 	Started, Ended time.Duration
 }
 
 // planned is a validated fault with its breaker and what happened to it.
 type planned struct {
-	Fault
+	faults.Fault
 	index   int
 	breaker Breaker
 	started time.Time // wall instants, zero until they happen
@@ -50,19 +51,19 @@ type event struct {
 // lifted and the error wraps the context's cause. A fault that cannot be
 // applied, or that does not heal when lifted, ends the schedule with an
 // error too: every verdict after it would judge the harness, not the target.
-func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run, log *slog.Logger) ([]Applied, error) {
+func Schedule(ctx context.Context, plan []faults.Fault, t Targets, run modeltime.Run, log *slog.Logger) ([]Applied, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	if err := run.Scale.Validate(); err != nil {
 		return nil, fmt.Errorf("fault schedule: %w", err)
 	}
-	plan, err := Validate(faults, t, run.Scale)
+	resolved, err := Validate(plan, t, run.Scale)
 	if err != nil {
 		return nil, err
 	}
 	var events []event
-	for _, f := range plan {
+	for _, f := range resolved {
 		events = append(events, event{at: run.At(f.At), start: true, fault: f})
 		if f.For > 0 {
 			events = append(events, event{at: run.At(f.At + f.For), start: false, fault: f})
@@ -106,7 +107,7 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run,
 	}
 	if failure != nil {
 		// Heal whatever is still broken, so the run can be torn down cleanly.
-		for _, f := range plan {
+		for _, f := range resolved {
 			if !f.started.IsZero() && f.ended.IsZero() {
 				if err := lift(context.WithoutCancel(ctx), f, run, log); err != nil {
 					failure = errors.Join(failure, err)
@@ -114,7 +115,7 @@ func Schedule(ctx context.Context, faults []Fault, t Targets, run modeltime.Run,
 			}
 		}
 	}
-	return report(plan, run), failure
+	return report(resolved, run), failure
 }
 
 func lift(ctx context.Context, f *planned, run modeltime.Run, log *slog.Logger) error {
@@ -132,34 +133,17 @@ func lift(ctx context.Context, f *planned, run modeltime.Run, log *slog.Logger) 
 
 // Validate resolves every fault to its breaker, so that a bad entry is
 // reported before anything is touched.
-func Validate(faults []Fault, t Targets, scale modeltime.Scale) ([]*planned, error) {
-	plan := make([]*planned, len(faults))
-	for i, fl := range faults {
+func Validate(plan []faults.Fault, t Targets, scale modeltime.Scale) ([]*planned, error) {
+	out := make([]*planned, len(plan))
+	for i, fl := range plan {
 		f := &planned{Fault: fl, index: i}
-		k, err := lookup(f.Kind)
-		if err != nil {
+		var err error
+		if f.breaker, err = resolve(f.Fault, t, scale); err != nil {
 			return nil, fmt.Errorf("%v: %w", f, err)
 		}
-		switch {
-		case f.At < 0:
-			return nil, fmt.Errorf("%v: starts before the run (at must be ≥ 0)", f)
-		case f.For < 0 || (f.For == 0 && !k.Forever):
-			return nil, fmt.Errorf("%v: lasts no time (for must be > 0)", f)
-		case k.Latency && f.Latency <= 0:
-			return nil, fmt.Errorf("%v: needs a latency > 0, got %v", f, f.Latency)
-		case !k.Latency && f.Latency != 0:
-			return nil, fmt.Errorf("%v: latency %v given, but only the *-slow kinds take one", f, f.Latency)
-		case !k.Offset && f.Offset != 0:
-			return nil, fmt.Errorf("%v: offset %v given, but only clock-skew takes one", f, f.Offset)
-		case !k.Replica && f.Replica != AllReplicas:
-			return nil, fmt.Errorf("%v: %s cannot be aimed at one replica", f, f.Kind)
-		}
-		if f.breaker, err = k.build(f.Fault, t, scale); err != nil {
-			return nil, fmt.Errorf("%v: %w", f, err)
-		}
-		plan[i] = f
+		out[i] = f
 	}
-	return plan, nil
+	return out, nil
 }
 
 func report(plan []*planned, run modeltime.Run) []Applied {

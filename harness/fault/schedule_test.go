@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
@@ -67,11 +68,11 @@ func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 	stopRedis, stopDB := watch(redis), watch(db)
 
 	start := time.Now().Add(20 * time.Millisecond)
-	faults := []Fault{
-		{Kind: "redis-down", At: 10 * time.Second, For: 20 * time.Second, Replica: AllReplicas},
-		{Kind: "db-slow", At: 5 * time.Second, For: 10 * time.Second, Latency: 4 * time.Second, Replica: AllReplicas},
+	plan := []faults.Fault{
+		{Kind: "redis-down", At: 10 * time.Second, For: 20 * time.Second, Replica: faults.AllReplicas},
+		{Kind: "db-slow", At: 5 * time.Second, For: 10 * time.Second, Params: &faults.Slow{Latency: faults.Duration(4 * time.Second)}, Replica: faults.AllReplicas},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: redis, DB: db}), modeltime.Run{Start: start, Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), plan, one(Proxies{Redis: redis, DB: db}), modeltime.Run{Start: start, Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	returned := time.Now()
 	redisSeen, dbSeen := stopRedis(), stopDB()
@@ -101,11 +102,11 @@ func TestScheduleAppliesAndLiftsOnTime(t *testing.T) {
 func TestScheduleStacksOverlapsOnOneProxy(t *testing.T) {
 	shared := startProxy(t, startEcho(t))
 	stop := watch(shared)
-	faults := []Fault{
-		{Kind: "redis-slow", At: 0, For: 30 * time.Second, Latency: time.Second, Replica: AllReplicas},
-		{Kind: "broker-down", At: 10 * time.Second, For: 10 * time.Second, Replica: AllReplicas},
+	plan := []faults.Fault{
+		{Kind: "redis-slow", At: 0, For: 30 * time.Second, Params: &faults.Slow{Latency: faults.Duration(time.Second)}, Replica: faults.AllReplicas},
+		{Kind: "broker-down", At: 10 * time.Second, For: 10 * time.Second, Replica: faults.AllReplicas},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: shared, Broker: shared}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), plan, one(Proxies{Redis: shared, Broker: shared}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	var names []string
 	for _, tr := range stop() {
@@ -122,12 +123,12 @@ func TestScheduleCancelledLiftsActiveFaults(t *testing.T) {
 	p := startProxy(t, startEcho(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	faults := []Fault{
-		{Kind: "redis-blackhole", At: 0, For: 1000 * time.Second, Replica: AllReplicas},
-		{Kind: "redis-down", At: 2000 * time.Second, For: time.Second, Replica: AllReplicas},
+	plan := []faults.Fault{
+		{Kind: "redis-blackhole", At: 0, For: 1000 * time.Second, Replica: faults.AllReplicas},
+		{Kind: "redis-down", At: 2000 * time.Second, For: time.Second, Replica: faults.AllReplicas},
 	}
 	began := time.Now()
-	applied, err := Schedule(ctx, faults, one(Proxies{Redis: p}), modeltime.Run{Start: began, Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctx, plan, one(Proxies{Redis: p}), modeltime.Run{Start: began, Scale: 0.01}, quietLog())
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorContains(t, err, "cut short")
 	assert.Less(t, time.Since(began), 200*time.Millisecond)
@@ -146,9 +147,9 @@ func TestScheduleNothing(t *testing.T) {
 // A proxy that cannot heal ends the schedule loudly.
 func TestScheduleFailsWhenAProxyDoesNotHeal(t *testing.T) {
 	p := startProxy(t, startEcho(t))
-	faults := []Fault{{Kind: "redis-down", At: 0, For: 10 * time.Second, Replica: AllReplicas}}
+	plan := []faults.Fault{{Kind: "redis-down", At: 0, For: 10 * time.Second, Replica: faults.AllReplicas}}
 	time.AfterFunc(30*time.Millisecond, func() { _ = p.Close() }) // the proxy dies mid-fault
-	_, err := Schedule(ctxTimeout(t, 5*time.Second), faults, one(Proxies{Redis: p}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	_, err := Schedule(ctxTimeout(t, 5*time.Second), plan, one(Proxies{Redis: p}), modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
 	require.ErrorContains(t, err, "did not heal")
 	require.ErrorContains(t, err, "is closed")
 }
@@ -185,14 +186,14 @@ func (k *fakeKeys) EvictGateKeys(context.Context) (int, error) { k.evictions.Add
 func TestReplicaAndKeyKinds(t *testing.T) {
 	rs := &fakeReplicas{n: 2}
 	keys := &fakeKeys{}
-	faults := []Fault{
+	plan := []faults.Fault{
 		{Kind: "worker-stall", At: 0, For: 10 * time.Second, Replica: 1},
-		{Kind: "clock-skew", At: 0, For: 10 * time.Second, Offset: -30 * time.Second, Replica: AllReplicas},
+		{Kind: "clock-skew", At: 0, For: 10 * time.Second, Params: &faults.ClockSkew{Offset: faults.Duration(-30 * time.Second)}, Replica: faults.AllReplicas},
 		{Kind: "worker-crash", At: 20 * time.Second, For: 10 * time.Second, Replica: 0},
 		{Kind: "replica-kill", At: 20 * time.Second, For: 0, Replica: 1},
-		{Kind: "redis-evict", At: 0, For: 30 * time.Second, Replica: AllReplicas},
+		{Kind: "redis-evict", At: 0, For: 30 * time.Second, Replica: faults.AllReplicas},
 	}
-	applied, err := Schedule(ctxTimeout(t, 5*time.Second), faults, Targets{Replicas: rs, Keys: keys}, modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
+	applied, err := Schedule(ctxTimeout(t, 5*time.Second), plan, Targets{Replicas: rs, Keys: keys}, modeltime.Run{Start: time.Now(), Scale: 0.01}, quietLog())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"stall 1 true", "skew 0 -300ms", "skew 1 -300ms", "stall 1 false", "skew 0 0s", "skew 1 0s",
 		"crash 0", "kill 1", "restore 0"}, rs.calls, "at 0 in plan order, lifts at 10 s, crash and kill at 20 s; no restart for for: 0")
@@ -201,44 +202,52 @@ func TestReplicaAndKeyKinds(t *testing.T) {
 	assert.Greater(t, keys.evictions.Load(), int64(10), "evicted every model second for 30 s")
 }
 
+// Every kind described is one this harness can inject, and nothing else.
+func TestEveryKindHasAnInjector(t *testing.T) {
+	inj := injectors()
+	for _, name := range faults.Names() {
+		assert.Contains(t, inj, name)
+		delete(inj, name)
+	}
+	assert.Empty(t, inj, "injectors for kinds faults.Kinds does not describe")
+}
+
 func TestScheduleRejectsBadPlans(t *testing.T) {
 	p := startProxy(t, startEcho(t))
 	all := one(Proxies{Redis: p, Broker: p, DB: p})
 	tests := []struct {
 		name    string
-		faults  []Fault
+		faults  []faults.Fault
 		targets Targets
 		scale   modeltime.Scale
 		wantErr string
 	}{
-		{name: "unknown kind", targets: all, faults: []Fault{{Kind: "broker-slower", At: time.Second, For: time.Second, Replica: AllReplicas}},
+		{name: "unknown kind", targets: all, faults: []faults.Fault{{Kind: "broker-slower", At: time.Second, For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: `faults[0] (broker-slower at 1s for 1s): unknown fault kind "broker-slower"; use one of broker-down,`},
 		{name: "missing broker proxy", targets: one(Proxies{Redis: p, DB: p}),
-			faults:  []Fault{{Kind: "redis-down", For: time.Second, Replica: AllReplicas}, {Kind: "broker-down", At: time.Minute, For: time.Second, Replica: AllReplicas}},
+			faults:  []faults.Fault{{Kind: "redis-down", For: time.Second, Replica: faults.AllReplicas}, {Kind: "broker-down", At: time.Minute, For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "faults[1] (broker-down at 1m0s for 1s): needs the proxy in front of replica 0's broker, and the run has none"},
-		{name: "no such replica", targets: all, faults: []Fault{{Kind: "db-down", For: time.Second, Replica: 3}},
+		{name: "no such replica", targets: all, faults: []faults.Fault{{Kind: "db-down", For: time.Second, Replica: 3}},
 			wantErr: "replica 3 does not exist: the run has 1 (0 to 0)"},
-		{name: "negative at", targets: all, faults: []Fault{{Kind: "redis-down", At: -time.Second, For: time.Second, Replica: AllReplicas}},
+		{name: "negative at", targets: all, faults: []faults.Fault{{Kind: "redis-down", At: -time.Second, For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "starts before the run"},
-		{name: "zero for", targets: all, faults: []Fault{{Kind: "redis-down", At: time.Second, Replica: AllReplicas}},
+		{name: "zero for", targets: all, faults: []faults.Fault{{Kind: "redis-down", At: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "for must be > 0"},
-		{name: "slow without latency", targets: all, faults: []Fault{{Kind: "redis-slow", For: time.Second, Replica: AllReplicas}},
-			wantErr: "needs a latency > 0"},
-		{name: "latency on an outage", targets: all, faults: []Fault{{Kind: "broker-down", For: time.Second, Latency: time.Second, Replica: AllReplicas}},
-			wantErr: "only the *-slow kinds take one"},
-		{name: "offset on an outage", targets: all, faults: []Fault{{Kind: "broker-down", For: time.Second, Offset: time.Second, Replica: AllReplicas}},
-			wantErr: "only clock-skew takes one"},
-		{name: "skew without offset", targets: Targets{Replicas: &fakeReplicas{n: 1}}, faults: []Fault{{Kind: "clock-skew", For: time.Second, Replica: AllReplicas}},
-			wantErr: "needs an offset"},
-		{name: "a replica kind without replicas", targets: all, faults: []Fault{{Kind: "worker-stall", For: time.Second, Replica: AllReplicas}},
+		{name: "slow without latency", targets: all, faults: []faults.Fault{{Kind: "redis-slow", For: time.Second, Replica: faults.AllReplicas}},
+			wantErr: "latency: is required for redis-slow"},
+		{name: "another kind's parameters", targets: all, faults: []faults.Fault{{Kind: "broker-down", For: time.Second, Params: &faults.Slow{Latency: faults.Duration(time.Second)}, Replica: faults.AllReplicas}},
+			wantErr: "broker-down takes parameters of type *faults.None, not *faults.Slow"},
+		{name: "skew without offset", targets: Targets{Replicas: &fakeReplicas{n: 1}}, faults: []faults.Fault{{Kind: "clock-skew", For: time.Second, Replica: faults.AllReplicas}},
+			wantErr: "offset: is required for clock-skew"},
+		{name: "a replica kind without replicas", targets: all, faults: []faults.Fault{{Kind: "worker-stall", For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "needs control of the target's replicas"},
-		{name: "db-lock without the database", targets: all, faults: []Fault{{Kind: "db-lock", For: time.Second, Replica: AllReplicas}},
+		{name: "db-lock without the database", targets: all, faults: []faults.Fault{{Kind: "db-lock", For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "needs a direct connection to the run's database"},
-		{name: "db-lock aimed at a replica", targets: Targets{DB: "postgres://x"}, faults: []Fault{{Kind: "db-lock", For: time.Second, Replica: 0}},
+		{name: "db-lock aimed at a replica", targets: Targets{DB: "postgres://x"}, faults: []faults.Fault{{Kind: "db-lock", For: time.Second, Replica: 0}},
 			wantErr: "db-lock cannot be aimed at one replica"},
-		{name: "latency lost to the scale", targets: all, scale: 1e-12, faults: []Fault{{Kind: "db-slow", For: time.Second, Latency: time.Millisecond, Replica: AllReplicas}},
+		{name: "latency lost to the scale", targets: all, scale: 1e-12, faults: []faults.Fault{{Kind: "db-slow", For: time.Second, Params: &faults.Slow{Latency: faults.Duration(time.Millisecond)}, Replica: faults.AllReplicas}},
 			wantErr: "too small to inject"},
-		{name: "bad scale", targets: all, scale: -1, faults: []Fault{{Kind: "redis-down", For: time.Second, Replica: AllReplicas}},
+		{name: "bad scale", targets: all, scale: -1, faults: []faults.Fault{{Kind: "redis-down", For: time.Second, Replica: faults.AllReplicas}},
 			wantErr: "time scale -1 is out of range"},
 	}
 	for _, tc := range tests {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/faults"
 )
 
 func TestWriteReadRoundTrip(t *testing.T) {
@@ -21,7 +23,9 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		Requests: Requests{RequestCounts: RequestCounts{Total: 3, OK: 2, Status5xx: 1},
 			Timeline: []RequestWindow{{From: 0, Every: 2 * time.Second, P99: 7 * time.Millisecond,
 				ByEndpoint: map[string]RequestCounts{"result": {Total: 3, OK: 2, Status5xx: 1}}}}},
-		Faults: []Fault{{Kind: "broker-down", At: 70 * time.Second, For: 70 * time.Second, Replica: -1,
+		Faults: []Fault{{Kind: "redis-slow", At: 70 * time.Second, For: 70 * time.Second,
+			Planned: faults.Fault{Kind: "redis-slow", At: 69 * time.Second, For: 71 * time.Second, Replica: faults.AllReplicas,
+				Params: &faults.Slow{Latency: faults.Duration(250 * time.Millisecond)}},
 			Requests: &RequestWindow{From: 70 * time.Second, Every: 70 * time.Second}}},
 	}
 	var buf bytes.Buffer

@@ -9,6 +9,7 @@ package history
 import (
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 )
 
@@ -182,12 +183,10 @@ type Fault struct {
 	// the end of the run for one that never ended).
 	At  time.Duration `json:"at"`
 	For time.Duration `json:"for"`
-	// PlannedAt and PlannedFor are the schedule's.
-	PlannedAt  time.Duration `json:"planned_at"`
-	PlannedFor time.Duration `json:"planned_for"`
-	Replica    int           `json:"replica"` // -1: every replica
-	Latency    time.Duration `json:"latency,omitempty"`
-	Offset     time.Duration `json:"offset,omitempty"`
+	// Planned is the schedule's fault: its start and length, the replica it
+	// was aimed at, and its kind's parameters. A history saved before it
+	// was recorded reads it as the zero Fault.
+	Planned faults.Fault `json:"planned"`
 	// StopsDispatch: no heartbeat could be dispatched while it lasted.
 	// SpendsWindow: a gate may lose one more window to it.
 	StopsDispatch bool `json:"stops_dispatch"`

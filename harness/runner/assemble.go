@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
@@ -92,13 +92,12 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		h.Writes = append(h.Writes, hw)
 	}
 	for _, f := range obs.faults {
-		k, _ := fault.KindOf(f.Kind)
+		k, _ := faults.Lookup(f.Kind)
 		end := f.Ended
 		if end < 0 {
 			end = max(h.Duration, f.Started)
 		}
-		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.Started, For: end - f.Started,
-			PlannedAt: f.At, PlannedFor: f.For, Replica: f.Replica, Latency: f.Latency, Offset: f.Offset,
+		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.Started, For: end - f.Started, Planned: f.Fault,
 			StopsDispatch: k.StopsDispatch, SpendsWindow: k.SpendsWindow && !spec.Settings.ReleaseOnEnqueueFailure})
 	}
 	reqs, tl, err := requestTotals(obs)

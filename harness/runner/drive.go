@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/attack"
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/fleet"
@@ -24,7 +25,7 @@ import (
 type drive struct {
 	spec   *scenarios.Spec
 	setup  Setup
-	faults []scenarios.Fault // the plan: the file's, and any drawn from the seed
+	faults []faults.Fault // the plan: the file's, and any drawn from the seed
 	seed   int64
 	log    *slog.Logger
 	// results, when set, gets every request of the fleet and the attacks.
@@ -122,7 +123,7 @@ func (d *drive) run(ctx context.Context) (*observed, error) {
 	if len(d.faults) > 0 {
 		wg.Go(func() {
 			var err error
-			obs.faults, err = fault.Schedule(dctx, d.faultList(), *d.setup.Faults, run, d.log)
+			obs.faults, err = fault.Schedule(dctx, d.faults, *d.setup.Faults, run, d.log)
 			if ctx.Err() == nil {
 				fail(err)
 			}
@@ -156,14 +157,6 @@ func lagTolerance(plan []scenarios.WorkerPlan, scale modeltime.Scale) time.Durat
 		}
 	}
 	return max(25*time.Millisecond, scale.Wall(shortest/10))
-}
-
-func (d *drive) faultList() []fault.Fault {
-	out := make([]fault.Fault, len(d.faults))
-	for i, f := range d.faults {
-		out[i] = fault.Fault{Kind: f.Kind, At: f.At, For: f.For, Latency: f.Latency, Offset: f.Offset, Replica: f.Replica}
-	}
-	return out
 }
 
 // workers turns the scenario's plan into fleet workers with tokens, jobs

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/fault"
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/scenarios"
@@ -236,7 +236,8 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 			pass: []string{verify.AtMostOnePerWindow, verify.ObserversAgree},
 			fail: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled},
 			check: func(t *testing.T, e effect) {
-				assert.Equal(t, -(5*time.Hour + 30*time.Minute), e.res.History.Faults[0].Offset, "UTC read as IST is 5h30 behind")
+				assert.Equal(t, &faults.ClockSkew{Offset: faults.Duration(-(5*time.Hour + 30*time.Minute)), Zone: "Asia/Kolkata"},
+					e.res.History.Faults[0].Planned.Params, "UTC read as IST is 5h30 behind")
 			}},
 		{kind: "clock-skew ahead", fault: `{kind: clock-skew, at: 1m, for: 50s, offset: 10m}`,
 			pass: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled, verify.AtMostOnePerWindow, verify.ObserversAgree},
@@ -265,7 +266,7 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 	for _, tc := range cases {
 		covered[strings.Fields(tc.kind)[0]] = true
 	}
-	for _, k := range fault.Kinds() {
+	for _, k := range faults.Kinds() {
 		require.True(t, covered[k.Name], "fault kind %s has no end-to-end case", k.Name)
 	}
 	for _, tc := range cases {

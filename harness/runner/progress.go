@@ -5,10 +5,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/latency"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/scenarios"
 )
 
 // DefaultProgressEvery is how often (wall) Options.Progress is called.
@@ -101,7 +101,7 @@ func (d *drive) progress(run modeltime.Run, live *latency.Live, now time.Time) P
 }
 
 // activeFaults are the kinds of the planned faults under way at model time at.
-func activeFaults(plan []scenarios.Fault, at time.Duration) []string {
+func activeFaults(plan []faults.Fault, at time.Duration) []string {
 	var out []string
 	for _, f := range plan {
 		// For 0 is a fault that lasts to the end.

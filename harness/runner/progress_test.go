@@ -6,11 +6,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/faults"
 )
 
 func TestActiveFaults(t *testing.T) {
-	plan := []scenarios.Fault{
+	plan := []faults.Fault{
 		{Kind: "broker-down", At: time.Minute, For: 30 * time.Second},
 		{Kind: "redis-slow", At: 80 * time.Second, For: time.Minute},
 		{Kind: "replica-kill", At: 3 * time.Minute}, // For 0: to the end

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/harness/verify"
@@ -74,7 +75,7 @@ type Result struct {
 	// the schedule the run applied. Together they replay the run.
 	Seed          int64
 	Source        string
-	PlannedFaults []scenarios.Fault
+	PlannedFaults []faults.Fault
 
 	History  *history.History
 	Verdicts []verify.Verdict
@@ -133,11 +134,11 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	faults := spec.FaultPlan(opt.Seed, ScenarioOptions())
-	if len(faults) > 0 && setup.Faults == nil {
+	plan := spec.FaultPlan(opt.Seed)
+	if len(plan) > 0 && setup.Faults == nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)
 	}
-	d := &drive{spec: spec, setup: setup, faults: faults, seed: opt.Seed, log: setup.Log, results: opt.Results,
+	d := &drive{spec: spec, setup: setup, faults: plan, seed: opt.Seed, log: setup.Log, results: opt.Results,
 		report: opt.Progress, reportEvery: opt.ProgressEvery}
 	obs, err := d.run(ctx)
 	if err != nil {
@@ -156,7 +157,7 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	res := &Result{
 		Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label, FailurePolicy: spec.FailurePolicy, TimeScale: spec.TimeScale,
 		Replicas: spec.Replicas, Target: setup.Name, StartedAt: obs.start, Wall: time.Since(began),
-		Seed: opt.Seed, Source: spec.Source, PlannedFaults: faults,
+		Seed: opt.Seed, Source: spec.Source, PlannedFaults: plan,
 		History: h, Verdicts: verify.Check(*h, verify.Options{Expect: spec.Expect}),
 		Load: loadGenerator(obs, opt.SaturationTolerance), Notes: seen.Notes, Interrupted: obs.interrupted,
 		Unusable: verify.Unusable(*h),

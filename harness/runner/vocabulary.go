@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/strategy"
@@ -12,10 +11,6 @@ import (
 // every name taken from the registry that implements it, so a file can name
 // exactly what a run can do.
 func ScenarioOptions() scenarios.Options {
-	var kinds []scenarios.FaultKind
-	for _, k := range fault.Kinds() {
-		kinds = append(kinds, scenarios.FaultKind{Name: k.Name, Latency: k.Latency, Offset: k.Offset, Replica: k.Replica, Forever: k.Forever})
-	}
 	var outcomes []string
 	for _, o := range verify.Expectable() {
 		outcomes = append(outcomes, string(o))
@@ -25,7 +20,6 @@ func ScenarioOptions() scenarios.Options {
 		DefaultStrategy: strategy.Default,
 		Policies:        gate.PolicyNames(),
 		DefaultPolicy:   string(gate.DefaultPolicy),
-		FaultKinds:      kinds,
 		Invariants:      verify.Names(),
 		Outcomes:        outcomes,
 	}

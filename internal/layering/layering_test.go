@@ -24,6 +24,9 @@ func rules() map[string][]string {
 		"harness":   {"reports", "cmd"},
 		"internal":  {"harness", "scenarios", "reports", "cmd"},
 		"reports":   {"cmd"},
+		// faults describes a fault for every layer, from the scenario file
+		// to summary.json: it leans on none of them.
+		"faults": {"reference", "harness", "scenarios", "reports", "cmd", "internal"},
 	}
 }
 
