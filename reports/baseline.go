@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"slices"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 // or every summary of a run, suite or compare folder.
 type Baseline struct {
 	Source string
-	runs   []Summary
+	runs   []summary.Summary
 	// Skipped counts runs left out because they proved nothing
 	// (unusable, saturated, interrupted): no reference for anything.
 	Skipped int
@@ -19,7 +20,7 @@ type Baseline struct {
 
 // NewBaseline keeps the runs that can serve as a reference. It fails when
 // none can, since a baseline that holds nothing would pass every run.
-func NewBaseline(source string, runs []Summary) (*Baseline, error) {
+func NewBaseline(source string, runs []summary.Summary) (*Baseline, error) {
 	b := &Baseline{Source: source}
 	for _, s := range runs {
 		if s.Unusable != "" || s.LoadGenerator.Saturated || s.Interrupted {
@@ -41,7 +42,7 @@ func NewBaseline(source string, runs []Summary) (*Baseline, error) {
 func (b *Baseline) Holds() []string {
 	var out []string
 	for _, s := range b.runs {
-		if n := s.Scenario + "/" + s.runName(); !slices.Contains(out, n) {
+		if n := s.Scenario + "/" + s.RunName(); !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
@@ -53,8 +54,8 @@ func (b *Baseline) Holds() []string {
 // that, when the baseline holds the scenario under one strategy only, those
 // runs, and a note that says so: a baseline of two-tier read against a run
 // of view-gate is a deliberate question. Nil when nothing fits.
-func (b *Baseline) Match(scenario, strategy, label string) ([]Summary, string) {
-	var same, scen []Summary
+func (b *Baseline) Match(scenario, strategy, label string) ([]summary.Summary, string) {
+	var same, scen []summary.Summary
 	for _, s := range b.runs {
 		if s.Scenario != scenario {
 			continue
@@ -70,47 +71,14 @@ func (b *Baseline) Match(scenario, strategy, label string) ([]Summary, string) {
 	if len(scen) == 0 {
 		return nil, ""
 	}
-	other := scen[0].runName()
+	other := scen[0].RunName()
 	for _, s := range scen {
-		if s.runName() != other {
+		if s.RunName() != other {
 			return nil, ""
 		}
 	}
-	this := Summary{Strategy: strategy, Label: label}.runName()
+	this := summary.Summary{Strategy: strategy, Label: label}.RunName()
 	return scen, fmt.Sprintf("held against %s: the baseline holds %s only as %s, not as %s", other, scenario, other, this)
-}
-
-// BaselineCheck is a run held against its baseline, as summary.json
-// carries it.
-type BaselineCheck struct {
-	Source string `json:"source"`
-	// Against names the baseline runs' strategy; Runs counts them (0: the
-	// baseline held no run of this scenario, and nothing was checked).
-	Against   string        `json:"against"`
-	Runs      int           `json:"runs"`
-	TimeScale float64       `json:"time_scale"`
-	Limits    string        `json:"max_regression"`
-	Metrics   []MetricCheck `json:"metrics"`
-	Notes     []string      `json:"notes"`
-}
-
-// MetricCheck is one metric of a run beside its baseline.
-type MetricCheck struct {
-	Metric string `json:"metric"`
-	// Baseline is the baseline runs' median; BaselineMin and BaselineMax
-	// their range (equal for a single run).
-	Baseline    float64 `json:"baseline"`
-	BaselineMin float64 `json:"baseline_min"`
-	BaselineMax float64 `json:"baseline_max"`
-	Now         float64 `json:"now"`
-	// Limit is the highest value that is not a regression; LimitBy says
-	// which rule set it: "+N%", "floor" or "spread".
-	Limit     float64 `json:"limit"`
-	LimitBy   string  `json:"limit_by"`
-	Regressed bool    `json:"regressed"`
-	// NotJudged says why a measured metric was not held to its limit: a
-	// wall-clock latency on a machine busier than the baseline's.
-	NotJudged string `json:"not_judged,omitempty"`
 }
 
 // busierLag and busierLate say how much worse than the baseline's the load
@@ -129,7 +97,7 @@ const (
 // busier says whether run s's machine was busier than the baseline runs',
 // judged by the one clock-independent witness both carry: how late the load
 // generator sent what it had scheduled.
-func busier(s Summary, runs []Summary) (bool, string) {
+func busier(s summary.Summary, runs []summary.Summary) (bool, string) {
 	baseLag, baseLate := 0.0, 0.0
 	for _, r := range runs {
 		baseLag = max(baseLag, r.LoadGenerator.ScheduleLagP99MS)
@@ -149,7 +117,7 @@ func busier(s Summary, runs []Summary) (bool, string) {
 }
 
 // lateShare is the share of a run's requests its generator sent late.
-func lateShare(s Summary) float64 {
+func lateShare(s summary.Summary) float64 {
 	if s.Requests.Total == 0 {
 		return 0
 	}
@@ -166,14 +134,14 @@ func lateShare(s Summary) float64 {
 //
 // So a regression must be larger than the tolerance asked for, the
 // measurement's resolution and the baseline's own noise, all three.
-func (b *Baseline) Check(s Summary, l Limits) *BaselineCheck {
-	c := &BaselineCheck{Source: b.Source, Limits: l.String(), Metrics: []MetricCheck{}, Notes: []string{}}
+func (b *Baseline) Check(s summary.Summary, l Limits) *summary.BaselineCheck {
+	c := &summary.BaselineCheck{Source: b.Source, Limits: l.String(), Metrics: []summary.MetricCheck{}, Notes: []string{}}
 	runs, note := b.Match(s.Scenario, s.Strategy, s.Label)
 	if len(runs) == 0 {
 		c.Notes = append(c.Notes, fmt.Sprintf("no baseline: %s holds no run of %s (it holds %s)", b.Source, s.Scenario, strings.Join(b.Holds(), ", ")))
 		return c
 	}
-	c.Against, c.Runs, c.TimeScale = runs[0].runName(), len(runs), runs[0].TimeScale
+	c.Against, c.Runs, c.TimeScale = runs[0].RunName(), len(runs), runs[0].TimeScale
 	if note != "" {
 		c.Notes = append(c.Notes, note)
 	}
@@ -211,9 +179,9 @@ func (b *Baseline) Check(s Summary, l Limits) *BaselineCheck {
 	return c
 }
 
-func checkMetric(m Metric, base []float64, now, pct float64) MetricCheck {
+func checkMetric(m Metric, base []float64, now, pct float64) summary.MetricCheck {
 	slices.Sort(base)
-	mc := MetricCheck{Metric: m.Name, Baseline: median(base), BaselineMin: base[0], BaselineMax: base[len(base)-1], Now: now}
+	mc := summary.MetricCheck{Metric: m.Name, Baseline: median(base), BaselineMin: base[0], BaselineMax: base[len(base)-1], Now: now}
 	mc.Limit, mc.LimitBy = mc.Baseline*(1+pct/100), "+"+num(pct, 3)+"%"
 	if f := mc.Baseline + m.Floor; f > mc.Limit {
 		mc.Limit, mc.LimitBy = f, "floor"
@@ -238,23 +206,9 @@ func median(sorted []float64) float64 {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
-// Regressions lists the metrics that got worse beyond their limit.
-func (c *BaselineCheck) Regressions() []MetricCheck {
-	if c == nil {
-		return nil
-	}
-	var out []MetricCheck
-	for _, m := range c.Metrics {
-		if m.Regressed {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// String says what a metric did, for error lines and JUnit:
+// CheckText says what a metric did, for error lines and JUnit:
 // "p99 latency 4.8 ms, baseline 3.2 ms (+50%), limit 5.2 ms (floor)".
-func (mc MetricCheck) String() string {
+func CheckText(mc summary.MetricCheck) string {
 	m, err := MetricNamed(mc.Metric)
 	if err != nil {
 		m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
@@ -263,7 +217,7 @@ func (mc MetricCheck) String() string {
 		changeText(mc), m.Format(mc.Limit), mc.LimitBy)
 }
 
-func baselineText(m Metric, mc MetricCheck) string {
+func baselineText(m Metric, mc summary.MetricCheck) string {
 	if mc.BaselineMin == mc.BaselineMax {
 		return m.Format(mc.Baseline)
 	}
@@ -272,7 +226,7 @@ func baselineText(m Metric, mc MetricCheck) string {
 
 // changeText is the change from the baseline's median, in percent; from
 // zero only the absolute change means anything.
-func changeText(mc MetricCheck) string {
+func changeText(mc summary.MetricCheck) string {
 	d := mc.Now - mc.Baseline
 	if mc.Baseline == 0 {
 		if d == 0 {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -11,8 +12,8 @@ import (
 // a suite's table: for one run every metric checked, for several only the
 // regressions (a suite of 20 scenarios would bury them), then the notes and
 // a tally. It writes nothing when no run was held against a baseline.
-func WriteBaselineTable(w io.Writer, runs []Summary) error {
-	var checked []Summary
+func WriteBaselineTable(w io.Writer, runs []summary.Summary) error {
+	var checked []summary.Summary
 	for _, s := range runs {
 		if s.Baseline != nil {
 			checked = append(checked, s)
@@ -33,7 +34,7 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 	for _, s := range checked {
 		c := s.Baseline
 		for _, n := range c.Notes {
-			notes = append(notes, s.Scenario+"/"+s.runName()+": "+n)
+			notes = append(notes, s.Scenario+"/"+s.RunName()+": "+n)
 		}
 		for _, mc := range c.Metrics {
 			if mc.Regressed {
@@ -54,7 +55,7 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 				word = "not judged (busier machine)"
 			}
 			rows++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", s.Scenario, s.runName(), c.Against, m.Label,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", s.Scenario, s.RunName(), c.Against, m.Label,
 				baselineText(m, mc), m.Format(mc.Now), changeText(mc), m.Format(mc.Limit), mc.LimitBy, word)
 		}
 	}
@@ -82,15 +83,15 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 
 // RegressionLines names every regression of runs, one line each, for the
 // error that sets the exit status.
-func RegressionLines(runs []Summary) []string {
+func RegressionLines(runs []summary.Summary) []string {
 	var out []string
 	for _, s := range runs {
 		var parts []string
 		for _, mc := range s.Baseline.Regressions() {
-			parts = append(parts, mc.String())
+			parts = append(parts, CheckText(mc))
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("%s/%s against %s: %s", s.Scenario, s.runName(), s.Baseline.Against, strings.Join(parts, "; ")))
+			out = append(out, fmt.Sprintf("%s/%s against %s: %s", s.Scenario, s.RunName(), s.Baseline.Against, strings.Join(parts, "; ")))
 		}
 	}
 	return out

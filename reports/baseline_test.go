@@ -6,25 +6,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // steadyRun is a passing 6-minute run of one key: 12 windows, one dispatch
 // and one write each, a fault got over in 20 s.
-func steadyRun(strategy string, p99, staleness float64) Summary {
+func steadyRun(strategy string, p99, staleness float64) summary.Summary {
 	rec := 20.0
-	return Summary{
+	return summary.Summary{
 		Scenario: "steady", Strategy: strategy, TimeScale: 0.03, ModelDurationS: 360, ThrottleS: 30, Passed: true,
-		Requests:        Requests{Total: 24000, OK: 24000, RPSModel: 66.7, P50MS: 1, P99MS: p99},
-		Keys:            []KeyStats{{Key: "heartbeat:pipeline:1:project:1", Dispatches: 12, DBWrites: 12}},
-		Services:        []ServiceStats{{ID: 1, MaxStalenessS: staleness}},
+		Requests:        summary.Requests{Total: 24000, OK: 24000, RPSModel: 66.7, P50MS: 1, P99MS: p99},
+		Keys:            []summary.KeyStats{{Key: "heartbeat:pipeline:1:project:1", Dispatches: 12, DBWrites: 12}},
+		Services:        []summary.ServiceStats{{ID: 1, MaxStalenessS: staleness}},
 		DispatchesTotal: 12, DBWritesTotal: 12, MaxStalenessS: staleness,
-		Faults: []Fault{{Kind: "broker-down", AtS: 60, ForS: 30, RecoveryS: &rec}},
+		Faults: []summary.Fault{{Kind: "broker-down", AtS: 60, ForS: 30, RecoveryS: &rec}},
 	}
 }
 
-func regressed(c *BaselineCheck) []string {
+func regressed(c *summary.BaselineCheck) []string {
 	var out []string
 	for _, m := range c.Regressions() {
 		out = append(out, m.Metric)
@@ -37,7 +38,7 @@ func regressed(c *BaselineCheck) []string {
 func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 	base := steadyRun("two-tier", 20, 33)
 	base.LoadGenerator.ScheduleLagP99MS = 2
-	worse := func(f func(*Summary)) Summary {
+	worse := func(f func(*summary.Summary)) summary.Summary {
 		s := steadyRun("two-tier", 20, 33)
 		s.LoadGenerator.ScheduleLagP99MS = 2
 		f(&s)
@@ -46,39 +47,39 @@ func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 	slower := 30.0
 	tests := []struct {
 		name string
-		run  Summary
+		run  summary.Summary
 		lim  string
 		want []string
 	}{
 		{"the same run", base, "", nil},
-		{"p99 +50%", worse(func(s *Summary) { s.Requests.P99MS = 30 }), "", []string{"p99"}},
-		{"p99 +50% allowed by its own limit", worse(func(s *Summary) { s.Requests.P99MS = 30 }), "10%,p99=60%", nil},
-		{"p99 +9%: within 10%", worse(func(s *Summary) { s.Requests.P99MS = 21.8 }), "", nil},
-		{"p99 better", worse(func(s *Summary) { s.Requests.P99MS = 2 }), "", nil},
-		{"twice the dispatches and writes", worse(func(s *Summary) { s.DispatchesTotal, s.DBWritesTotal = 24, 24 }), "", []string{"writes", "dispatches"}},
-		{"one more dispatch: under the floor", worse(func(s *Summary) { s.DispatchesTotal = 13 }), "", nil},
-		{"staleness +5 s", worse(func(s *Summary) { s.MaxStalenessS = 38 }), "", []string{"staleness"}},
-		{"staleness +5 s within 20%", worse(func(s *Summary) { s.MaxStalenessS = 38 }), "20%", nil},
-		{"slower recovery", worse(func(s *Summary) { s.Faults[0].RecoveryS = &slower }), "", []string{"recovery"}},
-		{"everything", worse(func(s *Summary) {
+		{"p99 +50%", worse(func(s *summary.Summary) { s.Requests.P99MS = 30 }), "", []string{"p99"}},
+		{"p99 +50% allowed by its own limit", worse(func(s *summary.Summary) { s.Requests.P99MS = 30 }), "10%,p99=60%", nil},
+		{"p99 +9%: within 10%", worse(func(s *summary.Summary) { s.Requests.P99MS = 21.8 }), "", nil},
+		{"p99 better", worse(func(s *summary.Summary) { s.Requests.P99MS = 2 }), "", nil},
+		{"twice the dispatches and writes", worse(func(s *summary.Summary) { s.DispatchesTotal, s.DBWritesTotal = 24, 24 }), "", []string{"writes", "dispatches"}},
+		{"one more dispatch: under the floor", worse(func(s *summary.Summary) { s.DispatchesTotal = 13 }), "", nil},
+		{"staleness +5 s", worse(func(s *summary.Summary) { s.MaxStalenessS = 38 }), "", []string{"staleness"}},
+		{"staleness +5 s within 20%", worse(func(s *summary.Summary) { s.MaxStalenessS = 38 }), "20%", nil},
+		{"slower recovery", worse(func(s *summary.Summary) { s.Faults[0].RecoveryS = &slower }), "", []string{"recovery"}},
+		{"everything", worse(func(s *summary.Summary) {
 			s.Requests.P99MS, s.DispatchesTotal, s.DBWritesTotal, s.MaxStalenessS, s.Faults[0].RecoveryS = 40, 30, 30, 50, &slower
 		}), "", []string{"p99", "writes", "dispatches", "staleness", "recovery"}},
-		{"p50 only when named", worse(func(s *Summary) { s.Requests.P50MS = 10 }), "", nil},
-		{"p50 named", worse(func(s *Summary) { s.Requests.P50MS = 10 }), "p50=10%", []string{"p50"}},
-		{"p99 +50% on a machine as quiet as the baseline's", worse(func(s *Summary) { s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS = 30, 6 }), "", []string{"p99"}},
-		{"p99 +500% on a busier machine: latency not judged, the rest is", worse(func(s *Summary) {
+		{"p50 only when named", worse(func(s *summary.Summary) { s.Requests.P50MS = 10 }), "", nil},
+		{"p50 named", worse(func(s *summary.Summary) { s.Requests.P50MS = 10 }), "p50=10%", []string{"p50"}},
+		{"p99 +50% on a machine as quiet as the baseline's", worse(func(s *summary.Summary) { s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS = 30, 6 }), "", []string{"p99"}},
+		{"p99 +500% on a busier machine: latency not judged, the rest is", worse(func(s *summary.Summary) {
 			s.Requests.P99MS, s.LoadGenerator.ScheduleLagP99MS, s.MaxStalenessS = 120, 40, 38
 		}), "", []string{"staleness"}},
-		{"p99 +500% with many late sends, the lag p99 unmoved (a burst)", worse(func(s *Summary) {
+		{"p99 +500% with many late sends, the lag p99 unmoved (a burst)", worse(func(s *summary.Summary) {
 			s.Requests.P99MS, s.LoadGenerator.LateSends = 120, 120
 		}), "", nil},
-		{"p99 +50% with a few late sends more: judged", worse(func(s *Summary) {
+		{"p99 +50% with a few late sends more: judged", worse(func(s *summary.Summary) {
 			s.Requests.P99MS, s.LoadGenerator.LateSends = 30, 6
 		}), "", []string{"p99"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := NewBaseline("base", []Summary{base})
+			b, err := NewBaseline("base", []summary.Summary{base})
 			require.NoError(t, err)
 			lim, err := ParseLimits(tt.lim)
 			require.NoError(t, err)
@@ -94,7 +95,7 @@ func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 func TestBaselineFloors(t *testing.T) {
 	base := steadyRun("view-gate", 0.5, 0)
 	run := steadyRun("view-gate", 4, 0.4)
-	b, err := NewBaseline("base", []Summary{base})
+	b, err := NewBaseline("base", []summary.Summary{base})
 	require.NoError(t, err)
 	c := b.Check(run, DefaultLimits())
 	assert.Empty(t, regressed(c), "p99 0.5 → 4 ms and staleness 0 → 0.4 s are under their floors")
@@ -111,13 +112,13 @@ func TestBaselineFloors(t *testing.T) {
 // With repeated baseline runs, their spread widens the limit: a value the
 // baseline's own runs come near is noise.
 func TestBaselineSpread(t *testing.T) {
-	var runs []Summary
+	var runs []summary.Summary
 	for _, p99 := range []float64{20, 35, 26} {
 		runs = append(runs, steadyRun("view-gate", p99, 33))
 	}
 	b, err := NewBaseline("base", runs)
 	require.NoError(t, err)
-	check := func(p99 float64) MetricCheck {
+	check := func(p99 float64) summary.MetricCheck {
 		c := b.Check(steadyRun("view-gate", p99, 33), DefaultLimits())
 		require.Equal(t, 3, c.Runs)
 		for _, mc := range c.Metrics {
@@ -126,7 +127,7 @@ func TestBaselineSpread(t *testing.T) {
 			}
 		}
 		t.Fatal("no p99 check")
-		return MetricCheck{}
+		return summary.MetricCheck{}
 	}
 	mc := check(45)
 	assert.Equal(t, 26.0, mc.Baseline, "the median")
@@ -144,16 +145,16 @@ func TestBaselineMatching(t *testing.T) {
 	other.Scenario = "many-keys"
 	tests := []struct {
 		name     string
-		baseline []Summary
-		run      Summary
+		baseline []summary.Summary
+		run      summary.Summary
 		against  string
 		runs     int
 		note     string
 	}{
-		{"same strategy", []Summary{gate, tier}, gate, "view-gate", 1, ""},
-		{"the scenario's only strategy", []Summary{tier, tier}, gate, "two-tier", 2, "holds steady only as two-tier"},
-		{"two others: ambiguous", []Summary{tier, func() Summary { s := gate; s.Label = "x"; return s }()}, gate, "", 0, "no baseline"},
-		{"another scenario", []Summary{other}, gate, "", 0, "holds no run of steady (it holds many-keys/two-tier)"},
+		{"same strategy", []summary.Summary{gate, tier}, gate, "view-gate", 1, ""},
+		{"the scenario's only strategy", []summary.Summary{tier, tier}, gate, "two-tier", 2, "holds steady only as two-tier"},
+		{"two others: ambiguous", []summary.Summary{tier, func() summary.Summary { s := gate; s.Label = "x"; return s }()}, gate, "", 0, "no baseline"},
+		{"another scenario", []summary.Summary{other}, gate, "", 0, "holds no run of steady (it holds many-keys/two-tier)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,11 +176,11 @@ func TestBaselineMatching(t *testing.T) {
 func TestNewBaselineRefusesRunsThatProvedNothing(t *testing.T) {
 	s := steadyRun("view-gate", 20, 33)
 	s.LoadGenerator.Saturated = true
-	_, err := NewBaseline("out/x", []Summary{s})
+	_, err := NewBaseline("out/x", []summary.Summary{s})
 	require.ErrorContains(t, err, "unusable, saturated or interrupted")
 	_, err = NewBaseline("out/x", nil)
 	require.ErrorContains(t, err, "no summary.json")
-	b, err := NewBaseline("out/x", []Summary{s, steadyRun("view-gate", 20, 33)})
+	b, err := NewBaseline("out/x", []summary.Summary{s, steadyRun("view-gate", 20, 33)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, b.Skipped)
 }
@@ -225,7 +226,7 @@ func TestParseLimits(t *testing.T) {
 // own test case; a run with nothing to be held against is skipped there.
 func TestBaselineReports(t *testing.T) {
 	base := steadyRun("two-tier", 20, 33)
-	b, err := NewBaseline("out/base", []Summary{base})
+	b, err := NewBaseline("out/base", []summary.Summary{base})
 	require.NoError(t, err)
 	run := steadyRun("view-gate", 30, 33)
 	run.Baseline = b.Check(run, DefaultLimits())
@@ -234,7 +235,7 @@ func TestBaselineReports(t *testing.T) {
 	lonely.Baseline = b.Check(lonely, DefaultLimits())
 
 	var buf bytes.Buffer
-	require.NoError(t, WriteBaselineTable(&buf, []Summary{run}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{run}))
 	out := buf.String()
 	assert.Contains(t, out, "baseline out/base · max regression 10%")
 	assert.Regexp(t, `steady\s+view-gate\s+two-tier\s+p99 latency\s+20 ms\s+30 ms\s+\+50%\s+25 ms \(floor\)\s+REGRESSED`, out)
@@ -243,20 +244,20 @@ func TestBaselineReports(t *testing.T) {
 	assert.Contains(t, out, "1 regression(s) in 1 run(s)")
 
 	buf.Reset()
-	require.NoError(t, WriteBaselineTable(&buf, []Summary{run, lonely, steadyRun("x", 1, 1)}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{run, lonely, steadyRun("x", 1, 1)}))
 	out = buf.String()
 	assert.NotContains(t, out, "worst staleness", "several runs: regressions only")
 	assert.Contains(t, out, "1 run(s) had none to be held against")
 
 	buf.Reset()
-	require.NoError(t, WriteBaselineTable(&buf, []Summary{steadyRun("x", 1, 1)}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{steadyRun("x", 1, 1)}))
 	assert.Zero(t, buf.Len(), "no baseline, no section")
 
 	assert.Equal(t, []string{"steady/view-gate against two-tier: p99 latency 30 ms, baseline 20 ms (+50%), limit 25 ms (floor)"},
-		RegressionLines([]Summary{run, lonely}))
+		RegressionLines([]summary.Summary{run, lonely}))
 
 	buf.Reset()
-	require.NoError(t, WriteJUnit(&buf, []Summary{run, lonely}))
+	require.NoError(t, WriteJUnit(&buf, []summary.Summary{run, lonely}))
 	var doc junitSuites
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
 	find := func(suite junitSuite) junitCase {
@@ -280,7 +281,7 @@ func TestBaselineReports(t *testing.T) {
 func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
 	base := steadyRun("two-tier", 20, 33)
 	base.LoadGenerator.ScheduleLagP99MS = 3
-	b, err := NewBaseline("base", []Summary{base})
+	b, err := NewBaseline("base", []summary.Summary{base})
 	require.NoError(t, err)
 	lim, err := ParseLimits("")
 	require.NoError(t, err)
@@ -288,7 +289,7 @@ func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
 	run.LoadGenerator.ScheduleLagP99MS = 90
 	run.Baseline = b.Check(run, lim)
 	require.Empty(t, run.Baseline.Regressions())
-	var p99 MetricCheck
+	var p99 summary.MetricCheck
 	for _, m := range run.Baseline.Metrics {
 		if m.Metric == "p99" {
 			p99 = m
@@ -296,7 +297,7 @@ func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
 	}
 	assert.Contains(t, p99.NotJudged, "schedule lag p99 was 90 ms, against at most 3 ms")
 	var buf bytes.Buffer
-	require.NoError(t, WriteBaselineTable(&buf, []Summary{run}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{run}))
 	assert.Contains(t, buf.String(), "not judged (busier machine)")
 	assert.Contains(t, buf.String(), "p99: not judged")
 }
@@ -308,17 +309,17 @@ func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
 func TestPerKeyPerWindowCountsALonePoll(t *testing.T) {
 	cases := []struct {
 		name   string
-		keys   []KeyStats
+		keys   []summary.KeyStats
 		writes int
 		want   float64
 	}{
-		{"one key, one write a window", []KeyStats{{Key: "job", ExpectedMax: 13}}, 12, 1},
-		{"a lone list beside it opens one window", []KeyStats{{Key: "job", ExpectedMax: 13}, {Key: "list", ExpectedMax: 1}}, 13, 1},
-		{"a key never expected to dispatch adds none", []KeyStats{{Key: "job", ExpectedMax: 13}, {Key: "idle", ExpectedMax: 0}}, 12, 1},
+		{"one key, one write a window", []summary.KeyStats{{Key: "job", ExpectedMax: 13}}, 12, 1},
+		{"a lone list beside it opens one window", []summary.KeyStats{{Key: "job", ExpectedMax: 13}, {Key: "list", ExpectedMax: 1}}, 13, 1},
+		{"a key never expected to dispatch adds none", []summary.KeyStats{{Key: "job", ExpectedMax: 13}, {Key: "idle", ExpectedMax: 0}}, 12, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := perKeyPerWindow(Summary{Keys: tc.keys, ThrottleS: 30, ModelDurationS: 360}, tc.writes)
+			got, ok := perKeyPerWindow(summary.Summary{Keys: tc.keys, ThrottleS: 30, ModelDurationS: 360}, tc.writes)
 			require.True(t, ok)
 			require.InDelta(t, tc.want, got, 1e-9)
 		})

@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"slices"
 )
 
@@ -10,20 +11,20 @@ import (
 // it, in the order they ran.
 type column struct {
 	Name   string
-	Runs   []Summary
-	usable []Summary
+	Runs   []summary.Summary
+	usable []summary.Summary
 }
 
 // usableRun says whether a run measured its target: a saturated,
 // unusable or interrupted one is inconclusive and left out of the numbers.
-func usableRun(s Summary) bool {
+func usableRun(s summary.Summary) bool {
 	return s.Unusable == "" && !s.LoadGenerator.Saturated && !s.Interrupted
 }
 
 // comparisonColumns checks that the runs compare like with like and groups
 // them by strategy (and label), in the order the strategies first ran:
 // repeats of one strategy are one column.
-func comparisonColumns(runs []Summary) ([]*column, error) {
+func comparisonColumns(runs []summary.Summary) ([]*column, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("compare: no runs to compare; pass at least one strategy")
 	}
@@ -32,9 +33,9 @@ func comparisonColumns(runs []Summary) ([]*column, error) {
 		if s.Scenario != runs[0].Scenario {
 			return nil, fmt.Errorf("compare: runs are of different scenarios (%q and %q); compare one scenario across strategies", runs[0].Scenario, s.Scenario)
 		}
-		i := slices.IndexFunc(cols, func(c *column) bool { return c.Name == s.runName() })
+		i := slices.IndexFunc(cols, func(c *column) bool { return c.Name == s.RunName() })
 		if i < 0 {
-			cols = append(cols, &column{Name: s.runName()})
+			cols = append(cols, &column{Name: s.RunName()})
 			i = len(cols) - 1
 		}
 		cols[i].Runs = append(cols[i].Runs, s)

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // comparisonPage is what the comparison template reads.
@@ -46,7 +46,7 @@ type reportLink struct {
 // is shown as inconclusive. hists, when given, holds each run's history in
 // runs' order (nil where it was not kept): the page then also draws each
 // strategy over model time, side by side on shared axes.
-func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*history.History) error {
+func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir string, hists []*history.History) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*histo
 		Meta: fmt.Sprintf("time scale %s · model %s%s", num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
 	for _, c := range cols {
 		h := comparisonHead{Name: c.Name, Verdict: tally(c.Runs, verdictWord), Inconclusive: len(c.usable) == 0,
-			Passed: !slices.ContainsFunc(c.Runs, func(s Summary) bool { return !s.Passed })}
+			Passed: !slices.ContainsFunc(c.Runs, func(s summary.Summary) bool { return !s.Passed })}
 		for i, s := range c.Runs {
 			if s.OutDir == "" || dir == "" {
 				continue
@@ -113,15 +113,15 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*histo
 
 // firstHistories picks, per strategy in order of first appearance, its
 // first usable run's history.
-func firstHistories(runs []Summary, hists []*history.History) []strategyHistory {
+func firstHistories(runs []summary.Summary, hists []*history.History) []strategyHistory {
 	var out []strategyHistory
 	seen := map[string]bool{}
 	for i, s := range runs {
-		if i >= len(hists) || hists[i] == nil || !usableRun(s) || seen[s.runName()] {
+		if i >= len(hists) || hists[i] == nil || !usableRun(s) || seen[s.RunName()] {
 			continue
 		}
-		seen[s.runName()] = true
-		out = append(out, strategyHistory{name: s.runName(), h: hists[i]})
+		seen[s.RunName()] = true
+		out = append(out, strategyHistory{name: s.RunName(), h: hists[i]})
 	}
 	return out
 }
@@ -130,10 +130,10 @@ func firstHistories(runs []Summary, hists []*history.History) []strategyHistory 
 // run's verdict: red where an invariant that judges the metric failed in
 // any of its runs (expected or not), orange where it is worse than the best
 // strategy beyond noise, blue otherwise.
-func meritClass(m Metric, sp Spread, runs []Summary) string {
+func meritClass(m Metric, sp Spread, runs []summary.Summary) string {
 	for _, s := range runs {
 		for _, v := range s.Invariants {
-			if v.Outcome == verify.Fail && slices.Contains(m.JudgedBy, v.Name) {
+			if v.Outcome == summary.Fail && slices.Contains(m.JudgedBy, v.Name) {
 				return "bar bad"
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteComparison writes one scenario run under several strategies side by
@@ -15,7 +15,7 @@ import (
 // Repeated runs of a strategy (compare --repeat) share its column: each
 // metric shows their median and min–max, and, against the strategy with
 // the lowest median, whether the difference is within noise.
-func WriteComparison(w io.Writer, runs []Summary) error {
+func WriteComparison(w io.Writer, runs []summary.Summary) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func comparisonRows(cols []*column) [][]string {
 		rows = append(rows, row)
 	}
 	add("verdict", func(c *column) string { return tally(c.Runs, verdictWord) })
-	var all []Summary
+	var all []summary.Summary
 	for _, c := range cols {
 		all = append(all, c.Runs...)
 	}
@@ -90,8 +90,8 @@ func comparisonRows(cols []*column) [][]string {
 			if len(c.usable) == 0 {
 				return "inconclusive"
 			}
-			return tally(c.usable, func(s Summary) string {
-				i := slices.IndexFunc(s.Invariants, func(v verify.Verdict) bool { return v.Name == name })
+			return tally(c.usable, func(s summary.Summary) string {
+				i := slices.IndexFunc(s.Invariants, func(v summary.Verdict) bool { return v.Name == name })
 				if i < 0 {
 					return "—"
 				}
@@ -118,8 +118,8 @@ func comparisonRows(cols []*column) [][]string {
 			return spreadText(m, sp, marks)
 		})
 	}
-	add("dispatches_total", func(c *column) string { return countText(c, func(s Summary) int { return s.DispatchesTotal }) })
-	add("db_writes_total", func(c *column) string { return countText(c, func(s Summary) int { return s.DBWritesTotal }) })
+	add("dispatches_total", func(c *column) string { return countText(c, func(s summary.Summary) int { return s.DispatchesTotal }) })
+	add("db_writes_total", func(c *column) string { return countText(c, func(s summary.Summary) int { return s.DBWritesTotal }) })
 	return rows
 }
 
@@ -152,7 +152,7 @@ func spreadText(m Metric, sp Spread, marks bool) string {
 
 // countText prints a raw count: the value where every usable run agrees,
 // else their median and range.
-func countText(c *column, count func(Summary) int) string {
+func countText(c *column, count func(summary.Summary) int) string {
 	if len(c.usable) == 0 {
 		return "inconclusive"
 	}
@@ -169,7 +169,7 @@ func countText(c *column, count func(Summary) int) string {
 
 // tally prints what runs show, "pass ✓" for one, "pass ✓ ×3" for three
 // alike, "pass ✓ 2 · fail ✗ 1" when they differ, in order of first showing.
-func tally(runs []Summary, word func(Summary) string) string {
+func tally(runs []summary.Summary, word func(summary.Summary) string) string {
 	var words []string
 	count := map[string]int{}
 	for _, s := range runs {

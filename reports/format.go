@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // verdictWord is the one-word result of a run as every report prints it.
-func verdictWord(s Summary) string {
+func verdictWord(s summary.Summary) string {
 	switch {
 	case s.Skipped != "":
 		return "SKIPPED"
@@ -32,13 +33,13 @@ func verdictWord(s Summary) string {
 
 // inconclusiveOnly reports a run whose only misses are verdicts that could
 // not judge: it proved nothing either way.
-func inconclusiveOnly(s Summary) bool {
+func inconclusiveOnly(s summary.Summary) bool {
 	c := verify.Conclude(s.Invariants)
 	return len(c.Missed) == 0 && len(c.Inconclusive) > 0
 }
 
 // evidenceText lists what a verdict judged: "38 gaps, 40 dispatches".
-func evidenceText(ev verify.Evidence) string {
+func evidenceText(ev summary.Evidence) string {
 	if len(ev) == 0 {
 		return "—"
 	}
@@ -51,7 +52,7 @@ func evidenceText(ev verify.Evidence) string {
 
 // toleranceText states the tolerance of the clock the dispatch gaps were
 // judged on, and the detection limit of sampled writes.
-func toleranceText(s Summary) string {
+func toleranceText(s summary.Summary) string {
 	t := fmt.Sprintf("clock tolerance %s ms", num(s.ClockToleranceMS, 3))
 	if s.DetectionLimitS > 0 {
 		t += fmt.Sprintf(" · writes closer than %s cannot be told apart", modelDuration(s.DetectionLimitS))
@@ -60,7 +61,7 @@ func toleranceText(s Summary) string {
 }
 
 // mark says whether a verdict matched its expectation.
-func mark(v verify.Verdict) string {
+func mark(v summary.Verdict) string {
 	if v.Passed {
 		return "✓"
 	}
@@ -102,12 +103,12 @@ func num(x float64, prec int) string {
 }
 
 // expectedRange prints a key's dispatch bounds.
-func expectedRange(k KeyStats) string {
+func expectedRange(k summary.KeyStats) string {
 	return "[" + strconv.Itoa(k.ExpectedMin) + ", " + strconv.Itoa(k.ExpectedMax) + "]"
 }
 
 // minGap prints a key's closest dispatch pair, or a dash when it had none.
-func minGap(k KeyStats) string {
+func minGap(k summary.KeyStats) string {
 	if k.Dispatches < 2 {
 		return "—"
 	}
@@ -115,9 +116,11 @@ func minGap(k KeyStats) string {
 }
 
 // targetName prints where the run was aimed.
-func targetName(s Summary) string {
+func targetName(s summary.Summary) string {
 	if s.Target == "" {
 		return "in-process"
 	}
 	return s.Target
 }
+
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // headline is the one line above a run's verdicts that says what happened
@@ -22,7 +23,7 @@ type headline struct {
 // proved nothing says why; otherwise the first verdict that missed its
 // expectation; otherwise the first expected failure; otherwise that all
 // matched.
-func runHeadline(s Summary) headline {
+func runHeadline(s summary.Summary) headline {
 	switch {
 	case s.Unusable != "":
 		return headline{Class: "void", Lead: "UNUSABLE", Rest: oneLine(s.Unusable)}
@@ -31,7 +32,7 @@ func runHeadline(s Summary) headline {
 			Rest: "the load generator was saturated: the target got less load than the scenario asked for, so no verdict holds"}
 	}
 	c := verify.Conclude(s.Invariants)
-	var expected []verify.Verdict
+	var expected []summary.Verdict
 	for _, v := range s.Invariants {
 		if expectedFailure(v) {
 			expected = append(expected, v)
@@ -74,15 +75,15 @@ func runHeadline(s Summary) headline {
 
 // expectedFailure is a verdict that failed as the scenario declared it
 // would: a known-bad setup shown to be bad, not a finding.
-func expectedFailure(v verify.Verdict) bool {
-	return v.Passed && v.Outcome == verify.Fail && v.Expected == verify.Fail
+func expectedFailure(v summary.Verdict) bool {
+	return v.Passed && v.Outcome == summary.Fail && v.Expected == summary.Fail
 }
 
-func outcomeWord(o verify.Outcome) string {
+func outcomeWord(o summary.Outcome) string {
 	switch o {
-	case verify.Fail:
+	case summary.Fail:
 		return "failed"
-	case verify.Pass:
+	case summary.Pass:
 		return "held"
 	}
 	return string(o)
@@ -91,7 +92,7 @@ func outcomeWord(o verify.Outcome) string {
 // findingText says where and when a verdict's finding is, and which fault
 // was in effect, then the gist of its detail. A summary written before
 // verdicts carried a place gives the detail alone.
-func findingText(s Summary, v verify.Verdict) string {
+func findingText(s summary.Summary, v summary.Verdict) string {
 	var parts []string
 	if w := v.Where; w != nil {
 		if w.Subject != "" {
@@ -125,9 +126,9 @@ func whenText(from, to float64) string {
 // faultContext names the faults in effect during [from, to]; failing that,
 // the last one to end before it, since what breaks after a fault is often
 // its aftermath.
-func faultContext(faults []Fault, from, to float64) string {
+func faultContext(faults []summary.Fault, from, to float64) string {
 	var during []string
-	var before *Fault
+	var before *summary.Fault
 	for i, f := range faults {
 		end := f.AtS + f.ForS
 		switch {
@@ -146,7 +147,7 @@ func faultContext(faults []Fault, from, to float64) string {
 	return "no fault in effect"
 }
 
-func faultSpan(f Fault) string {
+func faultSpan(f summary.Fault) string {
 	return fmt.Sprintf("%s (%s–%s)", f.Kind, modelDuration(f.AtS), modelDuration(f.AtS+f.ForS))
 }
 
@@ -163,13 +164,13 @@ func gist(detail string) string {
 }
 
 // passTally counts a passing run's verdicts by outcome: "6 held, 2 n/a".
-func passTally(vs []verify.Verdict) string {
-	counts := map[verify.Outcome]int{}
+func passTally(vs []summary.Verdict) string {
+	counts := map[summary.Outcome]int{}
 	for _, v := range vs {
 		counts[v.Outcome]++
 	}
 	var parts []string
-	for _, o := range []verify.Outcome{verify.Pass, verify.Fail, verify.NotApplicable, verify.Inconclusive} {
+	for _, o := range []summary.Outcome{summary.Pass, summary.Fail, summary.NotApplicable, summary.Inconclusive} {
 		if counts[o] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], outcomeWord(o)))
 		}

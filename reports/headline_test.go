@@ -9,42 +9,43 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func ptr(f float64) *float64 { return &f }
 
 // brokerOutage is a passing broker-outage run: its two staleness verdicts
 // fail as the scenario expects, during the outage.
-func brokerOutage() Summary {
+func brokerOutage() summary.Summary {
 	s := testSummary()
 	s.Passed = true
-	s.Faults = []Fault{{Kind: "broker-down", AtS: 70, ForS: 70}}
+	s.Faults = []summary.Fault{{Kind: "broker-down", AtS: 70, ForS: 70}}
 	for i := range s.Invariants {
 		s.Invariants[i].Passed = true
 		if s.Invariants[i].Name == verify.AtMostOnePerWindow {
-			s.Invariants[i].Outcome = verify.Pass
+			s.Invariants[i].Outcome = summary.Pass
 		}
 	}
-	s.Invariants[2].Where = &verify.Where{Subject: "service 3", FromS: ptr(130), ToS: ptr(157)}
+	s.Invariants[2].Where = &summary.Where{Subject: "service 3", FromS: ptr(130), ToS: ptr(157)}
 	s.Invariants[2].Detail = "staleness 1m36.531s, service 3 at 2m37.01s; 111 of 623 judged samples stale (offline_after 1m0s)"
-	s.Invariants[3] = verify.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: verify.Fail, Expected: verify.Fail, Passed: true,
-		Detail: "service 1 read offline from 2m5s", Where: &verify.Where{Subject: "service 1", FromS: ptr(125), ToS: ptr(150)}}
+	s.Invariants[3] = summary.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: summary.Fail, Expected: summary.Fail, Passed: true,
+		Detail: "service 1 read offline from 2m5s", Where: &summary.Where{Subject: "service 1", FromS: ptr(125), ToS: ptr(150)}}
 	return s
 }
 
 func TestRunHeadline(t *testing.T) {
 	tests := []struct {
 		name  string
-		s     func() Summary
+		s     func() summary.Summary
 		class string
 		want  []string
 	}{
 		{
 			name:  "an unexpected failure names the invariant, the key, the time and the fault",
 			class: "fail",
-			s: func() Summary {
+			s: func() summary.Summary {
 				s := testSummary()
-				s.Invariants[0].Where = &verify.Where{Subject: "key heartbeat:pipeline:2:project:1", FromS: ptr(200), ToS: ptr(210)}
+				s.Invariants[0].Where = &summary.Where{Subject: "key heartbeat:pipeline:2:project:1", FromS: ptr(200), ToS: ptr(210)}
 				return s
 			},
 			want: []string{"✗ dispatch_at_most_one_per_window failed, expected pass", "key heartbeat:pipeline:2:project:1",
@@ -67,9 +68,9 @@ func TestRunHeadline(t *testing.T) {
 		{
 			name:  "after the fault, its aftermath",
 			class: "expected",
-			s: func() Summary {
+			s: func() summary.Summary {
 				s := brokerOutage()
-				s.Invariants[2].Where = &verify.Where{Subject: "service 3", FromS: ptr(150)}
+				s.Invariants[2].Where = &summary.Where{Subject: "service 3", FromS: ptr(150)}
 				return s
 			},
 			want: []string{"at 2m30s", "10s after broker-down (1m10s–2m20s) ended"},
@@ -77,7 +78,7 @@ func TestRunHeadline(t *testing.T) {
 		{
 			name:  "all matched",
 			class: "pass",
-			s: func() Summary {
+			s: func() summary.Summary {
 				s := testSummary()
 				s.Invariants = s.Invariants[1:2]
 				s.Passed = true
@@ -88,15 +89,15 @@ func TestRunHeadline(t *testing.T) {
 		{
 			name:  "a saturated generator voids the run",
 			class: "void",
-			s:     func() Summary { s := testSummary(); s.LoadGenerator.Saturated = true; return s },
+			s:     func() summary.Summary { s := testSummary(); s.LoadGenerator.Saturated = true; return s },
 			want:  []string{"UNUSABLE", "saturated"},
 		},
 		{
 			name:  "inconclusive",
 			class: "void",
-			s: func() Summary {
+			s: func() summary.Summary {
 				s := testSummary()
-				s.Invariants = []verify.Verdict{{Name: verify.LastSeenNeverStale, Outcome: verify.Inconclusive, Expected: verify.Pass,
+				s.Invariants = []summary.Verdict{{Name: verify.LastSeenNeverStale, Outcome: summary.Inconclusive, Expected: summary.Pass,
 					Detail: "inconclusive: the sampler read nothing"}}
 				return s
 			},
@@ -120,8 +121,8 @@ func TestRunHeadline(t *testing.T) {
 // expected failures amber, explains ✓, and marks each finding on its chart.
 func TestWriteHTMLHeadlineAndFindings(t *testing.T) {
 	s := brokerOutage()
-	s.Invariants[4] = verify.Verdict{Name: verify.RequestsSucceed, Outcome: verify.Fail, Expected: verify.Pass,
-		Detail: "tasks: 20 errors (20 5xx), 0 allowed", Where: &verify.Where{Subject: "endpoint tasks", FromS: ptr(180), ToS: ptr(190)}}
+	s.Invariants[4] = summary.Verdict{Name: verify.RequestsSucceed, Outcome: summary.Fail, Expected: summary.Pass,
+		Detail: "tasks: 20 errors (20 5xx), 0 allowed", Where: &summary.Where{Subject: "endpoint tasks", FromS: ptr(180), ToS: ptr(190)}}
 	s.Passed = false
 	p := renderHTML(t, s, testHistory())
 
@@ -171,7 +172,7 @@ func TestFindingsAreDrawnWhereTheyHappened(t *testing.T) {
 	h := testHistory()
 	charts := runCharts(testSummary(), h)
 	s := testSummary()
-	s.Invariants[2].Where = &verify.Where{Subject: "service 1", FromS: ptr(240), ToS: ptr(270)}
+	s.Invariants[2].Where = &summary.Where{Subject: "service 1", FromS: ptr(240), ToS: ptr(270)}
 	markFindings(charts, s)
 	var stale *chart
 	for _, c := range charts {
@@ -193,7 +194,7 @@ func TestFindingsAreDrawnWhereTheyHappened(t *testing.T) {
 }
 
 func TestFoldLongTables(t *testing.T) {
-	p := renderHTML(t, Summary{Keys: testKeys(250), Invariants: testSummary().Invariants}, nil)
+	p := renderHTML(t, summary.Summary{Keys: testKeys(250), Invariants: testSummary().Invariants}, nil)
 	details := p.elements("details")
 	require.Len(t, details, 1, "the keys past the first 20 are folded")
 	assert.Contains(t, p.text(), "180 more keys")
@@ -218,8 +219,8 @@ func TestFoldLongTables(t *testing.T) {
 func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	h := testHistory()
 	s := testSummary()
-	s.Invariants[1] = verify.Verdict{Name: verify.RateNearExpected, Outcome: verify.Fail, Expected: verify.Pass,
-		Where: &verify.Where{Subject: "key heartbeat:pipeline:3:project:1", FromS: ptr(0), ToS: ptr(300)}}
+	s.Invariants[1] = summary.Verdict{Name: verify.RateNearExpected, Outcome: summary.Fail, Expected: summary.Pass,
+		Where: &summary.Where{Subject: "key heartbeat:pipeline:3:project:1", FromS: ptr(0), ToS: ptr(300)}}
 	charts := runCharts(s, h)
 	markFindings(charts, s)
 	d := charts[0]
@@ -243,7 +244,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 // Service rows that flipped offline explain never_marked_offline_while_polled:
 // red when that is a finding, amber when the scenario expects it.
 func TestServiceRowsTakeTheirVerdictsTint(t *testing.T) {
-	rowClasses := func(s Summary) []string {
+	rowClasses := func(s summary.Summary) []string {
 		p := renderHTML(t, s, nil)
 		tables := p.elements("table")
 		var out []string
@@ -259,7 +260,7 @@ func TestServiceRowsTakeTheirVerdictsTint(t *testing.T) {
 		return out
 	}
 	failing := testSummary()
-	failing.Invariants[3] = verify.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: verify.Fail, Expected: verify.Pass}
+	failing.Invariants[3] = summary.Verdict{Name: verify.NeverOfflineWhilePolled, Outcome: summary.Fail, Expected: summary.Pass}
 	assert.Equal(t, []string{"bad"}, rowClasses(failing))
 	assert.Equal(t, []string{"expected"}, rowClasses(brokerOutage()))
 }

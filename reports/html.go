@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // maxHTMLRows bounds the key and service tables of the HTML report; the full
@@ -23,14 +24,14 @@ const (
 
 // runPage is what the run report template reads.
 type runPage struct {
-	S              Summary
+	S              summary.Summary
 	Verdict        string
 	Headline       headline
-	Keys           []KeyStats
-	FoldedKeys     []KeyStats
+	Keys           []summary.KeyStats
+	FoldedKeys     []summary.KeyStats
 	MoreKeys       int
-	Services       []ServiceStats
-	FoldedServices []ServiceStats
+	Services       []summary.ServiceStats
+	FoldedServices []summary.ServiceStats
 	MoreServices   int
 	// KeyTint and ServiceTint colour the rows that explain a failed
 	// verdict: "bad" (red), or "expected" (amber) when the scenario
@@ -45,13 +46,13 @@ type runPage struct {
 // staleness, liveness, requests and dispatches per throttle window as inline
 // SVG. It loads nothing from elsewhere and runs no script, so it can be
 // archived as a CI artifact and opened anywhere.
-func WriteHTML(w io.Writer, s Summary, h *history.History) error {
+func WriteHTML(w io.Writer, s summary.Summary, h *history.History) error {
 	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s),
 		KeyTint: tint(s, verify.RateNearExpected), ServiceTint: tint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
 	svcs := slices.Clone(s.Services)
-	slices.SortStableFunc(svcs, func(a, b ServiceStats) int {
+	slices.SortStableFunc(svcs, func(a, b summary.ServiceStats) int {
 		if c := cmp.Compare(b.MaxStalenessS, a.MaxStalenessS); c != 0 {
 			return c
 		}
@@ -66,7 +67,7 @@ func WriteHTML(w io.Writer, s Summary, h *history.History) error {
 // runCharts draws every chart a run's history allows, in reading order:
 // heartbeats, staleness, liveness, then the requests (load, latency,
 // errors), then dispatches per window against keys and requests.
-func runCharts(s Summary, h *history.History) []*chart {
+func runCharts(s summary.Summary, h *history.History) []*chart {
 	if h == nil {
 		return nil
 	}
@@ -81,7 +82,7 @@ func runCharts(s Summary, h *history.History) []*chart {
 }
 
 // tint is the class of the rows that explain an invariant's verdict.
-func tint(s Summary, invariant string) string {
+func tint(s summary.Summary, invariant string) string {
 	for _, v := range s.Invariants {
 		if v.Name == invariant && expectedFailure(v) {
 			return "expected"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -80,7 +81,7 @@ func (p parsedPage) text() string {
 	return b.String()
 }
 
-func renderHTML(t *testing.T, s Summary, h *history.History) parsedPage {
+func renderHTML(t *testing.T, s summary.Summary, h *history.History) parsedPage {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, WriteHTML(&buf, s, h))
@@ -202,7 +203,7 @@ func TestWriteHTMLEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	s2 := s
 	s2.Strategy = "other"
-	require.NoError(t, WriteComparisonHTML(&buf, []Summary{s, s2}, "", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, []summary.Summary{s, s2}, "", nil))
 	cp := parsePage(t, buf.String())
 	assert.NotContains(t, strings.ToLower(cp.raw), "<script")
 	assert.Contains(t, cp.text(), evil)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Direction says which way a metric gets worse.
@@ -50,7 +51,7 @@ type Metric struct {
 	JudgedBy []string
 	// Value reads the metric; false when the run did not measure it (no
 	// faults, so no recovery; no keys, so nothing per key).
-	Value func(Summary) (float64, bool)
+	Value func(summary.Summary) (float64, bool)
 }
 
 // Metrics lists every metric in report order. The five Checked ones are
@@ -59,36 +60,36 @@ func Metrics() []Metric {
 	return []Metric{
 		{Name: "p99", Label: "p99 latency", Unit: "ms", Prec: 2, Checked: true, WallClock: true,
 			Floor: 5, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
-			Value: func(s Summary) (float64, bool) { return s.Requests.P99MS, s.Requests.Total > 0 }},
+			Value: func(s summary.Summary) (float64, bool) { return s.Requests.P99MS, s.Requests.Total > 0 }},
 		{Name: "writes", Label: "db writes / key / window", Unit: "", Prec: 3, Checked: true,
 			Floor: 0.1, FloorWhy: "one more write per key in a run of 10 windows",
-			Value: func(s Summary) (float64, bool) { return perKeyPerWindow(s, s.DBWritesTotal) }},
+			Value: func(s summary.Summary) (float64, bool) { return perKeyPerWindow(s, s.DBWritesTotal) }},
 		{Name: "dispatches", Label: "dispatches / key / window", Unit: "", Prec: 3, Checked: true,
 			Floor: 0.1, FloorWhy: "one more dispatch per key in a run of 10 windows",
 			JudgedBy: []string{verify.AtMostOnePerWindow, verify.RateNearExpected},
-			Value:    func(s Summary) (float64, bool) { return perKeyPerWindow(s, s.DispatchesTotal) }},
+			Value:    func(s summary.Summary) (float64, bool) { return perKeyPerWindow(s, s.DispatchesTotal) }},
 		{Name: "staleness", Label: "worst staleness", Unit: "s", Prec: 2, Checked: true,
 			Floor: 1, FloorWhy: "staleness is known to one sample period (1 s by default)",
 			JudgedBy: []string{verify.LastSeenNeverStale},
-			Value:    func(s Summary) (float64, bool) { return s.MaxStalenessS, len(s.Services) > 0 }},
+			Value:    func(s summary.Summary) (float64, bool) { return s.MaxStalenessS, len(s.Services) > 0 }},
 		{Name: "recovery", Label: "worst recovery", Unit: "s", Prec: 1, Checked: true,
 			Floor: 5, FloorWhy: "recovery waits for the next poll, 5 s apart by default",
 			JudgedBy: []string{verify.RecoversAfterFault},
 			Value:    worstRecovery},
 		{Name: "p50", Label: "p50 latency", Unit: "ms", Prec: 2, WallClock: true,
 			Floor: 2, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
-			Value: func(s Summary) (float64, bool) { return s.Requests.P50MS, s.Requests.Total > 0 }},
+			Value: func(s summary.Summary) (float64, bool) { return s.Requests.P50MS, s.Requests.Total > 0 }},
 		{Name: "errors", Label: "request errors", Unit: "%", Prec: 3,
 			Floor: 0.1, FloorWhy: "one request in a thousand",
 			JudgedBy: []string{verify.RequestsSucceed},
-			Value: func(s Summary) (float64, bool) {
+			Value: func(s summary.Summary) (float64, bool) {
 				if s.Requests.Total == 0 {
 					return 0, false
 				}
 				return 100 * float64(s.Requests.Errors) / float64(s.Requests.Total), true
 			}},
 		{Name: "rps", Label: "requests / s (model)", Unit: "", Prec: 1, Worse: Neutral,
-			Value: func(s Summary) (float64, bool) { return s.Requests.RPSModel, s.Requests.Total > 0 }},
+			Value: func(s summary.Summary) (float64, bool) { return s.Requests.RPSModel, s.Requests.Total > 0 }},
 	}
 }
 
@@ -132,7 +133,7 @@ func (m Metric) Format(v float64) string {
 // call) would otherwise count as a whole run of windows in one run and be
 // absent from the next, and halve the figure between two runs of the same
 // target. Summaries without expectations fall back to the run's length.
-func perKeyPerWindow(s Summary, n int) (float64, bool) {
+func perKeyPerWindow(s summary.Summary, n int) (float64, bool) {
 	if len(s.Keys) == 0 || s.ThrottleS <= 0 || s.ModelDurationS <= 0 {
 		return 0, false
 	}
@@ -153,7 +154,7 @@ func perKeyPerWindow(s Summary, n int) (float64, bool) {
 
 // worstRecovery is the slowest recovery among the faults that were got
 // over; a fault never got over is recovers_after_fault's to judge.
-func worstRecovery(s Summary) (float64, bool) {
+func worstRecovery(s summary.Summary) (float64, bool) {
 	worst, any := 0.0, false
 	for _, f := range s.Faults {
 		if f.RecoveryS != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Strategies over time share both axes, so a reader compares heights across
@@ -54,7 +55,7 @@ func TestTimeRowsShareTheirAxes(t *testing.T) {
 func TestComparisonPageDrawsStrategiesOverTime(t *testing.T) {
 	a, b := testSummary(), testSummary()
 	b.Strategy = "two-tier"
-	runs := []Summary{a, b}
+	runs := []summary.Summary{a, b}
 	var without, with bytes.Buffer
 	require.NoError(t, WriteComparisonHTML(&without, runs, "", nil))
 	require.NoError(t, WriteComparisonHTML(&with, runs, "", []*history.History{testHistory(), testHistory()}))

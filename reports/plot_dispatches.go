@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // maxKeyRows bounds the dispatch plot; more rows would not be readable.
@@ -19,7 +20,7 @@ const maxLabelChars = 44
 // Marks closer than the throttle window (less the clock tolerance) to the
 // previous one on the same key are red: they are what fails
 // dispatch_at_most_one_per_window.
-func dispatchChart(s Summary, h *history.History, left float64) *chart {
+func dispatchChart(s summary.Summary, h *history.History, left float64) *chart {
 	events, noun := heartbeatEvents(h)
 	byKey := eventsByKey(events)
 	keys := rowKeys(s, h, byKey)
@@ -91,7 +92,7 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 
 // plotLeft is the left margin that fits the dispatch plot's key labels; every
 // run plot uses it so that their time axes line up.
-func plotLeft(s Summary, h *history.History) float64 {
+func plotLeft(s summary.Summary, h *history.History) float64 {
 	events, _ := heartbeatEvents(h)
 	keys := rowKeys(s, h, eventsByKey(events))
 	chars := 8
@@ -138,7 +139,7 @@ func drawTicks(c *chart, times []time.Duration, red []bool, y, h float64) {
 // rowKeys orders the keys to plot: the summary's worst first (the ones that
 // explain a verdict), then the history's keys, then keys that only appear in
 // events, so that an unexpected key is shown rather than dropped.
-func rowKeys(s Summary, h *history.History, byKey map[string][]time.Duration) []string {
+func rowKeys(s summary.Summary, h *history.History, byKey map[string][]time.Duration) []string {
 	var keys []string
 	seen := make(map[string]bool)
 	add := func(k string) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // findingCharts names, per invariant, the charts that show what it judges,
@@ -33,12 +34,12 @@ func findingCharts(invariant string) []string {
 // the scenario expects. Labels naming the invariant and the span go above the
 // plot, right-aligned, so that they never cover the data. Verdicts that
 // carry no time (written before they did) are left unmarked.
-func markFindings(charts []*chart, s Summary) {
+func markFindings(charts []*chart, s summary.Summary) {
 	type label struct{ text, class, tip string }
 	labels := map[*chart][]label{}
 	var order []*chart
 	for _, v := range s.Invariants {
-		if v.Outcome != verify.Fail || v.Where == nil || v.Where.FromS == nil {
+		if v.Outcome != summary.Fail || v.Where == nil || v.Where.FromS == nil {
 			continue
 		}
 		var c *chart

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // maxWindows bounds the per-window plot; past it bars are thinner than a pixel.
@@ -16,7 +17,7 @@ const maxWindows = 600
 // in it (the gate's ideal: one dispatch per polled key per window), and the
 // caption gives the requests per window for scale. It returns nil when the
 // history has no throttle window to count in.
-func windowChart(s Summary, h *history.History, left float64) *chart {
+func windowChart(s summary.Summary, h *history.History, left float64) *chart {
 	w := sec(h.Throttle)
 	end := runEnd(h)
 	if w <= 0 {

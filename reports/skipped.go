@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"io"
 	"slices"
 	"strings"
@@ -10,7 +11,7 @@ import (
 // writeJudgedTarget heads a suite table with the deployment it judged, so
 // that a pasted table cannot be mistaken for an in-process run. The
 // in-process reference needs no heading.
-func writeJudgedTarget(w io.Writer, runs []Summary) {
+func writeJudgedTarget(w io.Writer, runs []summary.Summary) {
 	var targets []string
 	for _, s := range runs {
 		if t := targetName(s); t != "in-process" && !slices.Contains(targets, t) {
@@ -23,10 +24,10 @@ func writeJudgedTarget(w io.Writer, runs []Summary) {
 }
 
 // writeSkipped says, under the table, why each skipped run was left out.
-func writeSkipped(w io.Writer, runs []Summary) {
+func writeSkipped(w io.Writer, runs []summary.Summary) {
 	for _, s := range runs {
 		if s.Skipped != "" {
-			fmt.Fprintf(w, "skipped %s/%s: %s\n", s.Scenario, s.runName(), s.Skipped)
+			fmt.Fprintf(w, "skipped %s/%s: %s\n", s.Scenario, s.RunName(), s.Skipped)
 		}
 	}
 }

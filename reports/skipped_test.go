@@ -6,27 +6,28 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // externalSuite is a suite against a deployment: one run judged and passed,
 // one fault scenario left out.
-func externalSuite() []Summary {
+func externalSuite() []summary.Summary {
 	pass := testSummary()
 	pass.Scenario, pass.Passed, pass.Target, pass.OutDir = "predeploy-steady", true, "http://127.0.0.1:8000", "out/predeploy-steady"
 	for i := range pass.Invariants {
 		pass.Invariants[i].Passed = true
 	}
-	skip := Summary{Scenario: "broker-outage", Strategy: "view-gate", Target: "http://127.0.0.1:8000",
+	skip := summary.Summary{Scenario: "broker-outage", Strategy: "view-gate", Target: "http://127.0.0.1:8000",
 		Skipped: "it injects faults (broker-down)"}
-	return []Summary{pass, skip}
+	return []summary.Summary{pass, skip}
 }
 
 func TestSuiteTableNamesTheTargetAndTheSkipped(t *testing.T) {
 	tests := []struct {
 		name string
-		runs []Summary
+		runs []summary.Summary
 		want []string
 		not  []string
 	}{
@@ -35,7 +36,7 @@ func TestSuiteTableNamesTheTargetAndTheSkipped(t *testing.T) {
 			"skipped broker-outage/view-gate: it injects faults (broker-down)\n",
 			"1 passed, 0 failed, 1 skipped\n",
 		}, nil},
-		{"in-process", []Summary{testSummary()}, []string{"0 passed, 1 failed\n"}, []string{"target:", "skipped"}},
+		{"in-process", []summary.Summary{testSummary()}, []string{"0 passed, 1 failed\n"}, []string{"target:", "skipped"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"io"
 	"maps"
 	"slices"
@@ -16,7 +17,7 @@ const tableKeys = 10
 
 // WriteTable writes the human table of one run: the verdicts first, because
 // they decide the exit code, then the numbers that explain them.
-func WriteTable(w io.Writer, s Summary) error {
+func WriteTable(w io.Writer, s summary.Summary) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "%s · %s · time scale %s · model %s · %s\n",
 		s.Scenario, s.Strategy, num(s.TimeScale, 4), modelDuration(s.ModelDurationS), verdictWord(s))
@@ -57,7 +58,7 @@ func WriteTable(w io.Writer, s Summary) error {
 		fmt.Fprintf(ew, "views       %s%s\n", viewsText(v), refusedText(v.Refused))
 	}
 	lg := s.LoadGenerator
-	if lg != (LoadGenerator{}) {
+	if lg != (summary.LoadGenerator{}) {
 		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
 			num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
 	}
@@ -98,9 +99,9 @@ func WriteTable(w io.Writer, s Summary) error {
 // worstKeys orders keys by how far their dispatch count lies outside its
 // bounds, then by the closest gap between two dispatches, so the keys that
 // explain a failing verdict come first. The input is not modified.
-func worstKeys(keys []KeyStats) []KeyStats {
+func worstKeys(keys []summary.KeyStats) []summary.KeyStats {
 	out := slices.Clone(keys)
-	slices.SortStableFunc(out, func(a, b KeyStats) int {
+	slices.SortStableFunc(out, func(a, b summary.KeyStats) int {
 		if c := cmp.Compare(outside(b), outside(a)); c != 0 {
 			return c
 		}
@@ -113,20 +114,20 @@ func worstKeys(keys []KeyStats) []KeyStats {
 }
 
 // outside is how many dispatches a key lies outside [ExpectedMin, ExpectedMax].
-func outside(k KeyStats) int {
+func outside(k summary.KeyStats) int {
 	return max(k.ExpectedMin-k.Dispatches, k.Dispatches-k.ExpectedMax, 0)
 }
 
 // gapRank sorts keys without a gap (fewer than two dispatches) after every key
 // that has one.
-func gapRank(k KeyStats) float64 {
+func gapRank(k summary.KeyStats) float64 {
 	if k.Dispatches < 2 {
 		return float64(1 << 62)
 	}
 	return k.MinGapS
 }
 
-func saturatedNote(lg LoadGenerator) string {
+func saturatedNote(lg summary.LoadGenerator) string {
 	if lg.Saturated {
 		return " · SATURATED: the target got less load than the scenario asked for"
 	}
@@ -134,7 +135,7 @@ func saturatedNote(lg LoadGenerator) string {
 }
 
 // viewsText is each route's view hold, server side: mean and longest.
-func viewsText(v *Views) string {
+func viewsText(v *summary.Views) string {
 	routes := make([]string, 0, len(v.ByRoute))
 	for r := range v.ByRoute {
 		routes = append(routes, r)
@@ -155,7 +156,7 @@ func refusedText(n int64) string {
 	return fmt.Sprintf(" · %d refused for want of a database connection", n)
 }
 
-func lockErrors(l *DatabaseLocks) string {
+func lockErrors(l *summary.DatabaseLocks) string {
 	if l.Errors == 0 {
 		return ""
 	}
@@ -193,14 +194,14 @@ func (e *errWriter) Write(p []byte) (int, error) {
 }
 
 // timeToOffline states how long detection took, when any was detected.
-func timeToOffline(lv Liveness) string {
+func timeToOffline(lv summary.Liveness) string {
 	if lv.TimeToOfflineMaxS == nil {
 		return ""
 	}
 	return fmt.Sprintf(", after max %s s, p50 %s s", num(*lv.TimeToOfflineMaxS, 1), num(*lv.TimeToOfflineP50S, 1))
 }
 
-func faultErrors(d During) string {
+func faultErrors(d summary.During) string {
 	var parts []string
 	for _, ep := range slices.Sorted(maps.Keys(d.Errors)) {
 		parts = append(parts, fmt.Sprintf("%d %s", d.Errors[ep], ep))
@@ -211,7 +212,7 @@ func faultErrors(d During) string {
 	return " · errors " + strings.Join(parts, ", ")
 }
 
-func recoveryText(f Fault) string {
+func recoveryText(f summary.Fault) string {
 	if f.RecoveryS == nil {
 		return fmt.Sprintf("not got over within the run (bound %s s)", num(f.RecoveryBoundS, 1))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,12 +14,12 @@ import (
 func TestWriteTable(t *testing.T) {
 	tests := []struct {
 		name        string
-		edit        func(*Summary)
+		edit        func(*summary.Summary)
 		want, avoid []string
 	}{
 		{
 			name: "failing run",
-			edit: func(*Summary) {},
+			edit: func(*summary.Summary) {},
 			want: []string{"broker-outage · view-gate · time scale 0.05 · model 10m · FAIL",
 				"clock tolerance 50 ms", "12000 total", "p99 7.5 ms", "48 dispatches", "47 db writes",
 				"fault       broker-down at 3m for 1m30s", "note        redis ran in-process", "✗", "✓", "n/a"},
@@ -26,18 +27,18 @@ func TestWriteTable(t *testing.T) {
 		},
 		{
 			name:  "passing run",
-			edit:  func(s *Summary) { s.Passed = true },
+			edit:  func(s *summary.Summary) { s.Passed = true },
 			want:  []string{"· PASS\n"},
 			avoid: []string{"FAIL"},
 		},
 		{
 			name: "interrupted run",
-			edit: func(s *Summary) { s.Interrupted, s.ModelDurationS = true, 95 },
+			edit: func(s *summary.Summary) { s.Interrupted, s.ModelDurationS = true, 95 },
 			want: []string{"INTERRUPTED", "only the first 1m35s"},
 		},
 		{
 			name: "saturated generator",
-			edit: func(s *Summary) { s.LoadGenerator.Saturated = true },
+			edit: func(s *summary.Summary) { s.LoadGenerator.Saturated = true },
 			want: []string{"SATURATED"},
 		},
 	}

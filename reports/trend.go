@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"github.com/hbharness/hbharness/summary"
 	"io"
 	"slices"
 	"strings"
@@ -40,9 +41,9 @@ func ParseMetrics(s string) ([]Metric, error) {
 
 // byStart orders runs by when they started, oldest first: the order of a
 // trend. Runs that started together keep their folders' order.
-func byStart(runs []Summary) []Summary {
+func byStart(runs []summary.Summary) []summary.Summary {
 	out := slices.Clone(runs)
-	slices.SortStableFunc(out, func(a, b Summary) int {
+	slices.SortStableFunc(out, func(a, b summary.Summary) int {
 		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
 			return c
 		}
@@ -54,7 +55,7 @@ func byStart(runs []Summary) []Summary {
 // WriteTrend writes one line per run, oldest first, with the chosen
 // metrics: what a nightly job prints to show a trend. A metric a run did
 // not measure is a dash.
-func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
+func WriteTrend(w io.Writer, runs []summary.Summary, metrics []Metric) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	head := []string{"STARTED (UTC)", "SCENARIO", "STRATEGY", "VERDICT"}
@@ -63,7 +64,7 @@ func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
 	}
 	fmt.Fprintln(tw, strings.Join(append(head, "FOLDER"), "\t"))
 	for _, s := range byStart(runs) {
-		row := []string{startedText(s), s.Scenario, s.runName(), verdictWord(s)}
+		row := []string{startedText(s), s.Scenario, s.RunName(), verdictWord(s)}
 		for _, m := range metrics {
 			if v, ok := m.Value(s); ok {
 				row = append(row, num(v, m.Prec))
@@ -81,7 +82,7 @@ func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
 
 // WriteTrendCSV writes the same as CSV, with full precision, a metric a
 // run did not measure left empty.
-func WriteTrendCSV(w io.Writer, runs []Summary, metrics []Metric) error {
+func WriteTrendCSV(w io.Writer, runs []summary.Summary, metrics []Metric) error {
 	cw := csv.NewWriter(w)
 	head := []string{"started_at", "scenario", "strategy", "label", "verdict"}
 	for _, m := range metrics {
@@ -125,7 +126,7 @@ func csvUnit(u string) string {
 	return u
 }
 
-func startedText(s Summary) string {
+func startedText(s summary.Summary) string {
 	if s.StartedAt.IsZero() {
 		return "—"
 	}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/summary"
 	"io"
 	"math"
 )
@@ -15,7 +16,7 @@ type trendPage struct {
 // WriteTrendHTML writes the history as a self-contained page: per metric a
 // line chart over the runs in the order they started, one line per
 // scenario and strategy, and the same table as WriteTrend.
-func WriteTrendHTML(w io.Writer, runs []Summary, metrics []Metric) error {
+func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []Metric) error {
 	sorted := byStart(runs)
 	page := trendPage{Runs: len(sorted)}
 	for _, m := range metrics {
@@ -27,7 +28,7 @@ func WriteTrendHTML(w io.Writer, runs []Summary, metrics []Metric) error {
 	}
 	page.Rows = append(page.Rows, head)
 	for _, s := range sorted {
-		row := []string{startedText(s), s.Scenario, s.runName(), verdictWord(s)}
+		row := []string{startedText(s), s.Scenario, s.RunName(), verdictWord(s)}
 		for _, m := range metrics {
 			if v, ok := m.Value(s); ok {
 				row = append(row, num(v, m.Prec))
@@ -43,7 +44,7 @@ func WriteTrendHTML(w io.Writer, runs []Summary, metrics []Metric) error {
 // trendChart draws one metric over the runs: x is the run's place in time
 // (runs are nightly, not evenly spaced, and a gap of a week says nothing
 // about the metric), labelled with a few start dates.
-func trendChart(m Metric, runs []Summary) *chart {
+func trendChart(m Metric, runs []summary.Summary) *chart {
 	c := newChart("trend-"+m.Name, m.Label, plotWidth, 240)
 	c.Right = plotRight + 90
 	type series struct {
@@ -57,7 +58,7 @@ func trendChart(m Metric, runs []Summary) *chart {
 		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		name := s.Scenario + " · " + s.runName()
+		name := s.Scenario + " · " + s.RunName()
 		var sr *series
 		for _, x := range all {
 			if x.name == name {

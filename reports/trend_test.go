@@ -7,14 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // nightlies are three nights of steady, found out of order, and one run of
 // a scenario without faults (no recovery to show).
-func nightlies() []Summary {
-	var runs []Summary
+func nightlies() []summary.Summary {
+	var runs []summary.Summary
 	for i, night := range []int{3, 1, 2} {
 		s := steadyRun("view-gate", float64(10*night), 33)
 		s.StartedAt = time.Date(2026, 11, night, 2, 0, 0, 0, time.UTC)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // baselineFlags are --baseline and --max-regression, on run and suite.
@@ -68,7 +69,7 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 
 // apply holds a finished run against the baseline and writes the outcome
 // into its summary.json and junit.xml, so that CI reading either sees it.
-func (g *baselineGate) apply(sum *reports.Summary) error {
+func (g *baselineGate) apply(sum *summary.Summary) error {
 	if g == nil || sum.Scenario == "" || sum.Unusable != "" || sum.LoadGenerator.Saturated || sum.Interrupted {
 		return nil
 	}
@@ -77,10 +78,10 @@ func (g *baselineGate) apply(sum *reports.Summary) error {
 		return nil
 	}
 	s := *sum
-	if err := writeFile(filepath.Join(sum.OutDir, "summary.json"), func(w io.Writer) error { return reports.WriteJSON(w, s) }); err != nil {
+	if err := writeFile(filepath.Join(sum.OutDir, "summary.json"), func(w io.Writer) error { return summary.WriteJSON(w, s) }); err != nil {
 		return usageError{err}
 	}
-	if err := writeFile(filepath.Join(sum.OutDir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{s}) }); err != nil {
+	if err := writeFile(filepath.Join(sum.OutDir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []summary.Summary{s}) }); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -88,7 +89,7 @@ func (g *baselineGate) apply(sum *reports.Summary) error {
 
 // withRegressions adds the baseline's regressions to a run's verdict: exit
 // 1, each named. A run that proved nothing (exit 2) keeps its status.
-func withRegressions(err error, runs []reports.Summary) error {
+func withRegressions(err error, runs []summary.Summary) error {
 	lines := reports.RegressionLines(runs)
 	if len(lines) == 0 {
 		return err

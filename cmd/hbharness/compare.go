@@ -17,6 +17,7 @@ import (
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // cmdCompare runs one scenario under several strategies and tabulates them,
@@ -60,7 +61,7 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 	if *out == "" {
 		*out = defaultOut("compare-" + specs[0].Name)
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	var unusable []string
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	for i := range *repeat {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // cmdHistory prints one line per run found under the folders given, oldest
@@ -30,7 +31,7 @@ func cmdHistory(args []string, stdout io.Writer) error {
 			return usagef("--metrics: %w", err)
 		}
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	for _, d := range dirs {
 		rs, err := readSummaries(d)
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 var binary string
@@ -273,7 +273,7 @@ func TestRunNoGateExits1NamingTheInvariant(t *testing.T) {
 	f, err := os.Open(filepath.Join(out, "summary.json"))
 	require.NoError(t, err)
 	defer f.Close()
-	sum, err := reports.ReadJSON(f)
+	sum, err := summary.ReadJSON(f)
 	require.NoError(t, err)
 	require.False(t, sum.Passed)
 	for _, name := range []string{"report.html", "junit.xml"} {
@@ -324,10 +324,10 @@ fleet:
 	}
 }
 
-func readSummary(t *testing.T, dir string) reports.Summary {
+func readSummary(t *testing.T, dir string) summary.Summary {
 	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	require.NoError(t, err)
-	var s reports.Summary
+	var s summary.Summary
 	require.NoError(t, json.Unmarshal(raw, &s))
 	return s
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 const reportUsage = `usage: hbharness report DIR
@@ -52,7 +53,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 			fmt.Fprintln(stdout, "note:", missingCharts(r))
 		}
 	}
-	sums := make([]reports.Summary, len(runs))
+	sums := make([]summary.Summary, len(runs))
 	hists := make([]*history.History, len(runs))
 	for i, r := range runs {
 		sums[i], hists[i] = r.summary, r.history
@@ -92,7 +93,7 @@ func renderRun(r savedRun) error {
 	if err := writeFile(filepath.Join(r.dir, "report.html"), func(w io.Writer) error { return reports.WriteHTML(w, r.summary, r.history) }); err != nil {
 		return usageError{err}
 	}
-	if err := writeFile(filepath.Join(r.dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{r.summary}) }); err != nil {
+	if err := writeFile(filepath.Join(r.dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []summary.Summary{r.summary}) }); err != nil {
 		return usageError{err}
 	}
 	return nil

@@ -14,23 +14,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // saveRun writes a run's folder as `run` does: summary.json, and its history
 // when h is not nil.
-func saveRun(t *testing.T, dir string, s reports.Summary, h *history.History) {
+func saveRun(t *testing.T, dir string, s summary.Summary, h *history.History) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, writeFile(filepath.Join(dir, summaryFile), func(w io.Writer) error { return reports.WriteJSON(w, s) }))
+	require.NoError(t, writeFile(filepath.Join(dir, summaryFile), func(w io.Writer) error { return summary.WriteJSON(w, s) }))
 	if h != nil {
 		require.NoError(t, writeFile(filepath.Join(dir, historyFile), func(w io.Writer) error { return history.Save(w, h) }))
 	}
 }
 
 func TestReadFolderTellsKindsApart(t *testing.T) {
-	sum := func(scenario, strategy string) reports.Summary {
-		return reports.Summary{Scenario: scenario, Strategy: strategy, ModelDurationS: 60}
+	sum := func(scenario, strategy string) summary.Summary {
+		return summary.Summary{Scenario: scenario, Strategy: strategy, ModelDurationS: 60}
 	}
 	h := &history.History{Duration: time.Minute}
 	cases := []struct {
@@ -107,12 +107,12 @@ func TestReadFolderRefusesWhatItCannotRead(t *testing.T) {
 			return dir
 		}, "not an hbharness summary"},
 		{"a broken history", func(t *testing.T, dir string) string {
-			saveRun(t, dir, reports.Summary{Scenario: "steady"}, nil)
+			saveRun(t, dir, summary.Summary{Scenario: "steady"}, nil)
 			require.NoError(t, os.WriteFile(filepath.Join(dir, historyFile), []byte("garbage"), 0o644))
 			return dir
 		}, "history.json.gz: history is not gzip data"},
 		{"a broken run in a suite", func(t *testing.T, dir string) string {
-			saveRun(t, filepath.Join(dir, "a"), reports.Summary{Scenario: "steady"}, nil)
+			saveRun(t, filepath.Join(dir, "a"), summary.Summary{Scenario: "steady"}, nil)
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, "b"), 0o755))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "b", summaryFile), []byte(`{"schema":"hbharness.summary/v0"}`), 0o644))
 			return dir

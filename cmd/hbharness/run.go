@@ -17,6 +17,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // defaultOut is a fresh folder under the git-ignored out/.
@@ -76,7 +77,7 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	if err := gate.apply(&sum); err != nil {
 		return err
 	}
-	runs := []reports.Summary{sum}
+	runs := []summary.Summary{sum}
 	if err := reports.WriteBaselineTable(con.stdout, runs); err != nil {
 		log.Warn("could not print the baseline table", "err", err)
 	}
@@ -85,11 +86,11 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 
 // runOne runs a scenario and writes its files, whatever the outcome. The
 // error keeps runner.ErrSaturated visible to errors.Is.
-func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, con *console, log *slog.Logger) (reports.Summary, error) {
+func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, con *console, log *slog.Logger) (summary.Summary, error) {
 	stdout := con.stdout
 	// A run whose results cannot be written is not worth its minutes.
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return reports.Summary{}, usagef("cannot create the output folder: %v", err)
+		return summary.Summary{}, usagef("cannot create the output folder: %v", err)
 	}
 	target := "in-process"
 	if opt.External != nil {
@@ -101,15 +102,15 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 	files, err := con.startRun(out, spec.Name+"/"+spec.RunName(), &opt)
 	if err != nil {
-		return reports.Summary{}, err
+		return summary.Summary{}, err
 	}
 	res, err := runner.Run(ctx, spec, opt)
 	if cerr := files.close(log); cerr != nil && err == nil {
 		err = cerr
 	}
-	var sum reports.Summary
+	var sum summary.Summary
 	if res != nil {
-		sum = reports.Summarize(res)
+		sum = res.Summary()
 		sum.OutDir = out
 		if werr := writeRun(out, sum, res); werr != nil {
 			return sum, usageError{werr}
@@ -139,7 +140,7 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 // nothing (every request refused) or a verdict that judged nothing is not a
 // finding about the target: exit 2, saying why. Otherwise a verdict that
 // judged and missed its expectation is: exit 1.
-func verdictOf(runs []reports.Summary) error {
+func verdictOf(runs []summary.Summary) error {
 	var unusable, missed, inconclusive []string
 	for _, s := range runs {
 		name := s.Scenario + "/" + s.Strategy
@@ -177,14 +178,14 @@ func realTime(s modeltime.Scale) string {
 	return ""
 }
 
-func writeRun(dir string, sum reports.Summary, res *runner.Result) error {
+func writeRun(dir string, sum summary.Summary, res *runner.Result) error {
 	files := []struct {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"summary.json", func(w io.Writer) error { return reports.WriteJSON(w, sum) }},
+		{"summary.json", func(w io.Writer) error { return summary.WriteJSON(w, sum) }},
 		{"report.html", func(w io.Writer) error { return reports.WriteHTML(w, sum, res.History) }},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{sum}) }},
+		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, []summary.Summary{sum}) }},
 	}
 	for _, f := range files {
 		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
@@ -229,7 +230,7 @@ func replayed(path string) (*scenarios.Spec, int64, error) {
 		return nil, 0, usagef("--replay: %v (give a run's output folder or its summary.json)", err)
 	}
 	defer f.Close()
-	sum, err := reports.ReadJSON(f)
+	sum, err := summary.ReadJSON(f)
 	if err != nil {
 		return nil, 0, usagef("--replay %s: %v", path, err)
 	}

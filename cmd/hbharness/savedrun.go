@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // The files a run leaves in its folder that `report` reads back.
@@ -22,7 +22,7 @@ const (
 // run saved it, the history its charts are drawn from.
 type savedRun struct {
 	dir     string
-	summary reports.Summary
+	summary summary.Summary
 	history *history.History // nil: the run predates saved histories
 }
 
@@ -105,7 +105,7 @@ func readRun(dir string) (savedRun, error) {
 	if err != nil {
 		return r, usagef("report: %v", err)
 	}
-	r.summary, err = reports.ReadJSON(f)
+	r.summary, err = summary.ReadJSON(f)
 	f.Close()
 	if err != nil {
 		return r, usagef("report: %s: %v", path, err)

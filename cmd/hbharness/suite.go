@@ -13,6 +13,7 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // cmdSuite runs scenarios back to back (every built-in by default; against
@@ -63,7 +64,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if *out == "" {
 		*out = defaultOut("suite")
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
@@ -83,7 +84,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		case errors.Is(err, runner.ErrScaleTooSmall):
 			// Refused before it ran; the others may still be judged.
 			fmt.Fprintf(stdout, "%s: refused: %v\n", spec.Name, err)
-			sum = reports.Summary{Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
+			sum = summary.Summary{Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
 				TimeScale: float64(spec.TimeScale), Unusable: err.Error()}
 			unusable = append(unusable, err.Error())
 		default:

@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // readSummaries reads a summary.json, or every summary.json under a folder
 // (a run, a suite, a compare --repeat, or a folder of nightly runs). Each
 // summary's OutDir is the folder it was found in.
-func readSummaries(path string) ([]reports.Summary, error) {
+func readSummaries(path string) ([]summary.Summary, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w (give a summary.json, or a folder of runs)", err)
@@ -23,9 +23,9 @@ func readSummaries(path string) ([]reports.Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []reports.Summary{s}, nil
+		return []summary.Summary{s}, nil
 	}
-	var out []reports.Summary
+	var out []summary.Summary
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -52,15 +52,15 @@ func readSummaries(path string) ([]reports.Summary, error) {
 	return out, nil
 }
 
-func readSummaryFile(path string) (reports.Summary, error) {
+func readSummaryFile(path string) (summary.Summary, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return reports.Summary{}, err
+		return summary.Summary{}, err
 	}
 	defer f.Close()
-	s, err := reports.ReadJSON(f)
+	s, err := summary.ReadJSON(f)
 	if err != nil {
-		return reports.Summary{}, fmt.Errorf("%s: %w", path, err)
+		return summary.Summary{}, fmt.Errorf("%s: %w", path, err)
 	}
 	s.OutDir = filepath.Dir(path)
 	return s, nil

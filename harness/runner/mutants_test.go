@@ -36,6 +36,7 @@ import (
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 const plantedToken = "planted-token"
@@ -129,14 +130,14 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 					return
 				}
 				v := verdict(res, b.caughtBy)
-				if mode == ObserveSampling && b.undetectedBySampling && v.Outcome != verify.Fail {
+				if mode == ObserveSampling && b.undetectedBySampling && v.Outcome != summary.Fail {
 					// Its writes land milliseconds apart: a sample falls
 					// between two only by luck. Otherwise the verdict must
 					// say what sampling cannot see rather than guess.
 					require.Contains(t, v.Detail, "cannot be told apart", v.Detail)
 					return
 				}
-				require.Equal(t, verify.Fail, v.Outcome, "%s must catch %q: %s", b.caughtBy, b.name, v.Detail)
+				require.Equal(t, summary.Fail, v.Outcome, "%s must catch %q: %s", b.caughtBy, b.name, v.Detail)
 				if b.caughtBy == verify.LastSeenNotInFuture {
 					// Named for what it is, by its offset: 40 s less what
 					// the write took, never more. Sampled, a write is timed
@@ -177,18 +178,18 @@ func TestInProcessDoubleWriteIsCaught(t *testing.T) {
 	res, err := Run(context.Background(), spec, opt)
 	require.NoError(t, err)
 	v := verdict(res, verify.ObserversAgree)
-	require.Equal(t, verify.Fail, v.Outcome, v.Detail)
+	require.Equal(t, summary.Fail, v.Outcome, v.Detail)
 	require.Regexp(t, `dispatch r0-\d+ \(key heartbeat:pipeline:1:project:1 at [^)]+\) written 2 times`, v.Detail)
-	require.Equal(t, verify.Pass, verdict(res, verify.AtMostOnePerWindow).Outcome, "the dispatches themselves were fine")
+	require.Equal(t, summary.Pass, verdict(res, verify.AtMostOnePerWindow).Outcome, "the dispatches themselves were fine")
 }
 
-func verdict(res *Result, name string) verify.Verdict {
+func verdict(res *Result, name string) summary.Verdict {
 	for _, v := range res.Verdicts {
 		if v.Name == name {
 			return v
 		}
 	}
-	return verify.Verdict{}
+	return summary.Verdict{}
 }
 
 // runAgainst serves the reference with bug planted on a fresh database of

@@ -32,6 +32,9 @@ func rules() map[string][]string {
 type graph struct {
 	imports map[string][]string
 	tests   map[string][]string
+	// outside holds what a package's own files import from other modules
+	// (neither the standard library nor this module).
+	outside map[string][]string
 }
 
 func TestLayering(t *testing.T) {
@@ -70,7 +73,7 @@ func TestViolationsNameTheChain(t *testing.T) {
 
 func readGraph(t *testing.T, root string) graph {
 	t.Helper()
-	g := graph{imports: map[string][]string{}, tests: map[string][]string{}}
+	g := graph{imports: map[string][]string{}, tests: map[string][]string{}, outside: map[string][]string{}}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -106,8 +109,12 @@ func readGraph(t *testing.T, root string) graph {
 			if err != nil {
 				return err
 			}
-			if inner, ok := strings.CutPrefix(p, module+"/"); ok && !slices.Contains(dst[pkg], inner) {
+			inner, ok := strings.CutPrefix(p, module+"/")
+			if ok && !slices.Contains(dst[pkg], inner) {
 				dst[pkg] = append(dst[pkg], inner)
+			}
+			if !ok && !stdlib(p) && !strings.HasSuffix(path, "_test.go") && !slices.Contains(g.outside[pkg], p) {
+				g.outside[pkg] = append(g.outside[pkg], p)
 			}
 		}
 		return nil

@@ -1,42 +1,42 @@
-package reports
+package runner
 
 import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
-// Summarize turns a run's record into summary.json (DESIGN.md §9). It
-// computes the figures that explain the verdicts with the verifier's own
-// rules, and judges nothing itself.
-func Summarize(r *runner.Result) Summary {
+// Summary turns the run's record into summary.json
+// (docs/design.md#summaryjson). It computes the figures that explain the
+// verdicts with the verifier's own rules, and judges nothing itself.
+func (r *Result) Summary() summary.Summary {
 	h := r.History
 	st := verify.Summarize(*h)
-	s := Summary{
-		Schema: Schema, Scenario: r.Scenario, Strategy: r.Strategy, Label: r.Label, TimeScale: float64(r.TimeScale),
+	s := summary.Summary{
+		Schema: summary.Schema, Scenario: r.Scenario, Strategy: r.Strategy, Label: r.Label, TimeScale: float64(r.TimeScale),
 		ModelDurationS: h.Duration.Seconds(), Invariants: r.Verdicts, Passed: r.Passed(),
 		DispatchesTotal: st.DispatchesTotal, DBWritesTotal: st.DBWritesTotal, MaxStalenessS: st.MaxStaleness.Seconds(),
 		MaxAgeSinceWriteS: st.MaxAgeSinceWrite.Seconds(),
 		Interrupted:       r.Interrupted, StartedAt: r.StartedAt, WallDurationS: r.Wall.Seconds(), Target: r.Target,
 		FailurePolicy: r.FailurePolicy, Replicas: r.Replicas, Tolerances: map[string]float64{},
 		Observation: string(h.Observation), DetectionLimitS: h.DetectionLimit.Seconds(), Unusable: r.Unusable,
-		Keys: []KeyStats{}, Services: []ServiceStats{}, Faults: []Fault{}, Notes: []string{},
+		Keys: []summary.KeyStats{}, Services: []summary.ServiceStats{}, Faults: []summary.Fault{}, Notes: []string{},
 	}
 	if l := h.Locks; l != nil {
-		s.DatabaseLocks = &DatabaseLocks{Samples: l.Samples, Errors: l.Errors, MaxWaiting: l.MaxWaiting,
+		s.DatabaseLocks = &summary.DatabaseLocks{Samples: l.Samples, Errors: l.Errors, MaxWaiting: l.MaxWaiting,
 			WaitingBackendS: l.WaitingS, Deadlocks: l.Deadlocks, SampleEveryS: l.Every.Seconds()}
 	}
 	if v := h.Views; v != nil {
-		s.Views = &Views{ByRoute: map[string]ViewTimes{}, Refused: v.Refused}
+		s.Views = &summary.Views{ByRoute: map[string]summary.ViewTimes{}, Refused: v.Refused}
 		for route, t := range v.ByRoute {
-			s.Views.ByRoute[route] = ViewTimes{Count: t.Count, MeanS: t.Mean.Seconds(), MaxS: t.Max.Seconds()}
+			s.Views.ByRoute[route] = summary.ViewTimes{Count: t.Count, MeanS: t.Mean.Seconds(), MaxS: t.Max.Seconds()}
 		}
 	}
-	s.Unobserved = []Unobserved{}
+	s.Unobserved = []summary.Unobserved{}
 	for _, g := range h.Unobserved {
-		s.Unobserved = append(s.Unobserved, Unobserved{Observer: g.Observer, FromS: g.From.Seconds(), ToS: g.To.Seconds(), Reason: g.Reason})
+		s.Unobserved = append(s.Unobserved, summary.Unobserved{Observer: g.Observer, FromS: g.From.Seconds(), ToS: g.To.Seconds(), Reason: g.Reason})
 	}
 	for c, t := range h.Tolerance {
 		s.Tolerances[string(c)] = millis(t)
@@ -45,20 +45,20 @@ func Summarize(r *runner.Result) Summary {
 	if !h.HaveDispatches {
 		s.ClockToleranceMS = s.Tolerances[string(history.ClockPostgres)]
 	}
-	s.Requests = Requests{Total: h.Requests.Total, OK: h.Requests.OK, Errors: h.Requests.Errors(),
-		P50MS: millis(h.Requests.P50), P99MS: millis(h.Requests.P99), ByEndpoint: map[string]RequestClasses{}}
+	s.Requests = summary.Requests{Total: h.Requests.Total, OK: h.Requests.OK, Errors: h.Requests.Errors(),
+		P50MS: millis(h.Requests.P50), P99MS: millis(h.Requests.P99), ByEndpoint: map[string]summary.RequestClasses{}}
 	for ep, c := range h.Requests.ByEndpoint {
-		s.Requests.ByEndpoint[ep] = RequestClasses(c)
+		s.Requests.ByEndpoint[ep] = summary.RequestClasses(c)
 	}
 	if h.Duration > 0 {
 		s.Requests.RPSModel = float64(h.Requests.Total) / h.Duration.Seconds()
 	}
 	for _, k := range st.Keys {
-		s.Keys = append(s.Keys, KeyStats{Key: k.Key, Dispatches: k.Dispatches, ExpectedMin: k.ExpectedMin,
+		s.Keys = append(s.Keys, summary.KeyStats{Key: k.Key, Dispatches: k.Dispatches, ExpectedMin: k.ExpectedMin,
 			ExpectedMax: k.ExpectedMax, MinGapS: k.MinGap.Seconds(), DBWrites: k.DBWrites})
 	}
 	for _, sv := range st.Services {
-		ss := ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), MaxAgeSinceWriteS: sv.MaxAgeSinceWrite.Seconds(), OfflineFlips: sv.OfflineFlips,
+		ss := summary.ServiceStats{ID: sv.ID, MaxStalenessS: sv.MaxStaleness.Seconds(), MaxAgeSinceWriteS: sv.MaxAgeSinceWrite.Seconds(), OfflineFlips: sv.OfflineFlips,
 			FalseLiveS: sv.FalseLive.Seconds(), Stopped: sv.Stopped}
 		if sv.Detected {
 			ss.TimeToOfflineS = secondsPtr(sv.TimeToOffline)
@@ -69,13 +69,13 @@ func Summarize(r *runner.Result) Summary {
 		s.Services = append(s.Services, ss)
 	}
 	lv := st.Liveness
-	s.Liveness = Liveness{Stopped: lv.Stopped, Detected: lv.Detected, FalseLiveS: lv.FalseLive.Seconds(),
+	s.Liveness = summary.Liveness{Stopped: lv.Stopped, Detected: lv.Detected, FalseLiveS: lv.FalseLive.Seconds(),
 		BoundsS: [2]float64{lv.BoundLo.Seconds(), lv.BoundHi.Seconds()}}
 	if lv.Detected > 0 {
 		s.Liveness.TimeToOfflineMaxS, s.Liveness.TimeToOfflineP50S = secondsPtr(lv.TimeToOfflineMax), secondsPtr(lv.TimeToOfflineP50)
 	}
 	if ck := lv.Checker; ck.Known {
-		s.Liveness.Checks = &CheckCounts{Sent: ck.Sent, Ran: ck.Ran, Dropped: ck.Dropped, Failed: ck.Failed, Unsent: ck.Unsent,
+		s.Liveness.Checks = &summary.CheckCounts{Sent: ck.Sent, Ran: ck.Ran, Dropped: ck.Dropped, Failed: ck.Failed, Unsent: ck.Unsent,
 			Queued: ck.Queued + ck.Late}
 		s.Liveness.CheckerQueueWaitMaxS, s.Liveness.CheckerGapMaxS = secondsPtr(ck.MaxWait), secondsPtr(ck.MaxGap)
 		if ck.Dropped > 0 {
@@ -85,26 +85,26 @@ func Summarize(r *runner.Result) Summary {
 	s.Liveness.TimeToOfflineNote = lv.Unmeasured
 	for _, fs := range verify.Faults(*h) {
 		f := fs.Fault
-		out := Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), PlannedAtS: f.PlannedAt.Seconds(),
+		out := summary.Fault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(), PlannedAtS: f.PlannedAt.Seconds(),
 			PlannedForS: f.PlannedFor.Seconds(), Replica: replicaOf(f.Replica), LatencyS: f.Latency.Seconds(),
 			OffsetS: f.Offset.Seconds(), RecoveryBoundS: fs.Bound.Seconds(),
-			During: During{Dispatches: fs.Dispatches, DBWrites: fs.Writes, WorstStalenessS: fs.WorstStaleness.Seconds(),
+			During: summary.During{Dispatches: fs.Dispatches, DBWrites: fs.Writes, WorstStalenessS: fs.WorstStaleness.Seconds(),
 				Errors: map[string]int64{}}}
 		if fs.Recovered {
 			out.RecoveryS = secondsPtr(fs.Took)
 		}
-		during(h, f, &out.During)
+		faultRequests(h, f, &out.During)
 		s.Faults = append(s.Faults, out)
 	}
-	s.FaultSchedule = []ScheduledFault{}
+	s.FaultSchedule = []summary.ScheduledFault{}
 	for _, f := range r.PlannedFaults {
-		s.FaultSchedule = append(s.FaultSchedule, ScheduledFault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(),
+		s.FaultSchedule = append(s.FaultSchedule, summary.ScheduledFault{Kind: f.Kind, AtS: f.At.Seconds(), ForS: f.For.Seconds(),
 			LatencyS: f.Latency.Seconds(), OffsetS: f.Offset.Seconds(), Zone: f.Zone, Replica: replicaOf(f.Replica)})
 	}
 	s.Seed, s.Source = r.Seed, r.Source
 	s.ThrottleS = h.Throttle.Seconds()
 	lg := r.Load
-	s.LoadGenerator = LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,
+	s.LoadGenerator = summary.LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,
 		DroppedSends: lg.Dropped, Saturated: lg.Saturated}
 	s.Notes = append(s.Notes, r.Notes...)
 	if r.Interrupted {
@@ -133,10 +133,10 @@ func replicaOf(r int) *int {
 	return &r
 }
 
-// during adds the requests sent while the fault lasted: exactly, from the
+// faultRequests adds the requests sent while the fault lasted: exactly, from the
 // span the runner summed; else from the timeline's windows, p99 then the
 // worst window's (percentiles of windows cannot be combined).
-func during(h *history.History, f history.Fault, d *During) {
+func faultRequests(h *history.History, f history.Fault, d *summary.During) {
 	if w := f.Requests; w != nil {
 		for ep, c := range w.ByEndpoint {
 			if n := c.Errors(); n > 0 {

@@ -1,4 +1,4 @@
-package reports
+package summary
 
 import (
 	"bytes"
@@ -10,18 +10,40 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/hbharness/hbharness/harness/history"
 )
+
+// fixture is a run with one of everything a list holds, so that every
+// nested name is written.
+func fixture() Summary {
+	return Summary{
+		Scenario: "broker-outage", Strategy: "view-gate", TimeScale: 0.05, ModelDurationS: 600,
+		Invariants: []Verdict{{Name: "dispatch_at_most_one_per_window", Outcome: Fail, Expected: Pass, Detail: "gap 10.0s < 30s",
+			Evidence: Evidence{{What: "gaps", N: 47}}}},
+		Requests:        Requests{Total: 12000, OK: 12000, RPSModel: 20, P50MS: 1.25, P99MS: 7.5},
+		Keys:            []KeyStats{{Key: "heartbeat:pipeline:1:project:1", Dispatches: 19, ExpectedMin: 18, ExpectedMax: 21, MinGapS: 30.2, DBWrites: 19}},
+		Services:        []ServiceStats{{ID: 1, MaxStalenessS: 95, OfflineFlips: 1}},
+		DispatchesTotal: 48, DBWritesTotal: 47, MaxStalenessS: 95,
+		Faults:        []Fault{{Kind: "broker-down", AtS: 180, ForS: 90}},
+		StartedAt:     time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC),
+		WallDurationS: 31.2, Target: "in-process", FailurePolicy: "fail-closed", Replicas: 2, ClockToleranceMS: 50,
+		LoadGenerator: LoadGenerator{ScheduleLagP99MS: 0.8, LateSends: 3},
+		Notes:         []string{"redis ran in-process"},
+	}
+}
+
+func TestRunName(t *testing.T) {
+	assert.Equal(t, "view-gate", Summary{Strategy: "view-gate"}.RunName())
+	assert.Equal(t, "view-gate [fail-open]", Summary{Strategy: "view-gate", Label: "fail-open"}.RunName())
+}
 
 func TestWriteJSONKeepsEveryContractName(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, WriteJSON(&buf, testSummary()))
+	require.NoError(t, WriteJSON(&buf, fixture()))
 
 	var raw map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &raw))
 	top := []string{
-		// DESIGN.md §9
+		// docs/design.md#summaryjson
 		"schema", "scenario", "strategy", "time_scale", "model_duration_s", "passed", "invariants",
 		"requests", "keys", "services", "dispatches_total", "db_writes_total", "max_staleness_s", "faults",
 		// added in v1
@@ -67,7 +89,7 @@ func firstObject(t *testing.T, msg json.RawMessage) map[string]json.RawMessage {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	in := testSummary()
+	in := fixture()
 	in.OutDir = "/tmp/run-1" // not part of the file
 	var buf bytes.Buffer
 	require.NoError(t, WriteJSON(&buf, in))
@@ -121,25 +143,4 @@ func TestReadJSONAcceptsAddedFields(t *testing.T) {
 	s, err := ReadJSON(strings.NewReader(`{"schema":"hbharness.summary/v1","scenario":"steady","from_the_future":1}`))
 	require.NoError(t, err)
 	assert.Equal(t, "steady", s.Scenario)
-}
-
-// A fault's requests come from the exact span the runner summed when there
-// is one, not from the worst of the windows it touches.
-func TestDuringUsesTheExactSpan(t *testing.T) {
-	h := &history.History{Requests: history.Requests{Timeline: []history.RequestWindow{
-		{From: 0, Every: time.Second, P99: 900 * time.Millisecond,
-			ByEndpoint: map[string]history.RequestCounts{"result": {Total: 10, OK: 9, Status5xx: 1}}},
-	}}}
-	f := history.Fault{At: 0, For: time.Second}
-	d := During{Errors: map[string]int64{}}
-	during(h, f, &d)
-	require.Equal(t, 900.0, d.P99MS, "without a span: the worst window")
-	require.Equal(t, map[string]int64{"result": 1}, d.Errors)
-
-	f.Requests = &history.RequestWindow{P99: 250 * time.Millisecond,
-		ByEndpoint: map[string]history.RequestCounts{"tasks": {Total: 4, Status5xx: 4}}}
-	d = During{Errors: map[string]int64{}}
-	during(h, f, &d)
-	require.Equal(t, 250.0, d.P99MS)
-	require.Equal(t, map[string]int64{"tasks": 4}, d.Errors)
 }
