@@ -54,7 +54,7 @@ func TestPagesInABrowser(t *testing.T) {
 		{"comparison", func(w io.Writer) error {
 			other := testSummary()
 			other.Strategy = "inline"
-			return WriteComparisonHTML(w, []summary.Summary{testSummary(), other}, "", []*history.History{testHistory(), testHistory()})
+			return WriteComparisonHTML(w, []summary.Summary{testSummary(), other}, "", "report.html", []*history.History{testHistory(), testHistory()})
 		}, "", 6}, // two metric bar charts, then each strategy over time in two rows
 	}
 

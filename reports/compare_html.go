@@ -40,13 +40,14 @@ type reportLink struct {
 
 // WriteComparisonHTML writes one scenario under several strategies as a
 // single self-contained HTML file, written into dir (links to each run's
-// report.html are relative to it; "" leaves them out): per metric a bar
+// page, the file named runPage in its folder, are relative to it; "" leaves
+// them out): per metric a bar
 // chart of every strategy on one shared axis, coloured by that metric's own
 // merit, and the comparison table. A strategy whose runs were all unusable
 // is shown as inconclusive. hists, when given, holds each run's history in
 // runs' order (nil where it was not kept): the page then also draws each
 // strategy over model time, side by side on shared axes.
-func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir string, hists []*history.History) error {
+func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir, runPage string, hists []*history.History) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
@@ -68,7 +69,7 @@ func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir string, hists 
 			if len(c.Runs) > 1 {
 				text = strconv.Itoa(i + 1)
 			}
-			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, "report.html"))})
+			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, runPage))})
 		}
 		page.Columns = append(page.Columns, h)
 	}

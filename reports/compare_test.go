@@ -121,7 +121,7 @@ func TestComparisonJSONCarriesEveryRun(t *testing.T) {
 func TestComparisonHTML(t *testing.T) {
 	runs := repeatedRuns("out")
 	var buf bytes.Buffer
-	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", "report.html", nil))
 	p := parsePage(t, buf.String())
 	require.Len(t, p.svgs, 5, "dispatches, writes, staleness, recovery, p99")
 	assert.Contains(t, p.svgs[0], `<text x="67.6" y="52" text-anchor="end" class="key-label">view-gate</text>
@@ -140,7 +140,7 @@ func TestComparisonHTML(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", "report.html", nil))
 	p = parsePage(t, buf.String())
 	assert.Contains(t, p.text(), "inconclusive: UNUSABLE ×3")
 	assert.Contains(t, p.svgs[0], ">inconclusive<")

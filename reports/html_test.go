@@ -203,7 +203,7 @@ func TestWriteHTMLEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	s2 := s
 	s2.Strategy = "other"
-	require.NoError(t, WriteComparisonHTML(&buf, []summary.Summary{s, s2}, "", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, []summary.Summary{s, s2}, "", "report.html", nil))
 	cp := parsePage(t, buf.String())
 	assert.NotContains(t, strings.ToLower(cp.raw), "<script")
 	assert.Contains(t, cp.text(), evil)

@@ -57,8 +57,8 @@ func TestComparisonPageDrawsStrategiesOverTime(t *testing.T) {
 	b.Strategy = "two-tier"
 	runs := []summary.Summary{a, b}
 	var without, with bytes.Buffer
-	require.NoError(t, WriteComparisonHTML(&without, runs, "", nil))
-	require.NoError(t, WriteComparisonHTML(&with, runs, "", []*history.History{testHistory(), testHistory()}))
+	require.NoError(t, WriteComparisonHTML(&without, runs, "", "report.html", nil))
+	require.NoError(t, WriteComparisonHTML(&with, runs, "", "report.html", []*history.History{testHistory(), testHistory()}))
 	assert.NotContains(t, without.String(), "worst staleness over time")
 	page := with.String()
 	assert.Contains(t, page, "worst staleness over time")

@@ -93,7 +93,7 @@ func TestWriteComparisonRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Zero(t, buf.Len())
-			assert.Error(t, WriteComparisonHTML(&buf, tt.runs, "", nil))
+			assert.Error(t, WriteComparisonHTML(&buf, tt.runs, "", "report.html", nil))
 		})
 	}
 }

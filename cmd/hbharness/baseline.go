@@ -4,11 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -48,11 +47,11 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	runs, err := readSummaries(b.path)
+	folder, err := runfolder.Read(b.path)
 	if err != nil {
 		return nil, usagef("--baseline %s: %w", b.path, err)
 	}
-	base, err := reports.NewBaseline(b.path, runs)
+	base, err := reports.NewBaseline(b.path, folder.Summaries())
 	if err != nil {
 		return nil, usagef("--baseline: %w", err)
 	}
@@ -77,11 +76,7 @@ func (g *baselineGate) apply(sum *summary.Summary) error {
 	if sum.OutDir == "" {
 		return nil
 	}
-	s := *sum
-	if err := writeFile(filepath.Join(sum.OutDir, "summary.json"), func(w io.Writer) error { return summary.WriteJSON(w, s) }); err != nil {
-		return usageError{err}
-	}
-	if err := writeFile(filepath.Join(sum.OutDir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []summary.Summary{s}) }); err != nil {
+	if err := runfolder.WriteVerdicts(sum.OutDir, *sum); err != nil {
 		return usageError{err}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -19,7 +20,7 @@ import (
 func writeSummary(t *testing.T, dir string, s summary.Summary) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	f, err := os.Create(filepath.Join(dir, "summary.json"))
+	f, err := os.Create(filepath.Join(dir, runfolder.SummaryFile))
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
 	require.NoError(t, summary.WriteJSON(f, s))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -94,25 +94,15 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 		if s.OutDir == "" || s.Unusable != "" {
 			continue
 		}
-		r, err := readRun(s.OutDir)
+		h, err := runfolder.Run{Dir: s.OutDir, Summary: s}.History()
 		if err != nil {
 			log.Warn("comparison page: a run's history could not be read; it is left out of the charts over time", "run", s.OutDir, "err", err)
 			continue
 		}
-		hists[i] = r.history
+		hists[i] = h
 	}
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"comparison.html", func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs, *out, hists) }},
-		{"compare.json", func(w io.Writer) error { return reports.WriteComparisonJSON(w, runs, *out) }},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, runs) }},
-	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(*out, f.name), f.write); err != nil {
-			return err
-		}
+	if err := runfolder.WriteComparison(*out, runs, hists); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -33,14 +34,14 @@ func cmdHistory(args []string, stdout io.Writer) error {
 	}
 	var runs []summary.Summary
 	for _, d := range dirs {
-		rs, err := readSummaries(d)
+		folder, err := runfolder.Read(d)
 		if err != nil {
 			return usagef("history %s: %w", d, err)
 		}
-		runs = append(runs, rs...)
+		runs = append(runs, folder.Summaries()...)
 	}
 	if *html != "" {
-		if err := writeFile(*html, func(w io.Writer) error { return reports.WriteTrendHTML(w, runs, metrics) }); err != nil {
+		if err := runfolder.WriteFile(*html, func(w io.Writer) error { return reports.WriteTrendHTML(w, runs, metrics) }); err != nil {
 			return usageError{err}
 		}
 	}

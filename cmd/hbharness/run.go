@@ -4,18 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -112,7 +111,7 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	if res != nil {
 		sum = res.Summary()
 		sum.OutDir = out
-		if werr := writeRun(out, sum, res); werr != nil {
+		if werr := runfolder.Write(out, sum, res.History); werr != nil {
 			return sum, usageError{werr}
 		}
 		if con.quiet {
@@ -136,39 +135,20 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 }
 
-// verdictOf turns summaries into the exit status of §8. A run that tested
-// nothing (every request refused) or a verdict that judged nothing is not a
-// finding about the target: exit 2, saying why. Otherwise a verdict that
-// judged and missed its expectation is: exit 1.
+// verdictOf turns summaries into the exit status of
+// docs/design.md#cli-contract: verify.Decide's mismatch exits 1, a run
+// that found nothing about its target 2.
 func verdictOf(runs []summary.Summary) error {
-	var unusable, missed, inconclusive []string
-	for _, s := range runs {
-		name := s.Scenario + "/" + s.Strategy
-		if s.Unusable != "" {
-			unusable = append(unusable, name+": "+s.Unusable)
-			continue
-		}
-		c := verify.Conclude(s.Invariants)
-		if len(c.Missed) > 0 {
-			var names []string
-			for _, v := range c.Missed {
-				names = append(names, fmt.Sprintf("%s (%s, expected %s)", v.Name, v.Outcome, v.Expected))
-			}
-			missed = append(missed, name+": "+strings.Join(names, ", "))
-		}
-		for _, v := range c.Inconclusive {
-			inconclusive = append(inconclusive, fmt.Sprintf("%s: %s judged nothing (%s)", name, v.Name, strings.TrimPrefix(v.Detail, "inconclusive: ")))
-		}
-	}
+	err := verify.Decide(runs)
+	var mismatch *verify.MismatchError
 	switch {
-	case len(unusable) > 0:
-		return usagef("the run tested nothing about its target:\n  %s", strings.Join(unusable, "\n  "))
-	case len(missed) > 0:
-		return verdictError{"verdicts did not match:\n  " + strings.Join(missed, "\n  ")}
-	case len(inconclusive) > 0:
-		return usagef("no evidence for a verdict expected to pass:\n  %s", strings.Join(inconclusive, "\n  "))
+	case err == nil:
+		return nil
+	case errors.As(err, &mismatch):
+		return verdictError{err.Error()}
+	default:
+		return usageError{err}
 	}
-	return nil
 }
 
 func realTime(s modeltime.Scale) string {
@@ -176,46 +156,6 @@ func realTime(s modeltime.Scale) string {
 		return " (real time)"
 	}
 	return ""
-}
-
-func writeRun(dir string, sum summary.Summary, res *runner.Result) error {
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"summary.json", func(w io.Writer) error { return summary.WriteJSON(w, sum) }},
-		{"report.html", func(w io.Writer) error { return reports.WriteHTML(w, sum, res.History) }},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, []summary.Summary{sum}) }},
-	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
-			return err
-		}
-	}
-	if res.History == nil {
-		return nil
-	}
-	// What the charts are drawn from, so that `hbharness report` can draw
-	// them again, and new ones, without running again.
-	return writeFile(filepath.Join(dir, historyFile), func(w io.Writer) error { return history.Save(w, res.History) })
-}
-
-// writeFile writes through a temporary file so a failed render never
-// leaves a truncated report behind.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // replayed rebuilds a past run from its summary.json: the same scenario,

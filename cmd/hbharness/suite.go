@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -99,7 +99,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if err := reports.WriteSuiteFindings(stdout, runs); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) }); err != nil {
+	if err := runfolder.WriteSuite(*out, runs); err != nil {
 		return err
 	}
 	if err := reports.WriteBaselineTable(stdout, runs); err != nil {

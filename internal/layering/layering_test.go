@@ -21,9 +21,10 @@ func rules() map[string][]string {
 	return map[string][]string{
 		"reference": {"harness", "scenarios", "reports", "cmd"},
 		"scenarios": {"harness", "reports", "cmd"},
-		"harness":   {"reports", "cmd"},
+		"harness":   {"reports", "runfolder", "cmd"},
 		"internal":  {"harness", "scenarios", "reports", "cmd"},
-		"reports":   {"cmd"},
+		"reports":   {"runfolder", "cmd"},
+		"runfolder": {"cmd"},
 	}
 }
 
