@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"io"
 	"strings"
@@ -43,9 +44,9 @@ func WriteBaselineTable(w io.Writer, runs []summary.Summary) error {
 			if !all && !mc.Regressed {
 				continue
 			}
-			m, err := MetricNamed(mc.Metric)
+			m, err := metric.Named(mc.Metric)
 			if err != nil {
-				m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
+				m = metric.Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
 			}
 			word := "ok"
 			switch {
@@ -95,4 +96,35 @@ func RegressionLines(runs []summary.Summary) []string {
 		}
 	}
 	return out
+}
+
+// CheckText says what a metric did, for error lines and JUnit:
+// "p99 latency 4.8 ms, baseline 3.2 ms (+50%), limit 5.2 ms (floor)".
+func CheckText(mc summary.MetricCheck) string {
+	m, err := metric.Named(mc.Metric)
+	if err != nil {
+		m = metric.Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
+	}
+	return fmt.Sprintf("%s %s, baseline %s (%s), limit %s (%s)", m.Label, m.Format(mc.Now), baselineText(m, mc),
+		changeText(mc), m.Format(mc.Limit), mc.LimitBy)
+}
+
+func baselineText(m metric.Metric, mc summary.MetricCheck) string {
+	if mc.BaselineMin == mc.BaselineMax {
+		return m.Format(mc.Baseline)
+	}
+	return fmt.Sprintf("%s, %s–%s", m.Format(mc.Baseline), metric.Num(mc.BaselineMin, m.Prec), metric.Num(mc.BaselineMax, m.Prec))
+}
+
+// changeText is the change from the baseline's median, in percent; from
+// zero only the absolute change means anything.
+func changeText(mc summary.MetricCheck) string {
+	d := mc.Now - mc.Baseline
+	if mc.Baseline == 0 {
+		if d == 0 {
+			return "±0"
+		}
+		return fmt.Sprintf("%+.3g from 0", d)
+	}
+	return fmt.Sprintf("%+.0f%%", 100*d/mc.Baseline)
 }

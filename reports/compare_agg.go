@@ -3,6 +3,7 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"slices"
 )
@@ -76,7 +77,7 @@ func aggregate(cols []*column) []StrategyAggregate {
 	for i, c := range cols {
 		out[i] = StrategyAggregate{Strategy: c.Name, Runs: len(c.Runs), Usable: len(c.usable), Metrics: []Spread{}}
 	}
-	for _, m := range Metrics() {
+	for _, m := range metric.All() {
 		spreads := make([]*Spread, len(cols))
 		for i, c := range cols {
 			var vs []float64
@@ -89,7 +90,7 @@ func aggregate(cols []*column) []StrategyAggregate {
 				continue
 			}
 			slices.Sort(vs)
-			spreads[i] = &Spread{Metric: m.Name, N: len(vs), Median: median(vs), Min: vs[0], Max: vs[len(vs)-1]}
+			spreads[i] = &Spread{Metric: m.Name, N: len(vs), Median: metric.Median(vs), Min: vs[0], Max: vs[len(vs)-1]}
 		}
 		markBest(m, spreads)
 		for i, sp := range spreads {
@@ -103,8 +104,8 @@ func aggregate(cols []*column) []StrategyAggregate {
 
 // markBest marks the lowest median, and every other strategy within noise
 // of it, for a metric where lower is better.
-func markBest(m Metric, spreads []*Spread) {
-	if m.Worse == Neutral {
+func markBest(m metric.Metric, spreads []*Spread) {
+	if m.Worse == metric.Neutral {
 		return
 	}
 	var best *Spread
@@ -128,7 +129,7 @@ func markBest(m Metric, spreads []*Spread) {
 // min–max ranges overlap, or the gap between the ranges is below the
 // metric's floor (the resolution it is measured to). With one run each the
 // ranges are points, so only the floor can say so.
-func within(m Metric, sp, best Spread) bool {
+func within(m metric.Metric, sp, best Spread) bool {
 	return sp.Min <= best.Max || sp.Min-best.Max < m.Floor
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -53,7 +54,7 @@ func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir, runPage strin
 		return err
 	}
 	page := comparisonPage{Scenario: runs[0].Scenario, Rows: comparisonRows(cols), Legend: comparisonLegend(cols), LogSpan: logSpan,
-		Meta: fmt.Sprintf("time scale %s · model %s%s", num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
+		Meta: fmt.Sprintf("time scale %s · model %s%s", metric.Num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
 	for _, c := range cols {
 		h := comparisonHead{Name: c.Name, Verdict: tally(c.Runs, verdictWord), Inconclusive: len(c.usable) == 0,
 			Passed: !slices.ContainsFunc(c.Runs, func(s summary.Summary) bool { return !s.Passed })}
@@ -77,7 +78,7 @@ func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir, runPage strin
 	marks := repeated(cols)
 	// One chart per metric, every strategy on the chart's one axis.
 	for _, name := range []string{"dispatches", "writes", "staleness", "recovery", "p99"} {
-		m, err := MetricNamed(name)
+		m, err := metric.Named(name)
 		if err != nil {
 			return fmt.Errorf("comparison chart %q: %w (a bug in package reports)", name, err)
 		}
@@ -131,7 +132,7 @@ func firstHistories(runs []summary.Summary, hists []*history.History) []strategy
 // run's verdict: red where an invariant that judges the metric failed in
 // any of its runs (expected or not), orange where it is worse than the best
 // strategy beyond noise, blue otherwise.
-func meritClass(m Metric, sp Spread, runs []summary.Summary) string {
+func meritClass(m metric.Metric, sp Spread, runs []summary.Summary) string {
 	for _, s := range runs {
 		for _, v := range s.Invariants {
 			if v.Outcome == summary.Fail && slices.Contains(m.JudgedBy, v.Name) {
@@ -139,7 +140,7 @@ func meritClass(m Metric, sp Spread, runs []summary.Summary) string {
 			}
 		}
 	}
-	if !sp.Best && !sp.WithinNoise && m.Worse != Neutral {
+	if !sp.Best && !sp.WithinNoise && m.Worse != metric.Neutral {
 		return "bar over"
 	}
 	return "bar"

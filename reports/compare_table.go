@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -21,7 +22,7 @@ func WriteComparison(w io.Writer, runs []summary.Summary) error {
 		return err
 	}
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "%s · time scale %s · model %s%s\n\n", runs[0].Scenario, num(runs[0].TimeScale, 4),
+	fmt.Fprintf(ew, "%s · time scale %s · model %s%s\n\n", runs[0].Scenario, metric.Num(runs[0].TimeScale, 4),
 		modelDuration(runs[0].ModelDurationS), repeatText(cols))
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	for _, row := range comparisonRows(cols) {
@@ -101,7 +102,7 @@ func comparisonRows(cols []*column) [][]string {
 	}
 	aggs := aggregate(cols)
 	marks := repeated(cols)
-	for _, m := range Metrics() {
+	for _, m := range metric.All() {
 		measured := slices.ContainsFunc(aggs, func(a StrategyAggregate) bool { _, ok := a.spreadOf(m.Name); return ok })
 		if !measured {
 			continue
@@ -123,7 +124,7 @@ func comparisonRows(cols []*column) [][]string {
 	return rows
 }
 
-func metricRowLabel(m Metric) string {
+func metricRowLabel(m metric.Metric) string {
 	if m.Unit == "" {
 		return m.Label
 	}
@@ -133,10 +134,10 @@ func metricRowLabel(m Metric) string {
 // spreadText prints a metric's spread: "median (min–max)", or the value
 // alone where every run measured the same, then, when runs were repeated,
 // its mark.
-func spreadText(m Metric, sp Spread, marks bool) string {
-	t := num(sp.Median, m.Prec)
+func spreadText(m metric.Metric, sp Spread, marks bool) string {
+	t := metric.Num(sp.Median, m.Prec)
 	if sp.Max > sp.Min {
-		t += " (" + num(sp.Min, m.Prec) + "–" + num(sp.Max, m.Prec) + ")"
+		t += " (" + metric.Num(sp.Min, m.Prec) + "–" + metric.Num(sp.Max, m.Prec) + ")"
 	}
 	if !marks {
 		return t
@@ -162,9 +163,9 @@ func countText(c *column, count func(summary.Summary) int) string {
 	}
 	slices.Sort(vs)
 	if vs[0] == vs[len(vs)-1] {
-		return num(vs[0], 0)
+		return metric.Num(vs[0], 0)
 	}
-	return num(median(vs), 1) + " (" + num(vs[0], 0) + "–" + num(vs[len(vs)-1], 0) + ")"
+	return metric.Num(metric.Median(vs), 1) + " (" + metric.Num(vs[0], 0) + "–" + metric.Num(vs[len(vs)-1], 0) + ")"
 }
 
 // tally prints what runs show, "pass ✓" for one, "pass ✓ ×3" for three

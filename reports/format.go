@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -53,7 +54,7 @@ func evidenceText(ev summary.Evidence) string {
 // toleranceText states the tolerance of the clock the dispatch gaps were
 // judged on, and the detection limit of sampled writes.
 func toleranceText(s summary.Summary) string {
-	t := fmt.Sprintf("clock tolerance %s ms", num(s.ClockToleranceMS, 3))
+	t := fmt.Sprintf("clock tolerance %s ms", metric.Num(s.ClockToleranceMS, 3))
 	if s.DetectionLimitS > 0 {
 		t += fmt.Sprintf(" · writes closer than %s cannot be told apart", modelDuration(s.DetectionLimitS))
 	}
@@ -93,15 +94,6 @@ func modelDuration(sec float64) string {
 	return out
 }
 
-// num prints a measurement with at most `prec` decimals and no trailing zeros.
-func num(x float64, prec int) string {
-	s := strconv.FormatFloat(x, 'f', prec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
 // expectedRange prints a key's dispatch bounds.
 func expectedRange(k summary.KeyStats) string {
 	return "[" + strconv.Itoa(k.ExpectedMin) + ", " + strconv.Itoa(k.ExpectedMax) + "]"
@@ -112,7 +104,7 @@ func minGap(k summary.KeyStats) string {
 	if k.Dispatches < 2 {
 		return "—"
 	}
-	return num(k.MinGapS, 2) + " s"
+	return metric.Num(k.MinGapS, 2) + " s"
 }
 
 // targetName prints where the run was aimed.

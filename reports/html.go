@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -104,7 +105,7 @@ func fold[T any](rows []T) (shown, folded []T, more int) {
 func render(w io.Writer, name string, data any, what string) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"px":           fmtPx,
-		"num":          num,
+		"num":          metric.Num,
 		"dur":          modelDuration,
 		"mark":         mark,
 		"target":       targetName,

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -97,12 +98,12 @@ func junitRun(s summary.Summary) junitSuite {
 		Name: name,
 		Time: seconds(s.WallDurationS),
 		Properties: []junitProperty{
-			{"time_scale", num(s.TimeScale, 6)},
-			{"model_duration_s", num(s.ModelDurationS, 3)},
+			{"time_scale", metric.Num(s.TimeScale, 6)},
+			{"model_duration_s", metric.Num(s.ModelDurationS, 3)},
 			{"target", targetName(s)},
 			{"failure_policy", s.FailurePolicy},
 			{"replicas", strconv.Itoa(s.Replicas)},
-			{"clock_tolerance_ms", num(s.ClockToleranceMS, 3)},
+			{"clock_tolerance_ms", metric.Num(s.ClockToleranceMS, 3)},
 			{"observation", s.Observation},
 		},
 	}

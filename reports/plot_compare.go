@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/reports/metric"
 	"math"
 )
 
@@ -99,7 +100,7 @@ func rangeBarChart(id, title, axis string, bars []rangeBar) *chart {
 	}
 	label := countLabel
 	if logScale {
-		label = func(d float64) string { return num(math.Pow(10, d), 3) }
+		label = func(d float64) string { return metric.Num(math.Pow(10, d), 3) }
 	}
 	c.xAxis(ticks, label, axis)
 	return c

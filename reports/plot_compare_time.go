@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/metric"
 )
 
 // overTime is one row of the comparison page's small multiples: one chart
@@ -57,7 +58,7 @@ func timeRows(runs []strategyHistory) []overTime {
 		if off := sec(r.h.OfflineAfter); off > 0 {
 			c.linePx(c.Left, c.py(off), c.Left+c.plotW(), c.py(off), "threshold", "")
 		}
-		c.yAxis(niceTicks(0, stale*1.08, 5), func(v float64) string { return num(v, 0) }, "seconds")
+		c.yAxis(niceTicks(0, stale*1.08, 5), func(v float64) string { return metric.Num(v, 0) }, "seconds")
 		c.xAxis(timeTicks(0, end, 6), timeLabel, "model time")
 		c.polyline(worst[i], "series", seriesColor(i), "")
 		staleRow.Charts = append(staleRow.Charts, c)
@@ -72,7 +73,7 @@ func timeRows(runs []strategyHistory) []overTime {
 		for j, n := range wins[i] {
 			if n > 0 {
 				c.rect(float64(j)*w, 0, float64(j+1)*w, n, "bar", seriesColor(i),
-					fmt.Sprintf("%s–%s: %s per key", timeLabel(float64(j)*w), timeLabel(float64(j+1)*w), num(n, 2)))
+					fmt.Sprintf("%s–%s: %s per key", timeLabel(float64(j)*w), timeLabel(float64(j+1)*w), metric.Num(n, 2)))
 			}
 		}
 		c.linePx(c.Left, c.py(1), c.Left+c.plotW(), c.py(1), "ideal", "")

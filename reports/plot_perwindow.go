@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -113,10 +114,10 @@ func windowChart(s summary.Summary, h *history.History, left float64) *chart {
 	}
 	if haveRequests {
 		c.Caption += fmt.Sprintf("Green line: requests sent in the window, on the right-hand axis (%s per window on average): the gate's dispatches should follow the keys, not the requests.",
-			num(perWindow, 0))
+			metric.Num(perWindow, 0))
 	} else {
 		c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s); the run kept no per-window request counts, so they are given as a number rather than drawn.",
-			num(perWindow, 0), num(s.Requests.RPSModel, 1), modelDuration(w))
+			metric.Num(perWindow, 0), metric.Num(s.Requests.RPSModel, 1), modelDuration(w))
 	}
 	return c
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/metric"
 )
 
 // minReqBarPx is the narrowest a requests bar may be: past it neighbouring
@@ -208,11 +209,11 @@ func latencyText(d time.Duration) string {
 	ms := millis(d)
 	switch {
 	case ms >= 10_000:
-		return num(ms/1000, 1) + " s"
+		return metric.Num(ms/1000, 1) + " s"
 	case ms >= 100:
-		return num(ms, 0) + " ms"
+		return metric.Num(ms, 0) + " ms"
 	case ms >= 10:
-		return num(ms, 1) + " ms"
+		return metric.Num(ms, 1) + " ms"
 	}
-	return num(ms, 2) + " ms"
+	return metric.Num(ms, 2) + " ms"
 }

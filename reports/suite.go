@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -31,7 +32,7 @@ func WriteSuiteTable(w io.Writer, runs []summary.Summary) error {
 			passed++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.RunName(), suiteVerdict(s),
-			s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), orDash(s.OutDir))
+			s.DispatchesTotal, metric.Num(s.MaxStalenessS, 2), metric.Num(s.Requests.P99MS, 2), orDash(s.OutDir))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write suite table: %w", err)

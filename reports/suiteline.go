@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"time"
 )
@@ -12,5 +13,5 @@ import (
 func SuiteLine(s summary.Summary) string {
 	wall := time.Duration(s.WallDurationS * float64(time.Second)).Round(100 * time.Millisecond)
 	return fmt.Sprintf("%s · %s · %s · %d dispatches · max staleness %s s · p99 %s ms · %s wall",
-		s.Scenario, s.RunName(), suiteVerdict(s), s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), wall)
+		s.Scenario, s.RunName(), suiteVerdict(s), s.DispatchesTotal, metric.Num(s.MaxStalenessS, 2), metric.Num(s.Requests.P99MS, 2), wall)
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/reports/metric"
 	"math"
 	"strconv"
 	"strings"
@@ -250,7 +251,7 @@ func timeLabel(s float64) string {
 }
 
 // countLabel prints a count or measurement axis tick.
-func countLabel(v float64) string { return num(v, 2) }
+func countLabel(v float64) string { return metric.Num(v, 2) }
 
 // fmtPx prints a pixel coordinate to a tenth of a pixel, which keeps the file
 // small without visible loss.

@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"io"
 	"maps"
@@ -20,7 +21,7 @@ const tableKeys = 10
 func WriteTable(w io.Writer, s summary.Summary) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "%s · %s · time scale %s · model %s · %s\n",
-		s.Scenario, s.Strategy, num(s.TimeScale, 4), modelDuration(s.ModelDurationS), verdictWord(s))
+		s.Scenario, s.Strategy, metric.Num(s.TimeScale, 4), modelDuration(s.ModelDurationS), verdictWord(s))
 	fmt.Fprintf(ew, "target %s · failure policy %s · replicas %d · writes observed by %s · %s\n",
 		targetName(s), orDash(s.FailurePolicy), s.Replicas, orDash(s.Observation), toleranceText(s))
 	if s.Unusable != "" {
@@ -43,16 +44,16 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 
 	r := s.Requests
 	fmt.Fprintf(ew, "requests    %d total, %d ok, %d errors · %s req/s (model) · p50 %s ms · p99 %s ms\n",
-		r.Total, r.OK, r.Errors, num(r.RPSModel, 1), num(r.P50MS, 2), num(r.P99MS, 2))
+		r.Total, r.OK, r.Errors, metric.Num(r.RPSModel, 1), metric.Num(r.P50MS, 2), metric.Num(r.P99MS, 2))
 	fmt.Fprintf(ew, "totals      %d dispatches · %d db writes · max staleness %s s\n",
-		s.DispatchesTotal, s.DBWritesTotal, num(s.MaxStalenessS, 2))
+		s.DispatchesTotal, s.DBWritesTotal, metric.Num(s.MaxStalenessS, 2))
 	if lv := s.Liveness; lv.Stopped > 0 || lv.FalseLiveS > 0 {
 		fmt.Fprintf(ew, "liveness    %s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s\n",
-			num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), num(lv.BoundsS[0], 0), num(lv.BoundsS[1], 0))
+			metric.Num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), metric.Num(lv.BoundsS[0], 0), metric.Num(lv.BoundsS[1], 0))
 	}
 	if l := s.DatabaseLocks; l != nil && (l.WaitingBackendS > 0 || l.Deadlocks > 0 || l.Errors > 0) {
 		fmt.Fprintf(ew, "db locks    %s backend-s waiting on locks · at most %d at once · %d deadlocks · %d samples every %s s%s\n",
-			num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, num(l.SampleEveryS, 3), lockErrors(l))
+			metric.Num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, metric.Num(l.SampleEveryS, 3), lockErrors(l))
 	}
 	if v := s.Views; v != nil && len(v.ByRoute) > 0 {
 		fmt.Fprintf(ew, "views       %s%s\n", viewsText(v), refusedText(v.Refused))
@@ -60,12 +61,12 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 	lg := s.LoadGenerator
 	if lg != (summary.LoadGenerator{}) {
 		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
-			num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
+			metric.Num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
 	}
 	for _, f := range s.Faults {
 		fmt.Fprintf(ew, "fault       %s at %s for %s · %d dispatches, %d writes, worst staleness %s s%s · %s\n",
 			f.Kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
-			num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))
+			metric.Num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(ew, "note        %s\n", oneLine(n))
@@ -144,7 +145,7 @@ func viewsText(v *summary.Views) string {
 	parts := make([]string, 0, len(routes))
 	for _, r := range routes {
 		t := v.ByRoute[r]
-		parts = append(parts, fmt.Sprintf("%s mean %s s, max %s s", r, num(t.MeanS, 2), num(t.MaxS, 1)))
+		parts = append(parts, fmt.Sprintf("%s mean %s s, max %s s", r, metric.Num(t.MeanS, 2), metric.Num(t.MaxS, 1)))
 	}
 	return "held (server side): " + strings.Join(parts, " · ")
 }
@@ -198,7 +199,7 @@ func timeToOffline(lv summary.Liveness) string {
 	if lv.TimeToOfflineMaxS == nil {
 		return ""
 	}
-	return fmt.Sprintf(", after max %s s, p50 %s s", num(*lv.TimeToOfflineMaxS, 1), num(*lv.TimeToOfflineP50S, 1))
+	return fmt.Sprintf(", after max %s s, p50 %s s", metric.Num(*lv.TimeToOfflineMaxS, 1), metric.Num(*lv.TimeToOfflineP50S, 1))
 }
 
 func faultErrors(d summary.During) string {
@@ -214,7 +215,7 @@ func faultErrors(d summary.During) string {
 
 func recoveryText(f summary.Fault) string {
 	if f.RecoveryS == nil {
-		return fmt.Sprintf("not got over within the run (bound %s s)", num(f.RecoveryBoundS, 1))
+		return fmt.Sprintf("not got over within the run (bound %s s)", metric.Num(f.RecoveryBoundS, 1))
 	}
-	return fmt.Sprintf("recovered in %s s (bound %s s)", num(*f.RecoveryS, 1), num(f.RecoveryBoundS, 1))
+	return fmt.Sprintf("recovered in %s s (bound %s s)", metric.Num(*f.RecoveryS, 1), metric.Num(f.RecoveryBoundS, 1))
 }

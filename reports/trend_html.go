@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"io"
 	"math"
@@ -16,7 +17,7 @@ type trendPage struct {
 // WriteTrendHTML writes the history as a self-contained page: per metric a
 // line chart over the runs in the order they started, one line per
 // scenario and strategy, and the same table as WriteTrend.
-func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []Metric) error {
+func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []metric.Metric) error {
 	sorted := byStart(runs)
 	page := trendPage{Runs: len(sorted)}
 	for _, m := range metrics {
@@ -31,7 +32,7 @@ func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []Metric) error
 		row := []string{startedText(s), s.Scenario, s.RunName(), verdictWord(s)}
 		for _, m := range metrics {
 			if v, ok := m.Value(s); ok {
-				row = append(row, num(v, m.Prec))
+				row = append(row, metric.Num(v, m.Prec))
 			} else {
 				row = append(row, "—")
 			}
@@ -44,7 +45,7 @@ func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []Metric) error
 // trendChart draws one metric over the runs: x is the run's place in time
 // (runs are nightly, not evenly spaced, and a gap of a week says nothing
 // about the metric), labelled with a few start dates.
-func trendChart(m Metric, runs []summary.Summary) *chart {
+func trendChart(m metric.Metric, runs []summary.Summary) *chart {
 	c := newChart("trend-"+m.Name, m.Label, plotWidth, 240)
 	c.Right = plotRight + 90
 	type series struct {
@@ -85,7 +86,7 @@ func trendChart(m Metric, runs []summary.Summary) *chart {
 	c.xAxis(ticks, func(x float64) string {
 		i := int(x)
 		if i < 0 || i >= len(runs) || runs[i].StartedAt.IsZero() {
-			return "#" + num(x+1, 0)
+			return "#" + metric.Num(x+1, 0)
 		}
 		return runs[i].StartedAt.UTC().Format("01-02 15:04")
 	}, "runs in the order they started (UTC)")

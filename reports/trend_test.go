@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ func nightlies() []summary.Summary {
 }
 
 func TestWriteTrend(t *testing.T) {
-	ms, err := ParseMetrics("p99,recovery")
+	ms, err := metric.Parse("p99,recovery")
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, WriteTrend(&buf, nightlies(), ms))
@@ -49,19 +50,19 @@ func TestWriteTrend(t *testing.T) {
 }
 
 func TestParseMetrics(t *testing.T) {
-	ms, err := ParseMetrics(" p99, staleness,p99 ")
+	ms, err := metric.Parse(" p99, staleness,p99 ")
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
-	_, err = ParseMetrics("p98")
+	_, err = metric.Parse("p98")
 	require.ErrorContains(t, err, `no metric "p98"`)
-	_, err = ParseMetrics(",")
+	_, err = metric.Parse(",")
 	require.ErrorContains(t, err, "no metrics named")
-	assert.Len(t, DefaultTrendMetrics(), 5)
+	assert.Len(t, metric.Checked(), 5)
 }
 
 func TestWriteTrendHTML(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, WriteTrendHTML(&buf, nightlies(), DefaultTrendMetrics()))
+	require.NoError(t, WriteTrendHTML(&buf, nightlies(), metric.Checked()))
 	p := parsePage(t, buf.String())
 	require.Len(t, p.svgs, 5, "one chart per metric")
 	assert.Contains(t, p.svgs[0], "steady · view-gate")

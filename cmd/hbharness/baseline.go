@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/reports/regression"
 	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
@@ -24,14 +26,14 @@ func (b *baselineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.path, "baseline", "", "hold each run against a past one: a summary.json, or a run, suite or compare folder "+
 		"(matched by scenario, strategy and label); a regression fails the run (exit 1)")
 	fs.StringVar(&b.limits, "max-regression", defaultLimits, "how much worse a metric may get before it is a regression: a default, "+
-		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(reports.MetricNames(), ", ")+")")
+		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(metric.Names(), ", ")+")")
 }
 
 // baselineGate is a loaded baseline and its limits; a nil gate (no
 // --baseline) checks nothing.
 type baselineGate struct {
-	base   *reports.Baseline
-	limits reports.Limits
+	base   *regression.Baseline
+	limits regression.Limits
 }
 
 // load reads the baseline before anything runs, so that a wrong path or a
@@ -43,7 +45,7 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 		}
 		return nil, nil
 	}
-	limits, err := reports.ParseLimits(b.limits)
+	limits, err := regression.ParseLimits(b.limits)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -51,7 +53,7 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 	if err != nil {
 		return nil, usagef("--baseline %s: %w", b.path, err)
 	}
-	base, err := reports.NewBaseline(b.path, folder.Summaries())
+	base, err := regression.NewBaseline(b.path, folder.Summaries())
 	if err != nil {
 		return nil, usagef("--baseline: %w", err)
 	}

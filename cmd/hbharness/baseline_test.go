@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/regression"
 	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -108,12 +108,12 @@ func TestHistory(t *testing.T) {
 // A regression exits 1 beside the verdicts' own misses, and never hides a
 // run that proved nothing (exit 2).
 func TestWithRegressions(t *testing.T) {
-	base, err := reports.NewBaseline("base", []summary.Summary{pastRun("steady", "view-gate", time.Now(), 5)})
+	base, err := regression.NewBaseline("base", []summary.Summary{pastRun("steady", "view-gate", time.Now(), 5)})
 	require.NoError(t, err)
 	slow := pastRun("steady", "view-gate", time.Now(), 50)
-	slow.Baseline = base.Check(slow, reports.DefaultLimits())
+	slow.Baseline = base.Check(slow, regression.DefaultLimits())
 	same := pastRun("steady", "view-gate", time.Now(), 5)
-	same.Baseline = base.Check(same, reports.DefaultLimits())
+	same.Baseline = base.Check(same, regression.DefaultLimits())
 
 	require.NoError(t, withRegressions(nil, []summary.Summary{same}))
 	var ve verdictError

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -16,7 +17,7 @@ import (
 // first, with the chosen metrics: a nightly job's trend.
 func cmdHistory(args []string, stdout io.Writer) error {
 	fs := newFlags("history", stdout)
-	names := fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(reports.MetricNames(), ", ")+")")
+	names := fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(metric.Names(), ", ")+")")
 	asCSV := fs.Bool("csv", false, "print CSV instead of a table")
 	html := fs.String("html", "", "also write the history as an HTML page with a chart per metric to this file")
 	dirs, err := parseInterleaved(fs, args)
@@ -26,9 +27,9 @@ func cmdHistory(args []string, stdout io.Writer) error {
 	if len(dirs) == 0 {
 		return usagef("history: give one or more run, suite or compare folders (or summary.json files)")
 	}
-	metrics := reports.DefaultTrendMetrics()
+	metrics := metric.Checked()
 	if *names != "" {
-		if metrics, err = reports.ParseMetrics(*names); err != nil {
+		if metrics, err = metric.Parse(*names); err != nil {
 			return usagef("--metrics: %w", err)
 		}
 	}

@@ -1,7 +1,8 @@
-package reports
+package regression
 
 import (
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"maps"
 	"slices"
 	"strconv"
@@ -53,11 +54,11 @@ func ParseLimits(s string) (Limits, error) {
 			continue
 		}
 		name = strings.TrimSpace(name)
-		m, err := MetricNamed(name)
+		m, err := metric.Named(name)
 		if err != nil {
 			return Limits{}, fmt.Errorf("--max-regression %q: %w", s, err)
 		}
-		if m.Worse == Neutral {
+		if m.Worse == metric.Neutral {
 			return Limits{}, fmt.Errorf("--max-regression %q: %s is neither better nor worse when higher, so it cannot regress", s, name)
 		}
 		if _, dup := l.PerMetric[name]; dup || l.Off[name] {
@@ -90,9 +91,9 @@ func parsePercent(s string) (float64, error) {
 
 // Metrics lists what the limits hold against a baseline: the checked
 // metrics and any other they name, in report order.
-func (l Limits) Metrics() []Metric {
-	var out []Metric
-	for _, m := range Metrics() {
+func (l Limits) Metrics() []metric.Metric {
+	var out []metric.Metric
+	for _, m := range metric.All() {
 		if _, named := l.PerMetric[m.Name]; (m.Checked || named) && !l.Off[m.Name] {
 			out = append(out, m)
 		}
@@ -110,9 +111,9 @@ func (l Limits) Percent(name string) float64 {
 
 // String prints the limits as --max-regression takes them.
 func (l Limits) String() string {
-	parts := []string{num(l.Default, 3) + "%"}
+	parts := []string{metric.Num(l.Default, 3) + "%"}
 	for _, name := range slices.Sorted(maps.Keys(l.PerMetric)) {
-		parts = append(parts, name+"="+num(l.PerMetric[name], 3)+"%")
+		parts = append(parts, name+"="+metric.Num(l.PerMetric[name], 3)+"%")
 	}
 	for _, name := range slices.Sorted(maps.Keys(l.Off)) {
 		parts = append(parts, name+"=off")

@@ -1,8 +1,12 @@
-package reports
+// Package metric defines, once, every number read out of a summary that
+// runs are compared by: baselines (--baseline), comparisons (compare
+// --repeat) and trends; and how each is printed.
+package metric
 
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
@@ -54,9 +58,9 @@ type Metric struct {
 	Value func(summary.Summary) (float64, bool)
 }
 
-// Metrics lists every metric in report order. The five Checked ones are
+// All lists every metric in report order. The five Checked ones are
 // issue 10's regression gate.
-func Metrics() []Metric {
+func All() []Metric {
 	return []Metric{
 		{Name: "p99", Label: "p99 latency", Unit: "ms", Prec: 2, Checked: true, WallClock: true,
 			Floor: 5, FloorWhy: "a 2-core machine's scheduling noise on a request is a few ms",
@@ -93,21 +97,21 @@ func Metrics() []Metric {
 	}
 }
 
-// MetricNames lists the metrics' names, for flag help and errors.
-func MetricNames() []string {
+// Names lists the metrics' names, for flag help and errors.
+func Names() []string {
 	var names []string
-	for _, m := range Metrics() {
+	for _, m := range All() {
 		names = append(names, m.Name)
 	}
 	return names
 }
 
-// MetricNamed finds a metric by name, or says which names there are.
-func MetricNamed(name string) (Metric, error) {
-	ms := Metrics()
+// Named finds a metric by name, or says which names there are.
+func Named(name string) (Metric, error) {
+	ms := All()
 	i := slices.IndexFunc(ms, func(m Metric) bool { return m.Name == name })
 	if i < 0 {
-		return Metric{}, fmt.Errorf("no metric %q: the metrics are %s", name, strings.Join(MetricNames(), ", "))
+		return Metric{}, fmt.Errorf("no metric %q: the metrics are %s", name, strings.Join(Names(), ", "))
 	}
 	return ms[i], nil
 }
@@ -115,12 +119,12 @@ func MetricNamed(name string) (Metric, error) {
 // Format prints a value of the metric with its unit.
 func (m Metric) Format(v float64) string {
 	if m.Unit == "" {
-		return num(v, m.Prec)
+		return Num(v, m.Prec)
 	}
 	if m.Unit == "%" {
-		return num(v, m.Prec) + "%"
+		return Num(v, m.Prec) + "%"
 	}
-	return num(v, m.Prec) + " " + m.Unit
+	return Num(v, m.Prec) + " " + m.Unit
 }
 
 // perKeyPerWindow is a count spread over the gate keys and the run's
@@ -162,4 +166,57 @@ func worstRecovery(s summary.Summary) (float64, bool) {
 		}
 	}
 	return worst, any
+}
+
+// Checked are the metrics a baseline checks unless --max-regression names
+// others, and what a trend shows unless told.
+func Checked() []Metric {
+	var out []Metric
+	for _, m := range All() {
+		if m.Checked {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Parse reads a comma-separated list of metric names.
+func Parse(s string) ([]Metric, error) {
+	var out []Metric
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		m, err := Named(name)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(out, func(o Metric) bool { return o.Name == m.Name }) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no metrics named: give some of %s", strings.Join(Names(), ", "))
+	}
+	return out, nil
+}
+
+// Num prints a measurement with at most `prec` decimals and no trailing zeros.
+func Num(x float64, prec int) string {
+	s := strconv.FormatFloat(x, 'f', prec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// Median of sorted values: what a baseline and a comparison of repeated
+// runs take as a metric's value.
+func Median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }

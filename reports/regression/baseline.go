@@ -1,8 +1,12 @@
-package reports
+// Package regression holds a run against a baseline of past runs: which
+// metrics got worse, beyond what limits, and which could not be judged on a
+// busier machine. It is the one place that judges a run against another.
+package regression
 
 import (
 	"errors"
 	"fmt"
+	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"slices"
 	"strings"
@@ -108,10 +112,10 @@ func busier(s summary.Summary, runs []summary.Summary) (bool, string) {
 	switch {
 	case lag > max(2*baseLag, baseLag+busierLag):
 		return true, fmt.Sprintf("the load generator's schedule lag p99 was %s ms, against at most %s ms in the baseline%s",
-			num(lag, 2), num(baseLag, 2), tail)
+			metric.Num(lag, 2), metric.Num(baseLag, 2), tail)
 	case late > max(3*baseLate, baseLate+busierLate):
 		return true, fmt.Sprintf("the load generator sent %s%% of its requests late, against at most %s%% in the baseline%s",
-			num(100*late, 3), num(100*baseLate, 3), tail)
+			metric.Num(100*late, 3), metric.Num(100*baseLate, 3), tail)
 	}
 	return false, ""
 }
@@ -147,7 +151,7 @@ func (b *Baseline) Check(s summary.Summary, l Limits) *summary.BaselineCheck {
 	}
 	if c.TimeScale != s.TimeScale {
 		c.Notes = append(c.Notes, fmt.Sprintf("the baseline ran at time scale %s, this run at %s: latency is wall time, and may differ by the scale alone",
-			num(c.TimeScale, 4), num(s.TimeScale, 4)))
+			metric.Num(c.TimeScale, 4), metric.Num(s.TimeScale, 4)))
 	}
 	for _, m := range l.Metrics() {
 		now, ok := m.Value(s)
@@ -179,10 +183,10 @@ func (b *Baseline) Check(s summary.Summary, l Limits) *summary.BaselineCheck {
 	return c
 }
 
-func checkMetric(m Metric, base []float64, now, pct float64) summary.MetricCheck {
+func checkMetric(m metric.Metric, base []float64, now, pct float64) summary.MetricCheck {
 	slices.Sort(base)
-	mc := summary.MetricCheck{Metric: m.Name, Baseline: median(base), BaselineMin: base[0], BaselineMax: base[len(base)-1], Now: now}
-	mc.Limit, mc.LimitBy = mc.Baseline*(1+pct/100), "+"+num(pct, 3)+"%"
+	mc := summary.MetricCheck{Metric: m.Name, Baseline: metric.Median(base), BaselineMin: base[0], BaselineMax: base[len(base)-1], Now: now}
+	mc.Limit, mc.LimitBy = mc.Baseline*(1+pct/100), "+"+metric.Num(pct, 3)+"%"
 	if f := mc.Baseline + m.Floor; f > mc.Limit {
 		mc.Limit, mc.LimitBy = f, "floor"
 	}
@@ -195,44 +199,4 @@ func checkMetric(m Metric, base []float64, now, pct float64) summary.MetricCheck
 	// on float rounding.
 	mc.Regressed = now > mc.Limit*(1+1e-9)+1e-12
 	return mc
-}
-
-// median of sorted values.
-func median(sorted []float64) float64 {
-	n := len(sorted)
-	if n%2 == 1 {
-		return sorted[n/2]
-	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
-}
-
-// CheckText says what a metric did, for error lines and JUnit:
-// "p99 latency 4.8 ms, baseline 3.2 ms (+50%), limit 5.2 ms (floor)".
-func CheckText(mc summary.MetricCheck) string {
-	m, err := MetricNamed(mc.Metric)
-	if err != nil {
-		m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
-	}
-	return fmt.Sprintf("%s %s, baseline %s (%s), limit %s (%s)", m.Label, m.Format(mc.Now), baselineText(m, mc),
-		changeText(mc), m.Format(mc.Limit), mc.LimitBy)
-}
-
-func baselineText(m Metric, mc summary.MetricCheck) string {
-	if mc.BaselineMin == mc.BaselineMax {
-		return m.Format(mc.Baseline)
-	}
-	return fmt.Sprintf("%s, %s–%s", m.Format(mc.Baseline), num(mc.BaselineMin, m.Prec), num(mc.BaselineMax, m.Prec))
-}
-
-// changeText is the change from the baseline's median, in percent; from
-// zero only the absolute change means anything.
-func changeText(mc summary.MetricCheck) string {
-	d := mc.Now - mc.Baseline
-	if mc.Baseline == 0 {
-		if d == 0 {
-			return "±0"
-		}
-		return fmt.Sprintf("%+.3g from 0", d)
-	}
-	return fmt.Sprintf("%+.0f%%", 100*d/mc.Baseline)
 }
