@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -18,7 +19,7 @@ type comparisonPage struct {
 	Meta     string
 	Columns  []comparisonHead
 	Rows     [][]string
-	Charts   []*chart
+	Charts   []*chart.Chart
 	Legend   []string
 	LogSpan  int
 	OverTime []overTime

@@ -116,3 +116,17 @@ func targetName(s summary.Summary) string {
 }
 
 func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// seconds of model time as a float, the unit every plot's x axis uses.
+func sec(d time.Duration) float64 { return d.Seconds() }
+
+// countLabel prints a count or measurement axis tick.
+func countLabel(v float64) string { return metric.Num(v, 2) }
+
+// timeLabel prints a time axis tick.
+func timeLabel(s float64) string {
+	if s == 0 {
+		return "0"
+	}
+	return modelDuration(s)
+}

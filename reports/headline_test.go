@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/summary"
 )
 
@@ -174,22 +175,22 @@ func TestFindingsAreDrawnWhereTheyHappened(t *testing.T) {
 	s := testSummary()
 	s.Invariants[2].Where = &summary.Where{Subject: "service 1", FromS: ptr(240), ToS: ptr(270)}
 	markFindings(charts, s)
-	var stale *chart
+	var stale *chart.Chart
 	for _, c := range charts {
 		if c.ID == "staleness" {
 			stale = c
 		}
 	}
 	require.NotNil(t, stale)
-	var marks []svgEl
+	var marks []chart.El
 	for _, el := range stale.Els {
 		if el.Kind == "rect" && strings.HasPrefix(el.Class, "finding") {
 			marks = append(marks, el)
 		}
 	}
 	require.Len(t, marks, 1)
-	assert.InDelta(t, stale.px(240), marks[0].X, 0.01)
-	assert.InDelta(t, stale.px(270)-stale.px(240), marks[0].W, 0.01)
+	assert.InDelta(t, stale.Px(240), marks[0].X, 0.01)
+	assert.InDelta(t, stale.Px(270)-stale.Px(240), marks[0].W, 0.01)
 	assert.Contains(t, marks[0].Tip, "during broker-down")
 }
 
@@ -225,7 +226,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	markFindings(charts, s)
 	d := charts[0]
 	require.Equal(t, "dispatches", d.ID)
-	var row, mark *svgEl
+	var row, mark *chart.El
 	for i, el := range d.Els {
 		switch {
 		case el.Class == "key-label" && strings.HasPrefix(el.Tip, "heartbeat:pipeline:3:project:1:"):
@@ -237,7 +238,7 @@ func TestRateFindingTintsTheKeysRow(t *testing.T) {
 	require.NotNil(t, row)
 	require.NotNil(t, mark, "a band on one row")
 	assert.InDelta(t, row.Y-12, mark.Y, 0.01, "on the key's row")
-	assert.InDelta(t, d.px(300)-d.px(0), mark.W, 0.01, "over its polled span")
+	assert.InDelta(t, d.Px(300)-d.Px(0), mark.W, 0.01, "over its polled span")
 	assert.True(t, hasText(d, "✗ dispatch_rate_near_expected 0–5m (its row)"))
 }
 
@@ -270,14 +271,14 @@ func TestOfflineFindingMarksTheServicesStrip(t *testing.T) {
 	s := brokerOutage()
 	charts := runCharts(s, testHistory())
 	markFindings(charts, s)
-	var live *chart
+	var live *chart.Chart
 	for _, c := range charts {
 		if c.ID == "liveness" {
 			live = c
 		}
 	}
 	require.NotNil(t, live)
-	var label, mark *svgEl
+	var label, mark *chart.El
 	for i, el := range live.Els {
 		switch {
 		case el.Class == "key-label" && el.Text == "svc 1":
@@ -294,7 +295,7 @@ func TestOfflineFindingMarksTheServicesStrip(t *testing.T) {
 }
 
 func TestSubjectRowMatchesWholeNames(t *testing.T) {
-	c := &chart{ID: "liveness", Els: []svgEl{
+	c := &chart.Chart{ID: "liveness", Els: []chart.El{
 		{Kind: "text", Class: "key-label", Y: 40, Tip: "service 10 (heartbeat:pipeline:1:project:1): read live …"},
 		{Kind: "text", Class: "key-label", Y: 60, Tip: "service 1: read live …"},
 	}}
@@ -303,7 +304,7 @@ func TestSubjectRowMatchesWholeNames(t *testing.T) {
 	assert.InDelta(t, 60.0-17, top, 0.01, "service 1, not service 10")
 	_, _, ok = subjectRow(c, "service 2")
 	assert.False(t, ok)
-	d := &chart{ID: "dispatches", Els: []svgEl{
+	d := &chart.Chart{ID: "dispatches", Els: []chart.El{
 		{Kind: "text", Class: "key-label", Y: 50, Tip: "heartbeat:list:project:10: 3 dispatches"},
 		{Kind: "text", Class: "key-label", Y: 66, Tip: "heartbeat:list:project:1: 4 dispatches"},
 	}}

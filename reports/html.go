@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -39,7 +40,7 @@ type runPage struct {
 	// expects that verdict to fail.
 	KeyTint     string
 	ServiceTint string
-	Charts      []*chart
+	Charts      []*chart.Chart
 }
 
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
@@ -68,13 +69,13 @@ func WriteHTML(w io.Writer, s summary.Summary, h *history.History) error {
 // runCharts draws every chart a run's history allows, in reading order:
 // heartbeats, staleness, liveness, then the requests (load, latency,
 // errors), then dispatches per window against keys and requests.
-func runCharts(s summary.Summary, h *history.History) []*chart {
+func runCharts(s summary.Summary, h *history.History) []*chart.Chart {
 	if h == nil {
 		return nil
 	}
 	left := plotLeft(s, h)
-	charts := []*chart{dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left)}
-	for _, c := range []*chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left), windowChart(s, h, left)} {
+	charts := []*chart.Chart{dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left)}
+	for _, c := range []*chart.Chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left), windowChart(s, h, left)} {
 		if c != nil {
 			charts = append(charts, c)
 		}
@@ -104,7 +105,7 @@ func fold[T any](rows []T) (shown, folded []T, more int) {
 // leaves no half-written file.
 func render(w io.Writer, name string, data any, what string) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
-		"px":           fmtPx,
+		"px":           chart.FmtPx,
 		"num":          metric.Num,
 		"dur":          modelDuration,
 		"mark":         mark,

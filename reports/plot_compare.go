@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"math"
 )
@@ -27,13 +28,13 @@ const logSpan = 50
 
 // rangeBarChart draws horizontal bars, one per strategy, on one axis shared
 // by all; logarithmic when the values span more than logSpan.
-func rangeBarChart(id, title, axis string, bars []rangeBar) *chart {
+func rangeBarChart(id, title, axis string, bars []rangeBar) *chart.Chart {
 	const rowH = 24
 	chars := 8
 	for _, b := range bars {
 		chars = max(chars, len([]rune(b.Label)))
 	}
-	c := newChart(id, title, 460, 0)
+	c := chart.New(id, title, 460, 0)
 	c.Left = 16 + 6.4*float64(chars)
 	c.Right = 110 // room for "median (min–max)" past the longest bar
 	c.Height = c.Top + float64(max(len(bars), 1)*rowH) + c.Bottom
@@ -58,7 +59,7 @@ func rangeBarChart(id, title, axis string, bars []rangeBar) *chart {
 		if math.Log10(lo)-d0 < 0.25 {
 			d0--
 		}
-		c.setRange(d0, d1, 0, rows)
+		c.SetRange(d0, d1, 0, rows)
 		for d := d0; d <= d1; d++ {
 			ticks = append(ticks, d)
 		}
@@ -74,34 +75,34 @@ func rangeBarChart(id, title, axis string, bars []rangeBar) *chart {
 		if hi <= 0 {
 			hi = 1
 		}
-		c.setRange(0, hi, 0, rows)
-		ticks = niceTicks(0, hi, 5)
+		c.SetRange(0, hi, 0, rows)
+		ticks = chart.NiceTicks(0, hi, 5)
 	}
 	for _, t := range ticks {
-		px := c.px(t)
-		c.linePx(px, c.Top, px, c.Top+c.plotH(), "grid", "")
+		px := c.Px(t)
+		c.LinePx(px, c.Top, px, c.Top+c.PlotH(), "grid", "")
 	}
-	c.linePx(c.Left, c.Top, c.Left, c.Top+c.plotH(), "axis", "")
+	c.LinePx(c.Left, c.Top, c.Left, c.Top+c.PlotH(), "axis", "")
 	for i, b := range bars {
 		upper := rows - float64(i)
-		mid := c.py(upper - 0.5)
-		c.textPx(c.Left-6, mid+4, b.Label, "end", "key-label", "")
+		mid := c.Py(upper - 0.5)
+		c.TextPx(c.Left-6, mid+4, b.Label, "end", "key-label", "")
 		if b.Missing != "" {
-			c.textPx(c.Left+4, mid+4, b.Missing, "start", "empty", "")
+			c.TextPx(c.Left+4, mid+4, b.Missing, "start", "empty", "")
 			continue
 		}
-		c.rect(c.x0, upper-0.8, x(b.Median), upper-0.2, b.Class, "", b.Label+": "+b.Text)
+		c.Rect(c.X0(), upper-0.8, x(b.Median), upper-0.2, b.Class, "", b.Label+": "+b.Text)
 		if b.Max > b.Min {
-			c.linePx(c.px(x(b.Min)), mid, c.px(x(b.Max)), mid, "", "#222")
-			c.linePx(c.px(x(b.Min)), mid-5, c.px(x(b.Min)), mid+5, "", "#222")
-			c.linePx(c.px(x(b.Max)), mid-5, c.px(x(b.Max)), mid+5, "", "#222")
+			c.LinePx(c.Px(x(b.Min)), mid, c.Px(x(b.Max)), mid, "", "#222")
+			c.LinePx(c.Px(x(b.Min)), mid-5, c.Px(x(b.Min)), mid+5, "", "#222")
+			c.LinePx(c.Px(x(b.Max)), mid-5, c.Px(x(b.Max)), mid+5, "", "#222")
 		}
-		c.textPx(c.px(x(max(b.Median, b.Max)))+4, mid+4, b.Text, "start", "value", "")
+		c.TextPx(c.Px(x(max(b.Median, b.Max)))+4, mid+4, b.Text, "start", "value", "")
 	}
 	label := countLabel
 	if logScale {
 		label = func(d float64) string { return metric.Num(math.Pow(10, d), 3) }
 	}
-	c.xAxis(ticks, label, axis)
+	c.XAxis(ticks, label, axis)
 	return c
 }

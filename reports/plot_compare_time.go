@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 )
 
@@ -13,7 +14,7 @@ import (
 // x and y ranges, so that a reader compares heights across the row by eye.
 type overTime struct {
 	Title  string
-	Charts []*chart
+	Charts []*chart.Chart
 }
 
 // compareWidth fits two charts side by side in a normal window.
@@ -52,31 +53,31 @@ func timeRows(runs []strategyHistory) []overTime {
 	staleRow.Title = "worst staleness over time (now − last_seen of the stalest service), same axes"
 	winRow.Title = "heartbeats per throttle window per active key, same axes"
 	for i, r := range runs {
-		c := newChart(fmt.Sprintf("cmp-stale-%d", i), r.name, compareWidth, 220)
-		c.setRange(0, end, 0, stale*1.08)
+		c := chart.New(fmt.Sprintf("cmp-stale-%d", i), r.name, compareWidth, 220)
+		c.SetRange(0, end, 0, stale*1.08)
 		shadeFaults(c, r.h.Faults)
 		if off := sec(r.h.OfflineAfter); off > 0 {
-			c.linePx(c.Left, c.py(off), c.Left+c.plotW(), c.py(off), "threshold", "")
+			c.LinePx(c.Left, c.Py(off), c.Left+c.PlotW(), c.Py(off), "threshold", "")
 		}
-		c.yAxis(niceTicks(0, stale*1.08, 5), func(v float64) string { return metric.Num(v, 0) }, "seconds")
-		c.xAxis(timeTicks(0, end, 6), timeLabel, "model time")
-		c.polyline(worst[i], "series", seriesColor(i), "")
+		c.YAxis(chart.NiceTicks(0, stale*1.08, 5), func(v float64) string { return metric.Num(v, 0) }, "seconds")
+		c.XAxis(chart.TimeTicks(0, end, 6), timeLabel, "model time")
+		c.Polyline(worst[i], "series", chart.SeriesColor(i), "")
 		staleRow.Charts = append(staleRow.Charts, c)
 
 		w := sec(r.h.Throttle)
-		c = newChart(fmt.Sprintf("cmp-win-%d", i), r.name, compareWidth, 200)
+		c = chart.New(fmt.Sprintf("cmp-win-%d", i), r.name, compareWidth, 200)
 		top := max(perWin, 1) * 1.1
-		c.setRange(0, end, 0, top)
+		c.SetRange(0, end, 0, top)
 		shadeFaults(c, r.h.Faults)
-		c.yAxis(niceTicks(0, top, 5), countLabel, "per key")
-		c.xAxis(timeTicks(0, end, 6), timeLabel, "model time")
+		c.YAxis(chart.NiceTicks(0, top, 5), countLabel, "per key")
+		c.XAxis(chart.TimeTicks(0, end, 6), timeLabel, "model time")
 		for j, n := range wins[i] {
 			if n > 0 {
-				c.rect(float64(j)*w, 0, float64(j+1)*w, n, "bar", seriesColor(i),
+				c.Rect(float64(j)*w, 0, float64(j+1)*w, n, "bar", chart.SeriesColor(i),
 					fmt.Sprintf("%s–%s: %s per key", timeLabel(float64(j)*w), timeLabel(float64(j+1)*w), metric.Num(n, 2)))
 			}
 		}
-		c.linePx(c.Left, c.py(1), c.Left+c.plotW(), c.py(1), "ideal", "")
+		c.LinePx(c.Left, c.Py(1), c.Left+c.PlotW(), c.Py(1), "ideal", "")
 		winRow.Charts = append(winRow.Charts, c)
 	}
 	return []overTime{staleRow, winRow}

@@ -30,8 +30,8 @@ func TestTimeRowsShareTheirAxes(t *testing.T) {
 	for _, row := range rows {
 		require.Len(t, row.Charts, 2)
 		a, b := row.Charts[0], row.Charts[1]
-		assert.Equal(t, a.x1, b.x1, "%s: one time axis", row.Title)
-		assert.Equal(t, a.y1, b.y1, "%s: one value axis", row.Title)
+		assert.Equal(t, a.X1(), b.X1(), "%s: one time axis", row.Title)
+		assert.Equal(t, a.Y1(), b.Y1(), "%s: one value axis", row.Title)
 		assert.Equal(t, "view-gate", a.Title)
 		assert.Equal(t, "two-tier", b.Title)
 	}
@@ -40,8 +40,8 @@ func TestTimeRowsShareTheirAxes(t *testing.T) {
 		worst = max(worst, p[1])
 	}
 	assert.Greater(t, worst, 100.0, "the fixture's outage leaves its services over 100 s stale")
-	assert.GreaterOrEqual(t, rows[0].Charts[1].y1, worst, "the calm run is drawn on the stale run's axis")
-	assert.Equal(t, 600.0, rows[0].Charts[1].x1, "the shorter run is drawn on the longer run's time axis")
+	assert.GreaterOrEqual(t, rows[0].Charts[1].Y1(), worst, "the calm run is drawn on the stale run's axis")
+	assert.Equal(t, 600.0, rows[0].Charts[1].X1(), "the shorter run is drawn on the longer run's time axis")
 	// Key 2 of the fixture dispatches twice in one window: 2 per key there.
 	perWin := heartbeatsPerWindow(stale)
 	top := 0.0

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 	"io"
@@ -10,7 +11,7 @@ import (
 // trendPage is what the history template reads.
 type trendPage struct {
 	Runs   int
-	Charts []*chart
+	Charts []*chart.Chart
 	Rows   [][]string
 }
 
@@ -45,8 +46,8 @@ func WriteTrendHTML(w io.Writer, runs []summary.Summary, metrics []metric.Metric
 // trendChart draws one metric over the runs: x is the run's place in time
 // (runs are nightly, not evenly spaced, and a gap of a week says nothing
 // about the metric), labelled with a few start dates.
-func trendChart(m metric.Metric, runs []summary.Summary) *chart {
-	c := newChart("trend-"+m.Name, m.Label, plotWidth, 240)
+func trendChart(m metric.Metric, runs []summary.Summary) *chart.Chart {
+	c := chart.New("trend-"+m.Name, m.Label, plotWidth, 240)
 	c.Right = plotRight + 90
 	type series struct {
 		name string
@@ -76,14 +77,14 @@ func trendChart(m metric.Metric, runs []summary.Summary) *chart {
 	if hi <= 0 {
 		hi = 1
 	}
-	c.setRange(-0.5, float64(max(len(runs), 1))-0.5, 0, hi*1.08)
-	c.yAxis(niceTicks(0, hi*1.08, 5), countLabel, metricRowLabel(m))
+	c.SetRange(-0.5, float64(max(len(runs), 1))-0.5, 0, hi*1.08)
+	c.YAxis(chart.NiceTicks(0, hi*1.08, 5), countLabel, metricRowLabel(m))
 	var ticks []float64
 	step := max(1, len(runs)/6)
 	for i := 0; i < len(runs); i += step {
 		ticks = append(ticks, float64(i))
 	}
-	c.xAxis(ticks, func(x float64) string {
+	c.XAxis(ticks, func(x float64) string {
 		i := int(x)
 		if i < 0 || i >= len(runs) || runs[i].StartedAt.IsZero() {
 			return "#" + metric.Num(x+1, 0)
@@ -91,14 +92,14 @@ func trendChart(m metric.Metric, runs []summary.Summary) *chart {
 		return runs[i].StartedAt.UTC().Format("01-02 15:04")
 	}, "runs in the order they started (UTC)")
 	for k, sr := range all {
-		color := seriesColor(k)
-		c.polyline(sr.pts, "series", color, "")
+		color := chart.SeriesColor(k)
+		c.Polyline(sr.pts, "series", color, "")
 		for _, p := range sr.pts {
-			c.rectPx(c.px(p[0])-2.5, c.py(p[1])-2.5, 5, 5, "", color, sr.name+": "+m.Format(p[1]))
+			c.RectPx(c.Px(p[0])-2.5, c.Py(p[1])-2.5, 5, 5, "", color, sr.name+": "+m.Format(p[1]))
 		}
 		y := c.Top + 14*float64(k)
-		c.linePx(c.Left+c.plotW()+10, y, c.Left+c.plotW()+24, y, "legend-line", color)
-		c.textPx(c.Left+c.plotW()+28, y+4, sr.name, "start", "", "")
+		c.LinePx(c.Left+c.PlotW()+10, y, c.Left+c.PlotW()+24, y, "legend-line", color)
+		c.TextPx(c.Left+c.PlotW()+28, y+4, sr.name, "start", "", "")
 	}
 	return c
 }
