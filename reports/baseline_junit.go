@@ -2,8 +2,9 @@ package reports
 
 import (
 	"fmt"
-	"github.com/hbharness/hbharness/summary"
 	"strings"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // baselineCase is the "baseline" test case of a run held against one

@@ -2,11 +2,12 @@ package reports
 
 import (
 	"fmt"
-	"github.com/hbharness/hbharness/reports/metric"
-	"github.com/hbharness/hbharness/summary"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteBaselineTable writes the "baseline" section printed after a run's or

@@ -3,9 +3,10 @@ package reports
 import (
 	"errors"
 	"fmt"
+	"slices"
+
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
-	"slices"
 )
 
 // column is one strategy of a comparison (one run name) with every run of

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/hbharness/hbharness/summary"
 	"io"
 	"path/filepath"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // CompareSchema identifies compare.json.

@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // parsedPage is an HTML report checked for well-formedness: the document

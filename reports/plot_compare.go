@@ -1,9 +1,10 @@
 package reports
 
 import (
+	"math"
+
 	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
-	"math"
 )
 
 // rangeBar is one strategy of a comparison chart: the median of its runs

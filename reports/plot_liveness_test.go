@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reports/chart"
-	"github.com/stretchr/testify/require"
 )
 
 // livenessHistory is a 10-minute run sampled every second with an allowance

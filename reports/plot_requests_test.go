@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reports/chart"
-	"github.com/stretchr/testify/require"
 )
 
 // reqRects lists, per CSS class, the tooltips of the chart's bars; the

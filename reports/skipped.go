@@ -2,10 +2,11 @@ package reports
 
 import (
 	"fmt"
-	"github.com/hbharness/hbharness/summary"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // writeJudgedTarget heads a suite table with the deployment it judged, so

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // externalSuite is a suite against a deployment: one run judged and passed,

@@ -2,8 +2,9 @@ package reports
 
 import (
 	"fmt"
-	"github.com/hbharness/hbharness/summary"
 	"io"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteSuiteFindings writes, under a suite's table, one line per run that

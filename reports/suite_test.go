@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestWriteSuiteTable(t *testing.T) {

@@ -2,9 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"time"
+
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
-	"time"
 )
 
 // SuiteLine is one finished run in a line, as a suite prints it while it

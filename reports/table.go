@@ -3,13 +3,14 @@ package reports
 import (
 	"cmp"
 	"fmt"
-	"github.com/hbharness/hbharness/reports/metric"
-	"github.com/hbharness/hbharness/summary"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // tableKeys is how many keys the terminal table shows; the rest are in

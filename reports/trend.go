@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
-	"github.com/hbharness/hbharness/reports/metric"
-	"github.com/hbharness/hbharness/summary"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // byStart orders runs by when they started, oldest first: the order of a

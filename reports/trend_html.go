@@ -1,11 +1,12 @@
 package reports
 
 import (
+	"io"
+	"math"
+
 	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
-	"io"
-	"math"
 )
 
 // trendPage is what the history template reads.

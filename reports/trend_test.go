@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbharness/hbharness/reports/metric"
-	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // nightlies are three nights of steady, found out of order, and one run of

@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hbharness/hbharness/runfolder"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // Done-when of issue 10, item 2: a rerun of the same strategy held against

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hbharness/hbharness/runfolder"
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // A log line as slog's text handler writes it.

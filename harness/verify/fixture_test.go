@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/summary"
-	"github.com/stretchr/testify/assert"
 )
 
 const (

@@ -6,10 +6,11 @@ package regression
 import (
 	"errors"
 	"fmt"
-	"github.com/hbharness/hbharness/reports/metric"
-	"github.com/hbharness/hbharness/summary"
 	"slices"
 	"strings"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Baseline is a set of past runs a new run is held against: one summary,

@@ -4,9 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hbharness/hbharness/summary"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // steadyRun is a passing 6-minute run of one key: 12 windows, one dispatch

@@ -2,11 +2,12 @@ package regression
 
 import (
 	"fmt"
-	"github.com/hbharness/hbharness/reports/metric"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hbharness/hbharness/reports/metric"
 )
 
 // DefaultMaxRegression is how much worse, in percent, a checked metric may
