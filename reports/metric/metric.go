@@ -26,7 +26,7 @@ const (
 
 // Metric is one number read out of a summary, compared across runs by
 // baselines (--baseline), comparisons (compare --repeat) and trends
-// (history). Every such number is defined here once.
+// (trend). Every such number is defined here once.
 type Metric struct {
 	// Name is how flags name it (--max-regression p99=25%, --metrics p99).
 	Name  string
@@ -48,7 +48,7 @@ type Metric struct {
 	// WallClock metrics are timed on this machine's own clock, so a busier
 	// machine moves them with no change in the target: a baseline holds
 	// them only against a run whose load generator kept its schedule about
-	// as well as the baseline's did (see Baseline.Check).
+	// as well as the baseline's did (see regression.Baseline.Check).
 	WallClock bool
 	// JudgedBy names the invariants that judge this metric: a comparison
 	// colours it red where one of them failed.
