@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/strategy"
 )
@@ -50,7 +51,7 @@ func TestDesignMatchesTheRegistries(t *testing.T) {
 		require.Contains(t, strategies, "`"+p+"`", "docs/design.md#strategies names failure policy %s", p)
 	}
 	require.Contains(t, strategies, "| `"+strategy.Default+"` | the merged PR, and the default:")
-	require.Contains(t, section(t, doc, "summary.json"), "`"+"hbharness.summary/v1"+"`")
+	require.Contains(t, section(t, doc, runfolder.SummaryFile), "`"+"hbharness.summary/v1"+"`")
 }
 
 func TestRowNames(t *testing.T) {

@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // baselineCase is the "baseline" test case of a run held against one
@@ -10,7 +12,7 @@ import (
 // baseline, its value now, the change and the limit; skipped when the
 // baseline held no run of the scenario. A run not held against any has no
 // such case.
-func baselineCase(s Summary, class string) (junitCase, bool) {
+func baselineCase(s summary.Summary, class string) (junitCase, bool) {
 	c := s.Baseline
 	if c == nil {
 		return junitCase{}, false
@@ -27,7 +29,7 @@ func baselineCase(s Summary, class string) (junitCase, bool) {
 	var names, lines []string
 	for _, mc := range regs {
 		names = append(names, mc.Metric)
-		lines = append(lines, mc.String())
+		lines = append(lines, CheckText(mc))
 	}
 	lines = append(lines, "", fmt.Sprintf("baseline: %s (%d run(s) of %s) · max regression %s", c.Source, c.Runs, c.Against, c.Limits))
 	lines = append(lines, c.Notes...)

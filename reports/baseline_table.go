@@ -5,14 +5,17 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteBaselineTable writes the "baseline" section printed after a run's or
 // a suite's table: for one run every metric checked, for several only the
 // regressions (a suite of 20 scenarios would bury them), then the notes and
 // a tally. It writes nothing when no run was held against a baseline.
-func WriteBaselineTable(w io.Writer, runs []Summary) error {
-	var checked []Summary
+func WriteBaselineTable(w io.Writer, runs []summary.Summary) error {
+	var checked []summary.Summary
 	for _, s := range runs {
 		if s.Baseline != nil {
 			checked = append(checked, s)
@@ -33,7 +36,7 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 	for _, s := range checked {
 		c := s.Baseline
 		for _, n := range c.Notes {
-			notes = append(notes, s.Scenario+"/"+s.runName()+": "+n)
+			notes = append(notes, s.Scenario+"/"+s.RunName()+": "+n)
 		}
 		for _, mc := range c.Metrics {
 			if mc.Regressed {
@@ -42,9 +45,9 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 			if !all && !mc.Regressed {
 				continue
 			}
-			m, err := MetricNamed(mc.Metric)
+			m, err := metric.Named(mc.Metric)
 			if err != nil {
-				m = Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
+				m = metric.Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
 			}
 			word := "ok"
 			switch {
@@ -54,7 +57,7 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 				word = "not judged (busier machine)"
 			}
 			rows++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", s.Scenario, s.runName(), c.Against, m.Label,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s (%s)\t%s\n", s.Scenario, s.RunName(), c.Against, m.Label,
 				baselineText(m, mc), m.Format(mc.Now), changeText(mc), m.Format(mc.Limit), mc.LimitBy, word)
 		}
 	}
@@ -82,16 +85,47 @@ func WriteBaselineTable(w io.Writer, runs []Summary) error {
 
 // RegressionLines names every regression of runs, one line each, for the
 // error that sets the exit status.
-func RegressionLines(runs []Summary) []string {
+func RegressionLines(runs []summary.Summary) []string {
 	var out []string
 	for _, s := range runs {
 		var parts []string
 		for _, mc := range s.Baseline.Regressions() {
-			parts = append(parts, mc.String())
+			parts = append(parts, CheckText(mc))
 		}
 		if len(parts) > 0 {
-			out = append(out, fmt.Sprintf("%s/%s against %s: %s", s.Scenario, s.runName(), s.Baseline.Against, strings.Join(parts, "; ")))
+			out = append(out, fmt.Sprintf("%s/%s against %s: %s", s.Scenario, s.RunName(), s.Baseline.Against, strings.Join(parts, "; ")))
 		}
 	}
 	return out
+}
+
+// CheckText says what a metric did, for error lines and JUnit:
+// "p99 latency 4.8 ms, baseline 3.2 ms (+50%), limit 5.2 ms (floor)".
+func CheckText(mc summary.MetricCheck) string {
+	m, err := metric.Named(mc.Metric)
+	if err != nil {
+		m = metric.Metric{Name: mc.Metric, Label: mc.Metric, Prec: 3}
+	}
+	return fmt.Sprintf("%s %s, baseline %s (%s), limit %s (%s)", m.Label, m.Format(mc.Now), baselineText(m, mc),
+		changeText(mc), m.Format(mc.Limit), mc.LimitBy)
+}
+
+func baselineText(m metric.Metric, mc summary.MetricCheck) string {
+	if mc.BaselineMin == mc.BaselineMax {
+		return m.Format(mc.Baseline)
+	}
+	return fmt.Sprintf("%s, %s–%s", m.Format(mc.Baseline), metric.Num(mc.BaselineMin, m.Prec), metric.Num(mc.BaselineMax, m.Prec))
+}
+
+// changeText is the change from the baseline's median, in percent; from
+// zero only the absolute change means anything.
+func changeText(mc summary.MetricCheck) string {
+	d := mc.Now - mc.Baseline
+	if mc.Baseline == 0 {
+		if d == 0 {
+			return "±0"
+		}
+		return fmt.Sprintf("%+.3g from 0", d)
+	}
+	return fmt.Sprintf("%+.0f%%", 100*d/mc.Baseline)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/internal/testdeps"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // browserPath finds a Chromium that runs headless, or skips the test (fails
@@ -58,7 +59,7 @@ func TestPagesInABrowser(t *testing.T) {
 		{"comparison", func(w io.Writer) error {
 			other := testSummary()
 			other.Strategy = "inline"
-			return WriteComparisonHTML(w, []Summary{testSummary(), other}, "", []*history.History{testHistory(), testHistory()})
+			return WriteComparisonHTML(w, []summary.Summary{testSummary(), other}, "", "report.html", []*history.History{testHistory(), testHistory()})
 		}, "", 6}, // two metric bar charts, then each strategy over time in two rows
 	}
 

@@ -4,26 +4,29 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // column is one strategy of a comparison (one run name) with every run of
 // it, in the order they ran.
 type column struct {
 	Name   string
-	Runs   []Summary
-	usable []Summary
+	Runs   []summary.Summary
+	usable []summary.Summary
 }
 
 // usableRun says whether a run measured its target: a saturated,
 // unusable or interrupted one is inconclusive and left out of the numbers.
-func usableRun(s Summary) bool {
+func usableRun(s summary.Summary) bool {
 	return s.Unusable == "" && !s.LoadGenerator.Saturated && !s.Interrupted
 }
 
 // comparisonColumns checks that the runs compare like with like and groups
 // them by strategy (and label), in the order the strategies first ran:
 // repeats of one strategy are one column.
-func comparisonColumns(runs []Summary) ([]*column, error) {
+func comparisonColumns(runs []summary.Summary) ([]*column, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("compare: no runs to compare; pass at least one strategy")
 	}
@@ -32,9 +35,9 @@ func comparisonColumns(runs []Summary) ([]*column, error) {
 		if s.Scenario != runs[0].Scenario {
 			return nil, fmt.Errorf("compare: runs are of different scenarios (%q and %q); compare one scenario across strategies", runs[0].Scenario, s.Scenario)
 		}
-		i := slices.IndexFunc(cols, func(c *column) bool { return c.Name == s.runName() })
+		i := slices.IndexFunc(cols, func(c *column) bool { return c.Name == s.RunName() })
 		if i < 0 {
-			cols = append(cols, &column{Name: s.runName()})
+			cols = append(cols, &column{Name: s.RunName()})
 			i = len(cols) - 1
 		}
 		cols[i].Runs = append(cols[i].Runs, s)
@@ -75,7 +78,7 @@ func aggregate(cols []*column) []StrategyAggregate {
 	for i, c := range cols {
 		out[i] = StrategyAggregate{Strategy: c.Name, Runs: len(c.Runs), Usable: len(c.usable), Metrics: []Spread{}}
 	}
-	for _, m := range Metrics() {
+	for _, m := range metric.All() {
 		spreads := make([]*Spread, len(cols))
 		for i, c := range cols {
 			var vs []float64
@@ -88,7 +91,7 @@ func aggregate(cols []*column) []StrategyAggregate {
 				continue
 			}
 			slices.Sort(vs)
-			spreads[i] = &Spread{Metric: m.Name, N: len(vs), Median: median(vs), Min: vs[0], Max: vs[len(vs)-1]}
+			spreads[i] = &Spread{Metric: m.Name, N: len(vs), Median: metric.Median(vs), Min: vs[0], Max: vs[len(vs)-1]}
 		}
 		markBest(m, spreads)
 		for i, sp := range spreads {
@@ -102,8 +105,8 @@ func aggregate(cols []*column) []StrategyAggregate {
 
 // markBest marks the lowest median, and every other strategy within noise
 // of it, for a metric where lower is better.
-func markBest(m Metric, spreads []*Spread) {
-	if m.Worse == Neutral {
+func markBest(m metric.Metric, spreads []*Spread) {
+	if m.Worse == metric.Neutral {
 		return
 	}
 	var best *Spread
@@ -127,7 +130,7 @@ func markBest(m Metric, spreads []*Spread) {
 // min–max ranges overlap, or the gap between the ranges is below the
 // metric's floor (the resolution it is measured to). With one run each the
 // ranges are points, so only the floor can say so.
-func within(m Metric, sp, best Spread) bool {
+func within(m metric.Metric, sp, best Spread) bool {
 	return sp.Min <= best.Max || sp.Min-best.Max < m.Floor
 }
 

@@ -8,7 +8,9 @@ import (
 	"strconv"
 
 	"github.com/hbharness/hbharness/harness/history"
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/chart"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // comparisonPage is what the comparison template reads.
@@ -17,7 +19,7 @@ type comparisonPage struct {
 	Meta     string
 	Columns  []comparisonHead
 	Rows     [][]string
-	Charts   []*chart
+	Charts   []*chart.Chart
 	Legend   []string
 	LogSpan  int
 	OverTime []overTime
@@ -40,22 +42,23 @@ type reportLink struct {
 
 // WriteComparisonHTML writes one scenario under several strategies as a
 // single self-contained HTML file, written into dir (links to each run's
-// report.html are relative to it; "" leaves them out): per metric a bar
+// page, the file named runPage in its folder, are relative to it; "" leaves
+// them out): per metric a bar
 // chart of every strategy on one shared axis, coloured by that metric's own
 // merit, and the comparison table. A strategy whose runs were all unusable
 // is shown as inconclusive. hists, when given, holds each run's history in
 // runs' order (nil where it was not kept): the page then also draws each
 // strategy over model time, side by side on shared axes.
-func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*history.History) error {
+func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir, runPage string, hists []*history.History) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
 	}
 	page := comparisonPage{Scenario: runs[0].Scenario, Rows: comparisonRows(cols), Legend: comparisonLegend(cols), LogSpan: logSpan,
-		Meta: fmt.Sprintf("time scale %s · model %s%s", num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
+		Meta: fmt.Sprintf("time scale %s · model %s%s", metric.Num(runs[0].TimeScale, 4), modelDuration(runs[0].ModelDurationS), repeatText(cols))}
 	for _, c := range cols {
 		h := comparisonHead{Name: c.Name, Verdict: tally(c.Runs, verdictWord), Inconclusive: len(c.usable) == 0,
-			Passed: !slices.ContainsFunc(c.Runs, func(s Summary) bool { return !s.Passed })}
+			Passed: !slices.ContainsFunc(c.Runs, func(s summary.Summary) bool { return !s.Passed })}
 		for i, s := range c.Runs {
 			if s.OutDir == "" || dir == "" {
 				continue
@@ -68,7 +71,7 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*histo
 			if len(c.Runs) > 1 {
 				text = strconv.Itoa(i + 1)
 			}
-			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, "report.html"))})
+			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, runPage))})
 		}
 		page.Columns = append(page.Columns, h)
 	}
@@ -76,7 +79,7 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*histo
 	marks := repeated(cols)
 	// One chart per metric, every strategy on the chart's one axis.
 	for _, name := range []string{"dispatches", "writes", "staleness", "recovery", "p99"} {
-		m, err := MetricNamed(name)
+		m, err := metric.Named(name)
 		if err != nil {
 			return fmt.Errorf("comparison chart %q: %w (a bug in package reports)", name, err)
 		}
@@ -113,15 +116,15 @@ func WriteComparisonHTML(w io.Writer, runs []Summary, dir string, hists []*histo
 
 // firstHistories picks, per strategy in order of first appearance, its
 // first usable run's history.
-func firstHistories(runs []Summary, hists []*history.History) []strategyHistory {
+func firstHistories(runs []summary.Summary, hists []*history.History) []strategyHistory {
 	var out []strategyHistory
 	seen := map[string]bool{}
 	for i, s := range runs {
-		if i >= len(hists) || hists[i] == nil || !usableRun(s) || seen[s.runName()] {
+		if i >= len(hists) || hists[i] == nil || !usableRun(s) || seen[s.RunName()] {
 			continue
 		}
-		seen[s.runName()] = true
-		out = append(out, strategyHistory{name: s.runName(), h: hists[i]})
+		seen[s.RunName()] = true
+		out = append(out, strategyHistory{name: s.RunName(), h: hists[i]})
 	}
 	return out
 }
@@ -130,15 +133,15 @@ func firstHistories(runs []Summary, hists []*history.History) []strategyHistory 
 // run's verdict: red where an invariant that judges the metric failed in
 // any of its runs (expected or not), orange where it is worse than the best
 // strategy beyond noise, blue otherwise.
-func meritClass(m Metric, sp Spread, runs []Summary) string {
+func meritClass(m metric.Metric, sp Spread, runs []summary.Summary) string {
 	for _, s := range runs {
 		for _, v := range s.Invariants {
-			if v.Outcome == verify.Fail && slices.Contains(m.JudgedBy, v.Name) {
+			if v.Outcome == summary.Fail && slices.Contains(m.JudgedBy, v.Name) {
 				return "bar bad"
 			}
 		}
 	}
-	if !sp.Best && !sp.WithinNoise && m.Worse != Neutral {
+	if !sp.Best && !sp.WithinNoise && m.Worse != metric.Neutral {
 		return "bar over"
 	}
 	return "bar"

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+
+	"github.com/hbharness/hbharness/summary"
 )
 
 // CompareSchema identifies compare.json.
@@ -28,16 +30,16 @@ type comparisonRun struct {
 	Strategy string `json:"strategy"`
 	// Repeat counts a strategy's runs from 1; Dir is the run's folder,
 	// relative to compare.json's.
-	Repeat  int     `json:"repeat"`
-	Dir     string  `json:"dir,omitempty"`
-	Summary Summary `json:"summary"`
+	Repeat  int             `json:"repeat"`
+	Dir     string          `json:"dir,omitempty"`
+	Summary summary.Summary `json:"summary"`
 }
 
 // WriteComparisonJSON writes compare.json for a comparison written into
 // dir: every run's summary, in the order they ran, and per strategy the
 // median, min and max of each metric over its usable runs, with the best
 // and what is within noise of it marked as in the table.
-func WriteComparisonJSON(w io.Writer, runs []Summary, dir string) error {
+func WriteComparisonJSON(w io.Writer, runs []summary.Summary, dir string) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
@@ -45,11 +47,11 @@ func WriteComparisonJSON(w io.Writer, runs []Summary, dir string) error {
 	f := comparisonFile{Schema: CompareSchema, Scenario: runs[0].Scenario, Order: "interleaved", Strategies: aggregate(cols)}
 	seen := map[string]int{}
 	for _, s := range runs {
-		name := s.runName()
+		name := s.RunName()
 		seen[name]++
 		f.Repeat = max(f.Repeat, seen[name])
 		r := comparisonRun{Strategy: name, Repeat: seen[name], Summary: s}
-		r.Summary.Schema = Schema
+		r.Summary.Schema = summary.Schema
 		if s.OutDir != "" && dir != "" {
 			if rel, err := filepath.Rel(dir, s.OutDir); err == nil {
 				r.Dir = filepath.ToSlash(rel)

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteComparison writes one scenario run under several strategies side by
@@ -15,13 +16,13 @@ import (
 // Repeated runs of a strategy (compare --repeat) share its column: each
 // metric shows their median and min–max, and, against the strategy with
 // the lowest median, whether the difference is within noise.
-func WriteComparison(w io.Writer, runs []Summary) error {
+func WriteComparison(w io.Writer, runs []summary.Summary) error {
 	cols, err := comparisonColumns(runs)
 	if err != nil {
 		return err
 	}
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "%s · time scale %s · model %s%s\n\n", runs[0].Scenario, num(runs[0].TimeScale, 4),
+	fmt.Fprintf(ew, "%s · time scale %s · model %s%s\n\n", runs[0].Scenario, metric.Num(runs[0].TimeScale, 4),
 		modelDuration(runs[0].ModelDurationS), repeatText(cols))
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	for _, row := range comparisonRows(cols) {
@@ -81,7 +82,7 @@ func comparisonRows(cols []*column) [][]string {
 		rows = append(rows, row)
 	}
 	add("verdict", func(c *column) string { return tally(c.Runs, verdictWord) })
-	var all []Summary
+	var all []summary.Summary
 	for _, c := range cols {
 		all = append(all, c.Runs...)
 	}
@@ -90,8 +91,8 @@ func comparisonRows(cols []*column) [][]string {
 			if len(c.usable) == 0 {
 				return "inconclusive"
 			}
-			return tally(c.usable, func(s Summary) string {
-				i := slices.IndexFunc(s.Invariants, func(v verify.Verdict) bool { return v.Name == name })
+			return tally(c.usable, func(s summary.Summary) string {
+				i := slices.IndexFunc(s.Invariants, func(v summary.Verdict) bool { return v.Name == name })
 				if i < 0 {
 					return "—"
 				}
@@ -101,7 +102,7 @@ func comparisonRows(cols []*column) [][]string {
 	}
 	aggs := aggregate(cols)
 	marks := repeated(cols)
-	for _, m := range Metrics() {
+	for _, m := range metric.All() {
 		measured := slices.ContainsFunc(aggs, func(a StrategyAggregate) bool { _, ok := a.spreadOf(m.Name); return ok })
 		if !measured {
 			continue
@@ -118,12 +119,12 @@ func comparisonRows(cols []*column) [][]string {
 			return spreadText(m, sp, marks)
 		})
 	}
-	add("dispatches_total", func(c *column) string { return countText(c, func(s Summary) int { return s.DispatchesTotal }) })
-	add("db_writes_total", func(c *column) string { return countText(c, func(s Summary) int { return s.DBWritesTotal }) })
+	add("dispatches_total", func(c *column) string { return countText(c, func(s summary.Summary) int { return s.DispatchesTotal }) })
+	add("db_writes_total", func(c *column) string { return countText(c, func(s summary.Summary) int { return s.DBWritesTotal }) })
 	return rows
 }
 
-func metricRowLabel(m Metric) string {
+func metricRowLabel(m metric.Metric) string {
 	if m.Unit == "" {
 		return m.Label
 	}
@@ -133,10 +134,10 @@ func metricRowLabel(m Metric) string {
 // spreadText prints a metric's spread: "median (min–max)", or the value
 // alone where every run measured the same, then, when runs were repeated,
 // its mark.
-func spreadText(m Metric, sp Spread, marks bool) string {
-	t := num(sp.Median, m.Prec)
+func spreadText(m metric.Metric, sp Spread, marks bool) string {
+	t := metric.Num(sp.Median, m.Prec)
 	if sp.Max > sp.Min {
-		t += " (" + num(sp.Min, m.Prec) + "–" + num(sp.Max, m.Prec) + ")"
+		t += " (" + metric.Num(sp.Min, m.Prec) + "–" + metric.Num(sp.Max, m.Prec) + ")"
 	}
 	if !marks {
 		return t
@@ -152,7 +153,7 @@ func spreadText(m Metric, sp Spread, marks bool) string {
 
 // countText prints a raw count: the value where every usable run agrees,
 // else their median and range.
-func countText(c *column, count func(Summary) int) string {
+func countText(c *column, count func(summary.Summary) int) string {
 	if len(c.usable) == 0 {
 		return "inconclusive"
 	}
@@ -162,14 +163,14 @@ func countText(c *column, count func(Summary) int) string {
 	}
 	slices.Sort(vs)
 	if vs[0] == vs[len(vs)-1] {
-		return num(vs[0], 0)
+		return metric.Num(vs[0], 0)
 	}
-	return num(median(vs), 1) + " (" + num(vs[0], 0) + "–" + num(vs[len(vs)-1], 0) + ")"
+	return metric.Num(metric.Median(vs), 1) + " (" + metric.Num(vs[0], 0) + "–" + metric.Num(vs[len(vs)-1], 0) + ")"
 }
 
 // tally prints what runs show, "pass ✓" for one, "pass ✓ ×3" for three
 // alike, "pass ✓ 2 · fail ✗ 1" when they differ, in order of first showing.
-func tally(runs []Summary, word func(Summary) string) string {
+func tally(runs []summary.Summary, word func(summary.Summary) string) string {
 	var words []string
 	count := map[string]int{}
 	for _, s := range runs {

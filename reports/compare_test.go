@@ -11,24 +11,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // repeatedRuns is compare --repeat 3 of three strategies, interleaved:
 // view-gate and two-tier overlap on p99 and differ on staleness; none
 // dispatches 60 times a window, failing its dispatch invariants, and one of
 // its runs saturated.
-func repeatedRuns(dir string) []Summary {
-	mk := func(strategy string, i int, p99, staleness float64, perWindow int) Summary {
+func repeatedRuns(dir string) []summary.Summary {
+	mk := func(strategy string, i int, p99, staleness float64, perWindow int) summary.Summary {
 		s := steadyRun(strategy, p99, staleness)
 		s.DispatchesTotal, s.DBWritesTotal = 12*perWindow, 12*perWindow
-		s.Invariants = []verify.Verdict{{Name: verify.AtMostOnePerWindow, Outcome: verify.Pass, Expected: verify.Pass, Passed: true}}
+		s.Invariants = []summary.Verdict{{Name: verify.AtMostOnePerWindow, Outcome: summary.Pass, Expected: summary.Pass, Passed: true}}
 		if perWindow > 1 {
-			s.Invariants[0] = verify.Verdict{Name: verify.AtMostOnePerWindow, Outcome: verify.Fail, Expected: verify.Fail, Passed: true}
+			s.Invariants[0] = summary.Verdict{Name: verify.AtMostOnePerWindow, Outcome: summary.Fail, Expected: summary.Fail, Passed: true}
 		}
 		s.OutDir = filepath.Join(dir, strategy, string(rune('1'+i)))
 		return s
 	}
-	var runs []Summary
+	var runs []summary.Summary
 	for i, v := range []struct{ gate, tier, none float64 }{{10, 11, 30}, {14, 13, 31}, {12, 12.5, 32}} {
 		runs = append(runs,
 			mk("view-gate", i, v.gate, 33+float64(i)/2, 1),
@@ -99,7 +100,7 @@ func TestComparisonJSONCarriesEveryRun(t *testing.T) {
 			Strategy string
 			Repeat   int
 			Dir      string
-			Summary  Summary
+			Summary  summary.Summary
 		}
 	}
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &f))
@@ -120,7 +121,7 @@ func TestComparisonJSONCarriesEveryRun(t *testing.T) {
 func TestComparisonHTML(t *testing.T) {
 	runs := repeatedRuns("out")
 	var buf bytes.Buffer
-	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", "report.html", nil))
 	p := parsePage(t, buf.String())
 	require.Len(t, p.svgs, 5, "dispatches, writes, staleness, recovery, p99")
 	assert.Contains(t, p.svgs[0], `<text x="67.6" y="52" text-anchor="end" class="key-label">view-gate</text>
@@ -139,7 +140,7 @@ func TestComparisonHTML(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", nil))
+	require.NoError(t, WriteComparisonHTML(&buf, runs, "out", "report.html", nil))
 	p = parsePage(t, buf.String())
 	assert.Contains(t, p.text(), "inconclusive: UNUSABLE ×3")
 	assert.Contains(t, p.svgs[0], ">inconclusive<")

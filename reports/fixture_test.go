@@ -6,48 +6,49 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // testSummary is a failing view-gate run: one expected failure, one
 // unexpected, one not applicable.
-func testSummary() Summary {
-	return Summary{
+func testSummary() summary.Summary {
+	return summary.Summary{
 		Scenario:       "broker-outage",
 		Strategy:       "view-gate",
 		TimeScale:      0.05,
 		ModelDurationS: 600,
 		Passed:         false,
-		Invariants: []verify.Verdict{
-			{Name: verify.AtMostOnePerWindow, Outcome: verify.Fail, Expected: verify.Pass, Passed: false, Detail: "key heartbeat:pipeline:2:project:1: gap 10.0s < 30s"},
-			{Name: verify.RateNearExpected, Outcome: verify.Pass, Expected: verify.Pass, Passed: true, Detail: "all keys within bounds"},
-			{Name: verify.LastSeenNeverStale, Outcome: verify.Fail, Expected: verify.Fail, Passed: true, Detail: "service 1 stale 95s at 4m25s"},
-			{Name: verify.NeverOfflineWhilePolled, Outcome: verify.Pass, Expected: verify.Pass, Passed: true, Detail: ""},
-			{Name: verify.RequestsSucceed, Outcome: verify.Pass, Expected: verify.Pass, Passed: true, Detail: "0 errors"},
-			{Name: verify.ObserversAgree, Outcome: verify.NotApplicable, Expected: verify.Pass, Passed: true, Detail: "external target"},
+		Invariants: []summary.Verdict{
+			{Name: verify.AtMostOnePerWindow, Outcome: summary.Fail, Expected: summary.Pass, Passed: false, Detail: "key heartbeat:pipeline:2:project:1: gap 10.0s < 30s"},
+			{Name: verify.RateNearExpected, Outcome: summary.Pass, Expected: summary.Pass, Passed: true, Detail: "all keys within bounds"},
+			{Name: verify.LastSeenNeverStale, Outcome: summary.Fail, Expected: summary.Fail, Passed: true, Detail: "service 1 stale 95s at 4m25s"},
+			{Name: verify.NeverOfflineWhilePolled, Outcome: summary.Pass, Expected: summary.Pass, Passed: true, Detail: ""},
+			{Name: verify.RequestsSucceed, Outcome: summary.Pass, Expected: summary.Pass, Passed: true, Detail: "0 errors"},
+			{Name: verify.ObserversAgree, Outcome: summary.NotApplicable, Expected: summary.Pass, Passed: true, Detail: "external target"},
 		},
-		Requests:         Requests{Total: 12000, OK: 12000, RPSModel: 20, P50MS: 1.25, P99MS: 7.5},
+		Requests:         summary.Requests{Total: 12000, OK: 12000, RPSModel: 20, P50MS: 1.25, P99MS: 7.5},
 		Keys:             testKeys(3),
-		Services:         []ServiceStats{{ID: 1, MaxStalenessS: 95, OfflineFlips: 1}, {ID: 2, MaxStalenessS: 31}},
+		Services:         []summary.ServiceStats{{ID: 1, MaxStalenessS: 95, OfflineFlips: 1}, {ID: 2, MaxStalenessS: 31}},
 		DispatchesTotal:  48,
 		DBWritesTotal:    47,
 		MaxStalenessS:    95,
-		Faults:           []Fault{{Kind: "broker-down", AtS: 180, ForS: 90}},
+		Faults:           []summary.Fault{{Kind: "broker-down", AtS: 180, ForS: 90}},
 		StartedAt:        time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC),
 		WallDurationS:    31.2,
 		Target:           "in-process",
 		FailurePolicy:    "fail-closed",
 		Replicas:         2,
 		ClockToleranceMS: 50,
-		LoadGenerator:    LoadGenerator{ScheduleLagP99MS: 0.8, LateSends: 3},
+		LoadGenerator:    summary.LoadGenerator{ScheduleLagP99MS: 0.8, LateSends: 3},
 		Notes:            []string{"redis ran in-process"},
 	}
 }
 
 // testKeys makes n keys, the i-th with i dispatches against bounds [18, 21].
-func testKeys(n int) []KeyStats {
-	keys := make([]KeyStats, n)
+func testKeys(n int) []summary.KeyStats {
+	keys := make([]summary.KeyStats, n)
 	for i := range keys {
-		keys[i] = KeyStats{Key: fmt.Sprintf("heartbeat:pipeline:%d:project:1", i+1), Dispatches: 19, ExpectedMin: 18, ExpectedMax: 21, MinGapS: 30.2, DBWrites: 19}
+		keys[i] = summary.KeyStats{Key: fmt.Sprintf("heartbeat:pipeline:%d:project:1", i+1), Dispatches: 19, ExpectedMin: 18, ExpectedMax: 21, MinGapS: 30.2, DBWrites: 19}
 	}
 	return keys
 }

@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // verdictWord is the one-word result of a run as every report prints it.
-func verdictWord(s Summary) string {
+func verdictWord(s summary.Summary) string {
 	switch {
 	case s.Skipped != "":
 		return "SKIPPED"
@@ -32,13 +34,13 @@ func verdictWord(s Summary) string {
 
 // inconclusiveOnly reports a run whose only misses are verdicts that could
 // not judge: it proved nothing either way.
-func inconclusiveOnly(s Summary) bool {
+func inconclusiveOnly(s summary.Summary) bool {
 	c := verify.Conclude(s.Invariants)
 	return len(c.Missed) == 0 && len(c.Inconclusive) > 0
 }
 
 // evidenceText lists what a verdict judged: "38 gaps, 40 dispatches".
-func evidenceText(ev verify.Evidence) string {
+func evidenceText(ev summary.Evidence) string {
 	if len(ev) == 0 {
 		return "—"
 	}
@@ -51,8 +53,8 @@ func evidenceText(ev verify.Evidence) string {
 
 // toleranceText states the tolerance of the clock the dispatch gaps were
 // judged on, and the detection limit of sampled writes.
-func toleranceText(s Summary) string {
-	t := fmt.Sprintf("clock tolerance %s ms", num(s.ClockToleranceMS, 3))
+func toleranceText(s summary.Summary) string {
+	t := fmt.Sprintf("clock tolerance %s ms", metric.Num(s.ClockToleranceMS, 3))
 	if s.DetectionLimitS > 0 {
 		t += fmt.Sprintf(" · writes closer than %s cannot be told apart", modelDuration(s.DetectionLimitS))
 	}
@@ -60,7 +62,7 @@ func toleranceText(s Summary) string {
 }
 
 // mark says whether a verdict matched its expectation.
-func mark(v verify.Verdict) string {
+func mark(v summary.Verdict) string {
 	if v.Passed {
 		return "✓"
 	}
@@ -92,32 +94,39 @@ func modelDuration(sec float64) string {
 	return out
 }
 
-// num prints a measurement with at most `prec` decimals and no trailing zeros.
-func num(x float64, prec int) string {
-	s := strconv.FormatFloat(x, 'f', prec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
 // expectedRange prints a key's dispatch bounds.
-func expectedRange(k KeyStats) string {
+func expectedRange(k summary.KeyStats) string {
 	return "[" + strconv.Itoa(k.ExpectedMin) + ", " + strconv.Itoa(k.ExpectedMax) + "]"
 }
 
 // minGap prints a key's closest dispatch pair, or a dash when it had none.
-func minGap(k KeyStats) string {
+func minGap(k summary.KeyStats) string {
 	if k.Dispatches < 2 {
 		return "—"
 	}
-	return num(k.MinGapS, 2) + " s"
+	return metric.Num(k.MinGapS, 2) + " s"
 }
 
 // targetName prints where the run was aimed.
-func targetName(s Summary) string {
+func targetName(s summary.Summary) string {
 	if s.Target == "" {
 		return "in-process"
 	}
 	return s.Target
+}
+
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// seconds of model time as a float, the unit every plot's x axis uses.
+func sec(d time.Duration) float64 { return d.Seconds() }
+
+// countLabel prints a count or measurement axis tick.
+func countLabel(v float64) string { return metric.Num(v, 2) }
+
+// timeLabel prints a time axis tick.
+func timeLabel(s float64) string {
+	if s == 0 {
+		return "0"
+	}
+	return modelDuration(s)
 }

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // The JUnit types follow the de-facto schema CI systems read (Jenkins,
@@ -64,7 +65,7 @@ type junitSkipped struct {
 // expectation is a failure; an invariant that could not be judged is skipped.
 // An interrupted run gets one more, failing, testcase so that CI shows why
 // the run failed even when every verdict held.
-func WriteJUnit(w io.Writer, runs []Summary) error {
+func WriteJUnit(w io.Writer, runs []summary.Summary) error {
 	doc := junitSuites{Name: "hbharness"}
 	var total float64
 	for _, s := range runs {
@@ -91,18 +92,18 @@ func WriteJUnit(w io.Writer, runs []Summary) error {
 	return nil
 }
 
-func junitRun(s Summary) junitSuite {
+func junitRun(s summary.Summary) junitSuite {
 	name := s.Scenario + "/" + s.Strategy
 	suite := junitSuite{
 		Name: name,
 		Time: seconds(s.WallDurationS),
 		Properties: []junitProperty{
-			{"time_scale", num(s.TimeScale, 6)},
-			{"model_duration_s", num(s.ModelDurationS, 3)},
+			{"time_scale", metric.Num(s.TimeScale, 6)},
+			{"model_duration_s", metric.Num(s.ModelDurationS, 3)},
 			{"target", targetName(s)},
 			{"failure_policy", s.FailurePolicy},
 			{"replicas", strconv.Itoa(s.Replicas)},
-			{"clock_tolerance_ms", num(s.ClockToleranceMS, 3)},
+			{"clock_tolerance_ms", metric.Num(s.ClockToleranceMS, 3)},
 			{"observation", s.Observation},
 		},
 	}
@@ -123,7 +124,7 @@ func junitRun(s Summary) junitSuite {
 			// Not judged: a verdict on less load than asked for proves nothing.
 			c.Skipped = &junitSkipped{Message: "not judged: the load generator saturated"}
 			suite.Skipped++
-		case !v.Passed && v.Outcome == verify.Inconclusive:
+		case !v.Passed && v.Outcome == summary.Inconclusive:
 			// Not a finding about the target: the run gave the check nothing.
 			c.Error = &junitFailure{Message: oneLine(v.Detail), Type: "inconclusive"}
 			suite.Errors++
@@ -134,7 +135,7 @@ func junitRun(s Summary) junitSuite {
 				Body:    v.Detail,
 			}
 			suite.Failures++
-		case v.Outcome == verify.NotApplicable:
+		case v.Outcome == summary.NotApplicable:
 			c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(v.Detail)}
 			suite.Skipped++
 		}

@@ -5,9 +5,11 @@ import (
 	"encoding/xml"
 	"testing"
 
-	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // parsedJUnit reads back only what CI readers rely on.
@@ -40,10 +42,10 @@ func TestWriteJUnit(t *testing.T) {
 	interrupted.Strategy, interrupted.Interrupted = "none", true
 	interrupted.Invariants = interrupted.Invariants[1:]
 	// n/a that was expected to fail missed its expectation: a failure, not a skip.
-	interrupted.Invariants[4] = verify.Verdict{Name: verify.ObserversAgree, Outcome: verify.NotApplicable, Expected: verify.Fail, Passed: false}
+	interrupted.Invariants[4] = summary.Verdict{Name: verify.ObserversAgree, Outcome: summary.NotApplicable, Expected: summary.Fail, Passed: false}
 
 	var buf bytes.Buffer
-	require.NoError(t, WriteJUnit(&buf, []Summary{failing, passing, interrupted}))
+	require.NoError(t, WriteJUnit(&buf, []summary.Summary{failing, passing, interrupted}))
 	var got parsedJUnit
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got), buf.String())
 
@@ -75,7 +77,7 @@ func TestWriteJUnitEscapesMarkup(t *testing.T) {
 	s.Scenario = `<script>alert("x")</script>`
 	s.Invariants[0].Detail = "a & b\x00 ]]> <c>"
 	var buf bytes.Buffer
-	require.NoError(t, WriteJUnit(&buf, []Summary{s}))
+	require.NoError(t, WriteJUnit(&buf, []summary.Summary{s}))
 	assert.NotContains(t, buf.String(), "<script>")
 	var got parsedJUnit
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // plotWidth and plotRight are the same for every run plot, so that their
@@ -59,23 +60,23 @@ func runEnd(h *history.History) float64 {
 
 // shadeFaults draws each fault as a band across the whole plot height,
 // labelled at its top.
-func shadeFaults(c *chart, faults []history.Fault) {
+func shadeFaults(c *chart.Chart, faults []history.Fault) {
 	for _, f := range faults {
 		from, to := sec(f.At), sec(f.At+f.For)
 		tip := fmt.Sprintf("%s at %s for %s", f.Kind, timeLabel(from), modelDuration(sec(f.For)))
-		c.rect(from, c.y0, to, c.y1, "fault", "", tip)
-		c.textPx(c.px(from)+3, c.Top+11, f.Kind, "start", "fault-label", tip)
+		c.Rect(from, c.Y0(), to, c.Y1(), "fault", "", tip)
+		c.TextPx(c.Px(from)+3, c.Top+11, f.Kind, "start", "fault-label", tip)
 	}
 }
 
 // shadeWindows shades every other throttle window so that a reader can count
 // dispatches per window by eye. Too many windows would only grey the plot.
-func shadeWindows(c *chart, throttle time.Duration, end float64) {
+func shadeWindows(c *chart.Chart, throttle time.Duration, end float64) {
 	w := sec(throttle)
-	if w <= 0 || end/w > c.plotW()/4 {
+	if w <= 0 || end/w > c.PlotW()/4 {
 		return
 	}
 	for from := w; from < end; from += 2 * w {
-		c.rect(from, c.y0, min(from+w, end), c.y1, "window", "", "")
+		c.Rect(from, c.Y0(), min(from+w, end), c.Y1(), "window", "", "")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // maxKeyRows bounds the dispatch plot; more rows would not be readable.
@@ -19,7 +21,7 @@ const maxLabelChars = 44
 // Marks closer than the throttle window (less the clock tolerance) to the
 // previous one on the same key are red: they are what fails
 // dispatch_at_most_one_per_window.
-func dispatchChart(s Summary, h *history.History, left float64) *chart {
+func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.Chart {
 	events, noun := heartbeatEvents(h)
 	byKey := eventsByKey(events)
 	keys := rowKeys(s, h, byKey)
@@ -28,11 +30,11 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 	end := runEnd(h)
 
 	const rowH = 16
-	c := newChart("dispatches", noun+" over time", plotWidth, 0)
+	c := chart.New("dispatches", noun+" over time", plotWidth, 0)
 	c.Left = left
 	c.Right = plotRight
 	c.Height = c.Top + float64(rows*rowH) + c.Bottom
-	c.setRange(0, end, 0, float64(rows))
+	c.SetRange(0, end, 0, float64(rows))
 	shadeWindows(c, h.Throttle, end)
 	shadeFaults(c, h.Faults)
 
@@ -49,7 +51,7 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 	for i, key := range shown {
 		top := float64(rows - i) // data y of the row's upper edge
 		for _, iv := range active[key] {
-			c.rect(sec(iv.From), top-0.8, sec(iv.To), top-0.2, "active", "", "")
+			c.Rect(sec(iv.From), top-0.8, sec(iv.To), top-0.2, "active", "", "")
 		}
 		times := slices.Clone(byKey[key])
 		slices.Sort(times)
@@ -60,19 +62,19 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 				violations++
 			}
 		}
-		drawTicks(c, times, red, c.py(top-0.15), c.py(top-0.85)-c.py(top-0.15))
+		drawTicks(c, times, red, c.Py(top-0.15), c.Py(top-0.85)-c.Py(top-0.15))
 		label := key
 		if r := []rune(key); len(r) > maxLabelChars {
 			label = string(r[:maxLabelChars-1]) + "…"
 		}
 		tip := fmt.Sprintf("%s: %d %s", key, len(times), noun)
-		c.textPx(c.Left-6, c.py(top-0.5)+4, label, "end", "key-label", tip)
-		c.textPx(c.Left+c.plotW()+8, c.py(top-0.5)+4, fmt.Sprint(len(times)), "start", "value", tip)
+		c.TextPx(c.Left-6, c.Py(top-0.5)+4, label, "end", "key-label", tip)
+		c.TextPx(c.Left+c.PlotW()+8, c.Py(top-0.5)+4, fmt.Sprint(len(times)), "start", "value", tip)
 	}
 	if len(shown) == 0 {
-		c.textPx(c.Left+c.plotW()/2, c.Top+rowH/2+4, "no gate keys and no "+noun+" were recorded", "middle", "empty", "")
+		c.TextPx(c.Left+c.PlotW()/2, c.Top+rowH/2+4, "no gate keys and no "+noun+" were recorded", "middle", "empty", "")
 	}
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	c.Caption = fmt.Sprintf("One row per gate key, one mark per %s (%d in all; each row's count on its right). ", singular(noun), len(events))
 	if len(keys) > len(shown) {
@@ -91,7 +93,7 @@ func dispatchChart(s Summary, h *history.History, left float64) *chart {
 
 // plotLeft is the left margin that fits the dispatch plot's key labels; every
 // run plot uses it so that their time axes line up.
-func plotLeft(s Summary, h *history.History) float64 {
+func plotLeft(s summary.Summary, h *history.History) float64 {
 	events, _ := heartbeatEvents(h)
 	keys := rowKeys(s, h, eventsByKey(events))
 	chars := 8
@@ -112,14 +114,14 @@ func eventsByKey(events []plotEvent) map[string][]time.Duration {
 // drawTicks draws sorted event times as tick marks, merging events that land
 // on adjacent pixel columns into one mark so that the SVG stays small however
 // many events there are (the none strategy dispatches on every request).
-func drawTicks(c *chart, times []time.Duration, red []bool, y, h float64) {
+func drawTicks(c *chart.Chart, times []time.Duration, red []bool, y, h float64) {
 	type span struct {
 		from, to int
 		red      bool
 	}
 	var spans []span
 	for j, t := range times {
-		col := int(math.Floor(c.px(sec(t))))
+		col := int(math.Floor(c.Px(sec(t))))
 		if n := len(spans); n > 0 && col <= spans[n-1].to+1 && red[j] == spans[n-1].red {
 			spans[n-1].to = max(spans[n-1].to, col)
 			continue
@@ -131,14 +133,14 @@ func drawTicks(c *chart, times []time.Duration, red []bool, y, h float64) {
 		if sp.red {
 			class = "tick-mark bad"
 		}
-		c.rectPx(float64(sp.from), y, float64(sp.to-sp.from)+1.5, h, class, "", "")
+		c.RectPx(float64(sp.from), y, float64(sp.to-sp.from)+1.5, h, class, "", "")
 	}
 }
 
 // rowKeys orders the keys to plot: the summary's worst first (the ones that
 // explain a verdict), then the history's keys, then keys that only appear in
 // events, so that an unexpected key is shown rather than dropped.
-func rowKeys(s Summary, h *history.History, byKey map[string][]time.Duration) []string {
+func rowKeys(s summary.Summary, h *history.History, byKey map[string][]time.Duration) []string {
 	var keys []string
 	seen := make(map[string]bool)
 	add := func(k string) {

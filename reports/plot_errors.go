@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // endpointColor colours an endpoint's errors; orange is left out, as fault
@@ -23,15 +24,15 @@ func endpointColor(i int) string {
 // fault bands. Where the errors used up what the scenario allows
 // (allowed_errors), a threshold line marks the window. It returns nil when
 // the run kept no timeline or no request failed.
-func errorsChart(h *history.History, left float64) *chart {
+func errorsChart(h *history.History, left float64) *chart.Chart {
 	if len(h.Requests.Timeline) == 0 {
 		return nil
 	}
 	end := runEnd(h)
-	c := newChart("errors", "", plotWidth, 200)
+	c := chart.New("errors", "", plotWidth, 200)
 	c.Left = left
 	c.Right = plotRight
-	bars, per := reqBars(h.Requests.Timeline, int(c.plotW()/minReqBarPx))
+	bars, per := reqBars(h.Requests.Timeline, int(c.PlotW()/minReqBarPx))
 
 	totals := map[string]int64{}
 	var peak int64
@@ -71,10 +72,10 @@ func errorsChart(h *history.History, left float64) *chart {
 	}
 	c.Title = fmt.Sprintf("failed requests per %s window, by endpoint", modelDuration(width))
 	top := float64(max(peak, 1)) * 1.15
-	c.setRange(0, end, 0, top)
+	c.SetRange(0, end, 0, top)
 	shadeFaults(c, h.Faults)
-	c.yAxis(niceTicks(0, top, 5), countLabel, "errors")
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.YAxis(chart.NiceTicks(0, top, 5), countLabel, "errors")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	for _, b := range bars {
 		if b.from >= end || b.counts.Errors() == 0 {
@@ -87,26 +88,26 @@ func errorsChart(h *history.History, left float64) *chart {
 			if n == 0 {
 				continue
 			}
-			y0, y1 := c.py(float64(below)), c.py(float64(below+n))
+			y0, y1 := c.Py(float64(below)), c.Py(float64(below+n))
 			tip := fmt.Sprintf("%s–%s: %s %d errors (%s) of %d requests", timeLabel(b.from), timeLabel(min(b.to, end)),
 				ep, n, errorClasses(b.byEndpoint[ep]), b.byEndpoint[ep].Total)
-			c.rectPx(x0, y1, w, y0-y1, "err-bar", color[ep], tip)
+			c.RectPx(x0, y1, w, y0-y1, "err-bar", color[ep], tip)
 			below += n
 		}
 	}
 	crossed := allowanceCrossings(bars, h.AllowedErrors, end)
 	for _, x := range crossed {
-		px := c.px(x.at)
-		c.linePx(px, c.Top, px, c.Top+c.plotH(), "threshold", "")
-		c.textPx(px+3, c.Top+24, x.label, "start", "threshold-label", x.label)
+		px := c.Px(x.at)
+		c.LinePx(px, c.Top, px, c.Top+c.PlotH(), "threshold", "")
+		c.TextPx(px+3, c.Top+24, x.label, "start", "threshold-label", x.label)
 	}
 
-	lx := c.Left + c.plotW() + 10
+	lx := c.Left + c.PlotW() + 10
 	for i, ep := range endpoints {
 		y := c.Top + 3 + 16*float64(i)
 		tip := fmt.Sprintf("%s: %d errors%s", ep, totals[ep], allowedText(h.AllowedErrors, ep))
-		c.rectPx(lx, y, 16, 8, "", color[ep], tip)
-		c.textPx(lx+20, y+8, ep, "start", "legend", tip)
+		c.RectPx(lx, y, 16, 8, "", color[ep], tip)
+		c.TextPx(lx+20, y+8, ep, "start", "legend", tip)
 	}
 
 	var parts []string

@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // errRects lists the chart's error bars.
-func errRects(c *chart) []svgEl {
-	var out []svgEl
+func errRects(c *chart.Chart) []chart.El {
+	var out []chart.El
 	for _, el := range c.Els {
 		if el.Kind == "rect" && el.Class == "err-bar" {
 			out = append(out, el)
@@ -28,7 +29,7 @@ func TestErrorsChart(t *testing.T) {
 		absent  bool
 		bars    int
 		caption []string
-		check   func(t *testing.T, c *chart)
+		check   func(t *testing.T, c *chart.Chart)
 	}{
 		{
 			name: "5xx answers inside the fault band",
@@ -36,7 +37,7 @@ func TestErrorsChart(t *testing.T) {
 			bars: 5,
 			caption: []string{"in each 2s window of model time", "stacked by endpoint: tasks 20", "The scenario allows 0 errors in all.",
 				"Red lines: where the errors went past what the scenario allows", "Orange bands: injected faults."},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "failed requests per 2s window, by endpoint", c.Title)
 				band := bandPx(t, c)
 				for _, el := range errRects(c) {
@@ -63,7 +64,7 @@ func TestErrorsChart(t *testing.T) {
 			},
 			bars:    11,
 			caption: []string{"result 30 of 10 allowed, list 2 of 0 allowed"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				colors := map[string]string{}
 				for _, el := range errRects(c) {
 					ep := strings.Fields(strings.SplitN(el.Tip, ": ", 2)[1])[0]

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/chart"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // findingCharts names, per invariant, the charts that show what it judges,
@@ -33,17 +35,17 @@ func findingCharts(invariant string) []string {
 // the scenario expects. Labels naming the invariant and the span go above the
 // plot, right-aligned, so that they never cover the data. Verdicts that
 // carry no time (written before they did) are left unmarked.
-func markFindings(charts []*chart, s Summary) {
+func markFindings(charts []*chart.Chart, s summary.Summary) {
 	type label struct{ text, class, tip string }
-	labels := map[*chart][]label{}
-	var order []*chart
+	labels := map[*chart.Chart][]label{}
+	var order []*chart.Chart
 	for _, v := range s.Invariants {
-		if v.Outcome != verify.Fail || v.Where == nil || v.Where.FromS == nil {
+		if v.Outcome != summary.Fail || v.Where == nil || v.Where.FromS == nil {
 			continue
 		}
-		var c *chart
+		var c *chart.Chart
 		for _, id := range findingCharts(v.Name) {
-			if i := slices.IndexFunc(charts, func(c *chart) bool { return c != nil && c.ID == id }); i >= 0 {
+			if i := slices.IndexFunc(charts, func(c *chart.Chart) bool { return c != nil && c.ID == id }); i >= 0 {
 				c = charts[i]
 				break
 			}
@@ -60,12 +62,12 @@ func markFindings(charts []*chart, s Summary) {
 			class, l.text, l.class = "finding expected", "expected: "+v.Name, "finding-label expected"
 		}
 		l.text += " " + spanLabel(from, to)
-		x0, x1 := c.px(from), c.px(to)
+		x0, x1 := c.Px(from), c.Px(to)
 		if top, h, ok := subjectRow(c, v.Where.Subject); ok {
-			c.rectPx(x0, top, max(x1-x0, 1.5), h, class, "", l.tip)
+			c.RectPx(x0, top, max(x1-x0, 1.5), h, class, "", l.tip)
 			l.text += " (its row)"
 		} else {
-			c.rectPx(x0, c.Top, max(x1-x0, 1.5), c.plotH(), class, "", l.tip)
+			c.RectPx(x0, c.Top, max(x1-x0, 1.5), c.PlotH(), class, "", l.tip)
 		}
 		if labels[c] == nil {
 			order = append(order, c)
@@ -73,10 +75,10 @@ func markFindings(charts []*chart, s Summary) {
 		labels[c] = append(labels[c], l)
 	}
 	for _, c := range order {
-		x := c.Left + c.plotW()
+		x := c.Left + c.PlotW()
 		ls := labels[c]
 		for i := len(ls) - 1; i >= 0; i-- {
-			c.textPx(x, c.Top-8, ls[i].text, "end", ls[i].class, ls[i].tip)
+			c.TextPx(x, c.Top-8, ls[i].text, "end", ls[i].class, ls[i].tip)
 			// An estimate of the bold label's width: 6.3 px a character.
 			x -= 6.3*float64(len([]rune(ls[i].text))) + 14
 		}
@@ -95,7 +97,7 @@ func spanLabel(from, to float64) string {
 // rows: a key's on the dispatch chart, a service's on the liveness chart.
 // It returns the row's top and height in pixels; false when the chart has
 // no row for the subject.
-func subjectRow(c *chart, subject string) (top, height float64, ok bool) {
+func subjectRow(c *chart.Chart, subject string) (top, height float64, ok bool) {
 	var prefix string
 	var above, h float64 // from the row label's baseline to the row's top, and the row's height
 	switch {

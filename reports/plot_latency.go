@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // logLatencyRatio is how far the worst p99 may sit above the best p50
@@ -21,15 +22,15 @@ const minLatencyMS = 0.01
 // axis, with faults shaded: slow answers can be read against the fault that
 // caused them. Lines break where a window had no answer. It returns nil when
 // the run kept no request timeline.
-func latencyChart(h *history.History, left float64) *chart {
+func latencyChart(h *history.History, left float64) *chart.Chart {
 	if len(h.Requests.Timeline) == 0 {
 		return nil
 	}
 	end := runEnd(h)
-	c := newChart("latency", "", plotWidth, 220)
+	c := chart.New("latency", "", plotWidth, 220)
 	c.Left = left
 	c.Right = plotRight
-	bars, per := reqBars(h.Requests.Timeline, int(c.plotW()/minReqBarPx))
+	bars, per := reqBars(h.Requests.Timeline, int(c.PlotW()/minReqBarPx))
 	width := 0.0
 	if len(bars) > 0 {
 		width = bars[0].to - bars[0].from
@@ -55,42 +56,42 @@ func latencyChart(h *history.History, left float64) *chart {
 		y = func(ms float64) float64 { return math.Log10(max(ms, minLatencyMS)) }
 		lo := math.Floor(math.Log10(max(best, minLatencyMS)))
 		hi := math.Ceil(math.Log10(worst))
-		c.setRange(0, end, lo, hi)
+		c.SetRange(0, end, lo, hi)
 		var ticks []float64
 		for k := lo; k <= hi; k++ {
 			ticks = append(ticks, k)
 		}
 		shadeFaults(c, h.Faults)
-		c.yAxis(ticks, func(k float64) string { return latencyText(time.Duration(math.Pow(10, k) * float64(time.Millisecond))) }, "ms (log scale)")
+		c.YAxis(ticks, func(k float64) string { return latencyText(time.Duration(math.Pow(10, k) * float64(time.Millisecond))) }, "ms (log scale)")
 	} else {
 		top := max(worst, 1) * 1.1
-		c.setRange(0, end, 0, top)
+		c.SetRange(0, end, 0, top)
 		shadeFaults(c, h.Faults)
-		c.yAxis(niceTicks(0, top, 6), countLabel, "ms")
+		c.YAxis(chart.NiceTicks(0, top, 6), countLabel, "ms")
 	}
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	p99 := latencySegments(bars, end, func(b reqBar) float64 { return y(millis(b.p99)) })
 	p50 := latencySegments(bars, end, func(b reqBar) float64 { return y(millis(b.p50)) })
 	for _, seg := range p50 {
-		c.polyline(seg, "latency p50", "", "")
+		c.Polyline(seg, "latency p50", "", "")
 	}
 	for _, seg := range p99 {
-		c.polyline(seg, "latency", "", "")
+		c.Polyline(seg, "latency", "", "")
 	}
 	if len(p99) == 0 {
-		c.textPx(c.Left+c.plotW()/2, c.Top+c.plotH()/2, "no request got an answer, so no latency", "middle", "empty", "")
+		c.TextPx(c.Left+c.PlotW()/2, c.Top+c.PlotH()/2, "no request got an answer, so no latency", "middle", "empty", "")
 	}
 
-	lx := c.Left + c.plotW() + 10
-	c.linePx(lx, c.Top+7, lx+16, c.Top+7, "latency", "")
-	c.textPx(lx+20, c.Top+11, "p99", "start", "legend", "")
-	c.linePx(lx, c.Top+23, lx+16, c.Top+23, "latency p50", "")
-	c.textPx(lx+20, c.Top+27, "p50", "start", "legend", "")
+	lx := c.Left + c.PlotW() + 10
+	c.LinePx(lx, c.Top+7, lx+16, c.Top+7, "latency", "")
+	c.TextPx(lx+20, c.Top+11, "p99", "start", "legend", "")
+	c.LinePx(lx, c.Top+23, lx+16, c.Top+23, "latency p50", "")
+	c.TextPx(lx+20, c.Top+27, "p50", "start", "legend", "")
 	if worst > 0 {
 		tip := fmt.Sprintf("worst p99 %s, in the window from %s", latencyText(time.Duration(worst*float64(time.Millisecond))), timeLabel(worstAt))
-		c.textPx(lx, c.Top+45, "worst p99", "start", "legend", tip)
-		c.textPx(lx, c.Top+59, latencyText(time.Duration(worst*float64(time.Millisecond))), "start", "legend", tip)
+		c.TextPx(lx, c.Top+45, "worst p99", "start", "legend", tip)
+		c.TextPx(lx, c.Top+59, latencyText(time.Duration(worst*float64(time.Millisecond))), "start", "legend", tip)
 	}
 
 	c.Caption = fmt.Sprintf("Wall latency of each %s window's answered requests, from the instant each was meant to be sent (so a stalled generator cannot hide a slow target): dark p99, light p50. ",

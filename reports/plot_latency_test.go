@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 func TestLatencyChart(t *testing.T) {
@@ -19,14 +20,14 @@ func TestLatencyChart(t *testing.T) {
 		p99, p50 int // polylines of each
 		log      bool
 		caption  []string
-		check    func(t *testing.T, c *chart)
+		check    func(t *testing.T, c *chart.Chart)
 	}{
 		{
 			name: "a fault's slow answers on a log axis",
 			h:    testHistory,
 			p99:  1, p50: 1, log: true,
 			caption: []string{"dark p99, light p50", "The axis is logarithmic", "Orange bands: injected faults."},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "latency per 2s window: p50 and p99 of the answered requests", c.Title)
 				for _, tick := range []string{"1 ms", "10 ms", "100 ms", "1000 ms"} {
 					require.True(t, hasText(c, tick), "decade tick %s", tick)
@@ -49,7 +50,7 @@ func TestLatencyChart(t *testing.T) {
 				})
 			},
 			p99: 1, p50: 1,
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasText(c, "ms"))
 				require.False(t, hasText(c, "ms (log scale)"))
 				require.NotContains(t, c.Caption, "logarithmic")
@@ -79,7 +80,7 @@ func TestLatencyChart(t *testing.T) {
 				})
 			},
 			p99: 1, p50: 1,
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				for _, el := range c.Els {
 					if el.Kind == "polyline" && el.Class == "latency" {
 						require.Len(t, strings.Fields(el.Points), 2, "a level across the window")
@@ -92,7 +93,7 @@ func TestLatencyChart(t *testing.T) {
 			h: func() *history.History {
 				return timelineOf(5*time.Second, time.Second, func(int) history.RequestWindow { return refusedWindow(2) })
 			},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasText(c, "no request got an answer, so no latency"))
 			},
 		},
@@ -125,7 +126,7 @@ func TestLatencyChart(t *testing.T) {
 }
 
 // bandPx is the x range, in pixels, of the chart's one fault band.
-func bandPx(t *testing.T, c *chart) [2]float64 {
+func bandPx(t *testing.T, c *chart.Chart) [2]float64 {
 	t.Helper()
 	var bands [][2]float64
 	for _, el := range c.Els {
@@ -139,7 +140,7 @@ func bandPx(t *testing.T, c *chart) [2]float64 {
 
 // highestPoint is the topmost point (smallest pixel y) of the chart's
 // polylines of a class.
-func highestPoint(t *testing.T, c *chart, class string) (x, y float64) {
+func highestPoint(t *testing.T, c *chart.Chart, class string) (x, y float64) {
 	t.Helper()
 	y = c.Height
 	for _, el := range c.Els {

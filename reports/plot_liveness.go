@@ -8,6 +8,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // maxLiveRows bounds the liveness plot to the strips a reader can compare;
@@ -78,7 +79,7 @@ type liveRow struct {
 // plus what the checks as they ran took: verify.FalseLivenessAfter) must not
 // read live. Silence comes from verify.SilentFor, so the red here
 // is exactly what the verdict counts.
-func livenessChart(h *history.History, left float64) *chart {
+func livenessChart(h *history.History, left float64) *chart.Chart {
 	limit := verify.FalseLivenessAfter(*h)
 	silentFor := verify.SilentFor(*h)
 	end := runEnd(h)
@@ -149,11 +150,11 @@ func livenessChart(h *history.History, left float64) *chart {
 	if len(h.Faults) > 0 {
 		pad = liveFaultPad
 	}
-	c := newChart("liveness", "liveness over time (last_seen_live)", plotWidth, 0)
+	c := chart.New("liveness", "liveness over time (last_seen_live)", plotWidth, 0)
 	c.Left = left
 	c.Right = plotRight
 	c.Height = c.Top + pad + float64(max(len(shown), 1)*liveRowH) + c.Bottom
-	c.setRange(0, end, 0, 1)
+	c.SetRange(0, end, 0, 1)
 	shadeFaults(c, h.Faults)
 
 	allowance := modelDuration(sec(limit))
@@ -161,9 +162,9 @@ func livenessChart(h *history.History, left float64) *chart {
 		r := rows[id]
 		y := c.Top + pad + float64(i*liveRowH)
 		for _, iv := range r.polled {
-			x0, x1 := c.px(sec(iv.From)), c.px(sec(iv.To))
+			x0, x1 := c.Px(sec(iv.From)), c.Px(sec(iv.To))
 			tip := fmt.Sprintf("service %d, %s–%s: its own workers polling", id, timeLabel(sec(iv.From)), timeLabel(min(sec(iv.To), end)))
-			c.rectPx(x0, y+liveBandY, max(x1-x0, 1), liveBandH, "live-polled", "", tip)
+			c.RectPx(x0, y+liveBandY, max(x1-x0, 1), liveBandH, "live-polled", "", tip)
 		}
 		for _, d := range compactLiveRuns(c, r.runs) {
 			tip := fmt.Sprintf("service %d, %s–%s: ", id, timeLabel(sec(d.from)), timeLabel(min(sec(d.to), end)))
@@ -171,7 +172,7 @@ func livenessChart(h *history.History, left float64) *chart {
 				tip += fmt.Sprintf("%d changes too close to tell apart at this scale; worst: ", d.runs)
 			}
 			tip += liveStateText(d.liveRun, allowance)
-			c.rectPx(d.x0, y+liveStripY, max(d.x1-d.x0, 1), liveStripH, d.state.class(), "", tip)
+			c.RectPx(d.x0, y+liveStripY, max(d.x1-d.x0, 1), liveStripH, d.state.class(), "", tip)
 		}
 
 		tip := fmt.Sprintf("service %d", id)
@@ -183,7 +184,7 @@ func livenessChart(h *history.History, left float64) *chart {
 		}
 		tip += fmt.Sprintf(": read live while silent for %s, %s of it past the %s allowance", modelDuration(sec(r.liveSilent)), modelDuration(sec(r.falseLive)), allowance)
 		mid := y + liveStripY + liveStripH/2
-		c.textPx(c.Left-6, mid+4, fmt.Sprintf("svc %d", id), "end", "key-label", tip)
+		c.TextPx(c.Left-6, mid+4, fmt.Sprintf("svc %d", id), "end", "key-label", tip)
 		value, class := "0", "value"
 		if r.liveSilent > 0 {
 			value = modelDuration(sec(r.liveSilent))
@@ -191,13 +192,13 @@ func livenessChart(h *history.History, left float64) *chart {
 		if r.falseLive > 0 {
 			class = "value bad"
 		}
-		c.textPx(c.Left+c.plotW()+8, mid+4, value, "start", class, tip)
+		c.TextPx(c.Left+c.PlotW()+8, mid+4, value, "start", class, tip)
 	}
 	if len(shown) == 0 {
 		// Every sample names a service, so only a run without samples gets here.
-		c.textPx(c.Left+c.plotW()/2, c.Top+pad+liveRowH/2+4, "no samples were recorded", "middle", "empty", "")
+		c.TextPx(c.Left+c.PlotW()/2, c.Top+pad+liveRowH/2+4, "no samples were recorded", "middle", "empty", "")
 	}
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	rule := fmt.Sprintf("a service silent for longer than offline_after plus the offline check's delay = %s must not read live", allowance)
 	if len(shown) == 0 {
@@ -318,10 +319,10 @@ type liveRect struct {
 	narrow bool
 }
 
-func compactLiveRuns(c *chart, runs []liveRun) []liveRect {
+func compactLiveRuns(c *chart.Chart, runs []liveRun) []liveRect {
 	var out []liveRect
 	for _, r := range runs {
-		x0, x1 := c.px(sec(r.from)), c.px(sec(r.to))
+		x0, x1 := c.Px(sec(r.from)), c.Px(sec(r.to))
 		narrow := x1-x0 < 1
 		if n := len(out); narrow && n > 0 {
 			last := &out[n-1]

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/stretchr/testify/require"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // livenessHistory is a 10-minute run sampled every second with an allowance
@@ -52,7 +54,7 @@ func addLiveSamples(h *history.History, read func(id int64, at time.Duration) hi
 
 // liveRects lists, per CSS class, the "service N, from–to" part of the
 // tooltip of every rectangle of the liveness strips, in drawing order.
-func liveRects(c *chart) map[string][]string {
+func liveRects(c *chart.Chart) map[string][]string {
 	out := make(map[string][]string)
 	for _, el := range c.Els {
 		if el.Kind != "rect" || !strings.HasPrefix(el.Class, "live-") {
@@ -65,7 +67,7 @@ func liveRects(c *chart) map[string][]string {
 }
 
 // liveLabels lists the strips' labels, top to bottom.
-func liveLabels(c *chart) []string {
+func liveLabels(c *chart.Chart) []string {
 	var out []string
 	for _, el := range c.Els {
 		if el.Kind == "text" && el.Class == "key-label" {
@@ -90,7 +92,7 @@ func TestLivenessChart(t *testing.T) {
 		rects   map[string][]string // nil: not checked
 		caption []string
 		absent  []string // not in the caption
-		check   func(t *testing.T, c *chart)
+		check   func(t *testing.T, c *chart.Chart)
 	}{
 		{
 			name:   "polled, silent and live, stopped and offline",
@@ -105,7 +107,7 @@ func TestLivenessChart(t *testing.T) {
 				"5s max poll gap",
 			},
 			absent: []string{"Orange bands", "after the run's end"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				for _, el := range c.Els {
 					if el.Class == "live-false" {
 						require.Contains(t, el.Tip, "silent for up to 8m, past the 1m15s allowance")
@@ -152,7 +154,7 @@ func TestLivenessChart(t *testing.T) {
 				return h
 			},
 			labels: []string{"svc 9", "svc 2", "svc 3", "svc 1"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Contains(t, liveRects(c)["live-false"], "service 9, 1m16s–10m")
 				var tip string
 				for _, el := range c.Els {
@@ -175,7 +177,7 @@ func TestLivenessChart(t *testing.T) {
 			labels:  []string{"svc 5"},
 			rects:   map[string][]string{"live-polled": {"service 5, 0–10m"}, "live-null": {"service 5, 0–10m"}},
 			caption: []string{"Read live while silent: 0s in all, 0s of it past the allowance", "pale NULL"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				for _, el := range c.Els {
 					if el.Class == "live-null" {
 						require.Contains(t, el.Tip, "last_seen_live NULL")
@@ -188,7 +190,7 @@ func TestLivenessChart(t *testing.T) {
 			h:       func() *history.History { h := livenessHistory(); h.Samples = nil; return h },
 			rects:   map[string][]string{},
 			caption: []string{"No reads of last_seen_live were recorded", "offline_after plus the offline check's delay = 1m15s must not read live"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasText(c, "no samples were recorded"))
 			},
 		},
@@ -197,7 +199,7 @@ func TestLivenessChart(t *testing.T) {
 			h:       func() *history.History { return &history.History{} },
 			rects:   map[string][]string{},
 			caption: []string{"No reads of last_seen_live were recorded", "offline_after plus the offline check's delay = 0s"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasText(c, "no samples were recorded"))
 			},
 		},
@@ -227,7 +229,7 @@ func TestLivenessChart(t *testing.T) {
 			labels:  []string{"svc 2", "svc 3", "svc 1"},
 			rects:   threeServices,
 			caption: []string{"Orange bands: injected faults."},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasClass(c, "fault"))
 				require.True(t, hasClass(c, "fault-label"))
 			},
@@ -241,7 +243,7 @@ func TestLivenessChart(t *testing.T) {
 			},
 			labels:  []string{"svc 2", "svc 3", "svc 1"},
 			caption: []string{"Reads after the run's end (a drain) are not judged", "Read live while silent: 6m49s in all, 4m45s of it past the allowance"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				rects := liveRects(c)
 				require.Equal(t, []string{"service 2, 3m16s–8m1s"}, rects["live-false"])
 				require.Equal(t, []string{"service 2, 2m6s–3m16s", "service 2, 8m1s–10m", "service 3, 4m6s–5m"}, rects["live-silent"])
@@ -258,7 +260,7 @@ func TestLivenessChart(t *testing.T) {
 				return h
 			},
 			labels: []string{"svc 1"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				rects := liveRects(c)
 				require.Less(t, len(rects["live-on"])+len(rects["live-off"]), 700, "about one per two pixels, not one per read")
 				require.Empty(t, rects["live-false"])
@@ -296,7 +298,7 @@ func TestLivenessChart(t *testing.T) {
 			for _, el := range c.Els {
 				if el.Kind == "rect" {
 					require.GreaterOrEqual(t, el.X, c.Left-0.01, "drawn inside the plot")
-					require.LessOrEqual(t, el.X+el.W, c.Left+c.plotW()+1.01, "drawn inside the plot")
+					require.LessOrEqual(t, el.X+el.W, c.Left+c.PlotW()+1.01, "drawn inside the plot")
 				}
 			}
 			if tt.check != nil {
@@ -361,7 +363,7 @@ func TestWriteHTMLLiveness(t *testing.T) {
 	}
 }
 
-func hasText(c *chart, s string) bool {
+func hasText(c *chart.Chart, s string) bool {
 	for _, el := range c.Els {
 		if el.Kind == "text" && el.Text == s {
 			return true
@@ -370,7 +372,7 @@ func hasText(c *chart, s string) bool {
 	return false
 }
 
-func hasClass(c *chart, class string) bool {
+func hasClass(c *chart.Chart, class string) bool {
 	for _, el := range c.Els {
 		if el.Class == class {
 			return true

@@ -5,6 +5,9 @@ import (
 	"math"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // maxWindows bounds the per-window plot; past it bars are thinner than a pixel.
@@ -16,7 +19,7 @@ const maxWindows = 600
 // in it (the gate's ideal: one dispatch per polled key per window), and the
 // caption gives the requests per window for scale. It returns nil when the
 // history has no throttle window to count in.
-func windowChart(s Summary, h *history.History, left float64) *chart {
+func windowChart(s summary.Summary, h *history.History, left float64) *chart.Chart {
 	w := sec(h.Throttle)
 	end := runEnd(h)
 	if w <= 0 {
@@ -52,13 +55,13 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 	requests, haveRequests := requestsPerWindow(h, w, n)
 
 	title := fmt.Sprintf("%s per %s window vs requests", noun, modelDuration(w))
-	c := newChart("windows", title, plotWidth, 240)
+	c := chart.New("windows", title, plotWidth, 240)
 	c.Left = left
 	c.Right = plotRight
-	c.setRange(0, end, 0, top)
+	c.SetRange(0, end, 0, top)
 	shadeFaults(c, h.Faults)
-	c.yAxis(niceTicks(0, top, 6), countLabel, noun)
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.YAxis(chart.NiceTicks(0, top, 6), countLabel, noun)
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 	for i, k := range counts {
 		from, to := float64(i)*w, min(float64(i+1)*w, end)
 		tip := fmt.Sprintf("%s–%s: %d %s, %d keys polled", timeLabel(from), timeLabel(to), k, noun, keysActive[i])
@@ -67,20 +70,20 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 			class = "bar over" // more than one per polled key
 		}
 		// A one-pixel inset keeps neighbouring bars apart.
-		x0, x1 := c.px(from)+0.5, c.px(to)-0.5
-		y := c.py(float64(k))
-		c.rectPx(x0, y, max(x1-x0, 0.5), c.py(0)-y, class, "", tip)
+		x0, x1 := c.Px(from)+0.5, c.Px(to)-0.5
+		y := c.Py(float64(k))
+		c.RectPx(x0, y, max(x1-x0, 0.5), c.Py(0)-y, class, "", tip)
 	}
 	// The legend sits on the title's line: the right margin holds the
 	// requests axis.
-	lx := c.Left + c.plotW() - 300
-	c.rectPx(lx, 6, 16, 8, "bar", "", "")
-	c.textPx(lx+20, 14, noun, "start", "legend", "")
+	lx := c.Left + c.PlotW() - 300
+	c.RectPx(lx, 6, 16, 8, "bar", "", "")
+	c.TextPx(lx+20, 14, noun, "start", "legend", "")
 	lx += 110
 	if len(h.Keys) > 0 {
-		c.polyline(steps(n, w, end, func(i int) float64 { return float64(keysActive[i]) }), "ideal", "", "")
-		c.linePx(lx, 10, lx+16, 10, "ideal", "")
-		c.textPx(lx+20, 14, "keys polled", "start", "legend", "")
+		c.Polyline(steps(n, w, end, func(i int) float64 { return float64(keysActive[i]) }), "ideal", "", "")
+		c.LinePx(lx, 10, lx+16, 10, "ideal", "")
+		c.TextPx(lx+20, 14, "keys polled", "start", "legend", "")
 		lx += 100
 	}
 	if haveRequests {
@@ -92,16 +95,16 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 		}
 		rtop := peak * 1.1
 		scale := top / rtop
-		c.polyline(steps(n, w, end, func(i int) float64 { return float64(requests[i]) * scale }), "reqline", "", "")
-		for _, t := range niceTicks(0, rtop, 6) {
-			y := c.py(t * scale)
-			c.linePx(c.Left+c.plotW(), y, c.Left+c.plotW()+4, y, "axis", "")
-			c.textPx(c.Left+c.plotW()+7, y+4, countLabel(t), "start", "tick reqtick", "")
+		c.Polyline(steps(n, w, end, func(i int) float64 { return float64(requests[i]) * scale }), "reqline", "", "")
+		for _, t := range chart.NiceTicks(0, rtop, 6) {
+			y := c.Py(t * scale)
+			c.LinePx(c.Left+c.PlotW(), y, c.Left+c.PlotW()+4, y, "axis", "")
+			c.TextPx(c.Left+c.PlotW()+7, y+4, countLabel(t), "start", "tick reqtick", "")
 		}
-		c.linePx(c.Left+c.plotW(), c.Top, c.Left+c.plotW(), c.Top+c.plotH(), "axis", "")
-		c.textPx(c.Left+c.plotW(), c.Top-8, "requests", "end", "axis-title reqtick", "")
-		c.linePx(lx, 10, lx+16, 10, "reqline", "")
-		c.textPx(lx+20, 14, "requests (right axis)", "start", "legend", "")
+		c.LinePx(c.Left+c.PlotW(), c.Top, c.Left+c.PlotW(), c.Top+c.PlotH(), "axis", "")
+		c.TextPx(c.Left+c.PlotW(), c.Top-8, "requests", "end", "axis-title reqtick", "")
+		c.LinePx(lx, 10, lx+16, 10, "reqline", "")
+		c.TextPx(lx+20, 14, "requests (right axis)", "start", "legend", "")
 	}
 
 	perWindow := s.Requests.RPSModel * w
@@ -112,10 +115,10 @@ func windowChart(s Summary, h *history.History, left float64) *chart {
 	}
 	if haveRequests {
 		c.Caption += fmt.Sprintf("Green line: requests sent in the window, on the right-hand axis (%s per window on average): the gate's dispatches should follow the keys, not the requests.",
-			num(perWindow, 0))
+			metric.Num(perWindow, 0))
 	} else {
 		c.Caption += fmt.Sprintf("Requests averaged %s per window (%s req/s model × %s); the run kept no per-window request counts, so they are given as a number rather than drawn.",
-			num(perWindow, 0), num(s.Requests.RPSModel, 1), modelDuration(w))
+			metric.Num(perWindow, 0), metric.Num(s.Requests.RPSModel, 1), modelDuration(w))
 	}
 	return c
 }

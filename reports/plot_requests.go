@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
+	"github.com/hbharness/hbharness/reports/metric"
 )
 
 // minReqBarPx is the narrowest a requests bar may be: past it neighbouring
@@ -47,15 +49,15 @@ func (b reqBar) answered() int64 { return b.counts.Total - b.counts.Transport }
 // load can be read against them; the latency and errors charts below break
 // the same windows down. It returns nil when the run kept no request
 // timeline.
-func requestsChart(h *history.History, left float64) *chart {
+func requestsChart(h *history.History, left float64) *chart.Chart {
 	if len(h.Requests.Timeline) == 0 {
 		return nil
 	}
 	end := runEnd(h)
-	c := newChart("requests", "", plotWidth, 240)
+	c := chart.New("requests", "", plotWidth, 240)
 	c.Left = left
 	c.Right = plotRight
-	bars, per := reqBars(h.Requests.Timeline, int(c.plotW()/minReqBarPx))
+	bars, per := reqBars(h.Requests.Timeline, int(c.PlotW()/minReqBarPx))
 
 	var all history.RequestCounts
 	peak := 0.0
@@ -71,10 +73,10 @@ func requestsChart(h *history.History, left float64) *chart {
 	}
 	c.Title = fmt.Sprintf("requests per second (model), per %s window", modelDuration(width))
 	top := max(peak, 1) * 1.1
-	c.setRange(0, end, 0, top)
+	c.SetRange(0, end, 0, top)
 	shadeFaults(c, h.Faults)
-	c.yAxis(niceTicks(0, top, 6), countLabel, "req/s")
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.YAxis(chart.NiceTicks(0, top, 6), countLabel, "req/s")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	var late int64 // sent after the end of the time axis, which the other charts share
 	for _, b := range bars {
@@ -86,20 +88,20 @@ func requestsChart(h *history.History, left float64) *chart {
 		x0, w := barPx(c, b, end)
 		ok, bad := b.rate(b.counts.OK), b.rate(b.counts.Errors())
 		if ok > 0 {
-			y := c.py(ok)
-			c.rectPx(x0, y, w, c.py(0)-y, "bar", "", tip)
+			y := c.Py(ok)
+			c.RectPx(x0, y, w, c.Py(0)-y, "bar", "", tip)
 		}
 		if bad > 0 {
-			y := c.py(ok + bad)
-			c.rectPx(x0, y, w, c.py(ok)-y, "bar err", "", tip)
+			y := c.Py(ok + bad)
+			c.RectPx(x0, y, w, c.Py(ok)-y, "bar err", "", tip)
 		}
 	}
 
-	lx := c.Left + c.plotW() + 10
-	c.rectPx(lx, c.Top+3, 16, 8, "bar", "", "")
-	c.textPx(lx+20, c.Top+11, "ok", "start", "legend", "")
-	c.rectPx(lx, c.Top+19, 16, 8, "bar err", "", "")
-	c.textPx(lx+20, c.Top+27, "errors", "start", "legend", "")
+	lx := c.Left + c.PlotW() + 10
+	c.RectPx(lx, c.Top+3, 16, 8, "bar", "", "")
+	c.TextPx(lx+20, c.Top+11, "ok", "start", "legend", "")
+	c.RectPx(lx, c.Top+19, 16, 8, "bar err", "", "")
+	c.TextPx(lx+20, c.Top+27, "errors", "start", "legend", "")
 
 	c.Caption = fmt.Sprintf("Requests per model second in each %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, red the errors stacked on top (%d errors",
 		modelDuration(width), all.Total, all.Errors())
@@ -122,8 +124,8 @@ func requestsChart(h *history.History, left float64) *chart {
 
 // barPx is where a bar goes, in pixels: its left edge and width, the time
 // axis cut at end.
-func barPx(c *chart, b reqBar, end float64) (x0, w float64) {
-	x0, x1 := c.px(b.from), c.px(min(b.to, end))
+func barPx(c *chart.Chart, b reqBar, end float64) (x0, w float64) {
+	x0, x1 := c.Px(b.from), c.Px(min(b.to, end))
 	if x1-x0 >= 4 {
 		// Wide bars get a gap to tell them apart; narrow ones would be
 		// mostly gap.
@@ -208,11 +210,11 @@ func latencyText(d time.Duration) string {
 	ms := millis(d)
 	switch {
 	case ms >= 10_000:
-		return num(ms/1000, 1) + " s"
+		return metric.Num(ms/1000, 1) + " s"
 	case ms >= 100:
-		return num(ms, 0) + " ms"
+		return metric.Num(ms, 0) + " ms"
 	case ms >= 10:
-		return num(ms, 1) + " ms"
+		return metric.Num(ms, 1) + " ms"
 	}
-	return num(ms, 2) + " ms"
+	return metric.Num(ms, 2) + " ms"
 }

@@ -6,13 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // reqRects lists, per CSS class, the tooltips of the chart's bars; the
 // legend's swatches have none and are left out.
-func reqRects(c *chart) map[string][]string {
+func reqRects(c *chart.Chart) map[string][]string {
 	out := make(map[string][]string)
 	for _, el := range c.Els {
 		if el.Kind == "rect" && strings.HasPrefix(el.Class, "bar") && el.Tip != "" {
@@ -22,7 +24,7 @@ func reqRects(c *chart) map[string][]string {
 	return out
 }
 
-func countKind(c *chart, kind, class string) int {
+func countKind(c *chart.Chart, kind, class string) int {
 	n := 0
 	for _, el := range c.Els {
 		if el.Kind == kind && el.Class == class {
@@ -60,7 +62,7 @@ func TestRequestsChart(t *testing.T) {
 		bars    int  // ok bars
 		errs    int  // error bars
 		caption []string
-		check   func(t *testing.T, c *chart)
+		check   func(t *testing.T, c *chart.Chart)
 	}{
 		{
 			name: "5xx errors during a fault",
@@ -71,7 +73,7 @@ func TestRequestsChart(t *testing.T) {
 				"Requests per model second in each 2s window of model time", "(12000 in all)", "(20 errors: 20 5xx)",
 				"Orange bands: injected faults.",
 			},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "requests per second (model), per 2s window", c.Title)
 				errs := reqRects(c)["bar err"]
 				require.Equal(t, "3m–3m2s: 40 requests, 36 ok, 4 errors (4 5xx) · result 20 · tasks 20, 4 errors (4 5xx) · p50 1.25 ms, p99 250 ms", errs[0])
@@ -124,7 +126,7 @@ func TestRequestsChart(t *testing.T) {
 			bars:    7,
 			errs:    3,
 			caption: []string{"(100 in all)", "(30 errors: 30 transport)"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "3s–4s: 10 requests, 0 ok, 10 errors (10 transport) · tasks 10, 10 errors (10 transport) · no answers, so no latency",
 					reqRects(c)["bar err"][0])
 				require.NotContains(t, c.Caption, "Orange bands")
@@ -139,7 +141,7 @@ func TestRequestsChart(t *testing.T) {
 			},
 			bars:    375, // 770 px of plot fit 385 bars, so 16 windows to a bar
 			caption: []string{"(6000 in all)", "The run's 6000 timeline windows are merged 16 to a bar"},
-			check: func(t *testing.T, c *chart) {
+			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "requests per second (model), per 1.6s window", c.Title)
 				tip := reqRects(c)["bar"][0]
 				require.Equal(t, "0–1.6s: 16 requests, 16 ok, 0 errors · tasks 16 · p50 0 ms, p99 16 ms (worst of 16 windows)", tip)
@@ -181,14 +183,14 @@ func TestRequestsChart(t *testing.T) {
 
 // requireInsidePlot checks that every data mark with a tooltip lies within
 // the plot area.
-func requireInsidePlot(t *testing.T, c *chart) {
+func requireInsidePlot(t *testing.T, c *chart.Chart) {
 	t.Helper()
 	for _, el := range c.Els {
 		if el.Kind == "rect" && el.Tip != "" && (strings.HasPrefix(el.Class, "bar") || el.Class == "err-bar") {
 			require.GreaterOrEqual(t, el.X, c.Left-0.01, "drawn inside the plot")
-			require.LessOrEqual(t, el.X+el.W, c.Left+c.plotW()+0.01, "drawn inside the plot")
+			require.LessOrEqual(t, el.X+el.W, c.Left+c.PlotW()+0.01, "drawn inside the plot")
 			require.GreaterOrEqual(t, el.Y, c.Top-0.01, "drawn inside the plot")
-			require.LessOrEqual(t, el.Y+el.H, c.Top+c.plotH()+0.01, "drawn inside the plot")
+			require.LessOrEqual(t, el.Y+el.H, c.Top+c.PlotH()+0.01, "drawn inside the plot")
 		}
 	}
 }

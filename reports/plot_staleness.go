@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // maxStaleSeries bounds the staleness plot to the services a reader can tell
@@ -20,7 +21,7 @@ const maxStaleSeries = 9
 // at or above the line; the rest are dashed and grey, and the y axis is
 // scaled to the polled stretches so that a service left alone on purpose
 // does not flatten everything else.
-func stalenessChart(h *history.History, left float64) *chart {
+func stalenessChart(h *history.History, left float64) *chart.Chart {
 	bySvc := make(map[int64][]history.Sample)
 	for _, s := range h.Samples {
 		bySvc[s.ServiceID] = append(bySvc[s.ServiceID], s)
@@ -58,10 +59,10 @@ func stalenessChart(h *history.History, left float64) *chart {
 		top = 1
 	}
 
-	c := newChart("staleness", "staleness over time (now − last_seen)", plotWidth, 300)
+	c := chart.New("staleness", "staleness over time (now − last_seen)", plotWidth, 300)
 	c.Left = left
 	c.Right = plotRight
-	c.setRange(0, end, 0, top)
+	c.SetRange(0, end, 0, top)
 	polledAt := func(id int64) func(time.Duration) bool {
 		return func(at time.Duration) bool { return polled(id, at) }
 	}
@@ -70,60 +71,60 @@ func stalenessChart(h *history.History, left float64) *chart {
 		drawStaleEnvelope(c, hidden, bySvc, polledAt)
 	}
 	shadeFaults(c, h.Faults)
-	c.yAxis(timeTicks(0, top, 6), timeLabel, "staleness")
-	c.xAxis(timeTicks(0, end, 12), timeLabel, "model time")
+	c.YAxis(chart.TimeTicks(0, top, 6), timeLabel, "staleness")
+	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	var clip string
 	if h.OfflineAfter > 0 {
-		y := c.py(sec(h.OfflineAfter))
-		c.linePx(c.Left, y, c.Left+c.plotW(), y, "threshold", "")
-		c.textPx(c.Left+c.plotW()-4, y-4, "offline_after "+modelDuration(sec(h.OfflineAfter)), "end", "threshold-label", "")
-		clip = c.clipAbove("stale", sec(h.OfflineAfter))
+		y := c.Py(sec(h.OfflineAfter))
+		c.LinePx(c.Left, y, c.Left+c.PlotW(), y, "threshold", "")
+		c.TextPx(c.Left+c.PlotW()-4, y-4, "offline_after "+modelDuration(sec(h.OfflineAfter)), "end", "threshold-label", "")
+		clip = c.ClipAbove("stale", sec(h.OfflineAfter))
 	}
 
 	nulls, unpolled := 0, false
 	for i, g := range groups {
 		id := g.ids[0]
-		color := seriesColor(i)
+		color := chart.SeriesColor(i)
 		for _, seg := range g.segs {
 			if len(seg.pts) == 1 {
 				// A lone read between two NULLs or at a polling edge draws no
 				// line; a polled one still gets a dot.
 				if seg.polled {
-					c.rectPx(c.px(seg.pts[0][0])-1, c.py(seg.pts[0][1])-1, 2, 2, "", color, "")
+					c.RectPx(c.Px(seg.pts[0][0])-1, c.Py(seg.pts[0][1])-1, 2, 2, "", color, "")
 				}
 				continue
 			}
 			if !seg.polled {
 				unpolled = true
-				c.polyline(seg.pts, "series unpolled", color, "")
+				c.Polyline(seg.pts, "series unpolled", color, "")
 				continue
 			}
-			c.polyline(seg.pts, "series", color, "")
+			c.Polyline(seg.pts, "series", color, "")
 			if clip != "" && slices.ContainsFunc(seg.pts, func(p [2]float64) bool { return p[1] >= sec(h.OfflineAfter) }) {
-				c.polyline(seg.pts, "series bad", "", clip)
+				c.Polyline(seg.pts, "series bad", "", clip)
 			}
 		}
 		for _, s := range bySvc[id] {
 			if s.Null {
 				nulls++
-				c.rectPx(c.px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("%s: last_seen NULL at %s", g.name(), timeLabel(sec(s.At))))
+				c.RectPx(c.Px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("%s: last_seen NULL at %s", g.name(), timeLabel(sec(s.At))))
 			}
 		}
 		ly := c.Top + 12 + float64(i)*16
-		lx := c.Left + c.plotW() + 10
-		c.linePx(lx, ly-4, lx+16, ly-4, "legend-line", color)
+		lx := c.Left + c.PlotW() + 10
+		c.LinePx(lx, ly-4, lx+16, ly-4, "legend-line", color)
 		tip := fmt.Sprintf("%s: stalest %s while polled, %d NULL reads", g.name(), modelDuration(sec(worst[id])), nullReads[id])
-		c.textPx(lx+20, ly, g.label(), "start", "legend", tip)
+		c.TextPx(lx+20, ly, g.label(), "start", "legend", tip)
 	}
 	if len(hidden) > 0 {
 		ly := c.Top + 12 + float64(len(groups))*16
-		lx := c.Left + c.plotW() + 10
-		c.rectPx(lx, ly-8, 16, 8, "envelope", "", "")
-		c.textPx(lx+20, ly, fmt.Sprintf("%d more", len(hidden)), "start", "legend", "")
+		lx := c.Left + c.PlotW() + 10
+		c.RectPx(lx, ly-8, 16, 8, "envelope", "", "")
+		c.TextPx(lx+20, ly, fmt.Sprintf("%d more", len(hidden)), "start", "legend", "")
 	}
 	if len(groups) == 0 {
-		c.textPx(c.Left+c.plotW()/2, c.Top+c.plotH()/2, "no samples were recorded", "middle", "empty", "")
+		c.TextPx(c.Left+c.PlotW()/2, c.Top+c.PlotH()/2, "no samples were recorded", "middle", "empty", "")
 	}
 
 	c.Caption = fmt.Sprintf("%d samples of %d services", len(h.Samples), len(ids))
@@ -188,7 +189,7 @@ type staleSeg struct {
 // last_seen was NULL and where polling started or stopped. Each pixel column
 // keeps only its freshest and stalest sample, in time order, so that long
 // runs stay small while every peak and every refresh still shows.
-func staleSegments(c *chart, samples []history.Sample, polled func(time.Duration) bool) []staleSeg {
+func staleSegments(c *chart.Chart, samples []history.Sample, polled func(time.Duration) bool) []staleSeg {
 	ss := slices.Clone(samples)
 	slices.SortFunc(ss, func(a, b history.Sample) int { return cmp.Compare(a.At, b.At) })
 	var segs []staleSeg
@@ -231,7 +232,7 @@ func staleSegments(c *chart, samples []history.Sample, polled func(time.Duration
 			breakSeg()
 			cur.polled = pol
 		}
-		if id := int(math.Floor(c.px(p[0]))); id != colID {
+		if id := int(math.Floor(c.Px(p[0]))); id != colID {
 			flushCol()
 			colID = id
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // sameLinePx is how far apart, in pixels, two services' staleness lines may
@@ -54,7 +55,7 @@ func (g staleGroup) idList() string {
 // groupSeries puts the services, stalest first, into at most maxGroups
 // groups of coinciding lines; a service that matches none once the groups
 // are full is hidden.
-func groupSeries(c *chart, ids []int64, bySvc map[int64][]history.Sample, polledAt func(int64) func(time.Duration) bool, maxGroups int) ([]staleGroup, []int64) {
+func groupSeries(c *chart.Chart, ids []int64, bySvc map[int64][]history.Sample, polledAt func(int64) func(time.Duration) bool, maxGroups int) ([]staleGroup, []int64) {
 	var groups []staleGroup
 	var hidden []int64
 	nulls := func(id int64) int {
@@ -93,16 +94,16 @@ func groupSeries(c *chart, ids []int64, bySvc map[int64][]history.Sample, polled
 // reads a pixel column apart still count as one line; and a few points may
 // differ, so that services whose polling began a moment apart (a short
 // dashed start on one of them) are still one line to the eye.
-func sameLine(c *chart, a, b []staleSeg) bool {
+func sameLine(c *chart.Chart, a, b []staleSeg) bool {
 	pa, pb := segmentsPx(c, a), segmentsPx(c, b)
 	return mostlyNear(pa, pb) && mostlyNear(pb, pa)
 }
 
 // segmentsPx is a series' segments in pixels.
-func segmentsPx(c *chart, segs []staleSeg) [][][2]float64 {
+func segmentsPx(c *chart.Chart, segs []staleSeg) [][][2]float64 {
 	out := make([][][2]float64, len(segs))
 	for i, s := range segs {
-		out[i] = c.toPx(s.pts)
+		out[i] = c.ToPx(s.pts)
 	}
 	return out
 }
@@ -133,7 +134,7 @@ func mostlyNear(a, b [][][2]float64) bool {
 			points++
 			near := false
 			for _, pc := range cols[int(math.Floor(p[0]))] {
-				if distToLine(p, pc.p, pc.q) <= sameLinePx {
+				if chart.DistToLine(p, pc.p, pc.q) <= sameLinePx {
 					near = true
 					break
 				}
@@ -149,7 +150,7 @@ func mostlyNear(a, b [][][2]float64) bool {
 // drawStaleEnvelope shades, per pixel column, the range of the hidden
 // services' staleness while polled, so that services past the legend still
 // show as a band behind the lines.
-func drawStaleEnvelope(c *chart, hidden []int64, bySvc map[int64][]history.Sample, polledAt func(int64) func(time.Duration) bool) {
+func drawStaleEnvelope(c *chart.Chart, hidden []int64, bySvc map[int64][]history.Sample, polledAt func(int64) func(time.Duration) bool) {
 	type span struct{ lo, hi float64 }
 	cols := map[int]span{}
 	first, last := math.MaxInt, math.MinInt
@@ -159,7 +160,7 @@ func drawStaleEnvelope(c *chart, hidden []int64, bySvc map[int64][]history.Sampl
 			if s.Null || !polled(s.At) {
 				continue
 			}
-			col := int(math.Floor(c.px(sec(s.At))))
+			col := int(math.Floor(c.Px(sec(s.At))))
 			v := sec(s.Fresh())
 			sp, ok := cols[col]
 			if !ok {
@@ -175,7 +176,7 @@ func drawStaleEnvelope(c *chart, hidden []int64, bySvc map[int64][]history.Sampl
 	flush := func() {
 		if len(upper) > 0 {
 			pts := append(upper, reversed(lower)...)
-			c.polygon(pts, "envelope")
+			c.Polygon(pts, "envelope")
 		}
 		upper, lower = nil, nil
 	}
@@ -192,8 +193,8 @@ func drawStaleEnvelope(c *chart, hidden []int64, bySvc map[int64][]history.Sampl
 		}
 		gap = 0
 		x := float64(col) + 0.5
-		upper = append(upper, [2]float64{x, c.py(sp.hi)})
-		lower = append(lower, [2]float64{x, c.py(sp.lo)})
+		upper = append(upper, [2]float64{x, c.Py(sp.hi)})
+		lower = append(lower, [2]float64{x, c.Py(sp.lo)})
 	}
 	flush()
 }
@@ -204,18 +205,4 @@ func reversed(pts [][2]float64) [][2]float64 {
 		out[len(pts)-1-i] = p
 	}
 	return out
-}
-
-// polygon draws a closed, filled shape through pixel points.
-func (c *chart) polygon(pts [][2]float64, class string) {
-	var b strings.Builder
-	for i, p := range pts {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(fmtPx(p[0]))
-		b.WriteByte(',')
-		b.WriteString(fmtPx(p[1]))
-	}
-	c.Els = append(c.Els, svgEl{Kind: "polygon", Points: b.String(), Class: class})
 }

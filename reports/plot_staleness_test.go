@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reports/chart"
 )
 
 // legends lists the staleness chart's legend labels, top to bottom.
-func legends(c *chart) []string {
+func legends(c *chart.Chart) []string {
 	var out []string
 	for _, el := range c.Els {
 		if el.Kind == "text" && el.Class == "legend" {

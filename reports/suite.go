@@ -8,11 +8,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // WriteSuiteTable writes one line per run and a final tally, for a batch of
 // runs such as CI's matrix of scenarios.
-func WriteSuiteTable(w io.Writer, runs []Summary) error {
+func WriteSuiteTable(w io.Writer, runs []summary.Summary) error {
 	ew := &errWriter{w: w}
 	writeJudgedTarget(ew, runs)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -22,15 +24,15 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 		switch {
 		case s.Skipped != "":
 			skipped++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t—\t—\t—\n", s.Scenario, s.runName(), verdictWord(s))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t—\t—\t—\n", s.Scenario, s.RunName(), verdictWord(s))
 			continue
 		case s.LoadGenerator.Saturated || s.Unusable != "":
 			unusable++
 		case s.Passed:
 			passed++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.runName(), suiteVerdict(s),
-			s.DispatchesTotal, num(s.MaxStalenessS, 2), num(s.Requests.P99MS, 2), orDash(s.OutDir))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.RunName(), suiteVerdict(s),
+			s.DispatchesTotal, metric.Num(s.MaxStalenessS, 2), metric.Num(s.Requests.P99MS, 2), orDash(s.OutDir))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write suite table: %w", err)
@@ -48,7 +50,7 @@ func WriteSuiteTable(w io.Writer, runs []Summary) error {
 }
 
 // suiteVerdict names the failed invariants so that a suite line says why.
-func suiteVerdict(s Summary) string {
+func suiteVerdict(s summary.Summary) string {
 	word := verdictWord(s)
 	if s.LoadGenerator.Saturated || s.Unusable != "" {
 		return word
@@ -67,7 +69,7 @@ func suiteVerdict(s Summary) string {
 
 // invariantNames lists the fixed invariants in report order, then any other
 // name a run carries, so that nothing a run judged is hidden.
-func invariantNames(runs []Summary) []string {
+func invariantNames(runs []summary.Summary) []string {
 	names := verify.Names()
 	for _, s := range runs {
 		for _, v := range s.Invariants {
@@ -77,12 +79,4 @@ func invariantNames(runs []Summary) []string {
 		}
 	}
 	return names
-}
-
-// runName is the strategy, with the run's label when it has one.
-func (s Summary) runName() string {
-	if s.Label != "" {
-		return s.Strategy + " [" + s.Label + "]"
-	}
-	return s.Strategy
 }

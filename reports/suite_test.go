@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/harness/verify"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestWriteSuiteTable(t *testing.T) {
@@ -19,12 +21,12 @@ func TestWriteSuiteTable(t *testing.T) {
 	fail := testSummary()
 	tests := []struct {
 		name  string
-		runs  []Summary
+		runs  []summary.Summary
 		tally string
 		want  []string
 	}{
 		{"none", nil, "0 passed, 0 failed\n", nil},
-		{"mixed", []Summary{pass, fail, fail}, "1 passed, 2 failed\n",
+		{"mixed", []summary.Summary{pass, fail, fail}, "1 passed, 2 failed\n",
 			[]string{"steady", "out/steady", "FAIL (dispatch_at_most_one_per_window)", "95 s", "7.5 ms"}},
 	}
 	for _, tt := range tests {
@@ -46,10 +48,10 @@ func TestWriteComparison(t *testing.T) {
 	inline := testSummary()
 	inline.Strategy, inline.DispatchesTotal, inline.MaxStalenessS = "inline", 12000, 4.5
 	inline.Invariants = inline.Invariants[:2] // a run missing verdicts shows dashes
-	inline.Invariants = append(inline.Invariants, verify.Verdict{Name: "custom_check", Outcome: verify.Pass, Expected: verify.Pass, Passed: true})
+	inline.Invariants = append(inline.Invariants, summary.Verdict{Name: "custom_check", Outcome: summary.Pass, Expected: summary.Pass, Passed: true})
 
 	var buf bytes.Buffer
-	require.NoError(t, WriteComparison(&buf, []Summary{gate, inline}))
+	require.NoError(t, WriteComparison(&buf, []summary.Summary{gate, inline}))
 	lines := strings.Split(buf.String(), "\n")
 	row := func(label string) []string {
 		for _, l := range lines {
@@ -79,11 +81,11 @@ func TestWriteComparisonRejects(t *testing.T) {
 	other.Scenario = "steady"
 	tests := []struct {
 		name string
-		runs []Summary
+		runs []summary.Summary
 		want string
 	}{
 		{"no runs", nil, "no runs"},
-		{"different scenarios", []Summary{testSummary(), other}, "different scenarios"},
+		{"different scenarios", []summary.Summary{testSummary(), other}, "different scenarios"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,7 +94,7 @@ func TestWriteComparisonRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.Zero(t, buf.Len())
-			assert.Error(t, WriteComparisonHTML(&buf, tt.runs, "", nil))
+			assert.Error(t, WriteComparisonHTML(&buf, tt.runs, "", "report.html", nil))
 		})
 	}
 }
@@ -105,14 +107,14 @@ func TestWriteSuiteFindings(t *testing.T) {
 	}
 	fail := testSummary()
 	fail.OutDir = "out/broker-outage"
-	fail.Invariants[0].Where = &verify.Where{Subject: "key heartbeat:pipeline:2:project:1", FromS: ptr(200), ToS: ptr(210)}
+	fail.Invariants[0].Where = &summary.Where{Subject: "key heartbeat:pipeline:2:project:1", FromS: ptr(200), ToS: ptr(210)}
 
 	var buf bytes.Buffer
-	require.NoError(t, WriteSuiteFindings(&buf, []Summary{pass, brokerOutage()}))
+	require.NoError(t, WriteSuiteFindings(&buf, []summary.Summary{pass, brokerOutage()}))
 	assert.Empty(t, buf.String(), "passing runs, expected failures included, need no line")
 
 	buf.Reset()
-	require.NoError(t, WriteSuiteFindings(&buf, []Summary{pass, fail}))
+	require.NoError(t, WriteSuiteFindings(&buf, []summary.Summary{pass, fail}))
 	out := buf.String()
 	assert.Contains(t, out, "what failed, and when:")
 	assert.Contains(t, out, "broker-outage/view-gate: ✗ dispatch_at_most_one_per_window failed, expected pass · key heartbeat:pipeline:2:project:1 · from 3m20s to 3m30s · during broker-down (3m–4m30s)")

@@ -8,41 +8,16 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
-
-// DefaultTrendMetrics are what `history` shows unless told: the metrics a
-// baseline checks.
-func DefaultTrendMetrics() []Metric {
-	return DefaultLimits().Metrics()
-}
-
-// ParseMetrics reads a comma-separated list of metric names.
-func ParseMetrics(s string) ([]Metric, error) {
-	var out []Metric
-	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		m, err := MetricNamed(name)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.ContainsFunc(out, func(o Metric) bool { return o.Name == m.Name }) {
-			out = append(out, m)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no metrics named: give some of %s", strings.Join(MetricNames(), ", "))
-	}
-	return out, nil
-}
 
 // byStart orders runs by when they started, oldest first: the order of a
 // trend. Runs that started together keep their folders' order.
-func byStart(runs []Summary) []Summary {
+func byStart(runs []summary.Summary) []summary.Summary {
 	out := slices.Clone(runs)
-	slices.SortStableFunc(out, func(a, b Summary) int {
+	slices.SortStableFunc(out, func(a, b summary.Summary) int {
 		if c := a.StartedAt.Compare(b.StartedAt); c != 0 {
 			return c
 		}
@@ -54,7 +29,7 @@ func byStart(runs []Summary) []Summary {
 // WriteTrend writes one line per run, oldest first, with the chosen
 // metrics: what a nightly job prints to show a trend. A metric a run did
 // not measure is a dash.
-func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
+func WriteTrend(w io.Writer, runs []summary.Summary, metrics []metric.Metric) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	head := []string{"STARTED (UTC)", "SCENARIO", "STRATEGY", "VERDICT"}
@@ -63,10 +38,10 @@ func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
 	}
 	fmt.Fprintln(tw, strings.Join(append(head, "FOLDER"), "\t"))
 	for _, s := range byStart(runs) {
-		row := []string{startedText(s), s.Scenario, s.runName(), verdictWord(s)}
+		row := []string{startedText(s), s.Scenario, s.RunName(), verdictWord(s)}
 		for _, m := range metrics {
 			if v, ok := m.Value(s); ok {
-				row = append(row, num(v, m.Prec))
+				row = append(row, metric.Num(v, m.Prec))
 			} else {
 				row = append(row, "—")
 			}
@@ -81,7 +56,7 @@ func WriteTrend(w io.Writer, runs []Summary, metrics []Metric) error {
 
 // WriteTrendCSV writes the same as CSV, with full precision, a metric a
 // run did not measure left empty.
-func WriteTrendCSV(w io.Writer, runs []Summary, metrics []Metric) error {
+func WriteTrendCSV(w io.Writer, runs []summary.Summary, metrics []metric.Metric) error {
 	cw := csv.NewWriter(w)
 	head := []string{"started_at", "scenario", "strategy", "label", "verdict"}
 	for _, m := range metrics {
@@ -102,7 +77,7 @@ func WriteTrendCSV(w io.Writer, runs []Summary, metrics []Metric) error {
 		row := []string{started, s.Scenario, s.Strategy, s.Label, verdictWord(s)}
 		for _, m := range metrics {
 			if v, ok := m.Value(s); ok {
-				row = append(row, num(v, 6))
+				row = append(row, metric.Num(v, 6))
 			} else {
 				row = append(row, "")
 			}
@@ -125,7 +100,7 @@ func csvUnit(u string) string {
 	return u
 }
 
-func startedText(s Summary) string {
+func startedText(s summary.Summary) string {
 	if s.StartedAt.IsZero() {
 		return "—"
 	}

@@ -9,12 +9,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // nightlies are three nights of steady, found out of order, and one run of
 // a scenario without faults (no recovery to show).
-func nightlies() []Summary {
-	var runs []Summary
+func nightlies() []summary.Summary {
+	var runs []summary.Summary
 	for i, night := range []int{3, 1, 2} {
 		s := steadyRun("view-gate", float64(10*night), 33)
 		s.StartedAt = time.Date(2026, 11, night, 2, 0, 0, 0, time.UTC)
@@ -28,7 +31,7 @@ func nightlies() []Summary {
 }
 
 func TestWriteTrend(t *testing.T) {
-	ms, err := ParseMetrics("p99,recovery")
+	ms, err := metric.Parse("p99,recovery")
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, WriteTrend(&buf, nightlies(), ms))
@@ -48,19 +51,19 @@ func TestWriteTrend(t *testing.T) {
 }
 
 func TestParseMetrics(t *testing.T) {
-	ms, err := ParseMetrics(" p99, staleness,p99 ")
+	ms, err := metric.Parse(" p99, staleness,p99 ")
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
-	_, err = ParseMetrics("p98")
+	_, err = metric.Parse("p98")
 	require.ErrorContains(t, err, `no metric "p98"`)
-	_, err = ParseMetrics(",")
+	_, err = metric.Parse(",")
 	require.ErrorContains(t, err, "no metrics named")
-	assert.Len(t, DefaultTrendMetrics(), 5)
+	assert.Len(t, metric.Checked(), 5)
 }
 
 func TestWriteTrendHTML(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, WriteTrendHTML(&buf, nightlies(), DefaultTrendMetrics()))
+	require.NoError(t, WriteTrendHTML(&buf, nightlies(), metric.Checked()))
 	p := parsePage(t, buf.String())
 	require.Len(t, p.svgs, 5, "one chart per metric")
 	assert.Contains(t, p.svgs[0], "steady · view-gate")

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/reports/regression"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // baselineFlags are --baseline and --max-regression, on run and suite.
@@ -24,14 +26,14 @@ func (b *baselineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.path, "baseline", "", "hold each run against a past one: a summary.json, or a run, suite or compare folder "+
 		"(matched by scenario, strategy and label); a regression fails the run (exit 1)")
 	fs.StringVar(&b.limits, "max-regression", defaultLimits, "how much worse a metric may get before it is a regression: a default, "+
-		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(reports.MetricNames(), ", ")+")")
+		"then metric=N% or metric=off for any other, e.g. 10%,p99=25%,staleness=5% (metrics: "+strings.Join(metric.Names(), ", ")+")")
 }
 
 // baselineGate is a loaded baseline and its limits; a nil gate (no
 // --baseline) checks nothing.
 type baselineGate struct {
-	base   *reports.Baseline
-	limits reports.Limits
+	base   *regression.Baseline
+	limits regression.Limits
 }
 
 // load reads the baseline before anything runs, so that a wrong path or a
@@ -43,15 +45,15 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 		}
 		return nil, nil
 	}
-	limits, err := reports.ParseLimits(b.limits)
+	limits, err := regression.ParseLimits(b.limits)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	runs, err := readSummaries(b.path)
+	folder, err := runfolder.Read(b.path)
 	if err != nil {
 		return nil, usagef("--baseline %s: %w", b.path, err)
 	}
-	base, err := reports.NewBaseline(b.path, runs)
+	base, err := regression.NewBaseline(b.path, folder.Summaries())
 	if err != nil {
 		return nil, usagef("--baseline: %w", err)
 	}
@@ -68,7 +70,7 @@ func (b *baselineFlags) load(specs []*scenarios.Spec) (*baselineGate, error) {
 
 // apply holds a finished run against the baseline and writes the outcome
 // into its summary.json and junit.xml, so that CI reading either sees it.
-func (g *baselineGate) apply(sum *reports.Summary) error {
+func (g *baselineGate) apply(sum *summary.Summary) error {
 	if g == nil || sum.Scenario == "" || sum.Unusable != "" || sum.LoadGenerator.Saturated || sum.Interrupted {
 		return nil
 	}
@@ -76,11 +78,7 @@ func (g *baselineGate) apply(sum *reports.Summary) error {
 	if sum.OutDir == "" {
 		return nil
 	}
-	s := *sum
-	if err := writeFile(filepath.Join(sum.OutDir, "summary.json"), func(w io.Writer) error { return reports.WriteJSON(w, s) }); err != nil {
-		return usageError{err}
-	}
-	if err := writeFile(filepath.Join(sum.OutDir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{s}) }); err != nil {
+	if err := runfolder.WriteVerdicts(sum.OutDir, *sum); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -88,7 +86,7 @@ func (g *baselineGate) apply(sum *reports.Summary) error {
 
 // withRegressions adds the baseline's regressions to a run's verdict: exit
 // 1, each named. A run that proved nothing (exit 2) keeps its status.
-func withRegressions(err error, runs []reports.Summary) error {
+func withRegressions(err error, runs []summary.Summary) error {
 	lines := reports.RegressionLines(runs)
 	if len(lines) == 0 {
 		return err

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // Done-when of issue 10, item 2: a rerun of the same strategy held against
@@ -37,7 +39,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 		checked = append(checked, m.Metric)
 	}
 	assert.Equal(t, []string{"writes", "dispatches", "staleness"}, checked, "no faults, so no recovery; p99 off")
-	junit, err := os.ReadFile(filepath.Join(again, "junit.xml"))
+	junit, err := os.ReadFile(filepath.Join(again, runfolder.JUnitFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(junit), `<testcase name="baseline" classname="steady/view-gate" time="0"></testcase>`)
 
@@ -64,7 +66,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 	assert.Contains(t, stderr, "dispatches / key / window")
 	assert.NotContains(t, stderr, "p99 latency")
 	assert.Regexp(t, `steady\s+view-gate\s+view-gate\s+worst staleness .*REGRESSED`, stdout)
-	junit, err = os.ReadFile(filepath.Join(third, "junit.xml"))
+	junit, err = os.ReadFile(filepath.Join(third, runfolder.JUnitFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(junit), `message="regressed against view-gate: dispatches, staleness" type="regression"`)
 }

@@ -11,24 +11,26 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/regression"
+	"github.com/hbharness/hbharness/runfolder"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // writeSummary puts a summary.json in dir, as a run would.
-func writeSummary(t *testing.T, dir string, s reports.Summary) {
+func writeSummary(t *testing.T, dir string, s summary.Summary) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	f, err := os.Create(filepath.Join(dir, "summary.json"))
+	f, err := os.Create(filepath.Join(dir, runfolder.SummaryFile))
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
-	require.NoError(t, reports.WriteJSON(f, s))
+	require.NoError(t, summary.WriteJSON(f, s))
 }
 
-func pastRun(scenario, strategy string, started time.Time, p99 float64) reports.Summary {
-	return reports.Summary{Scenario: scenario, Strategy: strategy, TimeScale: 0.03, ModelDurationS: 360, ThrottleS: 30,
-		Passed: true, StartedAt: started, Requests: reports.Requests{Total: 100, OK: 100, P99MS: p99},
-		Keys: []reports.KeyStats{{Key: "k", Dispatches: 12, DBWrites: 12}}, DispatchesTotal: 12, DBWritesTotal: 12,
-		Services: []reports.ServiceStats{{ID: 1, MaxStalenessS: 33}}, MaxStalenessS: 33}
+func pastRun(scenario, strategy string, started time.Time, p99 float64) summary.Summary {
+	return summary.Summary{Scenario: scenario, Strategy: strategy, TimeScale: 0.03, ModelDurationS: 360, ThrottleS: 30,
+		Passed: true, StartedAt: started, Requests: summary.Requests{Total: 100, OK: 100, P99MS: p99},
+		Keys: []summary.KeyStats{{Key: "k", Dispatches: 12, DBWrites: 12}}, DispatchesTotal: 12, DBWritesTotal: 12,
+		Services: []summary.ServiceStats{{ID: 1, MaxStalenessS: 33}}, MaxStalenessS: 33}
 }
 
 // A bad baseline or limit is refused before anything runs (these would
@@ -106,19 +108,19 @@ func TestHistory(t *testing.T) {
 // A regression exits 1 beside the verdicts' own misses, and never hides a
 // run that proved nothing (exit 2).
 func TestWithRegressions(t *testing.T) {
-	base, err := reports.NewBaseline("base", []reports.Summary{pastRun("steady", "view-gate", time.Now(), 5)})
+	base, err := regression.NewBaseline("base", []summary.Summary{pastRun("steady", "view-gate", time.Now(), 5)})
 	require.NoError(t, err)
 	slow := pastRun("steady", "view-gate", time.Now(), 50)
-	slow.Baseline = base.Check(slow, reports.DefaultLimits())
+	slow.Baseline = base.Check(slow, regression.DefaultLimits())
 	same := pastRun("steady", "view-gate", time.Now(), 5)
-	same.Baseline = base.Check(same, reports.DefaultLimits())
+	same.Baseline = base.Check(same, regression.DefaultLimits())
 
-	require.NoError(t, withRegressions(nil, []reports.Summary{same}))
+	require.NoError(t, withRegressions(nil, []summary.Summary{same}))
 	var ve verdictError
-	require.ErrorAs(t, withRegressions(nil, []reports.Summary{slow}), &ve)
+	require.ErrorAs(t, withRegressions(nil, []summary.Summary{slow}), &ve)
 	assert.Contains(t, ve.msg, "steady/view-gate against view-gate: p99 latency 50 ms, baseline 5 ms (+900%), limit 10 ms (floor)")
-	require.ErrorAs(t, withRegressions(verdictError{"verdicts did not match"}, []reports.Summary{slow}), &ve)
+	require.ErrorAs(t, withRegressions(verdictError{"verdicts did not match"}, []summary.Summary{slow}), &ve)
 	assert.Contains(t, ve.msg, "verdicts did not match\nregressions against the baseline")
 	var ue usageError
-	require.ErrorAs(t, withRegressions(usagef("the run tested nothing"), []reports.Summary{slow}), &ue)
+	require.ErrorAs(t, withRegressions(usagef("the run tested nothing"), []summary.Summary{slow}), &ue)
 }

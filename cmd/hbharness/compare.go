@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -17,7 +16,9 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // cmdCompare runs one scenario under several strategies and tabulates them,
@@ -55,7 +56,7 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 	if *out == "" {
 		*out = defaultOut("compare-" + specs[0].Name)
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	var unusable []string
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	for i := range *repeat {
@@ -88,25 +89,15 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 		if s.OutDir == "" || s.Unusable != "" {
 			continue
 		}
-		r, err := readRun(s.OutDir)
+		h, err := runfolder.Run{Dir: s.OutDir, Summary: s}.History()
 		if err != nil {
 			log.Warn("comparison page: a run's history could not be read; it is left out of the charts over time", "run", s.OutDir, "err", err)
 			continue
 		}
-		hists[i] = r.history
+		hists[i] = h
 	}
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"comparison.html", func(w io.Writer) error { return reports.WriteComparisonHTML(w, runs, *out, hists) }},
-		{"compare.json", func(w io.Writer) error { return reports.WriteComparisonJSON(w, runs, *out) }},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, runs) }},
-	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(*out, f.name), f.write); err != nil {
-			return err
-		}
+	if err := runfolder.WriteComparison(*out, runs, hists); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "files: %s\n", *out)
 	if len(unusable) > 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // console is where a command's output goes: results (tables, one line per
@@ -52,10 +53,10 @@ type runFiles struct {
 func (c *console) startRun(dir, name string, opt *runner.Options) (*runFiles, error) {
 	f := &runFiles{}
 	var err error
-	if f.log, err = os.Create(filepath.Join(dir, "run.log")); err != nil {
+	if f.log, err = os.Create(filepath.Join(dir, runfolder.LogFile)); err != nil {
 		return nil, usagef("cannot write the run's log: %v", err)
 	}
-	if f.results, err = os.Create(filepath.Join(dir, "results.bin")); err != nil {
+	if f.results, err = os.Create(filepath.Join(dir, runfolder.ResultsFile)); err != nil {
 		f.log.Close()
 		return nil, usagef("cannot write the run's results: %v", err)
 	}

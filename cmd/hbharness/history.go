@@ -8,13 +8,16 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/reports/metric"
+	"github.com/hbharness/hbharness/runfolder"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // trendFlags declares trend's flags, for cmdTrend to parse and for help and
 // docs/cli.md to list.
 func trendFlags() (fs *flag.FlagSet, names *string, asCSV *bool, html *string) {
 	fs = newFlags("trend")
-	names = fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(reports.MetricNames(), ", ")+")")
+	names = fs.String("metrics", "", "comma-separated metrics (default: the ones a baseline checks; all: "+strings.Join(metric.Names(), ", ")+")")
 	asCSV = fs.Bool("csv", false, "print CSV instead of a table")
 	html = fs.String("html", "", "also write the trend as an HTML page with a chart per metric to this file")
 	return fs, names, asCSV, html
@@ -32,22 +35,22 @@ func cmdTrend(args []string, stdout io.Writer) error {
 	if len(dirs) == 0 {
 		return commandLinef("trend: give one or more run, suite or compare folders (or summary.json files)")
 	}
-	metrics := reports.DefaultTrendMetrics()
+	metrics := metric.Checked()
 	if *names != "" {
-		if metrics, err = reports.ParseMetrics(*names); err != nil {
+		if metrics, err = metric.Parse(*names); err != nil {
 			return usagef("--metrics: %w", err)
 		}
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	for _, d := range dirs {
-		rs, err := readSummaries(d)
+		folder, err := runfolder.Read(d)
 		if err != nil {
 			return usagef("trend %s: %w", d, err)
 		}
-		runs = append(runs, rs...)
+		runs = append(runs, folder.Summaries()...)
 	}
 	if *html != "" {
-		if err := writeFile(*html, func(w io.Writer) error { return reports.WriteTrendHTML(w, runs, metrics) }); err != nil {
+		if err := runfolder.WriteFile(*html, func(w io.Writer) error { return reports.WriteTrendHTML(w, runs, metrics) }); err != nil {
 			return usageError{err}
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/internal/redisconn"
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // writeScenario writes a scenario file into the test's own folder.
@@ -62,7 +63,7 @@ load: [{name: flood, endpoint: tasks, rate: 20000/s, duration: 2s, max_workers: 
 	require.Regexp(t, `flood\s+view-gate\s+UNUSABLE`, table)
 	require.Regexp(t, `brief\s+view-gate\s+PASS`, table, "the scenario after the saturated one ran")
 	require.Contains(t, table, "1 passed, 0 failed, 1 unusable")
-	junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+	junit, err := os.ReadFile(filepath.Join(out, runfolder.JUnitFile))
 	require.NoError(t, err)
 	require.Contains(t, string(junit), `<testsuite name="flood/view-gate"`)
 	require.Contains(t, string(junit), `<testsuite name="brief/view-gate"`)
@@ -85,7 +86,7 @@ func TestSuiteGoesOnPastARefusedScale(t *testing.T) {
 	require.Regexp(t, `many-keys\s+view-gate\s+UNUSABLE`, table)
 	require.Regexp(t, `brief\s+view-gate\s+PASS`, table)
 	require.Contains(t, table, "1 passed, 0 failed, 1 unusable")
-	junit, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+	junit, err := os.ReadFile(filepath.Join(out, runfolder.JUnitFile))
 	require.NoError(t, err)
 	require.Regexp(t, `<testcase name="run_usable"[^>]*>\s*<error message="[^"]*too small to judge many-keys`, string(junit))
 }

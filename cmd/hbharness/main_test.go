@@ -19,7 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
+	"github.com/hbharness/hbharness/summary"
 )
 
 var binary string
@@ -270,13 +271,13 @@ func TestRunNoGateExits1NamingTheInvariant(t *testing.T) {
 	code, stdout, stderr := cli(t, nil, "run", "--scenario", "steady", "--strategy", "none", "--time-scale", "0.055", "--out", out)
 	require.Equal(t, 1, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stderr, "dispatch_at_most_one_per_window")
-	f, err := os.Open(filepath.Join(out, "summary.json"))
+	f, err := os.Open(filepath.Join(out, runfolder.SummaryFile))
 	require.NoError(t, err)
 	defer f.Close()
-	sum, err := reports.ReadJSON(f)
+	sum, err := summary.ReadJSON(f)
 	require.NoError(t, err)
 	require.False(t, sum.Passed)
-	for _, name := range []string{"report.html", "junit.xml"} {
+	for _, name := range []string{runfolder.ReportFile, runfolder.JUnitFile} {
 		_, err := os.Stat(filepath.Join(out, name))
 		require.NoError(t, err)
 	}
@@ -324,10 +325,10 @@ fleet:
 	}
 }
 
-func readSummary(t *testing.T, dir string) reports.Summary {
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+func readSummary(t *testing.T, dir string) summary.Summary {
+	raw, err := os.ReadFile(filepath.Join(dir, runfolder.SummaryFile))
 	require.NoError(t, err)
-	var s reports.Summary
+	var s summary.Summary
 	require.NoError(t, json.Unmarshal(raw, &s))
 	return s
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // A log line as slog's text handler writes it.
@@ -38,14 +40,14 @@ func TestSuiteIsQuietAndKeepsLogsAndResultsInFiles(t *testing.T) {
 
 	for _, name := range []string{"brief", "other"} {
 		dir := filepath.Join(out, name)
-		logs, err := os.ReadFile(filepath.Join(dir, "run.log"))
+		logs, err := os.ReadFile(filepath.Join(dir, runfolder.LogFile))
 		require.NoError(t, err)
 		require.Regexp(t, logLine, string(logs), "the run's logs are in its run.log")
 		require.Contains(t, string(logs), "scenario="+name)
 
 		sum := readSummary(t, dir)
 		require.Positive(t, sum.Requests.Total)
-		all := readResults(t, filepath.Join(dir, "results.bin"))
+		all := readResults(t, filepath.Join(dir, runfolder.ResultsFile))
 		require.Len(t, all, int(sum.Requests.Total), "results.bin holds every request summary.json counts")
 		// As vegeta plot needs them: each attack numbered from 0 in order
 		// of the intended sends.
@@ -84,7 +86,7 @@ func TestVerboseShowsTheLogs(t *testing.T) {
 	require.Regexp(t, logLine, stderr)
 	require.NotRegexp(t, logLine, stdout)
 	require.Contains(t, stdout, "requests    ", "run prints its table")
-	logs, err := os.ReadFile(filepath.Join(out, "run.log"))
+	logs, err := os.ReadFile(filepath.Join(out, runfolder.LogFile))
 	require.NoError(t, err)
 	require.Regexp(t, logLine, string(logs))
 }

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // cmdReport re-renders saved runs: `hbharness report DIR`. It judges
@@ -28,70 +28,56 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		return commandLinef("report takes one folder, got %d arguments", fs.NArg())
 	}
 	dir := fs.Arg(0)
-	kind, runs, err := readFolder(dir)
+	folder, err := runfolder.Read(dir)
 	if err != nil {
-		return err
+		return usagef("report: %w", err)
 	}
-	for _, r := range runs {
-		if err := renderRun(r); err != nil {
-			return err
+	sums := folder.Summaries()
+	hists := make([]*history.History, len(folder.Runs))
+	for i, r := range folder.Runs {
+		if hists[i], err = r.History(); err != nil {
+			return usagef("report: %w", err)
 		}
-		if r.history == nil {
-			fmt.Fprintln(stdout, "note:", missingCharts(r))
+		if err := runfolder.Render(r.Dir, r.Summary, hists[i]); err != nil {
+			return usageError{err}
+		}
+		if hists[i] == nil {
+			fmt.Fprintln(stdout, "note:", r.MissingCharts())
 		}
 	}
-	sums := make([]reports.Summary, len(runs))
-	hists := make([]*history.History, len(runs))
-	for i, r := range runs {
-		sums[i], hists[i] = r.summary, r.history
-	}
-	switch kind {
-	case kindRun:
+	switch folder.Kind {
+	case runfolder.KindRun:
 		if err := reports.WriteTable(stdout, sums[0]); err != nil {
 			return err
 		}
-	case kindSuite:
+	case runfolder.KindSuite:
 		if err := reports.WriteSuiteTable(stdout, sums); err != nil {
 			return err
 		}
 		if err := reports.WriteSuiteFindings(stdout, sums); err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, sums) }); err != nil {
+		if err := runfolder.WriteSuite(dir, sums); err != nil {
 			return usageError{err}
 		}
-	case kindComparison:
+	case runfolder.KindComparison:
 		if err := reports.WriteComparison(stdout, sums); err != nil {
 			return usageError{err}
 		}
-		if err := writeFile(filepath.Join(dir, "comparison.html"), func(w io.Writer) error { return reports.WriteComparisonHTML(w, sums, dir, hists) }); err != nil {
-			return usageError{err}
-		}
-		if err := writeFile(filepath.Join(dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, sums) }); err != nil {
+		if err := runfolder.WriteComparison(dir, sums, hists); err != nil {
 			return usageError{err}
 		}
 	}
-	fmt.Fprintf(stdout, "rendered %s (%s of %d run(s)): %s\n", dir, kind, len(runs), renderedFiles(kind))
+	fmt.Fprintf(stdout, "rendered %s (%s of %d run(s)): %s\n", dir, folder.Kind, len(folder.Runs), renderedFiles(folder.Kind))
 	return nil
 }
 
-// renderRun writes a saved run's report.html and junit.xml again.
-func renderRun(r savedRun) error {
-	if err := writeFile(filepath.Join(r.dir, "report.html"), func(w io.Writer) error { return reports.WriteHTML(w, r.summary, r.history) }); err != nil {
-		return usageError{err}
-	}
-	if err := writeFile(filepath.Join(r.dir, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{r.summary}) }); err != nil {
-		return usageError{err}
-	}
-	return nil
-}
-
-func renderedFiles(k folderKind) string {
+func renderedFiles(k runfolder.Kind) string {
 	switch k {
-	case kindSuite:
+	case runfolder.KindSuite:
 		return "each run's report.html and junit.xml, and the suite's junit.xml"
-	case kindComparison:
-		return "each run's report.html and junit.xml, comparison.html and junit.xml"
+	case runfolder.KindComparison:
+		return "each run's report.html and junit.xml, comparison.html, compare.json and junit.xml"
 	}
 	return "report.html and junit.xml"
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,122 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 )
-
-// saveRun writes a run's folder as `run` does: summary.json, and its history
-// when h is not nil.
-func saveRun(t *testing.T, dir string, s reports.Summary, h *history.History) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, writeFile(filepath.Join(dir, summaryFile), func(w io.Writer) error { return reports.WriteJSON(w, s) }))
-	if h != nil {
-		require.NoError(t, writeFile(filepath.Join(dir, historyFile), func(w io.Writer) error { return history.Save(w, h) }))
-	}
-}
-
-func TestReadFolderTellsKindsApart(t *testing.T) {
-	sum := func(scenario, strategy string) reports.Summary {
-		return reports.Summary{Scenario: scenario, Strategy: strategy, ModelDurationS: 60}
-	}
-	h := &history.History{Duration: time.Minute}
-	cases := []struct {
-		name  string
-		setup func(t *testing.T, dir string)
-		kind  folderKind
-		runs  int
-		hist  int // runs with a history
-	}{
-		{"one run", func(t *testing.T, dir string) { saveRun(t, dir, sum("steady", "view-gate"), h) }, kindRun, 1, 1},
-		{"one run saved before histories", func(t *testing.T, dir string) { saveRun(t, dir, sum("steady", "view-gate"), nil) }, kindRun, 1, 0},
-		{"a suite", func(t *testing.T, dir string) {
-			first := sum("steady", "view-gate")
-			first.StartedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			then := sum("broker-outage", "view-gate")
-			then.StartedAt = first.StartedAt.Add(time.Minute)
-			saveRun(t, filepath.Join(dir, "steady"), first, h)
-			saveRun(t, filepath.Join(dir, "broker-outage"), then, nil)
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "junit.xml"), nil, 0o644))
-			require.NoError(t, os.MkdirAll(filepath.Join(dir, "not-a-run"), 0o755))
-		}, kindSuite, 2, 1},
-		{"a comparison, by its page", func(t *testing.T, dir string) {
-			saveRun(t, filepath.Join(dir, "a"), sum("steady", "view-gate"), h)
-			saveRun(t, filepath.Join(dir, "b"), sum("steady", "inline"), h)
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "comparison.html"), nil, 0o644))
-		}, kindComparison, 2, 2},
-		{"a comparison, by its folder names", func(t *testing.T, dir string) {
-			saveRun(t, filepath.Join(dir, "view-gate"), sum("steady", "view-gate"), h)
-			saveRun(t, filepath.Join(dir, "inline"), sum("steady", "inline"), h)
-		}, kindComparison, 2, 2},
-		{"a suite of one scenario's runs", func(t *testing.T, dir string) {
-			saveRun(t, filepath.Join(dir, "redis-blackhole-view-gate"), sum("redis-blackhole", "view-gate"), h)
-			saveRun(t, filepath.Join(dir, "redis-blackhole-two-tier"), sum("redis-blackhole", "two-tier"), h)
-		}, kindSuite, 2, 2},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			tc.setup(t, dir)
-			kind, runs, err := readFolder(dir)
-			require.NoError(t, err)
-			require.Equal(t, tc.kind, kind)
-			require.Len(t, runs, tc.runs)
-			n := 0
-			for _, r := range runs {
-				require.Equal(t, r.dir, r.summary.OutDir)
-				if r.history != nil {
-					n++
-				}
-			}
-			require.Equal(t, tc.hist, n)
-			if tc.kind == kindSuite && tc.name == "a suite" {
-				require.Equal(t, "steady", runs[0].summary.Scenario, "in the order they ran, not by folder name")
-			}
-		})
-	}
-}
-
-func TestReadFolderRefusesWhatItCannotRead(t *testing.T) {
-	cases := []struct {
-		name  string
-		setup func(t *testing.T, dir string) string
-		want  string
-	}{
-		{"missing", func(t *testing.T, dir string) string { return filepath.Join(dir, "gone") }, "no such file"},
-		{"a file", func(t *testing.T, dir string) string {
-			p := filepath.Join(dir, "summary.json")
-			require.NoError(t, os.WriteFile(p, []byte("{}"), 0o644))
-			return p
-		}, "is not a folder"},
-		{"empty", func(t *testing.T, dir string) string { return dir }, "holds no summary.json"},
-		{"not a summary", func(t *testing.T, dir string) string {
-			require.NoError(t, os.WriteFile(filepath.Join(dir, summaryFile), []byte(`{"hello": 1}`), 0o644))
-			return dir
-		}, "not an hbharness summary"},
-		{"a broken history", func(t *testing.T, dir string) string {
-			saveRun(t, dir, reports.Summary{Scenario: "steady"}, nil)
-			require.NoError(t, os.WriteFile(filepath.Join(dir, historyFile), []byte("garbage"), 0o644))
-			return dir
-		}, "history.json.gz: history is not gzip data"},
-		{"a broken run in a suite", func(t *testing.T, dir string) string {
-			saveRun(t, filepath.Join(dir, "a"), reports.Summary{Scenario: "steady"}, nil)
-			require.NoError(t, os.MkdirAll(filepath.Join(dir, "b"), 0o755))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "b", summaryFile), []byte(`{"schema":"hbharness.summary/v0"}`), 0o644))
-			return dir
-		}, "summary/v0"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := readFolder(tc.setup(t, t.TempDir()))
-			require.Error(t, err)
-			var ue usageError
-			require.ErrorAs(t, err, &ue, "a bad folder is a usage error: exit 2")
-			require.Contains(t, err.Error(), tc.want)
-		})
-	}
-}
 
 // `report` renders a real run's files again from what it saved: the same
 // page, and the broker outage's 5xx answers drawn inside its fault band.
@@ -137,22 +23,22 @@ func TestReportRendersARunAgain(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := cli(t, nil, "run", "--scenario", "broker-outage", "--time-scale", "0.055", "--out", out)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
-	page := filepath.Join(out, "report.html")
+	page := filepath.Join(out, runfolder.ReportFile)
 	first, err := os.ReadFile(page)
 	require.NoError(t, err)
-	fi, err := os.Stat(filepath.Join(out, historyFile))
+	fi, err := os.Stat(filepath.Join(out, runfolder.HistoryFile))
 	require.NoError(t, err)
 	t.Logf("history.json.gz: %d bytes", fi.Size())
 
 	require.NoError(t, os.Remove(page))
-	require.NoError(t, os.Remove(filepath.Join(out, "junit.xml")))
+	require.NoError(t, os.Remove(filepath.Join(out, runfolder.JUnitFile)))
 	code, stdout, stderr = cli(t, nil, "report", out)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stdout, "broker-outage · view-gate", "the run's table")
 	again, err := os.ReadFile(page)
 	require.NoError(t, err)
 	require.Equal(t, string(first), string(again), "the same page, drawn from the saved data")
-	require.FileExists(t, filepath.Join(out, "junit.xml"))
+	require.FileExists(t, filepath.Join(out, runfolder.JUnitFile))
 	sum := readSummary(t, out)
 	require.NotNil(t, sum.Views, "the run's views are in its summary")
 	require.Len(t, sum.Faults, 1)
@@ -160,7 +46,7 @@ func TestReportRendersARunAgain(t *testing.T) {
 	requireErrorsInFaultBand(t, string(again), sum.Views.ByRoute["result"].MaxS/sum.Faults[0].ForS, reconnect/sum.Faults[0].ForS)
 
 	// Without its history: the tables, and a note naming what is missing.
-	require.NoError(t, os.Remove(filepath.Join(out, historyFile)))
+	require.NoError(t, os.Remove(filepath.Join(out, runfolder.HistoryFile)))
 	code, stdout, stderr = cli(t, nil, "report", out)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	require.Contains(t, stdout, "no history.json.gz")

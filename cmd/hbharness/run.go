@@ -5,19 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // defaultOut is a fresh folder under the git-ignored out/.
@@ -94,7 +93,7 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 	if err := gate.apply(&sum); err != nil {
 		return err
 	}
-	runs := []reports.Summary{sum}
+	runs := []summary.Summary{sum}
 	if err := reports.WriteBaselineTable(con.stdout, runs); err != nil {
 		log.Warn("could not print the baseline table", "err", err)
 	}
@@ -103,11 +102,11 @@ func cmdRun(ctx context.Context, args []string, con *console, log *slog.Logger) 
 
 // runOne runs a scenario and writes its files, whatever the outcome. The
 // error keeps runner.ErrSaturated visible to errors.Is.
-func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, con *console, log *slog.Logger) (reports.Summary, error) {
+func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out string, con *console, log *slog.Logger) (summary.Summary, error) {
 	stdout := con.stdout
 	// A run whose results cannot be written is not worth its minutes.
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return reports.Summary{}, usagef("cannot create the output folder: %v", err)
+		return summary.Summary{}, usagef("cannot create the output folder: %v", err)
 	}
 	target := "in-process"
 	if opt.External != nil {
@@ -119,17 +118,17 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 	files, err := con.startRun(out, spec.Name+"/"+spec.RunName(), &opt)
 	if err != nil {
-		return reports.Summary{}, err
+		return summary.Summary{}, err
 	}
 	res, err := runner.Run(ctx, spec, opt)
 	if cerr := files.close(log); cerr != nil && err == nil {
 		err = cerr
 	}
-	var sum reports.Summary
+	var sum summary.Summary
 	if res != nil {
-		sum = reports.Summarize(res)
+		sum = res.Summary()
 		sum.OutDir = out
-		if werr := writeRun(out, sum, res); werr != nil {
+		if werr := runfolder.Write(out, sum, res.History); werr != nil {
 			return sum, usageError{werr}
 		}
 		if con.quiet {
@@ -153,39 +152,20 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 	}
 }
 
-// verdictOf turns summaries into the exit status of docs/design.md#cli-contract. A run that tested
-// nothing (every request refused) or a verdict that judged nothing is not a
-// finding about the target: exit 2, saying why. Otherwise a verdict that
-// judged and missed its expectation is: exit 1.
-func verdictOf(runs []reports.Summary) error {
-	var unusable, missed, inconclusive []string
-	for _, s := range runs {
-		name := s.Scenario + "/" + s.Strategy
-		if s.Unusable != "" {
-			unusable = append(unusable, name+": "+s.Unusable)
-			continue
-		}
-		c := verify.Conclude(s.Invariants)
-		if len(c.Missed) > 0 {
-			var names []string
-			for _, v := range c.Missed {
-				names = append(names, fmt.Sprintf("%s (%s, expected %s)", v.Name, v.Outcome, v.Expected))
-			}
-			missed = append(missed, name+": "+strings.Join(names, ", "))
-		}
-		for _, v := range c.Inconclusive {
-			inconclusive = append(inconclusive, fmt.Sprintf("%s: %s judged nothing (%s)", name, v.Name, strings.TrimPrefix(v.Detail, "inconclusive: ")))
-		}
-	}
+// verdictOf turns summaries into the exit status of
+// docs/design.md#cli-contract: verify.Decide's mismatch exits 1, a run
+// that found nothing about its target 2.
+func verdictOf(runs []summary.Summary) error {
+	err := verify.Decide(runs)
+	var mismatch *verify.MismatchError
 	switch {
-	case len(unusable) > 0:
-		return usagef("the run tested nothing about its target:\n  %s", strings.Join(unusable, "\n  "))
-	case len(missed) > 0:
-		return verdictError{"verdicts did not match:\n  " + strings.Join(missed, "\n  ")}
-	case len(inconclusive) > 0:
-		return usagef("no evidence for a verdict expected to pass:\n  %s", strings.Join(inconclusive, "\n  "))
+	case err == nil:
+		return nil
+	case errors.As(err, &mismatch):
+		return verdictError{err.Error()}
+	default:
+		return usageError{err}
 	}
-	return nil
 }
 
 func realTime(s modeltime.Scale) string {
@@ -195,61 +175,13 @@ func realTime(s modeltime.Scale) string {
 	return ""
 }
 
-func writeRun(dir string, sum reports.Summary, res *runner.Result) error {
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"summary.json", func(w io.Writer) error { return reports.WriteJSON(w, sum) }},
-		{"report.html", func(w io.Writer) error { return reports.WriteHTML(w, sum, res.History) }},
-		{"junit.xml", func(w io.Writer) error { return reports.WriteJUnit(w, []reports.Summary{sum}) }},
-	}
-	for _, f := range files {
-		if err := writeFile(filepath.Join(dir, f.name), f.write); err != nil {
-			return err
-		}
-	}
-	if res.History == nil {
-		return nil
-	}
-	// What the charts are drawn from, so that `hbharness report` can draw
-	// them again, and new ones, without running again.
-	return writeFile(filepath.Join(dir, historyFile), func(w io.Writer) error { return history.Save(w, res.History) })
-}
-
-// writeFile writes through a temporary file so a failed render never
-// leaves a truncated report behind.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // replayed rebuilds a past run from its summary.json: the same scenario,
 // strategy, failure policy, time scale and seed, and the fault schedule it
 // applied, random draws included, written out as a fixed one.
 func replayed(path string) (*scenarios.Spec, int64, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, "summary.json")
-	}
-	f, err := os.Open(path)
+	sum, err := runfolder.ReadSummary(path)
 	if err != nil {
-		return nil, 0, usagef("--replay: %v (give a run's output folder or its summary.json)", err)
-	}
-	defer f.Close()
-	sum, err := reports.ReadJSON(f)
-	if err != nil {
-		return nil, 0, usagef("--replay %s: %v", path, err)
+		return nil, 0, usagef("--replay: %v (give a run's output folder or its %s)", err, runfolder.SummaryFile)
 	}
 	spec, err := scenarios.Replay(scenarios.Recorded{Source: sum.Source, Strategy: sum.Strategy, Label: sum.Label,
 		TimeScale: sum.TimeScale, FailurePolicy: sum.FailurePolicy, Faults: sum.FaultSchedule}, runner.ScenarioOptions())

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,9 @@ import (
 
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/reports"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // cmdSuite runs scenarios back to back (every built-in by default; against
@@ -55,7 +56,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if *out == "" {
 		*out = defaultOut("suite")
 	}
-	var runs []reports.Summary
+	var runs []summary.Summary
 	sweep := &sync.Once{} // leftovers are swept before the first run only
 	var unusable []string
 	for _, spec := range specs {
@@ -75,7 +76,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		case errors.Is(err, runner.ErrScaleTooSmall):
 			// Refused before it ran; the others may still be judged.
 			fmt.Fprintf(stdout, "%s: refused: %v\n", spec.Name, err)
-			sum = reports.Summary{Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
+			sum = summary.Summary{Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
 				TimeScale: float64(spec.TimeScale), Unusable: err.Error()}
 			unusable = append(unusable, err.Error())
 		default:
@@ -90,7 +91,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if err := reports.WriteSuiteFindings(stdout, runs); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(*out, "junit.xml"), func(w io.Writer) error { return reports.WriteJUnit(w, runs) }); err != nil {
+	if err := runfolder.WriteSuite(*out, runs); err != nil {
 		return err
 	}
 	if err := reports.WriteBaselineTable(stdout, runs); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // Done-when of issue 10, compressed: suite --target against `serve` in
@@ -43,7 +44,7 @@ func TestSuiteJudgesATargetServedElsewhere(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(out, "broker-outage"))
 	require.ErrorIs(t, err, os.ErrNotExist, "a skipped run leaves no folder")
-	raw, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+	raw, err := os.ReadFile(filepath.Join(out, runfolder.JUnitFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `<skipped message="not run: it injects faults (broker-down)`)
 }

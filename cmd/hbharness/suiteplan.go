@@ -10,8 +10,8 @@ import (
 
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // suiteChoice is how a suite picks its scenarios: by name, a marked subset,
@@ -116,8 +116,8 @@ func faultKinds(spec *scenarios.Spec) []string {
 
 // skippedRun is the suite's record of a run it left out: a row in the table
 // and a skipped case in JUnit, saying why.
-func skippedRun(spec *scenarios.Spec, target, why string) reports.Summary {
-	return reports.Summary{Schema: reports.Schema, Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
+func skippedRun(spec *scenarios.Spec, target, why string) summary.Summary {
+	return summary.Summary{Schema: summary.Schema, Scenario: spec.Name, Strategy: spec.Strategy, Label: spec.Label,
 		TimeScale: float64(spec.TimeScale), ModelDurationS: spec.Duration.Seconds(), Source: spec.Source,
 		Target: target, FailurePolicy: spec.FailurePolicy, Replicas: spec.Replicas, Skipped: why}
 }

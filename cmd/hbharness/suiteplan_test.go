@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/runner"
+	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -104,7 +105,7 @@ func TestSuiteAgainstATargetSkipsFaultScenariosWithANote(t *testing.T) {
 	assert.Contains(t, stdout, "target: http://127.0.0.1:1 (external deployment)")
 	assert.Contains(t, stdout, "0 passed, 0 failed, 2 skipped")
 	assert.Contains(t, stderr, "nothing was judged")
-	raw, err := os.ReadFile(filepath.Join(out, "junit.xml"))
+	raw, err := os.ReadFile(filepath.Join(out, runfolder.JUnitFile))
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(raw), "<skipped message=\"not run: "), string(raw))
 	assert.Equal(t, 2, strings.Count(string(raw), `<property name="target" value="http://127.0.0.1:1">`), string(raw))

@@ -13,6 +13,7 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // faulted is 3m30s of model time, a fault from 1m for 50s, 6 workers on 2
@@ -53,7 +54,7 @@ type effect struct {
 	maxLatency         time.Duration // wall, of a request out during the fault
 }
 
-func (e effect) outcome(name string) verify.Outcome {
+func (e effect) outcome(name string) summary.Outcome {
 	for _, v := range e.res.Verdicts {
 		if v.Name == name {
 			return v.Outcome
@@ -107,7 +108,7 @@ func faultRun(t *testing.T, strategy string, replicas int, fault string) effect 
 	return e
 }
 
-func outcomesOf(r *runner.Result) map[string]verify.Outcome { return outcomes(r.Verdicts) }
+func outcomesOf(r *runner.Result) map[string]summary.Outcome { return outcomes(r.Verdicts) }
 
 // Every fault kind, at high compression: what it does to a heartbeat, and
 // the verdicts that follow. The invariants a kind must not break are
@@ -138,7 +139,7 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 				// A publish that timed out is retried (as Celery's is); the
 				// held first attempt is delivered too when the network heals,
 				// and its task runs twice. Caught, when it happens, by name.
-				if e.outcome(verify.ObserversAgree) != verify.Pass {
+				if e.outcome(verify.ObserversAgree) != summary.Pass {
 					assert.Contains(t, e.detail(verify.ObserversAgree), "written 2 times")
 				}
 			}},
@@ -281,10 +282,10 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 			}
 			e := faultRun(t, strategy, max(tc.replicas, 1), tc.fault)
 			for _, name := range tc.pass {
-				assert.Equal(t, verify.Pass, e.outcome(name), "%s: %s", name, e.detail(name))
+				assert.Equal(t, summary.Pass, e.outcome(name), "%s: %s", name, e.detail(name))
 			}
 			for _, name := range tc.fail {
-				assert.Equal(t, verify.Fail, e.outcome(name), "%s: %s", name, e.detail(name))
+				assert.Equal(t, summary.Fail, e.outcome(name), "%s: %s", name, e.detail(name))
 			}
 			tc.check(t, e)
 		})
@@ -331,5 +332,5 @@ func TestOverlappingFaultsBothApplyAndClear(t *testing.T) {
 	// Three round trips of 2 x 2 s of model latency: 12 s, 360 ms of wall.
 	assert.GreaterOrEqual(t, slow, 300*time.Millisecond, "slow in effect over down, and after down lifted")
 	assert.Positive(t, count(145*time.Second, h.Duration), "both cleared: dispatching again")
-	assert.Equal(t, verify.Pass, e.outcome(verify.RecoversAfterFault), e.detail(verify.RecoversAfterFault))
+	assert.Equal(t, summary.Pass, e.outcome(verify.RecoversAfterFault), e.detail(verify.RecoversAfterFault))
 }

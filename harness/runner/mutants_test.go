@@ -41,6 +41,7 @@ import (
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 const plantedToken = "planted-token"
@@ -132,11 +133,11 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 					return
 				}
 				v := verdict(res, b.caughtBy)
-				if mode == ObserveSampling && b.undetectedBySampling && v.Outcome != verify.Fail {
+				if mode == ObserveSampling && b.undetectedBySampling && v.Outcome != summary.Fail {
 					requireBlindSampling(t, res, v)
 					return
 				}
-				require.Equal(t, verify.Fail, v.Outcome, "%s must catch %q: %s", b.caughtBy, b.name, v.Detail)
+				require.Equal(t, summary.Fail, v.Outcome, "%s must catch %q: %s", b.caughtBy, b.name, v.Detail)
 				if b.caughtBy == verify.LastSeenNotInFuture {
 					// Named for what it is, by its offset: 40 s less what
 					// the write took, never more. Sampled, a write is timed
@@ -195,9 +196,9 @@ func requireControlPasses(t *testing.T, res *Result) {
 	seen := map[string]bool{}
 	for _, v := range res.Verdicts {
 		seen[v.Name] = true
-		want := verify.Pass
+		want := summary.Pass
 		if _, ok := controlNotApplicable[v.Name]; ok {
-			want = verify.NotApplicable
+			want = summary.NotApplicable
 		}
 		require.Equal(t, want, v.Outcome, "%s: %s", v.Name, v.Detail)
 	}
@@ -222,9 +223,9 @@ var blindSampling = regexp.MustCompile(`^no row written more often than its poll
 // model time at the run's scale, so the writes fall between the same two
 // reads, but by luck, and read as one write. The logical subtest of the
 // same case sees every write and must fail it.
-func requireBlindSampling(t *testing.T, res *Result, v verify.Verdict) {
+func requireBlindSampling(t *testing.T, res *Result, v summary.Verdict) {
 	t.Helper()
-	require.Equal(t, verify.Pass, v.Outcome, "only a pass is explained by sampling's detection limit: %s", v.Detail)
+	require.Equal(t, summary.Pass, v.Outcome, "only a pass is explained by sampling's detection limit: %s", v.Detail)
 	require.Regexp(t, blindSampling, v.Detail)
 	h := res.History
 	require.Equal(t, history.ObservedBySampling, h.Observation)
@@ -244,18 +245,18 @@ func TestInProcessDoubleWriteIsCaught(t *testing.T) {
 	res, err := Run(context.Background(), spec, opt)
 	require.NoError(t, err)
 	v := verdict(res, verify.ObserversAgree)
-	require.Equal(t, verify.Fail, v.Outcome, v.Detail)
+	require.Equal(t, summary.Fail, v.Outcome, v.Detail)
 	require.Regexp(t, `dispatch r0-\d+ \(key heartbeat:pipeline:1:project:1 at [^)]+\) written 2 times`, v.Detail)
-	require.Equal(t, verify.Pass, verdict(res, verify.AtMostOnePerWindow).Outcome, "the dispatches themselves were fine")
+	require.Equal(t, summary.Pass, verdict(res, verify.AtMostOnePerWindow).Outcome, "the dispatches themselves were fine")
 }
 
-func verdict(res *Result, name string) verify.Verdict {
+func verdict(res *Result, name string) summary.Verdict {
 	for _, v := range res.Verdicts {
 		if v.Name == name {
 			return v
 		}
 	}
-	return verify.Verdict{}
+	return summary.Verdict{}
 }
 
 // runAgainst serves the reference with bug planted on a fresh database of
@@ -496,6 +497,6 @@ func TestBlindSamplingNamesTheVerifiersPass(t *testing.T) {
 
 	h.Observation, h.DetectionLimit = history.ObservedByLogicalDecoding, 0
 	v := verdict(&Result{Verdicts: verify.Check(h, verify.Options{})}, verify.AtMostOnePerWindow)
-	require.Equal(t, verify.Pass, v.Outcome, v.Detail)
+	require.Equal(t, summary.Pass, v.Outcome, v.Detail)
 	require.NotRegexp(t, blindSampling, v.Detail)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Options are the run's knobs beyond the scenario itself.
@@ -78,7 +79,7 @@ type Result struct {
 	PlannedFaults []faults.Fault
 
 	History  *history.History
-	Verdicts []verify.Verdict
+	Verdicts []summary.Verdict
 	Load     LoadGenerator
 	// Notes are what a reader needs to trust the verdicts: observation
 	// methods, failed samples.

@@ -16,6 +16,7 @@ import (
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/scenarios"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // short is a 3-minute model run of 20 workers on 2 keys: six throttle
@@ -49,8 +50,8 @@ func TestBuiltinsParseAgainstTheRealVocabulary(t *testing.T) {
 	}
 }
 
-func outcomes(vs []verify.Verdict) map[string]verify.Outcome {
-	m := map[string]verify.Outcome{}
+func outcomes(vs []summary.Verdict) map[string]summary.Outcome {
+	m := map[string]summary.Outcome{}
 	for _, v := range vs {
 		m[v.Name] = v.Outcome
 	}
@@ -98,8 +99,8 @@ func TestEndToEndViewGatePasses(t *testing.T) {
 func TestEndToEndNoGateIsCaught(t *testing.T) {
 	res := run(t, spec(t, "0.055", "none"))
 	o := outcomes(res.Verdicts)
-	require.Equal(t, verify.Fail, o[verify.AtMostOnePerWindow])
-	require.Equal(t, verify.Fail, o[verify.RateNearExpected])
+	require.Equal(t, summary.Fail, o[verify.AtMostOnePerWindow])
+	require.Equal(t, summary.Fail, o[verify.RateNearExpected])
 	require.False(t, res.Passed())
 }
 

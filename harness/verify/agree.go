@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // checkAgree reconciles, dispatch by dispatch, what the target says it did
@@ -20,10 +21,10 @@ import (
 // indeterminate commit, counted as written and said so. Not applicable to an external target, whose dispatches are unseen.
 func checkAgree(h history.History) judgement {
 	if !h.HaveDispatches {
-		return judgement{outcome: NotApplicable, detail: "not applicable: external target (its dispatches and tasks cannot be seen)"}
+		return judgement{outcome: summary.NotApplicable, detail: "not applicable: external target (its dispatches and tasks cannot be seen)"}
 	}
 	r := reconcile(h)
-	ev := Evidence{count("dispatches reconciled", len(h.Dispatches)), count("writes", len(h.Writes))}
+	ev := summary.Evidence{count("dispatches reconciled", len(h.Dispatches)), count("writes", len(h.Writes))}
 	if len(h.Dispatches) == 0 && len(h.Writes) == 0 {
 		return inconclusive("nothing was dispatched and nothing written", ev...)
 	}
@@ -47,7 +48,7 @@ type reconciliation struct {
 	indeterminate int
 	findings      []string
 	// first locates the earliest finding.
-	first *Where
+	first *summary.Where
 	// PerKey counts writes attributed to each key through their dispatch.
 	perKey map[string]int
 }
@@ -136,7 +137,7 @@ func reconcile(h history.History) reconciliation {
 }
 
 // found keeps the earliest finding's place.
-func (r *reconciliation) found(w *Where) {
+func (r *reconciliation) found(w *summary.Where) {
 	if r.first == nil || *w.FromS < *r.first.FromS {
 		r.first = w
 	}

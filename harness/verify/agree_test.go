@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestCheckAgree(t *testing.T) {
 	runInvariantCases(t, checkAgree, []invariantCase{
 		{
 			name:   "every dispatch written once passes",
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"40 written once, 0 skipped, 0 failed, 0 still queued"},
 		},
 		{
@@ -21,7 +22,7 @@ func TestCheckAgree(t *testing.T) {
 				w.TxID, w.At = 99, w.At+40*time.Millisecond
 				h.Writes = append(h.Writes, w)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"dispatch k0-3", "written 2 times", "its task ran more than once"},
 		},
 		{
@@ -30,7 +31,7 @@ func TestCheckAgree(t *testing.T) {
 				h.Tasks = h.Tasks[1:]
 				h.Writes = h.Writes[1:]
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"dispatch k0-0", "was lost: no task ran, no write, not in the queue"},
 		},
 		{
@@ -40,7 +41,7 @@ func TestCheckAgree(t *testing.T) {
 				h.Writes = h.Writes[1:]
 				h.Pending = []string{"k0-0"}
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"39 written once", "1 still queued"},
 		},
 		{
@@ -50,7 +51,7 @@ func TestCheckAgree(t *testing.T) {
 				h.Writes = h.Writes[1:]
 				h.PendingKnown = false
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"1 not found in a queue that could not be listed (not judged)"},
 		},
 		{
@@ -59,7 +60,7 @@ func TestCheckAgree(t *testing.T) {
 				h.Tasks[0].Result = history.TaskSkipped
 				h.Writes = h.Writes[1:]
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"1 skipped"},
 		},
 		{
@@ -67,7 +68,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Writes = h.Writes[1:]
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"dispatch k0-0", "says it wrote 1 rows, the audit saw no write"},
 		},
 		{
@@ -75,7 +76,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Tasks[0].Result = history.TaskFailed
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"40 written once", "1 of them by a task that reported failure"},
 		},
 		{
@@ -83,7 +84,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Tasks[0].Result = history.TaskSkipped
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"dispatch k0-0", "its task says skipped, yet the audit saw it write"},
 		},
 		{
@@ -91,7 +92,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Writes = append(h.Writes, history.Write{At: time.Minute, TxID: 7, Services: []int64{1}})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"a write no dispatch tagged (transaction 7"},
 		},
 		{
@@ -99,7 +100,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Dispatches, h.Writes, h.Tasks = nil, nil, nil
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"nothing was dispatched and nothing written"},
 		},
 		{
@@ -107,7 +108,7 @@ func TestCheckAgree(t *testing.T) {
 			edit: func(h *history.History) {
 				h.HaveDispatches = false
 			},
-			want:   NotApplicable,
+			want:   summary.NotApplicable,
 			detail: []string{"not applicable: external target"},
 		},
 	})

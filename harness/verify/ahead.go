@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // aheadTolerance is how far past the moment of its write a stored last_seen
@@ -51,7 +52,7 @@ func checkAhead(h history.History) judgement {
 			ahead = append(ahead, w)
 		}
 	}
-	ev := Evidence{count("writes judged", len(stamped))}
+	ev := summary.Evidence{count("writes judged", len(stamped))}
 	if len(ahead) == 0 {
 		worst := slices.MaxFunc(stamped, func(a, b history.Write) int { return cmp.Compare(a.Ahead(), b.Ahead()) })
 		return pass(fmt.Sprintf("no write stored a last_seen in the future: %d writes judged, the latest stamp %s (%s)",
@@ -119,7 +120,7 @@ func aheadFromSamples(h history.History, tol time.Duration, rule string) judgeme
 			worst = s
 		}
 	}
-	ev := Evidence{count("samples judged", judged)}
+	ev := summary.Evidence{count("samples judged", judged)}
 	if judged == 0 {
 		return inconclusive("no write's stored value was read and no sample read a last_seen ("+rule+")", ev...)
 	}

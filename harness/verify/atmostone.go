@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // checkAtMostOne holds every key to one dispatch per throttle window.
@@ -32,7 +33,7 @@ func checkAtMostOne(h history.History) judgement {
 	var (
 		gaps, violations, badKeys int
 		worst                     string
-		worstWhere                *Where
+		worstWhere                *summary.Where
 		worstGap                  time.Duration
 		found                     bool
 	)
@@ -58,7 +59,7 @@ func checkAtMostOne(h history.History) judgement {
 			badKeys++
 		}
 	}
-	ev := Evidence{count("windows polled", windows), count("dispatches", len(h.Dispatches)), count("gaps", gaps)}
+	ev := summary.Evidence{count("windows polled", windows), count("dispatches", len(h.Dispatches)), count("gaps", gaps)}
 	tol := fmt.Sprintf("window %s; %s", fmtDur(h.Throttle), tolerances(h))
 	switch {
 	case windows == 0 && len(h.Dispatches) == 0:
@@ -106,7 +107,7 @@ func checkRowWrites(h history.History) judgement {
 	var (
 		judged, rows, allowed, violations int
 		worst                             string
-		worstWhere                        *Where
+		worstWhere                        *summary.Where
 		worstExcess                       int
 	)
 	ids := make([]int64, 0, len(perRow))
@@ -148,7 +149,7 @@ func checkRowWrites(h history.History) judgement {
 			}
 		}
 	}
-	ev := Evidence{count("writes", len(h.Writes)), count("row writes judged", judged), count("rows", rows)}
+	ev := summary.Evidence{count("writes", len(h.Writes)), count("row writes judged", judged), count("rows", rows)}
 	rule := fmt.Sprintf("window %s less queue allowance %s; %s; %d pairs within the allowance not judged; observed by %s%s",
 		fmtDur(h.Throttle), fmtDur(h.QueueAllowance), tolerances(h), allowed, h.Observation, detectionLimit(h))
 	switch {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestCheckAtMostOne(t *testing.T) {
@@ -12,7 +13,7 @@ func TestCheckAtMostOne(t *testing.T) {
 	runInvariantCases(t, checkAtMostOne, []invariantCase{
 		{
 			name:   "dispatches a full window apart pass",
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"closest", "30s apart", "redis clock ±150ms", "38 gaps on 2 keys"},
 		},
 		{
@@ -20,7 +21,7 @@ func TestCheckAtMostOne(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Dispatches = dispatchesAt(*h, key1, time.Minute, time.Minute+window)
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"key " + key1, "29.85s apart at 1m29.85s", "(redis clock)"},
 		},
 		{
@@ -28,7 +29,7 @@ func TestCheckAtMostOne(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Dispatches = dispatchesAt(*h, key1, time.Minute, time.Minute+window-time.Millisecond)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"key " + key1, "29.849s apart at 1m29.849s", "1 gaps too short on 1 of 2 keys"},
 		},
 		{
@@ -40,7 +41,7 @@ func TestCheckAtMostOne(t *testing.T) {
 					h.Dispatches[i].Clock = history.ClockProcess
 				}
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"(process clock)"},
 		},
 		{
@@ -50,7 +51,7 @@ func TestCheckAtMostOne(t *testing.T) {
 					history.Dispatch{At: 3*time.Minute + 12*time.Second, Key: key2, Replica: 1, ID: "x", Clock: history.ClockRedis},
 					history.Dispatch{At: 4*time.Minute + time.Second, Key: key1, Replica: 1, ID: "y", Clock: history.ClockRedis})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"key " + key1, "0s apart at 4m1s", "3 gaps too short on 2 of 2 keys"},
 		},
 		{
@@ -58,7 +59,7 @@ func TestCheckAtMostOne(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Dispatches = []history.Dispatch{{At: 5 * time.Second, Key: key1}, {At: 5 * time.Second, Key: key2}}
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"no key had two dispatches"},
 		},
 		{
@@ -66,7 +67,7 @@ func TestCheckAtMostOne(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Keys, h.Dispatches = nil, nil
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no key was ever polled"},
 		},
 	})
@@ -88,7 +89,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 		{
 			name:   "writes a window apart pass",
 			edit:   external,
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"40 row writes on 2 rows", "queue allowance 3s", "observed by logical decoding"},
 		},
 		{
@@ -97,7 +98,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 				external(h)
 				h.Writes = append(h.Writes, history.Write{At: 2*time.Minute + time.Second, Key: key2, Services: []int64{2}})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 written 2 times within 10ms from 2m1s while 1 of its keys were polled"},
 		},
 		{
@@ -110,7 +111,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 					}
 				}
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"1 pairs within the allowance not judged"},
 		},
 		{
@@ -120,7 +121,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 				h.Keys = append(h.Keys, history.Key{Key: key3, Services: []int64{1}, Active: []history.Interval{{From: 0, To: 10 * time.Minute}}})
 				h.Writes = append(h.Writes, history.Write{At: 2*time.Minute + 2*time.Second, Key: key3, Services: []int64{1}})
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "but not twice",
@@ -131,7 +132,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 					history.Write{At: 2*time.Minute + 2*time.Second, Key: key3, Services: []int64{1}},
 					history.Write{At: 2*time.Minute + 4*time.Second, Key: key3, Services: []int64{1}})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 1 written 3 times", "while 2 of its keys were polled"},
 		},
 		{
@@ -140,7 +141,7 @@ func TestCheckAtMostOneExternal(t *testing.T) {
 				external(h)
 				h.Observation, h.DetectionLimit = history.ObservedBySampling, time.Second
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"observed by sampling (writes closer than 1s apart cannot be told apart)"},
 		},
 	})

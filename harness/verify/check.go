@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Options carries what a scenario declares about its own verdicts.
@@ -25,8 +26,8 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("expect: %q is not an invariant; use one of %s", name, strings.Join(Names(), ", ")))
 			continue
 		}
-		if v := Outcome(o.Expect[name]); v != Pass && v != Fail {
-			errs = append(errs, fmt.Errorf("expect: %s: %q is not an outcome; use %q or %q", name, o.Expect[name], Pass, Fail))
+		if v := summary.Outcome(o.Expect[name]); v != summary.Pass && v != summary.Fail {
+			errs = append(errs, fmt.Errorf("expect: %s: %q is not an outcome; use %q or %q", name, o.Expect[name], summary.Pass, summary.Fail))
 		}
 	}
 	return errors.Join(errs...)
@@ -56,20 +57,20 @@ func invariants() []invariant {
 // Names() order. A verdict passes when its outcome matches what the scenario
 // expected; n/a always passes, since the invariant cannot apply; an
 // inconclusive one never does.
-func Check(h history.History, opt Options) []Verdict {
+func Check(h history.History, opt Options) []summary.Verdict {
 	invs := invariants()
-	verdicts := make([]Verdict, 0, len(invs))
+	verdicts := make([]summary.Verdict, 0, len(invs))
 	for _, inv := range invs {
 		j := inv.check(h)
-		expected := Pass
+		expected := summary.Pass
 		if v, ok := opt.Expect[inv.name]; ok {
-			expected = Outcome(v)
+			expected = summary.Outcome(v)
 		}
-		verdicts = append(verdicts, Verdict{
+		verdicts = append(verdicts, summary.Verdict{
 			Name:     inv.name,
 			Outcome:  j.outcome,
 			Expected: expected,
-			Passed:   j.outcome == expected || j.outcome == NotApplicable,
+			Passed:   j.outcome == expected || j.outcome == summary.NotApplicable,
 			Detail:   j.detail,
 			Evidence: j.evidence,
 			Where:    j.where,
@@ -80,7 +81,7 @@ func Check(h history.History, opt Options) []Verdict {
 
 // Passed reports whether every verdict matched its expectation. No verdicts
 // at all is not a pass: nothing was proven.
-func Passed(vs []Verdict) bool {
+func Passed(vs []summary.Verdict) bool {
 	if len(vs) == 0 {
 		return false
 	}
@@ -97,17 +98,17 @@ func Passed(vs []Verdict) bool {
 // finding about the target), and one that could not judge at all (a run
 // that proved nothing about it).
 type Conclusion struct {
-	Missed       []Verdict
-	Inconclusive []Verdict
+	Missed       []summary.Verdict
+	Inconclusive []summary.Verdict
 }
 
 // Conclude sorts verdicts that did not match their expectation.
-func Conclude(vs []Verdict) Conclusion {
+func Conclude(vs []summary.Verdict) Conclusion {
 	var c Conclusion
 	for _, v := range vs {
 		switch {
 		case v.Passed:
-		case v.Outcome == Inconclusive:
+		case v.Outcome == summary.Inconclusive:
 			c.Inconclusive = append(c.Inconclusive, v)
 		default:
 			c.Missed = append(c.Missed, v)

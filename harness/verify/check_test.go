@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestCheckHealthyHistoryPassesEverything(t *testing.T) {
@@ -16,11 +17,11 @@ func TestCheckHealthyHistoryPassesEverything(t *testing.T) {
 	for i, v := range vs {
 		assert.Equal(t, Names()[i], v.Name)
 		if v.Name == NoFalseLiveness || v.Name == RecoversAfterFault {
-			assert.Equal(t, NotApplicable, v.Outcome, "every service polls throughout, no fault: %s", v.Detail)
+			assert.Equal(t, summary.NotApplicable, v.Outcome, "every service polls throughout, no fault: %s", v.Detail)
 			continue
 		}
-		assert.Equal(t, Pass, v.Outcome, "%s: %s", v.Name, v.Detail)
-		assert.Equal(t, Pass, v.Expected, v.Name)
+		assert.Equal(t, summary.Pass, v.Outcome, "%s: %s", v.Name, v.Detail)
+		assert.Equal(t, summary.Pass, v.Expected, v.Name)
 		assert.True(t, v.Passed, v.Name)
 	}
 	assert.True(t, Passed(vs))
@@ -36,23 +37,23 @@ func TestCheckExpectations(t *testing.T) {
 		edit     func(h *history.History)
 		expect   map[string]string
 		verdict  string
-		outcome  Outcome
-		expected Outcome
+		outcome  summary.Outcome
+		expected summary.Outcome
 		passed   bool
 		all      bool
 	}{
 		{"failing invariant expected to fail passes", stale, map[string]string{LastSeenNeverStale: "fail"},
-			LastSeenNeverStale, Fail, Fail, true, true},
+			LastSeenNeverStale, summary.Fail, summary.Fail, true, true},
 		{"failing invariant expected to pass fails", stale, nil,
-			LastSeenNeverStale, Fail, Pass, false, false},
+			LastSeenNeverStale, summary.Fail, summary.Pass, false, false},
 		{"passing invariant expected to fail fails", nil, map[string]string{LastSeenNeverStale: "fail"},
-			LastSeenNeverStale, Pass, Fail, false, false},
+			LastSeenNeverStale, summary.Pass, summary.Fail, false, false},
 		{"n/a passes whatever was expected", external, map[string]string{ObserversAgree: "fail"},
-			ObserversAgree, NotApplicable, Fail, true, true},
+			ObserversAgree, summary.NotApplicable, summary.Fail, true, true},
 		{"external mode judges the rest from writes", external, nil,
-			AtMostOnePerWindow, Pass, Pass, true, true},
+			AtMostOnePerWindow, summary.Pass, summary.Pass, true, true},
 		{"an expectation that is not an outcome never matches", nil, map[string]string{RequestsSucceed: "maybe"},
-			RequestsSucceed, Pass, Outcome("maybe"), false, false},
+			RequestsSucceed, summary.Pass, summary.Outcome("maybe"), false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +63,7 @@ func TestCheckExpectations(t *testing.T) {
 			}
 			vs := Check(h, Options{Expect: tc.expect})
 			require.Len(t, vs, len(Names()))
-			var got Verdict
+			var got summary.Verdict
 			for _, v := range vs {
 				if v.Name == tc.verdict {
 					got = v
@@ -80,12 +81,12 @@ func TestCheckExpectations(t *testing.T) {
 func TestPassed(t *testing.T) {
 	cases := []struct {
 		name string
-		vs   []Verdict
+		vs   []summary.Verdict
 		want bool
 	}{
 		{"no verdicts prove nothing", nil, false},
-		{"all matched", []Verdict{{Passed: true}, {Passed: true}}, true},
-		{"one mismatch", []Verdict{{Passed: true}, {Passed: false}}, false},
+		{"all matched", []summary.Verdict{{Passed: true}, {Passed: true}}, true},
+		{"one mismatch", []summary.Verdict{{Passed: true}, {Passed: false}}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

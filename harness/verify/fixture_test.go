@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 const (
@@ -89,7 +91,7 @@ func dispatchesAt(h history.History, key string, ats ...time.Duration) []history
 type invariantCase struct {
 	name   string
 	edit   func(h *history.History)
-	want   Outcome
+	want   summary.Outcome
 	detail []string // substrings the one-line detail must name
 }
 
@@ -107,14 +109,14 @@ func runInvariantCases(t *testing.T, check func(history.History) judgement, case
 			for _, s := range tc.detail {
 				assert.Contains(t, j.detail, s)
 			}
-			if j.outcome == Pass || j.outcome == Fail {
+			if j.outcome == summary.Pass || j.outcome == summary.Fail {
 				assert.True(t, judgedSomething(j.evidence), "a %s must say what it judged: %v", j.outcome, j.evidence)
 			}
 		})
 	}
 }
 
-func judgedSomething(ev Evidence) bool {
+func judgedSomething(ev summary.Evidence) bool {
 	for _, c := range ev {
 		if c.N > 0 {
 			return true

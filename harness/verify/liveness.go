@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // silence tells, for any service and instant, how long none of its own
@@ -98,7 +99,7 @@ func checkFalseLiveness(h history.History) judgement {
 			}
 		}
 	}
-	ev := Evidence{count("samples of silent services", judged), count("services silent", len(silentSvcs))}
+	ev := summary.Evidence{count("samples of silent services", judged), count("services silent", len(silentSvcs))}
 	if delay.Known {
 		ev = append(ev, count("offline checks run", delay.Ran))
 	}
@@ -109,13 +110,13 @@ func checkFalseLiveness(h history.History) judgement {
 			if gone := silencedAny(h, quiet); gone != "" {
 				return inconclusive(delay.noneRanReason(h)+": nothing could flip "+gone+" offline", ev...)
 			}
-			return judgement{outcome: NotApplicable, evidence: ev,
+			return judgement{outcome: summary.NotApplicable, evidence: ev,
 				detail: "not applicable: no service went silent, and " + delay.noneRanReason(h)}
 		}
 		if late := silencedTooLate(h, quiet, limits); late != "" {
 			return inconclusive(late+" ("+rule+")", ev...)
 		}
-		return judgement{outcome: NotApplicable, evidence: ev,
+		return judgement{outcome: summary.NotApplicable, evidence: ev,
 			detail: "not applicable: no service was silent for longer than its limit during the run (" + rule + ")"}
 	}
 	if live > 0 {

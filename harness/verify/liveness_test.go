@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // In the healthy run service 2's workers stop at 4 min. Under a shared key
@@ -81,19 +82,19 @@ func TestCheckFalseLiveness(t *testing.T) {
 	runInvariantCases(t, checkFalseLiveness, []invariantCase{
 		{
 			name:   "every service polled throughout: nothing to judge",
-			want:   NotApplicable,
+			want:   summary.NotApplicable,
 			detail: []string{"no service was silent for longer than its limit"},
 		},
 		{
 			name:   "a silent service kept live by a sibling fails",
 			edit:   func(h *history.History) { silentSibling(h, true) },
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read live at 5m10s, silent for 1m10s, past its limit 1m6.01s (service 2 still at 9m55s, silent for 5m55s)", "the check's allowance 5s (checker_every 5s + checker_expires 0s: the target does not report its checks)"},
 		},
 		{
 			name: "a silent service that went offline passes",
 			edit: func(h *history.History) { silentSibling(h, false) },
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "live within the window after its last poll is not false",
@@ -101,7 +102,7 @@ func TestCheckFalseLiveness(t *testing.T) {
 				silentSibling(h, true)
 				h.Duration = 5 * time.Minute
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"service 2 went silent at 4m0s, too close to the end (5m0s) to judge"},
 		},
 		{
@@ -109,7 +110,7 @@ func TestCheckFalseLiveness(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Services[1].Polled = nil
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read live"},
 		},
 	})
@@ -127,7 +128,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, 5*time.Minute+5*time.Second)
 				checksEvery(h, 5*time.Second, waits(20*time.Millisecond), nil)
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"the check's allowance 5.02s (the longest gap between checks that ran 5s + their longest queue wait 20ms)"},
 		},
 		{
@@ -136,7 +137,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, 5*time.Minute+30*time.Second)
 				checksEvery(h, 5*time.Second, waits(20*time.Millisecond), nil)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read live at 5m10s, silent for 1m10s, past its limit 1m5.03s"},
 		},
 		{
@@ -145,7 +146,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, 5*time.Minute+40*time.Second)
 				checksEvery(h, 5*time.Second, waits(40*time.Second), nil)
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"their longest queue wait 40s"},
 		},
 		{
@@ -154,7 +155,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, 6*time.Minute)
 				checksEvery(h, 5*time.Second, waits(40*time.Second), nil)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read live at 5m50s, silent for 1m50s, past its limit 1m45.01s"},
 		},
 		{
@@ -163,7 +164,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 50*time.Second, 5*time.Minute+50*time.Second)
 				checksEvery(h, 5*time.Second, waits(20*time.Millisecond), nil)
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "copies dropped for a minute widen the gap",
@@ -176,7 +177,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 					return history.CheckRan
 				})
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"23 of 120 copies flipped nothing: 23 dropped past checker_expires 4m0s"},
 		},
 		{
@@ -185,7 +186,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 				deadAt(h, 4*time.Minute, 10*time.Millisecond, h.Duration)
 				checksEvery(h, 5*time.Minute, waits(20*time.Millisecond), func(int) history.CheckOutcome { return history.CheckDropped })
 			},
-			want: Inconclusive,
+			want: summary.Inconclusive,
 			detail: []string{"no offline check ran during the 10m0s run (checker_every 5m0s; 2 copies sent: 1 dropped, 0 failed, 0 not enqueued, 1 still queued at the end)",
 				"nothing could flip service 2 (silent from 4m0s) offline"},
 		},
@@ -194,7 +195,7 @@ func TestFalseLivenessFollowsTheChecks(t *testing.T) {
 			edit: func(h *history.History) {
 				checksEvery(h, 11*time.Minute, waits(0), nil)
 			},
-			want:   NotApplicable,
+			want:   summary.NotApplicable,
 			detail: []string{"no service went silent, and no offline check ran during the 10m0s run (checker_every 11m0s)"},
 		},
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // checkOffline fails when a polled service, past its grace, reads
@@ -49,7 +50,7 @@ func checkOffline(h history.History) judgement {
 		}
 	}
 
-	ev := Evidence{count("samples judged", judged)}
+	ev := summary.Evidence{count("samples judged", judged)}
 	delay := checkerDelay(h)
 	checks := ""
 	if delay.Known {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestCheckOffline(t *testing.T) {
@@ -14,7 +15,7 @@ func TestCheckOffline(t *testing.T) {
 	runInvariantCases(t, checkOffline, []invariantCase{
 		{
 			name:   "live samples pass",
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"no polled service read offline", "216 samples judged"},
 		},
 		{
@@ -22,7 +23,7 @@ func TestCheckOffline(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, offline(2, 4*time.Minute), offline(2, 3*time.Minute+12*time.Second), offline(1, 5*time.Minute))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read offline (last_seen_live=false) from 3m12s, 2 samples", "3 offline samples on 2 services of 219 judged"},
 		},
 		{
@@ -30,7 +31,7 @@ func TestCheckOffline(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 1 read offline (last_seen_live NULL) from 2m0s, 1 samples"},
 		},
 		{
@@ -41,7 +42,7 @@ func TestCheckOffline(t *testing.T) {
 					history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true},
 					offline(1, 3*time.Minute-time.Millisecond))
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "offline right after the grace period counts",
@@ -49,7 +50,7 @@ func TestCheckOffline(t *testing.T) {
 				pollFrom(h, 2*time.Minute)
 				h.Samples = append(h.Samples, offline(1, 3*time.Minute))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 1", "from 3m0s"},
 		},
 		{
@@ -57,7 +58,7 @@ func TestCheckOffline(t *testing.T) {
 			edit: func(h *history.History) {
 				checksEvery(h, 5*time.Minute, waits(time.Second), nil)
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"216 samples judged, 1 offline checks ran meanwhile"},
 		},
 		{
@@ -66,7 +67,7 @@ func TestCheckOffline(t *testing.T) {
 				checksEvery(h, 5*time.Minute, waits(time.Second), nil)
 				h.Checks = h.Checks[1:] // only the one at the end
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no offline check ran while polled services were judged (1m0s to 9m55s; checker_every 5m0s; copies ran at: none): nothing could have marked them offline"},
 		},
 		{
@@ -79,7 +80,7 @@ func TestCheckOffline(t *testing.T) {
 					return history.CheckRan
 				})
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no offline check ran while polled services were judged"},
 		},
 		{
@@ -88,7 +89,7 @@ func TestCheckOffline(t *testing.T) {
 				checksEvery(h, 11*time.Minute, waits(time.Second), nil)
 				h.Samples = append(h.Samples, offline(2, 4*time.Minute))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"service 2 read offline (last_seen_live=false) from 4m0s"},
 		},
 		{
@@ -97,7 +98,7 @@ func TestCheckOffline(t *testing.T) {
 				h.Services[1].Polled = []history.Interval{{From: 0, To: 5 * time.Minute}}
 				h.Samples = append(h.Samples, offline(2, 5*time.Minute), offline(2, 7*time.Minute))
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Bounds is the dispatch count a key active for the given model time may
@@ -79,7 +80,7 @@ func checkRate(h history.History) judgement {
 		judged, outside int
 		found           bool
 		worst           string
-		worstWhere      *Where
+		worstWhere      *summary.Where
 		worstMargin     int
 	)
 	for _, k := range mergedKeys(h) {
@@ -109,7 +110,7 @@ func checkRate(h history.History) judgement {
 	for _, n := range counts {
 		total += n
 	}
-	ev := Evidence{count("keys polled", judged), count(noun, total)}
+	ev := summary.Evidence{count("keys polled", judged), count(noun, total)}
 	if judged == 0 {
 		return inconclusive(fmt.Sprintf("no key was ever polled (%d keys known), so no count was expected", len(h.Keys)), ev...)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestBounds(t *testing.T) {
@@ -43,13 +44,13 @@ func TestCheckRate(t *testing.T) {
 	runInvariantCases(t, checkRate, []invariantCase{
 		{
 			name:   "one dispatch per window passes",
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"tightest", "20 dispatches over 10m0s active, expected [16, 21]", "all 2 active keys"},
 		},
 		{
 			name:   "active exactly three windows allows four",
 			edit:   func(h *history.History) { threeWindows(h, time.Minute, 90*time.Second, 2*time.Minute, 150*time.Second) },
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"key " + key1, "4 dispatches over 1m30s active, expected [2, 4]"},
 		},
 		{
@@ -57,19 +58,19 @@ func TestCheckRate(t *testing.T) {
 			edit: func(h *history.History) {
 				threeWindows(h, time.Minute, 70*time.Second, 90*time.Second, 2*time.Minute, 150*time.Second)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"key " + key1, "5 dispatches over 1m30s active, expected [2, 4]", "1 of 2 active keys out of bounds"},
 		},
 		{
 			name:   "active exactly three windows accepts two",
 			edit:   func(h *history.History) { threeWindows(h, time.Minute, 2*time.Minute) },
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"2 dispatches over 1m30s active, expected [2, 4]"},
 		},
 		{
 			name:   "active exactly three windows rejects one",
 			edit:   func(h *history.History) { threeWindows(h, time.Minute) },
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"1 dispatches over 1m30s active, expected [2, 4]"},
 		},
 		{
@@ -79,7 +80,7 @@ func TestCheckRate(t *testing.T) {
 				threeWindows(h, time.Minute, 2*time.Minute, 3*time.Minute+time.Millisecond, 4*time.Minute)
 				h.Keys = h.Keys[:1]
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"2 dispatches over 1m30s active"},
 		},
 		{
@@ -88,7 +89,7 @@ func TestCheckRate(t *testing.T) {
 				h.Keys[1].Active = nil
 				h.Dispatches = dispatchesAt(*h, key2)
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"all 1 active keys within bounds"},
 		},
 		{
@@ -97,7 +98,7 @@ func TestCheckRate(t *testing.T) {
 				threeWindows(h, time.Minute, 2*time.Minute, 150*time.Second)
 				h.Keys[0].Active = append(h.Keys[0].Active, history.Interval{From: 80 * time.Second, To: 100 * time.Second})
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"3 dispatches over 1m30s active, expected [2, 4]"},
 		},
 		{
@@ -107,7 +108,7 @@ func TestCheckRate(t *testing.T) {
 					h.Dispatches = append(h.Dispatches, history.Dispatch{At: at, Key: key2})
 				}
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"key " + key2, "620 dispatches over 10m0s active, expected [16, 21]"},
 		},
 		{
@@ -116,7 +117,7 @@ func TestCheckRate(t *testing.T) {
 				h.HaveDispatches = false
 				h.Dispatches = nil
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"20 writes over 10m0s active"},
 		},
 		{
@@ -125,13 +126,13 @@ func TestCheckRate(t *testing.T) {
 				h.HaveDispatches = false
 				h.Writes = h.Writes[:5]
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"key " + key2, "0 writes over 10m0s active, expected [16, 21]", "2 of 2 active keys"},
 		},
 		{
 			name:   "no active key judges nothing",
 			edit:   func(h *history.History) { h.Keys = nil },
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no key was ever polled"},
 		},
 	})
@@ -147,12 +148,12 @@ func TestRateFloorDiscountsOutages(t *testing.T) {
 	}
 	h.HaveDispatches = true
 	j := checkRate(h)
-	require.Equal(t, Fail, j.outcome, "6 dispatches in 5m is below the floor of 8 without an outage: %s", j.detail)
+	require.Equal(t, summary.Fail, j.outcome, "6 dispatches in 5m is below the floor of 8 without an outage: %s", j.detail)
 	h.Faults = []history.Fault{{Kind: "broker-down", At: 3 * time.Minute, For: 70 * time.Second, StopsDispatch: true}}
 	j = checkRate(h)
-	require.Equal(t, Pass, j.outcome, j.detail)
+	require.Equal(t, summary.Pass, j.outcome, j.detail)
 	h.Faults[0].Kind, h.Faults[0].StopsDispatch = "db-slow", false // slow is not down: no discount
-	require.Equal(t, Fail, checkRate(h).outcome)
+	require.Equal(t, summary.Fail, checkRate(h).outcome)
 }
 
 // Writes the observer could not see are unknown, not missing: an external
@@ -164,12 +165,12 @@ func TestRateFloorDiscountsBlindObservers(t *testing.T) {
 		h.Writes = append(h.Writes, history.Write{Key: "k", At: time.Duration(i) * 31 * time.Second})
 	}
 	j := checkRate(h)
-	require.Equal(t, Fail, j.outcome, "6 writes in 5m is below the floor without a gap: %s", j.detail)
+	require.Equal(t, summary.Fail, j.outcome, "6 writes in 5m is below the floor without a gap: %s", j.detail)
 	h.Unobserved = []history.Gap{{Observer: history.ObserverWrites, From: 3 * time.Minute, To: 4*time.Minute + 10*time.Second}}
 	j = checkRate(h)
-	require.Equal(t, Pass, j.outcome, j.detail)
+	require.Equal(t, summary.Pass, j.outcome, j.detail)
 	h.Unobserved[0].Observer = history.ObserverSampler // the sampler's blindness hides no write
-	require.Equal(t, Fail, checkRate(h).outcome)
+	require.Equal(t, summary.Fail, checkRate(h).outcome)
 }
 
 // A key polled in two stretches more than a window apart may be opened

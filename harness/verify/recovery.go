@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // Recovery is how one fault's end was got over: from its end until every
@@ -133,12 +134,12 @@ func flippedDuring(h history.History, f history.Fault) bool {
 func checkRecovery(h history.History) judgement {
 	rs := Recoveries(h)
 	if len(h.Faults) == 0 {
-		return judgement{outcome: NotApplicable, detail: "not applicable: no fault was injected"}
+		return judgement{outcome: summary.NotApplicable, detail: "not applicable: no fault was injected"}
 	}
-	ev := Evidence{count("faults", len(h.Faults)), count("recoveries judged", 0)}
+	ev := summary.Evidence{count("faults", len(h.Faults)), count("recoveries judged", 0)}
 	var judged, slow int
 	var worst string
-	var worstWhere *Where
+	var worstWhere *summary.Where
 	var worstOver time.Duration
 	var notObservable []string
 	for _, r := range rs {
@@ -179,7 +180,7 @@ func checkRecovery(h history.History) judgement {
 	case judged == 0 && len(notObservable) > 0:
 		return inconclusive(fmt.Sprintf("%d faults could not be seen got over, ended too close to the end or while the sampler was blind (%v); %s", len(notObservable), notObservable, rule), ev...)
 	case judged == 0:
-		return judgement{outcome: NotApplicable, evidence: ev, detail: "not applicable: every fault lasted to the end of the run"}
+		return judgement{outcome: summary.NotApplicable, evidence: ev, detail: "not applicable: every fault lasted to the end of the run"}
 	}
 	unjudged := ""
 	if len(notObservable) > 0 {

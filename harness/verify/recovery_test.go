@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // outage makes key 1's service stale from 3m until a write at wellAt.
@@ -24,32 +25,32 @@ func TestCheckRecovery(t *testing.T) {
 	runInvariantCases(t, checkRecovery, []invariantCase{
 		{
 			name:   "no fault: nothing to judge",
-			want:   NotApplicable,
+			want:   summary.NotApplicable,
 			detail: []string{"no fault was injected"},
 		},
 		{
 			name: "well again within a window and a poll gap",
 			edit: func(h *history.History) { outage(h, end+20*time.Second, false) },
-			want: Pass,
+			want: summary.Pass,
 			// window 30 s + poll gap 6 s + sample 5 s + checker 5 s (it flipped)
 			detail: []string{"broker-down at 3m0s for 1m10s recovered in 20s, bound 46s"},
 		},
 		{
 			name:   "too slow",
 			edit:   func(h *history.History) { outage(h, end+50*time.Second, false) },
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"broker-down at 3m0s for 1m10s: recovered 50s after it ended, bound 46s"},
 		},
 		{
 			name:   "a fault that spends a window is allowed one more",
 			edit:   func(h *history.History) { outage(h, end+50*time.Second, true) },
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"bound 1m16s"},
 		},
 		{
 			name:   "never well again",
 			edit:   func(h *history.History) { outage(h, time.Hour, false) },
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"never recovered in the 5m50s after it ended"},
 		},
 		{
@@ -59,7 +60,7 @@ func TestCheckRecovery(t *testing.T) {
 				dropSamples(h, end, end+45*time.Second)
 				h.Unobserved = []history.Gap{{Observer: history.ObserverSampler, From: end, To: end + 45*time.Second, Reason: "connection lost"}}
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"the sampler was blind for 45s of its recovery"},
 		},
 		{
@@ -69,7 +70,7 @@ func TestCheckRecovery(t *testing.T) {
 				h.Unobserved = []history.Gap{{Observer: history.ObserverSampler, From: end, To: end + 10*time.Second, Reason: "connection lost"}}
 				dropSamples(h, end, end+10*time.Second)
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"recovered 1m30s after it ended, bound 46s"},
 		},
 		{
@@ -78,7 +79,7 @@ func TestCheckRecovery(t *testing.T) {
 				outage(h, time.Hour, false)
 				h.Faults[0].At, h.Faults[0].For = 9*time.Minute, 50*time.Second
 			},
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"ended too close to the end"},
 		},
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // checkRequests fails when more requests went wrong than the scenario
@@ -16,7 +17,7 @@ import (
 // /tasks to none.
 func checkRequests(h history.History) judgement {
 	r := h.Requests
-	ev := Evidence{count("requests", int(r.Total))}
+	ev := summary.Evidence{count("requests", int(r.Total))}
 	if r.Total == 0 {
 		return inconclusive("no request was sent", ev...)
 	}
@@ -46,7 +47,7 @@ func checkRequests(h history.History) judgement {
 // over theirs (every endpoint for a total), from the first timeline window
 // that had any to the end of the last. Without a timeline only the
 // endpoints are known.
-func errorSpan(h history.History, endpoints []string) *Where {
+func errorSpan(h history.History, endpoints []string) *summary.Where {
 	subject := "every endpoint"
 	if len(endpoints) == 1 {
 		subject = "endpoint " + endpoints[0]
@@ -72,7 +73,7 @@ func errorSpan(h history.History, endpoints []string) *Where {
 		found = true
 	}
 	if !found {
-		return &Where{Subject: subject}
+		return &summary.Where{Subject: subject}
 	}
 	return during(subject, from, to)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestCheckRequests(t *testing.T) {
@@ -27,31 +28,31 @@ func TestCheckRequests(t *testing.T) {
 	runInvariantCases(t, checkRequests, []invariantCase{
 		{
 			name:   "no errors pass",
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"6000 requests, 0 errors (none); 0 allowed in all; p99 9ms"},
 		},
 		{
 			name:   "errors up to a total allowance pass",
 			edit:   allow(history.Allowance{Total: 5}, onResult(5, s5xx)),
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"5 errors (5 5xx); 5 allowed in all"},
 		},
 		{
 			name:   "one error beyond it fails",
 			edit:   allow(history.Allowance{Total: 5}, onResult(6, s5xx)),
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"6 errors, 5 allowed"},
 		},
 		{
 			name:   "4xx, unfollowed redirects and malformed bodies are errors too",
 			edit:   func(h *history.History) { onResult(1, s4xx)(h); onResult(1, unfollowed)(h); onResult(1, malformed)(h) },
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"3 errors (1 3xx, 1 4xx, 1 malformed)"},
 		},
 		{
 			name:   "a per-endpoint allowance excuses one endpoint only",
 			edit:   allow(history.Allowance{PerEndpoint: map[string]int64{"result": 300}}, onResult(280, s5xx)),
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"allowed result 300, other endpoints 0"},
 		},
 		{
@@ -62,7 +63,7 @@ func TestCheckRequests(t *testing.T) {
 				c.Transport++
 				h.Requests.ByEndpoint["tasks"] = c
 			}),
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"tasks: 1 errors (1 transport), 0 allowed"},
 		},
 		{
@@ -75,7 +76,7 @@ func TestCheckRequests(t *testing.T) {
 				h.Requests.ByEndpoint["tasks"] = c
 				h.Requests.RequestCounts = c.Add(h.Requests.ByEndpoint["result"])
 			}),
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"tasks: 40 errors (40 5xx), 0 allowed"},
 		},
 		{
@@ -87,13 +88,13 @@ func TestCheckRequests(t *testing.T) {
 				h.Requests.ByEndpoint["tasks"] = c
 				h.Requests.RequestCounts = c.Add(h.Requests.ByEndpoint["result"])
 			}),
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"40 errors (40 5xx); allowed tasks 40, other endpoints 0"},
 		},
 		{
 			name:   "no request sent judges nothing",
 			edit:   func(h *history.History) { h.Requests = history.Requests{} },
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no request was sent"},
 		},
 	})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // checkStale fails when a polled service, past its grace, reads as stale:
@@ -45,7 +46,7 @@ func checkStale(h history.History) judgement {
 			found, worst, worstAge = true, s, age
 		}
 	}
-	ev := Evidence{count("samples judged", judged), count("sampler reads", int(h.SamplerReads))}
+	ev := summary.Evidence{count("samples judged", judged), count("sampler reads", int(h.SamplerReads))}
 	grace := fmt.Sprintf("offline_after %s, first %s of each polled span not judged; sampled every %s",
 		fmtDur(h.OfflineAfter), fmtDur(h.OfflineAfter), fmtDur(h.SampleEvery)) + blindNote(h)
 	if !found {

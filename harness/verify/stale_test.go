@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // pollFrom makes service 1 polled only from the given instant on, so that a
@@ -20,7 +21,7 @@ func TestCheckStale(t *testing.T) {
 	runInvariantCases(t, checkStale, []invariantCase{
 		{
 			name: "fresh samples pass",
-			want: Pass,
+			want: summary.Pass,
 			detail: []string{"worst staleness 28.99s (Antenna's, from the stored value)", "service 1 at 1m0s",
 				"the oldest true age since a write read 28.99s", "216 samples judged", "offline_after 1m0s"},
 		},
@@ -35,7 +36,7 @@ func TestCheckStale(t *testing.T) {
 					}
 				}
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"worst staleness 0s (Antenna's", "the oldest true age since a write read 28.99s"},
 		},
 		{
@@ -43,7 +44,7 @@ func TestCheckStale(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, sample(4*time.Minute, time.Minute-time.Millisecond))
 			},
-			want:   Pass,
+			want:   summary.Pass,
 			detail: []string{"worst staleness 59.999s", "service 1 at 4m0s"},
 		},
 		{
@@ -51,7 +52,7 @@ func TestCheckStale(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, sample(3*time.Minute+12*time.Second, time.Minute))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"staleness 1m0s", "service 1 at 3m12s", "1 of 217 judged samples stale"},
 		},
 		{
@@ -59,7 +60,7 @@ func TestCheckStale(t *testing.T) {
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, sample(3*time.Minute, 70*time.Second), sample(5*time.Minute, 95*time.Second))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"staleness 1m35s", "service 1 at 5m0s", "2 of 218 judged samples stale"},
 		},
 		{
@@ -69,7 +70,7 @@ func TestCheckStale(t *testing.T) {
 					sample(5*time.Minute, 95*time.Second),
 					history.Sample{At: 6 * time.Minute, ServiceID: 2, Null: true, LiveNull: true})
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"last_seen NULL", "service 2 at 6m0s"},
 		},
 		{
@@ -80,7 +81,7 @@ func TestCheckStale(t *testing.T) {
 					sample(3*time.Minute-time.Millisecond, 5*time.Minute),
 					history.Sample{At: 2 * time.Minute, ServiceID: 1, Null: true, LiveNull: true})
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "a stale sample right after the grace period counts",
@@ -88,7 +89,7 @@ func TestCheckStale(t *testing.T) {
 				pollFrom(h, 2*time.Minute)
 				h.Samples = append(h.Samples, sample(3*time.Minute, 5*time.Minute))
 			},
-			want:   Fail,
+			want:   summary.Fail,
 			detail: []string{"staleness 5m0s", "service 1 at 3m0s"},
 		},
 		{
@@ -97,25 +98,25 @@ func TestCheckStale(t *testing.T) {
 				h.Services[0].Polled = []history.Interval{{From: 0, To: 5 * time.Minute}}
 				h.Samples = append(h.Samples, sample(5*time.Minute, 5*time.Minute))
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name: "a sampled service that was never polled is ignored",
 			edit: func(h *history.History) {
 				h.Samples = append(h.Samples, history.Sample{At: 5 * time.Minute, ServiceID: 9, Null: true})
 			},
-			want: Pass,
+			want: summary.Pass,
 		},
 		{
 			name:   "no samples past the grace judge nothing",
 			edit:   func(h *history.History) { h.Samples = nil },
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"no service was polled for longer than the grace"},
 		},
 		{
 			name:   "a sampler that read nothing says so",
 			edit:   func(h *history.History) { h.Samples, h.SamplerReads = nil, 0 },
-			want:   Inconclusive,
+			want:   summary.Inconclusive,
 			detail: []string{"the sampler read nothing"},
 		},
 	})

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 func TestUnusable(t *testing.T) {
@@ -45,12 +46,12 @@ func TestUnusable(t *testing.T) {
 }
 
 func TestConcludeSortsMisses(t *testing.T) {
-	vs := []Verdict{
-		{Name: "a", Outcome: Pass, Expected: Pass, Passed: true},
-		{Name: "b", Outcome: Fail, Expected: Pass},
-		{Name: "c", Outcome: Inconclusive, Expected: Pass},
-		{Name: "d", Outcome: NotApplicable, Expected: Pass, Passed: true},
-		{Name: "e", Outcome: Inconclusive, Expected: Fail},
+	vs := []summary.Verdict{
+		{Name: "a", Outcome: summary.Pass, Expected: summary.Pass, Passed: true},
+		{Name: "b", Outcome: summary.Fail, Expected: summary.Pass},
+		{Name: "c", Outcome: summary.Inconclusive, Expected: summary.Pass},
+		{Name: "d", Outcome: summary.NotApplicable, Expected: summary.Pass, Passed: true},
+		{Name: "e", Outcome: summary.Inconclusive, Expected: summary.Fail},
 	}
 	c := Conclude(vs)
 	require.Equal(t, []string{"b"}, names(c.Missed))
@@ -58,7 +59,7 @@ func TestConcludeSortsMisses(t *testing.T) {
 	require.False(t, Passed(vs))
 }
 
-func names(vs []Verdict) []string {
+func names(vs []summary.Verdict) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, v.Name)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/summary"
 )
 
 // A failed verdict says what and when as data, so that a report can name it
@@ -77,7 +78,7 @@ func TestFailedVerdictsSayWhere(t *testing.T) {
 			h := healthy()
 			tc.edit(&h)
 			v := verdictOf(t, Check(h, Options{}), tc.invariant)
-			require.Equal(t, Fail, v.Outcome, v.Detail)
+			require.Equal(t, summary.Fail, v.Outcome, v.Detail)
 			require.NotNil(t, v.Where, v.Detail)
 			assert.Equal(t, tc.subject, v.Where.Subject)
 			assert.Equal(t, fmtSecs(tc.from), fmtSecs(v.Where.FromS))
@@ -89,7 +90,7 @@ func TestFailedVerdictsSayWhere(t *testing.T) {
 	}
 }
 
-func verdictOf(t *testing.T, vs []Verdict, name string) Verdict {
+func verdictOf(t *testing.T, vs []summary.Verdict, name string) summary.Verdict {
 	t.Helper()
 	for _, v := range vs {
 		if v.Name == name {
@@ -97,7 +98,7 @@ func verdictOf(t *testing.T, vs []Verdict, name string) Verdict {
 		}
 	}
 	t.Fatalf("no verdict %s", name)
-	return Verdict{}
+	return summary.Verdict{}
 }
 
 func fmtSecs(p *float64) string {

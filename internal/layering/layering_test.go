@@ -21,12 +21,13 @@ func rules() map[string][]string {
 	return map[string][]string{
 		"reference": {"harness", "scenarios", "reports", "cmd"},
 		"scenarios": {"harness", "reports", "cmd"},
-		"harness":   {"reports", "cmd"},
+		"harness":   {"reports", "runfolder", "cmd"},
 		"internal":  {"harness", "scenarios", "reports", "cmd"},
-		"reports":   {"cmd"},
+		"reports":   {"runfolder", "cmd"},
+		"runfolder": {"cmd"},
 		// faults describes a fault for every layer, from the scenario file
 		// to summary.json: it leans on none of them.
-		"faults": {"reference", "harness", "scenarios", "reports", "cmd", "internal"},
+		"faults": {"reference", "harness", "scenarios", "reports", "runfolder", "cmd", "internal"},
 	}
 }
 
@@ -35,6 +36,9 @@ func rules() map[string][]string {
 type graph struct {
 	imports map[string][]string
 	tests   map[string][]string
+	// outside holds what a package's own files import from other modules
+	// (neither the standard library nor this module).
+	outside map[string][]string
 }
 
 func TestLayering(t *testing.T) {
@@ -73,7 +77,7 @@ func TestViolationsNameTheChain(t *testing.T) {
 
 func readGraph(t *testing.T, root string) graph {
 	t.Helper()
-	g := graph{imports: map[string][]string{}, tests: map[string][]string{}}
+	g := graph{imports: map[string][]string{}, tests: map[string][]string{}, outside: map[string][]string{}}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -109,8 +113,12 @@ func readGraph(t *testing.T, root string) graph {
 			if err != nil {
 				return err
 			}
-			if inner, ok := strings.CutPrefix(p, module+"/"); ok && !slices.Contains(dst[pkg], inner) {
+			inner, ok := strings.CutPrefix(p, module+"/")
+			if ok && !slices.Contains(dst[pkg], inner) {
 				dst[pkg] = append(dst[pkg], inner)
+			}
+			if !ok && !stdlib(p) && !strings.HasSuffix(path, "_test.go") && !slices.Contains(g.outside[pkg], p) {
+				g.outside[pkg] = append(g.outside[pkg], p)
 			}
 		}
 		return nil
