@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/runfolder"
 )
 
 // section returns the body of doc's H2 section with the given heading, up to
