@@ -20,10 +20,9 @@ import (
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reference/taskqueue"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -32,8 +31,8 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	def := settings.Default()
 	fs := newFlags("serve", stdout)
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address")
-	strat := fs.String("strategy", strategy.Default, "heartbeat strategy: "+strings.Join(strategy.Names(), ", "))
-	policy := fs.String("failure-policy", string(gate.DefaultPolicy), "gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
+	strat := fs.String("strategy", contract.DefaultStrategy, "heartbeat strategy: "+strings.Join(contract.Strategies(), ", "))
+	policy := fs.String("failure-policy", string(contract.DefaultPolicy), "gate failure policy: "+strings.Join(contract.PolicyNames(), ", "))
 	scale := modeltime.Flag{Scale: modeltime.Real}
 	fs.Var(&scale, "time-scale", "model-to-wall time scale in (0, 1]; 0.05 runs 20x faster")
 	seed := fs.String("seed", "", "(re)create the schema and fixtures: \"default\", or a scenario name or file whose fixtures to seed")
@@ -62,12 +61,12 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	pol, err := gate.ParsePolicy(*policy)
+	pol, err := contract.ParsePolicy(*policy)
 	if err != nil {
 		return usageError{err}
 	}
-	if !slices.Contains(strategy.Names(), *strat) {
-		return usagef("unknown strategy %q: use one of %s", *strat, strings.Join(strategy.Names(), ", "))
+	if !slices.Contains(contract.Strategies(), *strat) {
+		return usagef("unknown strategy %q: use one of %s", *strat, strings.Join(contract.Strategies(), ", "))
 	}
 	if err := s.Validate(); err != nil {
 		return usagef("bad settings: %v", err)

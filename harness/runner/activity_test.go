@@ -8,9 +8,9 @@ import (
 
 	"github.com/hbharness/hbharness/harness/fleet"
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -46,7 +46,7 @@ func TestDeriveActivity(t *testing.T) {
 		{ID: 1, KeyIndex: 0, ServiceIndex: 1, Behaviour: "idle"}}
 	polls := []workerPolls{{id: 0, first: 5 * time.Second, last: 100 * time.Second, wentIdle: 40 * time.Second},
 		{id: 1, first: 10 * time.Second, last: 20 * time.Second, wentIdle: -1}}
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	act := deriveActivity(&scenarios.Spec{}, keys, plan, polls, viewGate, true)
 	job := heartbeat.JobTarget(1, 1).GateKey()
@@ -56,7 +56,7 @@ func TestDeriveActivity(t *testing.T) {
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.services[1])
 	require.Equal(t, []history.Interval{iv(10, 20)}, act.services[2])
 
-	perService, err := strategy.Scope("per-service")
+	perService, err := contract.Scope("per-service")
 	require.NoError(t, err)
 	act = deriveActivity(&scenarios.Spec{}, keys, plan, polls, perService, true)
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.keys[heartbeat.ServiceTarget(1).GateKey()])
@@ -90,7 +90,7 @@ func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
 		{name: "then idle", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: 60 * time.Second,
 			listedWhileWorking: []time.Duration{20 * time.Second, 60 * time.Second, 70 * time.Second}}, list: []history.Interval{iv(20, 20), iv(60, 100)}},
 	}
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	spec := &scenarios.Spec{Fleet: []scenarios.Group{{Behaviour: scenarios.BehaviourActive, PollEvery: 5 * time.Second}}}
 	for _, tc := range tests {
@@ -109,7 +109,7 @@ func TestDeriveActivityADC(t *testing.T) {
 	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}}}
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	round := func(job int64, from, to int) fleet.JobRound {
 		return fleet.JobRound{Job: job, From: time.Duration(from) * time.Second, To: time.Duration(to) * time.Second}
@@ -169,7 +169,7 @@ func TestDeriveActivityADCAcrossKeys(t *testing.T) {
 	}
 	one, two := heartbeat.JobTarget(1, 1).GateKey(), heartbeat.JobTarget(1, 2).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, Behaviour: scenarios.BehaviourADC},

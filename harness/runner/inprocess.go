@@ -19,7 +19,7 @@ import (
 	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/webtier"
@@ -279,7 +279,7 @@ func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (refer
 	if t.plant != nil {
 		bq = t.plant(bq)
 	}
-	policy, err := gate.ParsePolicy(t.spec.FailurePolicy)
+	policy, err := contract.ParsePolicy(t.spec.FailurePolicy)
 	if err != nil {
 		return fail(err)
 	}

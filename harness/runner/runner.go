@@ -19,7 +19,7 @@ import (
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -120,7 +120,7 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if err := checkScale(spec); err != nil {
 		return nil, err
 	}
-	scope, err := strategy.Scope(spec.Strategy)
+	scope, err := contract.Scope(spec.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
