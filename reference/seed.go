@@ -8,14 +8,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/progress"
 	"github.com/hbharness/hbharness/reference/settings"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/taskqueue"
 )
 
 // Jobs is the seeded jobs' task supply: tasks each (0: unlimited).
-func Jobs(keys []store.Key, tasks int64) []taskqueue.Job {
+func Jobs(keys []contract.Key, tasks int64) []taskqueue.Job {
 	var out []taskqueue.Job
 	for _, k := range keys {
 		for _, id := range k.Jobs {

@@ -24,7 +24,6 @@ import (
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/settings"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // syncBuffer is a log sink safe for the workers' goroutines.
@@ -173,7 +172,7 @@ func TestResultHeartbeatsBeforeValidating(t *testing.T) {
 // The slug list path is not scoped to a project upstream: it marks every
 // async service of the pipelines, in every project, even with project_id.
 func TestSlugListMarksEveryProject(t *testing.T) {
-	fx := store.Fixtures{Projects: 2, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1}
+	fx := contract.Fixtures{Projects: 2, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1}
 	for _, name := range contract.Strategies() {
 		t.Run(name, func(t *testing.T) {
 			f := startWith(t, fx, name)

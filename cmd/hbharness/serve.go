@@ -71,7 +71,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if err := s.Validate(); err != nil {
 		return usagef("bad settings: %v", err)
 	}
-	var fixtures *store.Fixtures
+	var fixtures *contract.Fixtures
 	if *seed != "" {
 		f, err := seedFixtures(*seed)
 		if err != nil {
@@ -107,7 +107,7 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	defer webDB.Close()
-	var seeded []store.Key
+	var seeded []contract.Key
 	if fixtures != nil {
 		if err := store.ResetSchema(ctx, pool, *force); err != nil {
 			if errors.Is(err, store.ErrForeignTables) {
@@ -189,7 +189,7 @@ func openServePool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, 
 	return pool, nil
 }
 
-func firstJob(keys []store.Key) int64 {
+func firstJob(keys []contract.Key) int64 {
 	for _, k := range keys {
 		if len(k.Jobs) > 0 {
 			return k.Jobs[0]
@@ -199,16 +199,16 @@ func firstJob(keys []store.Key) int64 {
 }
 
 // seedFixtures resolves --seed: "default" or a scenario's fixtures.
-func seedFixtures(name string) (store.Fixtures, error) {
+func seedFixtures(name string) (contract.Fixtures, error) {
 	if name == "default" {
-		return store.DefaultFixtures(), nil
+		return contract.DefaultFixtures(), nil
 	}
 	spec, err := scenarios.Load(name, runner.ScenarioOptions())
 	if err != nil {
-		return store.Fixtures{}, usageError{fmt.Errorf("--seed %s: %w", name, err)}
+		return contract.Fixtures{}, usageError{fmt.Errorf("--seed %s: %w", name, err)}
 	}
 	f := spec.Fixtures
-	return store.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines, ServicesPerKey: f.ServicesPerKey,
+	return contract.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines, ServicesPerKey: f.ServicesPerKey,
 		JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)}, nil
 }
 

@@ -12,15 +12,16 @@ import (
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
 )
 
-func seeded(t *testing.T) (*testenv.Env, []store.Key) {
+func seeded(t *testing.T) (*testenv.Env, []contract.Key) {
 	env := testenv.New(t)
 	ctx := context.Background()
 	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1})
+	keys, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1})
 	require.NoError(t, err)
 	return env, keys
 }

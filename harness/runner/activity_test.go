@@ -10,7 +10,6 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -27,7 +26,7 @@ func TestUnion(t *testing.T) {
 // With one project the tasks path and the list path mark the same services:
 // a write goes to whichever of the two keys was being polled at the time.
 func TestKeyOfPrefersTheActiveKey(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2, 3}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2, 3}}}
 	book := newKeyBook(keys)
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
@@ -41,7 +40,7 @@ func TestKeyOfPrefersTheActiveKey(t *testing.T) {
 // Workers that run out of work move from the job key to the list key; under
 // per-service every poll counts for the caller's own service key.
 func TestDeriveActivity(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2}}}
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"},
 		{ID: 1, KeyIndex: 0, ServiceIndex: 1, Behaviour: "idle"}}
 	polls := []workerPolls{{id: 0, first: 5 * time.Second, last: 100 * time.Second, wentIdle: 40 * time.Second},
@@ -75,7 +74,7 @@ func TestDeriveActivity(t *testing.T) {
 // up), and its job key throughout; such lists mark the same services, and a
 // verdict that left them out would call the second write a violation.
 func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"}}
 	tests := []struct {
 		name  string
@@ -106,7 +105,7 @@ func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
 // round) and lists again once the job is dry; one that never found work only
 // listed, and one still working when it stopped never went back to listing.
 func TestDeriveActivityADC(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}}}
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
 	viewGate, err := contract.Scope("view-gate")
@@ -163,7 +162,7 @@ func TestDeriveActivityADC(t *testing.T) {
 // project 2 job polls project 2's key for that round, and project 1's not at
 // all then. The list key is the slug's, whichever job came of it.
 func TestDeriveActivityADCAcrossKeys(t *testing.T) {
-	keys := []store.Key{
+	keys := []contract.Key{
 		{Index: 0, PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}},
 		{Index: 1, PipelineID: 1, ProjectID: 2, Slug: "default", Services: []int64{2}, Jobs: []int64{3, 4}},
 	}

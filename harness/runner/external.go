@@ -17,7 +17,7 @@ import (
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -254,7 +254,7 @@ func writesFromChanges(changes []observe.RowChange, start time.Time, offset time
 }
 
 // discoverKeys reads (SELECT only) the jobs' keys and async services.
-func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]store.Key, error) {
+func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]contract.Key, error) {
 	rows, err := pool.Query(ctx, `
 		SELECT j.pipeline_id, j.project_id, p.slug, array_agg(DISTINCT j.id ORDER BY j.id),
 		       COALESCE((SELECT array_agg(s.id ORDER BY s.id) FROM ml_processingservice s
@@ -268,9 +268,9 @@ func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]stor
 		return nil, fmt.Errorf("reading the target's jobs through --observe-db: %w", err)
 	}
 	defer rows.Close()
-	var keys []store.Key
+	var keys []contract.Key
 	for rows.Next() {
-		k := store.Key{Index: len(keys)}
+		k := contract.Key{Index: len(keys)}
 		if err := rows.Scan(&k.PipelineID, &k.ProjectID, &k.Slug, &k.Jobs, &k.Services); err != nil {
 			return nil, fmt.Errorf("reading the target's jobs: %w", err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
+	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/scenarios"
@@ -206,12 +207,12 @@ func openPool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, error
 }
 
 // seed resets the schema and seeds the scenario's fixtures.
-func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]store.Key, error) {
+func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]contract.Key, error) {
 	if err := store.ResetSchema(ctx, pool, false); err != nil {
 		return nil, err
 	}
 	f := spec.Fixtures
-	return store.Seed(ctx, pool, store.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines,
+	return store.Seed(ctx, pool, contract.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines,
 		ServicesPerKey: f.ServicesPerKey, JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)})
 }
 

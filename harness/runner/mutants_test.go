@@ -32,6 +32,7 @@ import (
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/checker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
@@ -235,7 +236,7 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, store.ResetSchema(ctx, pool, false))
-	keys, err := store.Seed(ctx, pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	keys, err := store.Seed(ctx, pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(t, err)
 
 	urls := provision.FromEnv()

@@ -9,8 +9,8 @@ import (
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -36,7 +36,7 @@ type Setup struct {
 	Name string // "in-process" or the external URL
 	URLs []string
 	// Keys are the gate keys to poll and the services each one marks.
-	Keys []store.Key
+	Keys []contract.Key
 	// Token is the shared token: attacks, and workers that have no own one.
 	Token string
 	// ServiceTokens makes each worker authenticate as its own service.

@@ -78,7 +78,7 @@ func BenchmarkTasks(b *testing.B) {
 	env := testenv.New(b)
 	ctx := context.Background()
 	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
-	_, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	_, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(b, err)
 
 	var bare float64
@@ -139,7 +139,7 @@ func BenchmarkTasksFromNATS(b *testing.B) {
 	env := testenv.New(b)
 	ctx := context.Background()
 	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	keys, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(b, err)
 	// Nothing acknowledges the tasks handed out here: without a roomy
 	// max_ack_pending the consumer would stop after 1,000 and the benchmark
