@@ -119,6 +119,10 @@ type Reference struct {
 	// when this replica runs it, keeps unlimited jobs supplied.
 	acker  *taskqueue.Acker
 	feeder *taskqueue.Feeder
+	// opened are what Open opened for the replica, closed by Close; jobs
+	// starts jobs on its task queue (StartJobs).
+	opened []func()
+	jobs   jobStarter
 }
 
 // resultsSub and checkerSub name the results queue and the offline check's
