@@ -22,10 +22,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -181,8 +181,7 @@ func TestDiscoverJobs(t *testing.T) {
 func TestExternalStartFindsEveryJob(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
-	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 2, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 3})
+	keys, err := reference.Seed(ctx, env.Pool, contract.Fixtures{Projects: 2, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 3}, false)
 	require.NoError(t, err)
 	list := &mainList{jobs: map[string][]int64{}}
 	for _, k := range keys {

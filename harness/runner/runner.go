@@ -18,7 +18,6 @@ import (
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -44,9 +43,9 @@ type Options struct {
 	// ended, from one goroutine: it must return quickly.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
-	// plant wraps the in-process reference's broker: this package's tests
-	// plant broken brokers with it to prove the verdicts catch them.
-	plant func(broker.Broker) broker.Broker
+	// plant are bugs planted in the in-process reference: this package's
+	// tests plant them to prove the verdicts catch them.
+	plant []contract.Bug
 }
 
 func (o Options) sweeper() *sync.Once {
