@@ -16,10 +16,8 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
-	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
@@ -97,58 +95,43 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if natsDown != nil {
 		log.Warn("starting without NATS (the task queue); /tasks answers 503 until it is back", "url", provision.Redact(urls.NATS), "err", natsDown)
 	}
-	pool, err := openServePool(ctx, urls.Database, reference.WorkerConnections(s))
+	// A connection of serve's own seeds the database, or checks it has the
+	// schema; the replica opens its own.
+	pool, err := openServePool(ctx, urls.Database, 2)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	webDB, err := openServePool(ctx, urls.Database, serveWebPool)
-	if err != nil {
-		return err
-	}
-	defer webDB.Close()
 	var seeded []contract.Key
 	if fixtures != nil {
-		if err := store.ResetSchema(ctx, pool, *force); err != nil {
+		seeded, err = reference.Seed(ctx, pool, *fixtures, *force)
+		if err != nil {
 			if errors.Is(err, store.ErrForeignTables) {
 				return usagef("--seed refused on %s: %v; point DATABASE_URL at a database of its own, or pass --force to drop them anyway",
 					provision.Redact(urls.Database), err)
 			}
 			return err
 		}
-		seeded, err = store.Seed(ctx, pool, *fixtures)
-		if err != nil {
-			return err
-		}
 		log.Info("seeded fixtures", "keys", len(seeded), "first_job", firstJob(seeded))
 	} else if _, err := store.New(pool).ListActiveJobs(ctx, store.ListFilter{}); err != nil {
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
+	pool.Close()
+	if fixtures != nil && natsDown != nil {
+		return usagef("--seed publishes the jobs' tasks to NATS at %s, which is not reachable: %v\nfix: start it (bash scripts/services.sh) or set NATS_URL",
+			provision.Redact(urls.NATS), natsDown)
+	}
 	// Timeouts are model time like every other duration of serve.
-	clk := modeltime.Clock{Scale: scale.Scale}
-	rc, err := redisconn.Open(urls.Redis, reference.CacheTimeouts(s, clk.Scale))
+	ref, err := reference.Open(ctx, reference.Options{URLs: reference.URLs{Database: urls.Database, Redis: urls.Redis, Broker: urls.Broker, NATS: urls.NATS},
+		WebPool: serveWebPool, KeyPrefix: *prefix, Strategy: *strat, Policy: string(pol), Scale: scale.Scale, Settings: s, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}
 	}
-	defer rc.Close()
-	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, reference.BrokerTiming(s, clk.Scale), log)
-	if err != nil {
-		return usageError{err}
-	}
-	defer closeBroker() //nolint:errcheck // shutting down
+	defer ref.Close()
 	if fixtures != nil {
-		if natsDown != nil {
-			return usagef("--seed publishes the jobs' tasks to NATS at %s, which is not reachable: %v\nfix: start it (bash scripts/services.sh) or set NATS_URL",
-				provision.Redact(urls.NATS), natsDown)
-		}
-		if err := reference.StartJobs(ctx, urls.NATS, rc, *prefix, clk.Scale, s, reference.Jobs(seeded, fixtures.TasksPerJob), log); err != nil {
+		if err := ref.StartJobs(ctx, reference.Jobs(seeded, fixtures.TasksPerJob)); err != nil {
 			return err
 		}
-	}
-	ref, err := reference.New(reference.Config{DB: pool, WebDB: webDB, Redis: rc, Broker: bq, NATS: urls.NATS, KeyPrefix: *prefix, Strategy: *strat,
-		Policy: pol, Clock: clk, Settings: s, Token: *token, Log: log})
-	if err != nil {
-		return usageError{err}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
