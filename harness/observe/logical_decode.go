@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hbharness/hbharness/reference/contract"
 )
 
 // The decoding side of the logical observer: test_decoding's messages,
@@ -33,7 +35,7 @@ type RowChange struct {
 // opposed to a flip of last_seen_live alone (the offline checker).
 func (c RowChange) Heartbeat() bool { return c.LastSeenChanged }
 
-const serviceTable = "ml_processingservice"
+const serviceTable = contract.ServiceTable
 
 type rowVal struct {
 	lastSeen *time.Time
