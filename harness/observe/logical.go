@@ -48,6 +48,10 @@ var ErrLogicalUnavailable = errors.New("logical decoding unavailable")
 // new slot's snapshot lets the changes after it be judged against the
 // rows' real values.
 type Logical struct {
+	// Offset is the database's clock minus this process's (ClockOffset),
+	// removed from the commit times Seen reports; set it before Seen.
+	Offset time.Duration
+
 	dsn     string
 	log     *slog.Logger
 	zone    *time.Location // a naive last_seen is local to it (nil: UTC)

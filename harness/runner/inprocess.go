@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hbharness/hbharness/harness/fault"
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/redisconn"
@@ -124,7 +123,7 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 		targets = nil
 	}
 	scale := t.spec.TimeScale
-	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Log: t.log}
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Period: t.spec.SampleEvery, Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
@@ -310,19 +309,14 @@ func (t *inProcess) stopServers() {
 
 // Collect reads the audit, which times every write by the database's clock
 // and names the dispatch that made it, and lists what is still queued.
-func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, error) {
-	audited, err := observe.ReadAudit(ctx, t.pool)
+func (t *inProcess) Collect(ctx context.Context, start time.Time) (Observations, error) {
+	var audit observe.WriteObserver = &observe.Audit{Pool: t.pool, Offset: t.sampler.Offset}
+	audited, err := audit.Seen(ctx, start)
 	if err != nil {
 		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	seen := Observations{Events: t.events.All(), HaveDispatches: true, Observation: history.ObservedByAudit,
-		Writes: make([]writeSeen, len(audited))}
-	for i, w := range audited {
-		seen.Writes[i] = writeSeen{at: w.At.Add(-t.sampler.Offset), services: w.Services, txid: w.TxID, dispatchID: w.DispatchID}
-		if !w.LastSeen.IsZero() {
-			seen.Writes[i].stamp = w.LastSeen.Add(-t.sampler.Offset)
-		}
-	}
+	seen := Observations{Events: t.events.All(), HaveDispatches: true, Observation: audit.Observation(),
+		DetectionLimit: audit.DetectionLimit(), WriteGaps: audit.Gaps(), Writes: writesOf(audited)}
 	seen.Pending, seen.PendingKnown = t.pending(ctx)
 	var refs []*reference.Reference
 	for _, r := range t.replicas {
