@@ -49,7 +49,7 @@ type inProcess struct {
 }
 
 // webPoolSize is the most connections one replica's views hold on this
-// shared server (see replicaConfig).
+// shared server (see replicaOptions).
 const webPoolSize = 24
 
 // replica is one reference server and what it is built from, so a killed
