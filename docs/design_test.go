@@ -12,8 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/reference/gate"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/runfolder"
 )
 
@@ -46,11 +45,11 @@ func TestDesignMatchesTheRegistries(t *testing.T) {
 
 	require.ElementsMatch(t, verify.Names(), rowNames(section(t, doc, "Invariants")), "docs/design.md#invariants")
 	strategies := section(t, doc, "Strategies")
-	require.ElementsMatch(t, strategy.Names(), rowNames(strategies), "docs/design.md#strategies")
-	for _, p := range gate.PolicyNames() {
+	require.ElementsMatch(t, contract.Strategies(), rowNames(strategies), "docs/design.md#strategies")
+	for _, p := range contract.PolicyNames() {
 		require.Contains(t, strategies, "`"+p+"`", "docs/design.md#strategies names failure policy %s", p)
 	}
-	require.Contains(t, strategies, "| `"+strategy.Default+"` | the merged PR, and the default:")
+	require.Contains(t, strategies, "| `"+contract.DefaultStrategy+"` | the merged PR, and the default:")
 	require.Contains(t, section(t, doc, runfolder.SummaryFile), "`"+"hbharness.summary/v1"+"`")
 }
 

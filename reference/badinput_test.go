@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 )
 
 func TestBadInput(t *testing.T) {
@@ -100,7 +100,7 @@ func TestResultAnswers503WhenBrokerDown(t *testing.T) {
 // counted by the stream sequence in the reply subject: made-up subjects and
 // a task processed twice count for nothing.
 func TestFiniteJobCompletesWhenEveryResultIsProcessed(t *testing.T) {
-	fixtures := store.DefaultFixtures()
+	fixtures := contract.DefaultFixtures()
 	fixtures.TasksPerJob = 5
 	f := startWith(t, fixtures, "view-gate", withScale(0.1))
 	subjects := func(body map[string]any) []string {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/strategy"
 )
@@ -29,7 +30,7 @@ var (
 
 func TestRegistryCoversDesign(t *testing.T) {
 	want := []string{"db-skip-locked", "inline", "none", "per-service", "per-service-sync", "task-throttle", "two-tier", "view-gate", "view-gate-task-check"}
-	require.Equal(t, want, strategy.Names())
+	require.Equal(t, want, contract.Strategies())
 	_, err := strategy.New("nope", strategy.Deps{})
 	require.ErrorContains(t, err, "unknown strategy \"nope\"")
 }
@@ -37,7 +38,7 @@ func TestRegistryCoversDesign(t *testing.T) {
 // Port of test_tasks_endpoint_dispatches_heartbeat and
 // test_result_endpoint_dispatches_heartbeat, for every strategy.
 func TestEndpointsDispatchHeartbeat(t *testing.T) {
-	for _, name := range strategy.Names() {
+	for _, name := range contract.Strategies() {
 		for _, endpoint := range []string{"tasks", "result"} {
 			t.Run(name+"/"+endpoint, func(t *testing.T) {
 				f := start(t, name)
@@ -70,7 +71,7 @@ func TestEndpointsDispatchHeartbeat(t *testing.T) {
 
 // Port of test_tasks_endpoint_tolerates_heartbeat_dispatch_failure.
 func TestTasksToleratesBrokerDown(t *testing.T) {
-	for _, name := range strategy.Names() {
+	for _, name := range contract.Strategies() {
 		if !brokered[name] {
 			continue
 		}
@@ -87,7 +88,7 @@ func TestTasksToleratesBrokerDown(t *testing.T) {
 
 // Port of test_view_gate_suppresses_redundant_dispatches: five rapid calls.
 func TestRapidCallsCollapse(t *testing.T) {
-	for _, name := range strategy.Names() {
+	for _, name := range contract.Strategies() {
 		t.Run(name, func(t *testing.T) {
 			f := start(t, name)
 			for range 5 {

@@ -23,6 +23,7 @@ import (
 	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
@@ -59,7 +60,7 @@ type fixture struct {
 	ref    *reference.Reference
 	srv    *reference.Server
 	events *recorder
-	keys   []store.Key
+	keys   []contract.Key
 }
 
 type option func(*reference.Config)
@@ -85,13 +86,13 @@ func withLog(l *slog.Logger) option {
 // serves one replica of strategy.
 func start(t *testing.T, strategy string, opts ...option) *fixture {
 	t.Helper()
-	f := store.DefaultFixtures()
+	f := contract.DefaultFixtures()
 	f.TasksPerJob = 1000
 	return startWith(t, f, strategy, opts...)
 }
 
 // startWith seeds fixtures and serves one replica of strategy.
-func startWith(t *testing.T, fixtures store.Fixtures, strategy string, opts ...option) *fixture {
+func startWith(t *testing.T, fixtures contract.Fixtures, strategy string, opts ...option) *fixture {
 	t.Helper()
 	env := testenv.New(t)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // listJobs is one page of 12 seeded jobs (one key), more than PAGE_SIZE.
@@ -24,7 +24,7 @@ const listJobs = 12
 
 func startList(t *testing.T) *fixture {
 	t.Helper()
-	return startWith(t, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: listJobs, TasksPerJob: 2}, "view-gate")
+	return startWith(t, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: listJobs, TasksPerJob: 2}, "view-gate")
 }
 
 // page sends one list request and decodes the page.

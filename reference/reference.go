@@ -22,6 +22,7 @@ import (
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/cachalot"
 	"github.com/hbharness/hbharness/reference/checker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/dbwatch"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
@@ -63,7 +64,7 @@ type Config struct {
 
 	KeyPrefix string // isolates runs on a shared Redis and NATS; "" in production-like serve
 	Strategy  string
-	Policy    gate.Policy
+	Policy    contract.Policy
 	Clock     modeltime.Clock
 	Settings  settings.Settings
 	Token     string
@@ -118,6 +119,10 @@ type Reference struct {
 	// when this replica runs it, keeps unlimited jobs supplied.
 	acker  *taskqueue.Acker
 	feeder *taskqueue.Feeder
+	// opened are what Open opened for the replica, closed by Close; jobs
+	// starts jobs on its task queue (StartJobs).
+	opened []func()
+	jobs   jobStarter
 }
 
 // resultsSub and checkerSub name the results queue and the offline check's
@@ -145,9 +150,9 @@ func New(c Config) (*Reference, error) {
 		c.Events = heartbeat.Discard{}
 	}
 	if c.Policy == "" {
-		c.Policy = gate.FailClosed
+		c.Policy = contract.FailClosed
 	}
-	if _, err := gate.ParsePolicy(string(c.Policy)); err != nil {
+	if _, err := contract.ParsePolicy(string(c.Policy)); err != nil {
 		return nil, err
 	}
 	log := c.Log.With("replica", c.Replica)

@@ -21,10 +21,9 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/settings"
-	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 )
 
 // syncBuffer is a log sink safe for the workers' goroutines.
@@ -120,7 +119,7 @@ func TestHeartbeatTaskWithinLimitsWrites(t *testing.T) {
 // nothing, and a job of another dispatch mode is refused with a 400
 // (views.py:436-438; TestTasksRefusals has the bodies).
 func TestTasksOfAnInactiveJobDoNotHeartbeat(t *testing.T) {
-	for _, name := range strategy.Names() {
+	for _, name := range contract.Strategies() {
 		for _, c := range []struct{ what, sql string }{
 			{"finished", `UPDATE jobs_job SET status = 'SUCCESS' WHERE id = 1`},
 			{"failed", `UPDATE jobs_job SET status = 'FAILURE' WHERE id = 1`},
@@ -173,8 +172,8 @@ func TestResultHeartbeatsBeforeValidating(t *testing.T) {
 // The slug list path is not scoped to a project upstream: it marks every
 // async service of the pipelines, in every project, even with project_id.
 func TestSlugListMarksEveryProject(t *testing.T) {
-	fx := store.Fixtures{Projects: 2, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1}
-	for _, name := range strategy.Names() {
+	fx := contract.Fixtures{Projects: 2, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1}
+	for _, name := range contract.Strategies() {
 		t.Run(name, func(t *testing.T) {
 			f := startWith(t, fx, name)
 			require.Len(t, f.keys, 2)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 )
 
 // The pre-deploy subset runs against a staging deployment at real time
@@ -45,5 +45,5 @@ func TestPredeploySubsetFitsARealTimeRun(t *testing.T) {
 	}
 	require.Equal(t, []string{"predeploy-herd", "predeploy-idle", "predeploy-steady"}, names)
 	require.InDelta(t, (10 * time.Minute).Seconds(), total.Seconds(), 60, "about 10 minutes at real time")
-	require.Less(t, tasks, float64(store.DefaultFixtures().TasksPerJob), "one `serve --seed default` job serves the whole subset")
+	require.Less(t, tasks, float64(contract.DefaultFixtures().TasksPerJob), "one `serve --seed default` job serves the whole subset")
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/runner"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reports"
 	"github.com/hbharness/hbharness/runfolder"
 	"github.com/hbharness/hbharness/scenarios"
@@ -36,7 +36,7 @@ func cmdCompare(ctx context.Context, args []string, con *console, log *slog.Logg
 	name, strats, repeat, o, out := a.name, a.strats, a.repeat, *a.o, a.out
 	list := splitList(*strats)
 	if len(list) == 0 {
-		return usagef("--strategies is required: some of %s", strings.Join(strategy.Names(), ", "))
+		return usagef("--strategies is required: some of %s", strings.Join(contract.Strategies(), ", "))
 	}
 	if *repeat < 1 || *repeat > 100 {
 		return usagef("--repeat %d: give the runs per strategy, from 1 to 100", *repeat)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -63,7 +63,7 @@ func (o *overrides) register(fs *flag.FlagSet, strategy bool) {
 	if strategy {
 		fs.StringVar(&o.strategy, "strategy", "", "override the scenario's strategy")
 	}
-	fs.StringVar(&o.policy, "failure-policy", "", "override the gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
+	fs.StringVar(&o.policy, "failure-policy", "", "override the gate failure policy: "+strings.Join(contract.PolicyNames(), ", "))
 	fs.Var(&o.scale, "time-scale", "override the scenario's time scale, in (0, 1]")
 }
 
@@ -105,7 +105,7 @@ func loadFile(name string, o overrides) (*scenarios.Spec, error) {
 	}
 	spec.WithOverrides("", o.scale.Scale)
 	if o.policy != "" {
-		p, err := gate.ParsePolicy(o.policy)
+		p, err := contract.ParsePolicy(o.policy)
 		if err != nil {
 			return nil, usageError{err}
 		}

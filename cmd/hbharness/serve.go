@@ -17,14 +17,11 @@ import (
 	"github.com/hbharness/hbharness/harness/runner"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
-	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/reference/taskqueue"
 	"github.com/hbharness/hbharness/scenarios"
 )
@@ -35,8 +32,8 @@ func serveFlags() (*flag.FlagSet, *serveArgs) {
 	def := settings.Default()
 	fs := newFlags("serve")
 	addr := fs.String("addr", "127.0.0.1:8000", "listen address")
-	strat := fs.String("strategy", strategy.Default, "heartbeat strategy: "+strings.Join(strategy.Names(), ", "))
-	policy := fs.String("failure-policy", string(gate.DefaultPolicy), "gate failure policy: "+strings.Join(gate.PolicyNames(), ", "))
+	strat := fs.String("strategy", contract.DefaultStrategy, "heartbeat strategy: "+strings.Join(contract.Strategies(), ", "))
+	policy := fs.String("failure-policy", string(contract.DefaultPolicy), "gate failure policy: "+strings.Join(contract.PolicyNames(), ", "))
 	scale := modeltime.Flag{Scale: modeltime.Real}
 	fs.Var(&scale, "time-scale", "model-to-wall time scale in (0, 1]; 0.05 runs 20x faster")
 	seed := fs.String("seed", "", "(re)create the schema and fixtures: \"default\", or a scenario name or file whose fixtures to seed")
@@ -79,17 +76,17 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return err
 	}
 	addr, strat, policy, scale, seed, force, token, prefix, s := a.addr, a.strat, a.policy, *a.scale, a.seed, a.force, a.token, a.prefix, *a.s
-	pol, err := gate.ParsePolicy(*policy)
+	pol, err := contract.ParsePolicy(*policy)
 	if err != nil {
 		return usageError{err}
 	}
-	if !slices.Contains(strategy.Names(), *strat) {
-		return usagef("unknown strategy %q: use one of %s", *strat, strings.Join(strategy.Names(), ", "))
+	if !slices.Contains(contract.Strategies(), *strat) {
+		return usagef("unknown strategy %q: use one of %s", *strat, strings.Join(contract.Strategies(), ", "))
 	}
 	if err := s.Validate(); err != nil {
 		return usagef("bad settings: %v", err)
 	}
-	var fixtures *store.Fixtures
+	var fixtures *contract.Fixtures
 	if *seed != "" {
 		f, err := seedFixtures(*seed)
 		if err != nil {
@@ -115,58 +112,43 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 	if natsDown != nil {
 		log.Warn("starting without NATS (the task queue); /tasks answers 503 until it is back", "url", provision.Redact(urls.NATS), "err", natsDown)
 	}
-	pool, err := openServePool(ctx, urls.Database, reference.WorkerConnections(s))
+	// A connection of serve's own seeds the database, or checks it has the
+	// schema; the replica opens its own.
+	pool, err := openServePool(ctx, urls.Database, 2)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	webDB, err := openServePool(ctx, urls.Database, serveWebPool)
-	if err != nil {
-		return err
-	}
-	defer webDB.Close()
-	var seeded []store.Key
+	var seeded []contract.Key
 	if fixtures != nil {
-		if err := store.ResetSchema(ctx, pool, *force); err != nil {
+		seeded, err = reference.Seed(ctx, pool, *fixtures, *force)
+		if err != nil {
 			if errors.Is(err, store.ErrForeignTables) {
 				return usagef("--seed refused on %s: %v; point DATABASE_URL at a database of its own, or pass --force to drop them anyway",
 					provision.Redact(urls.Database), err)
 			}
 			return err
 		}
-		seeded, err = store.Seed(ctx, pool, *fixtures)
-		if err != nil {
-			return err
-		}
 		log.Info("seeded fixtures", "keys", len(seeded), "first_job", firstJob(seeded))
 	} else if _, err := store.New(pool).ListActiveJobs(ctx, store.ListFilter{}); err != nil {
 		return usagef("the database has no Antenna schema (%v)\nfix: run serve with --seed default", err)
 	}
+	pool.Close()
+	if fixtures != nil && natsDown != nil {
+		return usagef("--seed publishes the jobs' tasks to NATS at %s, which is not reachable: %v\nfix: start it (bash scripts/services.sh) or set NATS_URL",
+			provision.Redact(urls.NATS), natsDown)
+	}
 	// Timeouts are model time like every other duration of serve.
-	clk := modeltime.Clock{Scale: scale.Scale}
-	rc, err := redisconn.Open(urls.Redis, reference.CacheTimeouts(s, clk.Scale))
+	ref, err := reference.Open(ctx, reference.Options{URLs: reference.URLs{Database: urls.Database, Redis: urls.Redis, Broker: urls.Broker, NATS: urls.NATS},
+		WebPool: serveWebPool, KeyPrefix: *prefix, Strategy: *strat, Policy: string(pol), Scale: scale.Scale, Settings: s, Token: *token, Log: log})
 	if err != nil {
 		return usageError{err}
 	}
-	defer rc.Close()
-	bq, closeBroker, err := broker.Open(ctx, urls.Broker, *prefix, reference.BrokerTiming(s, clk.Scale), log)
-	if err != nil {
-		return usageError{err}
-	}
-	defer closeBroker() //nolint:errcheck // shutting down
+	defer ref.Close()
 	if fixtures != nil {
-		if natsDown != nil {
-			return usagef("--seed publishes the jobs' tasks to NATS at %s, which is not reachable: %v\nfix: start it (bash scripts/services.sh) or set NATS_URL",
-				provision.Redact(urls.NATS), natsDown)
-		}
-		if err := reference.StartJobs(ctx, urls.NATS, rc, *prefix, clk.Scale, s, reference.Jobs(seeded, fixtures.TasksPerJob), log); err != nil {
+		if err := ref.StartJobs(ctx, reference.Jobs(seeded, fixtures.TasksPerJob)); err != nil {
 			return err
 		}
-	}
-	ref, err := reference.New(reference.Config{DB: pool, WebDB: webDB, Redis: rc, Broker: bq, NATS: urls.NATS, KeyPrefix: *prefix, Strategy: *strat,
-		Policy: pol, Clock: clk, Settings: s, Token: *token, Log: log})
-	if err != nil {
-		return usageError{err}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -207,7 +189,7 @@ func openServePool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, 
 	return pool, nil
 }
 
-func firstJob(keys []store.Key) int64 {
+func firstJob(keys []contract.Key) int64 {
 	for _, k := range keys {
 		if len(k.Jobs) > 0 {
 			return k.Jobs[0]
@@ -217,16 +199,16 @@ func firstJob(keys []store.Key) int64 {
 }
 
 // seedFixtures resolves --seed: "default" or a scenario's fixtures.
-func seedFixtures(name string) (store.Fixtures, error) {
+func seedFixtures(name string) (contract.Fixtures, error) {
 	if name == "default" {
-		return store.DefaultFixtures(), nil
+		return contract.DefaultFixtures(), nil
 	}
 	spec, err := scenarios.Load(name, runner.ScenarioOptions())
 	if err != nil {
-		return store.Fixtures{}, usageError{fmt.Errorf("--seed %s: %w", name, err)}
+		return contract.Fixtures{}, usageError{fmt.Errorf("--seed %s: %w", name, err)}
 	}
 	f := spec.Fixtures
-	return store.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines, ServicesPerKey: f.ServicesPerKey,
+	return contract.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines, ServicesPerKey: f.ServicesPerKey,
 		JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)}, nil
 }
 

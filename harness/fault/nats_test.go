@@ -13,13 +13,13 @@ import (
 	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/reference/taskqueue"
+	"github.com/hbharness/hbharness/reference/referencetest"
 )
 
 // natsQueues seeds one job on the machine's NATS under a prefix of the
 // test's own, and returns a queue reaching it through a fresh proxy, the
 // proxy, and a queue reaching it directly. The streams go when the test ends.
-func natsQueues(t *testing.T, scale modeltime.Scale) (proxied *taskqueue.Queue, p *Proxy, direct *taskqueue.Queue) {
+func natsQueues(t *testing.T, scale modeltime.Scale) (proxied *referencetest.Queue, p *Proxy, direct *referencetest.Queue) {
 	t.Helper()
 	raw := provision.FromEnv().NATS
 	require.NoError(t, provision.ProbeNATS(t.Context(), raw, 3*time.Second), "these tests need NATS with JetStream (bash scripts/services.sh)")
@@ -32,14 +32,14 @@ func natsQueues(t *testing.T, scale modeltime.Scale) (proxied *taskqueue.Queue, 
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	p = startProxy(t, u.Host)
-	queue := func(at string) *taskqueue.Queue {
-		q, err := taskqueue.New(taskqueue.Config{URL: at, Prefix: prefix, Scale: scale, TTR: 300 * time.Second,
+	queue := func(at string) *referencetest.Queue {
+		q, err := referencetest.NewQueue(referencetest.QueueConfig{URL: at, Prefix: prefix, Scale: scale, TTR: 300 * time.Second,
 			MaxDeliver: 2, MaxAckPending: 1000, Log: quietLog()})
 		require.NoError(t, err)
 		return q
 	}
 	direct = queue(raw)
-	require.NoError(t, direct.Seed(t.Context(), []taskqueue.Job{{ID: 1, Tasks: 1000}}))
+	require.NoError(t, direct.Seed(t.Context(), []referencetest.Job{{ID: 1, Tasks: 1000}}))
 	return queue("nats://" + p.Addr()), p, direct
 }
 
@@ -62,7 +62,7 @@ func TestNATSKinds(t *testing.T) {
 		atLeast     time.Duration // wall; no upper bound: a busy runner may be slower
 	}{
 		{kind: "nats-down", scale: 0.02, unavailable: true},
-		{kind: "nats-blackhole", scale: 0.02, unavailable: true, atLeast: modeltime.Scale(0.02).Timeout(taskqueue.ConnectTimeout)},
+		{kind: "nats-blackhole", scale: 0.02, unavailable: true, atLeast: modeltime.Scale(0.02).Timeout(referencetest.ConnectTimeout)},
 		// The connect handshake alone crosses the proxy twice.
 		{kind: "nats-slow", scale: modeltime.Real, latency: 20 * time.Millisecond, atLeast: 2 * 20 * time.Millisecond},
 	}
@@ -91,7 +91,7 @@ func TestNATSKinds(t *testing.T) {
 			tasks, err = q.Reserve(t.Context(), 1, 2)
 			took := time.Since(began)
 			if tc.unavailable {
-				require.ErrorIs(t, err, taskqueue.ErrUnavailable)
+				require.ErrorIs(t, err, referencetest.ErrUnavailable)
 				require.Empty(t, tasks)
 			} else {
 				require.NoError(t, err)

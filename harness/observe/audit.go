@@ -13,14 +13,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/contract"
 )
 
 // auditSQL records every write of last_seen into the harness's own table:
 // the writing transaction, the database's clock at the write, and the
 // dispatch the writer tagged the transaction with (the reference sets
-// hbharness.dispatch and hbharness.key for its heartbeat UPDATEs; see
-// store.Tag). One transaction is one heartbeat write.
+// contract.TagDispatch and contract.TagKey for its heartbeat UPDATEs). One
+// transaction is one heartbeat write.
 const auditSQL = `
 CREATE TABLE IF NOT EXISTS hb_audit (
 	id          bigserial PRIMARY KEY,
@@ -35,8 +36,8 @@ CREATE OR REPLACE FUNCTION hb_audit_last_seen() RETURNS trigger AS $$
 BEGIN
 	INSERT INTO hb_audit(service_id, last_seen, txid, dispatch_id, gate_key)
 	VALUES (NEW.id, NEW.last_seen, txid_current(),
-	        nullif(current_setting('hbharness.dispatch', true), ''),
-	        nullif(current_setting('hbharness.key', true), ''));
+	        nullif(current_setting('` + contract.TagDispatch + `', true), ''),
+	        nullif(current_setting('` + contract.TagKey + `', true), ''));
 	RETURN NULL;
 END $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS hb_audit_last_seen ON ml_processingservice;
@@ -53,7 +54,7 @@ func InstallAudit(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := pool.Exec(ctx, auditSQL); err != nil {
 		return fmt.Errorf("installing the audit trigger: %w", err)
 	}
-	return store.MarkOwned(ctx, pool, "hb_audit")
+	return reference.MarkOwned(ctx, pool, "hb_audit")
 }
 
 // AuditedWrite is one transaction that wrote last_seen.

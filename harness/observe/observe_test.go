@@ -12,15 +12,16 @@ import (
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/referencetest"
 )
 
-func seeded(t *testing.T) (*testenv.Env, []store.Key) {
+func seeded(t *testing.T) (*testenv.Env, []contract.Key) {
 	env := testenv.New(t)
 	ctx := context.Background()
-	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1})
+	keys, err := reference.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 1}, false)
 	require.NoError(t, err)
 	return env, keys
 }
@@ -31,12 +32,12 @@ func TestAuditCountsStatements(t *testing.T) {
 	env, keys := seeded(t)
 	ctx := context.Background()
 	require.NoError(t, InstallAudit(ctx, env.Pool))
-	st := store.New(env.Pool)
+	st := referencetest.NewWriter(env.Pool)
 	now := time.Now()
 	target := heartbeat.JobTarget(keys[0].PipelineID, keys[0].ProjectID)
 	for i := range 3 {
 		_, err := st.MarkSeen(ctx, target, now.Add(time.Duration(i)*time.Millisecond),
-			store.Tag{DispatchID: fmt.Sprintf("r0-%d", i), Key: target.GateKey()})
+			fmt.Sprintf("r0-%d", i), target.GateKey())
 		require.NoError(t, err)
 	}
 	_, err := st.MarkOffline(ctx, now.Add(time.Hour), time.Minute)
@@ -55,7 +56,7 @@ func TestAuditCountsStatements(t *testing.T) {
 	}
 	// A tag lasts for its own transaction only: an untagged write later on
 	// the same pooled connections is untagged.
-	_, err = st.MarkSeen(ctx, target, now, store.Tag{})
+	_, err = st.MarkSeen(ctx, target, now, "", "")
 	require.NoError(t, err)
 	ws, err = ReadAudit(ctx, env.Pool)
 	require.NoError(t, err)
@@ -68,11 +69,11 @@ func TestAuditCountsStatements(t *testing.T) {
 func TestSamplerSeesWritesAndFlips(t *testing.T) {
 	env, keys := seeded(t)
 	ctx := context.Background()
-	st := store.New(env.Pool)
+	st := referencetest.NewWriter(env.Pool)
 	s := &Sampler{Pool: env.Pool, Every: time.Hour, Anchor: modeltime.Run{Start: time.Now(), Scale: 0.5}, Log: slog.New(slog.DiscardHandler)}
 	require.NoError(t, s.Baseline(ctx))
 	target := heartbeat.JobTarget(keys[1].PipelineID, keys[1].ProjectID)
-	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second), store.Tag{})
+	_, err := st.MarkSeen(ctx, target, time.Now().Add(-10*time.Second), "", "")
 	require.NoError(t, err)
 	s.Sample(ctx)
 	require.Len(t, s.Writes(), 1)

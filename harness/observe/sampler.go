@@ -21,6 +21,9 @@ import (
 type Sampler struct {
 	Pool  *pgxpool.Pool
 	Every time.Duration // wall
+	// Period is Every in model time: how close two writes may be and still
+	// be told apart (DetectionLimit).
+	Period time.Duration
 	// Anchor is the run's model clock: samples are stamped with Anchor.Since.
 	Anchor modeltime.Run
 	// Offset is the database's clock minus this process's (ClockOffset):

@@ -7,9 +7,8 @@ import (
 	"github.com/hbharness/hbharness/harness/fleet"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -37,14 +36,14 @@ type workerPolls struct {
 // deriveActivity works activity out from the plan and the fleet's per-worker
 // stats. Which gate key a poll hit is the strategy's to say (scope): a
 // worker calls as its own service when it has its own token.
-func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.WorkerPlan, polls []workerPolls,
-	scope func(strategy.Call) heartbeat.Target, serviceTokens bool) activity {
+func deriveActivity(spec *scenarios.Spec, keys []contract.Key, plan []scenarios.WorkerPlan, polls []workerPolls,
+	scope func(contract.Call) heartbeat.Target, serviceTokens bool) activity {
 	act := activity{keys: map[string][]history.Interval{}, services: map[int64][]history.Interval{}}
 	byID := make(map[int]scenarios.WorkerPlan, len(plan))
 	for _, p := range plan {
 		byID[p.ID] = p
 	}
-	keyOfJob := map[int64]store.Key{}
+	keyOfJob := map[int64]contract.Key{}
 	for _, k := range keys {
 		for _, j := range k.Jobs {
 			keyOfJob[j] = k
@@ -61,7 +60,7 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 		if serviceTokens {
 			caller = svc
 		}
-		key := func(t heartbeat.Target) string { return scope(strategy.Call{Target: t, ServiceID: caller}).GateKey() }
+		key := func(t heartbeat.Target) string { return scope(contract.Call{Target: t, ServiceID: caller}).GateKey() }
 		list := key(heartbeat.PipelinesTarget([]string{k.Slug}))
 		job := key(heartbeat.JobTarget(k.PipelineID, k.ProjectID))
 		whole := history.Interval{From: w.first, To: w.last}
@@ -102,7 +101,7 @@ func deriveActivity(spec *scenarios.Spec, keys []store.Key, plan []scenarios.Wor
 			if a.Endpoint == antenna.EndpointList {
 				t = heartbeat.PipelinesTarget([]string{k.Slug})
 			}
-			key := scope(strategy.Call{Target: t}).GateKey()
+			key := scope(contract.Call{Target: t}).GateKey()
 			act.keys[key] = append(act.keys[key], iv)
 		}
 	}

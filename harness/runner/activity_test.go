@@ -8,9 +8,8 @@ import (
 
 	"github.com/hbharness/hbharness/harness/fleet"
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -27,7 +26,7 @@ func TestUnion(t *testing.T) {
 // With one project the tasks path and the list path mark the same services:
 // a write goes to whichever of the two keys was being polled at the time.
 func TestKeyOfPrefersTheActiveKey(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2, 3}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2, 3}}}
 	book := newKeyBook(keys)
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
@@ -41,12 +40,12 @@ func TestKeyOfPrefersTheActiveKey(t *testing.T) {
 // Workers that run out of work move from the job key to the list key; under
 // per-service every poll counts for the caller's own service key.
 func TestDeriveActivity(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1, 2}}}
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"},
 		{ID: 1, KeyIndex: 0, ServiceIndex: 1, Behaviour: "idle"}}
 	polls := []workerPolls{{id: 0, first: 5 * time.Second, last: 100 * time.Second, wentIdle: 40 * time.Second},
 		{id: 1, first: 10 * time.Second, last: 20 * time.Second, wentIdle: -1}}
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	act := deriveActivity(&scenarios.Spec{}, keys, plan, polls, viewGate, true)
 	job := heartbeat.JobTarget(1, 1).GateKey()
@@ -56,7 +55,7 @@ func TestDeriveActivity(t *testing.T) {
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.services[1])
 	require.Equal(t, []history.Interval{iv(10, 20)}, act.services[2])
 
-	perService, err := strategy.Scope("per-service")
+	perService, err := contract.Scope("per-service")
 	require.NoError(t, err)
 	act = deriveActivity(&scenarios.Spec{}, keys, plan, polls, perService, true)
 	require.Equal(t, []history.Interval{iv(5, 100)}, act.keys[heartbeat.ServiceTarget(1).GateKey()])
@@ -75,7 +74,7 @@ func TestDeriveActivity(t *testing.T) {
 // up), and its job key throughout; such lists mark the same services, and a
 // verdict that left them out would call the second write a violation.
 func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}}}
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, ServiceIndex: 0, Behaviour: "active"}}
 	tests := []struct {
 		name  string
@@ -90,7 +89,7 @@ func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
 		{name: "then idle", polls: workerPolls{first: 5 * time.Second, last: 100 * time.Second, wentIdle: 60 * time.Second,
 			listedWhileWorking: []time.Duration{20 * time.Second, 60 * time.Second, 70 * time.Second}}, list: []history.Interval{iv(20, 20), iv(60, 100)}},
 	}
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	spec := &scenarios.Spec{Fleet: []scenarios.Group{{Behaviour: scenarios.BehaviourActive, PollEvery: 5 * time.Second}}}
 	for _, tc := range tests {
@@ -106,10 +105,10 @@ func TestDeriveActivityActiveListsBetweenRounds(t *testing.T) {
 // round) and lists again once the job is dry; one that never found work only
 // listed, and one still working when it stopped never went back to listing.
 func TestDeriveActivityADC(t *testing.T) {
-	keys := []store.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}}}
+	keys := []contract.Key{{PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}}}
 	job := heartbeat.JobTarget(1, 1).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	round := func(job int64, from, to int) fleet.JobRound {
 		return fleet.JobRound{Job: job, From: time.Duration(from) * time.Second, To: time.Duration(to) * time.Second}
@@ -163,13 +162,13 @@ func TestDeriveActivityADC(t *testing.T) {
 // project 2 job polls project 2's key for that round, and project 1's not at
 // all then. The list key is the slug's, whichever job came of it.
 func TestDeriveActivityADCAcrossKeys(t *testing.T) {
-	keys := []store.Key{
+	keys := []contract.Key{
 		{Index: 0, PipelineID: 1, ProjectID: 1, Slug: "default", Services: []int64{1}, Jobs: []int64{1, 2}},
 		{Index: 1, PipelineID: 1, ProjectID: 2, Slug: "default", Services: []int64{2}, Jobs: []int64{3, 4}},
 	}
 	one, two := heartbeat.JobTarget(1, 1).GateKey(), heartbeat.JobTarget(1, 2).GateKey()
 	list := heartbeat.PipelinesTarget([]string{"default"}).GateKey()
-	viewGate, err := strategy.Scope("view-gate")
+	viewGate, err := contract.Scope("view-gate")
 	require.NoError(t, err)
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 	plan := []scenarios.WorkerPlan{{ID: 0, KeyIndex: 0, Behaviour: scenarios.BehaviourADC},

@@ -8,16 +8,15 @@ import (
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/strategy"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
 // assemble builds the history every verdict and report is computed from,
 // in model time.
 func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observations,
-	scope func(strategy.Call) heartbeat.Target) (*history.History, error) {
+	scope func(contract.Call) heartbeat.Target) (*history.History, error) {
 	run := modeltime.Run{Start: obs.start, Scale: spec.TimeScale}
 	h := &history.History{
 		Duration:       spec.Duration,
@@ -124,7 +123,7 @@ func tolerances(scale modeltime.Scale, throttle time.Duration) map[history.Clock
 	truncated := window - max(window.Truncate(time.Millisecond), time.Millisecond)
 	micro := scale.Model(time.Microsecond)
 	return map[history.Clock]time.Duration{
-		history.ClockRedis:    scale.Model(gate.RedisResolution + max(truncated, 0)),
+		history.ClockRedis:    scale.Model(contract.RedisResolution + max(truncated, 0)),
 		history.ClockPostgres: micro,
 		history.ClockProcess:  micro,
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // discoverLimit is the page asked for when finding a target's jobs. Antenna
@@ -166,7 +166,7 @@ func quoteAll(ss []string) []string {
 
 // checkJobsFound names the jobs asked for (--jobs) that the observed
 // database does not hold with a pipeline: they would silently not be judged.
-func checkJobsFound(asked []int64, keys []store.Key) error {
+func checkJobsFound(asked []int64, keys []contract.Key) error {
 	found := map[int64]bool{}
 	for _, k := range keys {
 		for _, j := range k.Jobs {
@@ -190,7 +190,7 @@ func checkJobsFound(asked []int64, keys []store.Key) error {
 // will judge: one line for the whole and one per (pipeline, project) key,
 // the first lines of the run's log. It returns the same in one line for the
 // run's notes.
-func announceKeys(log *slog.Logger, target string, keys []store.Key, foundBy string) string {
+func announceKeys(log *slog.Logger, target string, keys []contract.Key, foundBy string) string {
 	jobs := 0
 	perKey := make([]string, len(keys))
 	for i, k := range keys {

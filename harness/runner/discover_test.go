@@ -22,9 +22,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -180,8 +181,7 @@ func TestDiscoverJobs(t *testing.T) {
 func TestExternalStartFindsEveryJob(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
-	require.NoError(t, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 2, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 3})
+	keys, err := reference.Seed(ctx, env.Pool, contract.Fixtures{Projects: 2, Pipelines: 2, ServicesPerKey: 2, JobsPerKey: 3}, false)
 	require.NoError(t, err)
 	list := &mainList{jobs: map[string][]int64{}}
 	for _, k := range keys {
@@ -199,13 +199,13 @@ func TestExternalStartFindsEveryJob(t *testing.T) {
 		return setup, logs.String(), err
 	}
 
-	setup, logs, err := start(store.Slug(1), store.Slug(2))
+	setup, logs, err := start(contract.Slug(1), contract.Slug(2))
 	require.NoError(t, err)
 	// What the database says of each key, as discoverKeys reads it.
-	shape := func(ks []store.Key) []store.Key {
-		out := make([]store.Key, len(ks))
+	shape := func(ks []contract.Key) []contract.Key {
+		out := make([]contract.Key, len(ks))
 		for i, k := range ks {
-			out[i] = store.Key{Index: k.Index, PipelineID: k.PipelineID, ProjectID: k.ProjectID, Slug: k.Slug, Services: k.Services, Jobs: k.Jobs}
+			out[i] = contract.Key{Index: k.Index, PipelineID: k.PipelineID, ProjectID: k.ProjectID, Slug: k.Slug, Services: k.Services, Jobs: k.Jobs}
 		}
 		return out
 	}
@@ -216,7 +216,7 @@ func TestExternalStartFindsEveryJob(t *testing.T) {
 	}
 	require.Contains(t, logs, "jobs=12 keys=4")
 
-	_, _, err = start(store.Slug(2), "no-such-pipeline")
+	_, _, err = start(contract.Slug(2), "no-such-pipeline")
 	require.True(t, errors.Is(err, ErrEnvironment), "exit 2: %v", err)
 	require.ErrorContains(t, err, `"no-such-pipeline"`)
 }

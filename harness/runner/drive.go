@@ -16,7 +16,7 @@ import (
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/antenna"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -205,7 +205,7 @@ func (d *drive) workers(plan []scenarios.WorkerPlan) ([]fleet.Worker, error) {
 // (get_or_create, ami/ml/views.py:286-289 at 731cc2a2), so a target that
 // did not say its services' names is refused: a made-up name would create
 // a service there.
-func registration(p scenarios.WorkerPlan, k store.Key, target string) (*fleet.Registration, error) {
+func registration(p scenarios.WorkerPlan, k contract.Key, target string) (*fleet.Registration, error) {
 	if !p.Register {
 		return nil, nil
 	}

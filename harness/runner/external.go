@@ -13,11 +13,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -124,7 +123,10 @@ func (t *external) Start(ctx context.Context) (Setup, error) {
 	}
 	// The observers start first: asking the list endpoint for jobs is itself
 	// a poll that may heartbeat, and they must see the database from before it.
-	t.sampler = &observe.Sampler{Pool: t.pool, Every: samplePeriod(t.spec), Zone: t.ext.Zone, Log: t.log}
+	// Period is the detection limit: a sample period in model time, its
+	// wall floor counted.
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: samplePeriod(t.spec), Period: samplingDetectionLimit(t.spec),
+		Zone: t.ext.Zone, Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, envErr("reading the clock of --observe-db: %v", err)
 	}
@@ -165,6 +167,7 @@ func (t *external) startLogical(ctx context.Context) error {
 	switch {
 	case err == nil:
 		t.logical = l
+		t.logical.Offset = t.sampler.Offset
 		return nil
 	case errors.Is(err, observe.ErrLogicalUnavailable) && mode != ObserveLogical:
 		t.fallback = err.Error()
@@ -191,26 +194,23 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 	if seen.QueueAllowance == 0 {
 		seen.QueueAllowance = DefaultQueueAllowance(t.spec.Settings.Throttle, t.spec.TimeScale)
 	}
+	// The write observer: logical decoding when it started, else the
+	// sampler, which is then the write observer too.
+	var w observe.WriteObserver = t.sampler
 	if t.logical != nil {
-		changes, err := t.logical.Stop(ctx)
-		if err != nil {
-			return Observations{}, envErr("reading the last changes through logical decoding: %v", err)
-		}
-		seen.Observation = history.ObservedByLogicalDecoding
-		seen.WriteGaps = t.logical.Gaps() // reconnected after losing its stream: blind in between
-		seen.Writes = writesFromChanges(changes, start, t.sampler.Offset)
+		w = t.logical
+	}
+	writes, err := w.Seen(ctx, start)
+	if err != nil {
+		return Observations{}, envErr("reading the last changes through logical decoding: %v", err)
+	}
+	seen.Observation, seen.DetectionLimit = w.Observation(), w.DetectionLimit()
+	seen.WriteGaps = w.Gaps() // logical decoding reconnected after losing its stream, or failed samples: blind in between
+	seen.Writes = writesOf(writes)
+	if t.logical != nil {
 		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: every write observed exactly by logical decoding "+
-			"(%d row changes, commit times by the database), queue allowance %s", len(changes), seen.QueueAllowance))
+			"(%d row changes, commit times by the database), queue allowance %s", len(t.logical.Changes()), seen.QueueAllowance))
 	} else {
-		seen.Observation = history.ObservedBySampling
-		seen.DetectionLimit = samplingDetectionLimit(t.spec)
-		seen.WriteGaps = t.sampler.Gaps() // the sampler is the write observer too
-		for _, w := range t.sampler.Writes() {
-			if w.At.Before(start) {
-				continue // our own job listing's heartbeat, before the run
-			}
-			seen.Writes = append(seen.Writes, writeSeen{at: w.At, services: w.Services, stamp: w.Stamp})
-		}
 		seen.Notes = append(seen.Notes, fmt.Sprintf("external target: writes observed by sampling every %s (model): "+
 			"writes closer than that apart are seen as one and not judged; exact observation was not used because %s",
 			t.spec.SampleEvery, t.fallback))
@@ -222,39 +222,18 @@ func (t *external) Collect(ctx context.Context, start time.Time) (Observations, 
 	return seen, nil
 }
 
-// writesFromChanges turns committed row changes into writes: one per
-// transaction that changed last_seen, at its commit time on this process's
-// clock.
-func writesFromChanges(changes []observe.RowChange, start time.Time, offset time.Duration) []writeSeen {
-	var out []writeSeen
-	byTx := map[uint32]int{}
-	for _, c := range changes {
-		if !c.LastSeenChanged {
-			continue // a flip of last_seen_live: the checker, not a heartbeat
-		}
-		at := c.CommitTime.Add(-offset)
-		if at.Before(start) {
-			continue
-		}
-		i, ok := byTx[c.XID]
-		if !ok {
-			i = len(out)
-			byTx[c.XID] = i
-			out = append(out, writeSeen{at: at, txid: int64(c.XID)})
-			if c.LastSeen != nil {
-				out[len(out)-1].stamp = c.LastSeen.Add(-offset)
-			}
-		}
-		out[i].services = append(out[i].services, c.ServiceID)
-	}
-	for i := range out {
-		slices.Sort(out[i].services)
+// writesOf turns what a write observer saw into the writes a history is
+// assembled from.
+func writesOf(ws []observe.Write) []writeSeen {
+	out := make([]writeSeen, len(ws))
+	for i, w := range ws {
+		out[i] = writeSeen{at: w.At, services: w.Services, txid: w.TxID, dispatchID: w.DispatchID, stamp: w.Stamp}
 	}
 	return out
 }
 
 // discoverKeys reads (SELECT only) the jobs' keys and async services.
-func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]store.Key, error) {
+func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]contract.Key, error) {
 	rows, err := pool.Query(ctx, `
 		SELECT j.pipeline_id, j.project_id, p.slug, array_agg(DISTINCT j.id ORDER BY j.id),
 		       COALESCE((SELECT array_agg(s.id ORDER BY s.id) FROM ml_processingservice s
@@ -268,9 +247,9 @@ func discoverKeys(ctx context.Context, pool *pgxpool.Pool, jobs []int64) ([]stor
 		return nil, fmt.Errorf("reading the target's jobs through --observe-db: %w", err)
 	}
 	defer rows.Close()
-	var keys []store.Key
+	var keys []contract.Key
 	for rows.Next() {
-		k := store.Key{Index: len(keys)}
+		k := contract.Key{Index: len(keys)}
 		if err := rows.Scan(&k.PipelineID, &k.ProjectID, &k.Slug, &k.Jobs, &k.Services); err != nil {
 			return nil, fmt.Errorf("reading the target's jobs: %w", err)
 		}

@@ -12,17 +12,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hbharness/hbharness/harness/fault"
-	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
-	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
-	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/webtier"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -36,8 +31,8 @@ type inProcess struct {
 	spec    *scenarios.Spec
 	seed    int64
 	log     *slog.Logger
-	sweeper *sync.Once // shared by every run of the process
-	plant   func(broker.Broker) broker.Broker
+	sweeper *sync.Once     // shared by every run of the process
+	plant   []contract.Bug // planted on purpose, for the harness's own tests
 
 	closers  []func() // run in reverse by Close
 	pool     *pgxpool.Pool
@@ -50,22 +45,21 @@ type inProcess struct {
 	counted  liveEvents // passes events on to events, counting them
 	sampler  *observe.Sampler
 	bg       context.Context // what replicas (and restarted ones) run under
-	conns    *webtier.Connections
+	shared   *reference.Shared
 }
 
 // webPoolSize is the most connections one replica's views hold on this
-// shared server (see replicaConfig).
+// shared server (see replicaOptions).
 const webPoolSize = 24
 
 // replica is one reference server and what it is built from, so a killed
 // one can be started again as it was.
 type replica struct {
-	mu     sync.Mutex
-	cfg    reference.Config
-	ref    *reference.Reference
-	srv    *reference.Server
-	broker broker.Broker
-	dead   bool
+	mu   sync.Mutex
+	opt  reference.Options
+	ref  *reference.Reference
+	srv  *reference.Server
+	dead bool
 }
 
 func (t *inProcess) onClose(f func()) { t.closers = append(t.closers, f) }
@@ -101,12 +95,12 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 		// Each replica gets its own connections, through fault proxies of
 		// its own when the scenario injects faults; the observers keep
 		// direct ones.
-		cfg, proxies, err := t.replicaConfig(ctx, sb, i)
+		opt, proxies, err := t.replicaOptions(ctx, sb, i)
 		if err != nil {
 			return Setup{}, err
 		}
 		targets.Proxies = append(targets.Proxies, proxies)
-		r := &replica{cfg: cfg, broker: cfg.Broker}
+		r := &replica{opt: opt}
 		t.replicas = append(t.replicas, r)
 		if err := t.serve(r); err != nil {
 			return Setup{}, err
@@ -129,7 +123,7 @@ func (t *inProcess) Start(ctx context.Context) (Setup, error) {
 		targets = nil
 	}
 	scale := t.spec.TimeScale
-	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Log: t.log}
+	t.sampler = &observe.Sampler{Pool: t.pool, Every: max(time.Millisecond, scale.Wall(t.spec.SampleEvery)), Period: t.spec.SampleEvery, Log: t.log}
 	if t.sampler.Offset, _, err = observe.ClockOffset(ctx, t.pool); err != nil {
 		return Setup{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
@@ -206,101 +200,62 @@ func openPool(ctx context.Context, dsn string, size int32) (*pgxpool.Pool, error
 }
 
 // seed resets the schema and seeds the scenario's fixtures.
-func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]store.Key, error) {
-	if err := store.ResetSchema(ctx, pool, false); err != nil {
-		return nil, err
-	}
+func seed(ctx context.Context, pool *pgxpool.Pool, spec *scenarios.Spec) ([]contract.Key, error) {
 	f := spec.Fixtures
-	return store.Seed(ctx, pool, store.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines,
-		ServicesPerKey: f.ServicesPerKey, JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)})
+	return reference.Seed(ctx, pool, contract.Fixtures{Projects: f.Projects, Pipelines: f.Pipelines,
+		ServicesPerKey: f.ServicesPerKey, JobsPerKey: f.JobsPerKey, TasksPerJob: int64(f.TasksPerJob)}, false)
 }
 
-// replicaConfig opens replica i's own connections: direct, or through
-// fault proxies of its own (one per dependency) when the scenario has faults.
-func (t *inProcess) replicaConfig(ctx context.Context, sb sandbox, i int) (reference.Config, fault.Proxies, error) {
-	fail := func(err error) (reference.Config, fault.Proxies, error) {
-		return reference.Config{}, fault.Proxies{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
-	}
-	dbURL, redisURL, brokerURL, natsURL := sb.dsn, sb.urls.Redis, sb.urls.Broker, sb.urls.NATS
+// replicaOptions says where replica i's own connections go: direct, or
+// through fault proxies of its own (one per dependency) when the scenario
+// has faults.
+func (t *inProcess) replicaOptions(ctx context.Context, sb sandbox, i int) (reference.Options, fault.Proxies, error) {
+	urls := reference.URLs{Database: sb.dsn, Redis: sb.urls.Redis, Broker: sb.urls.Broker, NATS: sb.urls.NATS}
 	var proxies fault.Proxies
 	if len(t.spec.Faults) > 0 || t.spec.RandomFaults != nil {
 		for _, p := range []struct {
 			name string
 			url  *string
 			slot **fault.Proxy
-		}{{"postgres", &dbURL, &proxies.DB}, {"redis", &redisURL, &proxies.Redis}, {"broker", &brokerURL, &proxies.Broker},
-			{"nats", &natsURL, &proxies.NATS}} {
+		}{{"postgres", &urls.Database, &proxies.DB}, {"redis", &urls.Redis, &proxies.Redis}, {"broker", &urls.Broker, &proxies.Broker},
+			{"nats", &urls.NATS, &proxies.NATS}} {
 			name := fmt.Sprintf("%s-r%d", p.name, i)
 			proxy, proxied, err := fault.ProxyURL(ctx, name, *p.url, t.log)
 			if err != nil {
-				return fail(err)
+				return reference.Options{}, fault.Proxies{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 			}
 			t.onClose(func() { _ = proxy.Close() })
 			*p.url, *p.slot = proxied, proxy
 		}
 	}
-	pool, err := openPool(ctx, dbURL, reference.WorkerConnections(t.spec.Settings))
-	if err != nil {
-		return fail(err)
-	}
-	t.onClose(pool.Close)
 	// The views' connections: one per request in its view, up to what this
 	// shared server can spare a run (requests past it queue for one, where
 	// Django would open another until max_connections, see
-	// settings.DBMaxConnections, which still refuses the excess).
-	webDB, err := openPool(ctx, dbURL, webPoolSize)
-	if err != nil {
-		return fail(err)
-	}
-	t.onClose(webDB.Close)
-	// Antenna's cache and broker clients, their timeouts on the scaled clock
-	// like everything else (a 5 s connect timeout is 5 model seconds) but
-	// never under modeltime.MinTimeout, so a starved runner is no outage.
-	rc, err := redisconn.Open(redisURL, reference.CacheTimeouts(t.spec.Settings, t.spec.TimeScale))
-	if err != nil {
-		return fail(err)
-	}
-	t.onClose(func() { _ = rc.Close() })
-	bq, closeBroker, err := broker.Open(ctx, brokerURL, sb.prefix, reference.BrokerTiming(t.spec.Settings, t.spec.TimeScale), t.log)
-	if err != nil {
-		return fail(err)
-	}
-	t.onClose(func() {
-		// A RabbitMQ queue lives outside the key prefix: remove it by name.
-		if d, ok := bq.(interface{ Delete(context.Context) error }); ok && i == 0 {
-			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := d.Delete(dctx); err != nil {
-				t.log.Error("could not delete the run's broker queue", "err", err)
-			}
-		}
-		_ = closeBroker()
-	})
-	if t.plant != nil {
-		bq = t.plant(bq)
-	}
-	policy, err := gate.ParsePolicy(t.spec.FailurePolicy)
-	if err != nil {
-		return fail(err)
-	}
-	return reference.Config{DB: pool, WebDB: webDB, Connections: t.conns, Redis: rc, Broker: bq, NATS: natsURL, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
-		Policy: policy, Clock: modeltime.Clock{Scale: t.spec.TimeScale}, Settings: t.spec.Settings, Token: sharedToken,
-		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0, NoFeeder: i > 0}, proxies, nil
+	// settings.DBMaxConnections, which still refuses the excess). Antenna's
+	// cache and broker clients have their timeouts on the scaled clock like
+	// everything else (a 5 s connect timeout is 5 model seconds) but never
+	// under modeltime.MinTimeout, so a starved runner is no outage.
+	return reference.Options{URLs: urls, WebPool: webPoolSize, Shared: t.shared, KeyPrefix: sb.prefix, Strategy: t.spec.Strategy,
+		Policy: t.spec.FailurePolicy, Scale: t.spec.TimeScale, Settings: t.spec.Settings, Token: sharedToken,
+		Events: &t.counted, Replica: i, Log: t.log, NoChecker: i > 0, NoFeeder: i > 0,
+		// A RabbitMQ queue lives outside the key prefix: the first replica removes it by name.
+		RemoveQueue: i == 0, Bugs: t.plant}, proxies, nil
 }
 
 // serve builds replica r's reference and serves it on a fresh loopback port.
 // Only the first replica runs the offline checker, as one beat scheduler
 // does in production.
 func (t *inProcess) serve(r *replica) error {
-	ref, err := reference.New(r.cfg)
+	ref, err := reference.Open(t.bg, r.opt)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
+	t.onClose(ref.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return envErr("listening on loopback: %v", err)
 	}
-	r.ref, r.srv, r.dead = ref, ref.Serve(t.bg, ln, t.log.With("replica", r.cfg.Replica)), false
+	r.ref, r.srv, r.dead = ref, ref.Serve(t.bg, ln, t.log.With("replica", r.opt.Replica)), false
 	return nil
 }
 
@@ -345,7 +300,7 @@ func (t *inProcess) stopServers() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := r.srv.Shutdown(ctx); err != nil {
-				t.log.Warn("replica did not shut down cleanly", "replica", r.cfg.Replica, "err", err)
+				t.log.Warn("replica did not shut down cleanly", "replica", r.opt.Replica, "err", err)
 			}
 		})
 	}
@@ -354,19 +309,14 @@ func (t *inProcess) stopServers() {
 
 // Collect reads the audit, which times every write by the database's clock
 // and names the dispatch that made it, and lists what is still queued.
-func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, error) {
-	audited, err := observe.ReadAudit(ctx, t.pool)
+func (t *inProcess) Collect(ctx context.Context, start time.Time) (Observations, error) {
+	var audit observe.WriteObserver = &observe.Audit{Pool: t.pool, Offset: t.sampler.Offset}
+	audited, err := audit.Seen(ctx, start)
 	if err != nil {
 		return Observations{}, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}
-	seen := Observations{Events: t.events.All(), HaveDispatches: true, Observation: history.ObservedByAudit,
-		Writes: make([]writeSeen, len(audited))}
-	for i, w := range audited {
-		seen.Writes[i] = writeSeen{at: w.At.Add(-t.sampler.Offset), services: w.Services, txid: w.TxID, dispatchID: w.DispatchID}
-		if !w.LastSeen.IsZero() {
-			seen.Writes[i].stamp = w.LastSeen.Add(-t.sampler.Offset)
-		}
-	}
+	seen := Observations{Events: t.events.All(), HaveDispatches: true, Observation: audit.Observation(),
+		DetectionLimit: audit.DetectionLimit(), WriteGaps: audit.Gaps(), Writes: writesOf(audited)}
 	seen.Pending, seen.PendingKnown = t.pending(ctx)
 	var refs []*reference.Reference
 	for _, r := range t.replicas {
@@ -384,28 +334,14 @@ func (t *inProcess) Collect(ctx context.Context, _ time.Time) (Observations, err
 }
 
 // pending lists the dispatches whose tasks are still queued, where the
-// broker can say: the Redis list can; RabbitMQ only when its queue is empty.
-// Heartbeat tasks are always on t.broker (the replicas' Config.Broker):
-// under heartbeat_queue separate only the results go to a queue of their
-// own, which holds no dispatch.
+// broker can say (see reference.Reference.Pending).
 func (t *inProcess) pending(ctx context.Context) ([]string, bool) {
-	q := t.replicas[0].broker // every replica's broker is the one queue
-	if l, ok := q.(broker.Lister); ok {
-		msgs, err := l.Pending(ctx)
-		if err != nil {
-			t.log.Warn("could not list the queue; tasks not accounted for are not judged", "err", err)
-			return nil, false
-		}
-		var ids []string
-		for _, m := range msgs {
-			if m.Heartbeat != nil {
-				ids = append(ids, m.Heartbeat.DispatchID)
-			}
-		}
-		return ids, true
+	ids, known, err := t.replicas[0].ref.Pending(ctx) // every replica's broker is the one queue
+	if err != nil {
+		t.log.Warn("could not list the queue; tasks not accounted for are not judged", "err", err)
+		return nil, false
 	}
-	n, err := q.Depth(ctx)
-	return nil, err == nil && n == 0
+	return ids, known
 }
 
 // sweep removes what runs and tests killed more than an hour ago left on

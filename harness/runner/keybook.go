@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // keyBook knows every gate key a run can produce and which services each
@@ -19,7 +19,7 @@ type keyBook struct {
 	order    []string
 }
 
-func newKeyBook(keys []store.Key) *keyBook {
+func newKeyBook(keys []contract.Key) *keyBook {
 	b := &keyBook{services: map[string][]int64{}, bySet: map[string][]string{}}
 	add := func(key string, svcs []int64) {
 		if _, ok := b.services[key]; ok {

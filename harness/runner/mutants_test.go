@@ -17,14 +17,12 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -35,11 +33,8 @@ import (
 	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/reference"
-	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/checker"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/settings"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -75,14 +70,13 @@ fleet: [{name: w, workers: 12, poll_every: 5s, %s, batch_size: 2}]
 // bug is one planted defect.
 type bug struct {
 	name string
-	// gate replaces the Redis gate; replicas > 1 puts several replicas
-	// behind a round-robin balancer; broker wraps the queue; skew sets the
-	// task workers' clock off (model time); checkAfter misconfigures the
-	// offline checker's threshold (model time); token is what the harness
-	// sends.
-	gate       func(rc *redis.Client, prefix string) gate.Gate
+	// plant is the reference's own planted bug (a gate or a broker that is
+	// wrong); replicas > 1 puts several replicas behind a round-robin
+	// balancer; skew sets the task workers' clock off (model time);
+	// checkAfter misconfigures the offline checker's threshold (model
+	// time); token is what the harness sends.
+	plant      contract.Bug
 	replicas   int
-	broker     func(broker.Broker, modeltime.Clock) broker.Broker
 	skew       time.Duration
 	checkAfter time.Duration
 	token      string
@@ -99,23 +93,20 @@ type bug struct {
 func plantedBugs() []bug {
 	return []bug{
 		{name: "non-atomic gate", herd: true, caughtBy: verify.AtMostOnePerWindow, undetectedBySampling: true,
-			gate: func(rc *redis.Client, prefix string) gate.Gate { return &checkThenSet{rc: rc, prefix: prefix} }},
+			plant: contract.BugNonAtomicGate},
 		{name: "per-process gate behind several replicas", replicas: 3, caughtBy: verify.AtMostOnePerWindow,
-			gate: func(*redis.Client, string) gate.Gate { return gate.NewLocal(time.Now) }},
+			plant: contract.BugPerProcessGate},
 		{name: "TTL in the wrong unit", caughtBy: verify.AtMostOnePerWindow,
-			gate: func(rc *redis.Client, prefix string) gate.Gate { return secondsAsMillis{gate.NewRedis(rc, prefix)} }},
+			plant: contract.BugTTLInWrongUnit},
 		{name: "enqueue silently dropped", caughtBy: verify.LastSeenNeverStale,
-			broker: func(b broker.Broker, _ modeltime.Clock) broker.Broker { return dropping{b} }},
+			plant: contract.BugEnqueueDropped},
 		{name: "worker clock behind", skew: -45 * time.Second, caughtBy: verify.LastSeenNeverStale},
 		// Ahead, every staleness check passes: the stored value reads fresh.
 		{name: "worker clock ahead", skew: 40 * time.Second, caughtBy: verify.LastSeenNotInFuture},
 		{name: "checker threshold wrong", checkAfter: 20 * time.Second, caughtBy: verify.NeverOfflineWhilePolled},
 		{name: "heartbeat never enqueued", caughtBy: verify.LastSeenNeverStale,
-			gate: func(*redis.Client, string) gate.Gate { return neverWins{} }},
-		{name: "task delivered twice", caughtBy: verify.AtMostOnePerWindow,
-			broker: func(b broker.Broker, c modeltime.Clock) broker.Broker {
-				return &redelivering{Broker: b, after: c.Wall(10 * time.Second)}
-			}},
+			plant: contract.BugNeverEnqueued},
+		{name: "task delivered twice", caughtBy: verify.AtMostOnePerWindow, plant: contract.BugDeliveredTwice},
 		{name: "wrong token", token: "not-the-token", unusable: "is --token right?"},
 	}
 }
@@ -238,10 +229,7 @@ func requireBlindSampling(t *testing.T, res *Result, v summary.Verdict) {
 // A task delivered twice, in-process: the audit names the dispatch.
 func TestInProcessDoubleWriteIsCaught(t *testing.T) {
 	spec := planted(t, 0.033, false)
-	opt := Options{Log: slog.New(slog.DiscardHandler), Seed: 1,
-		plant: func(b broker.Broker) broker.Broker {
-			return &redelivering{Broker: b, after: spec.TimeScale.Wall(10 * time.Second)}
-		}}
+	opt := Options{Log: slog.New(slog.DiscardHandler), Seed: 1, plant: []contract.Bug{contract.BugDeliveredTwice}}
 	res, err := Run(context.Background(), spec, opt)
 	require.NoError(t, err)
 	v := verdict(res, verify.ObserversAgree)
@@ -302,8 +290,7 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 	pool, err := pgxpool.New(ctx, db)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, store.ResetSchema(ctx, pool, false))
-	keys, err := store.Seed(ctx, pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	keys, err := reference.Seed(ctx, pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1}, false)
 	require.NoError(t, err)
 
 	urls := provision.FromEnv()
@@ -316,22 +303,21 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 		_ = provision.DeleteStreams(context.Background(), urls.NATS, prefix)
 	})
 	clock := modeltime.Clock{Scale: spec.TimeScale}
-	var q broker.Broker = broker.NewRedisQueue(rc, prefix, slog.New(slog.DiscardHandler))
-	if b.broker != nil {
-		q = b.broker(q, clock)
-	}
 	s := settings.Default()
 	require.NoError(t, reference.StartJobs(ctx, urls.NATS, rc, prefix, clock.Scale, s, reference.Jobs(keys, 0), slog.New(slog.DiscardHandler)))
 	var served []string
 	for i := range max(1, b.replicas) {
-		cfg := reference.Config{DB: pool, Redis: rc, Broker: q, NATS: urls.NATS, KeyPrefix: prefix, Strategy: "view-gate", NoFeeder: i > 0,
-			Clock: clock, Settings: s, Token: plantedToken, Replica: i, Log: slog.New(slog.DiscardHandler),
-			NoChecker: true, WorkerSkew: clock.Wall(b.skew)}
-		if b.gate != nil {
-			cfg.Gate = b.gate(rc, prefix)
+		// The heartbeat queue is a Redis list on the cache's Redis, whatever
+		// BROKER_URL says.
+		opt := reference.Options{URLs: reference.URLs{Database: db, Redis: urls.Redis, Broker: urls.Redis, NATS: urls.NATS}, WebPool: 8,
+			KeyPrefix: prefix, Strategy: "view-gate", NoFeeder: i > 0, Scale: clock.Scale, Settings: s, Token: plantedToken, Replica: i,
+			Log: slog.New(slog.DiscardHandler), NoChecker: true, WorkerSkew: clock.Wall(b.skew)}
+		if b.plant != "" {
+			opt.Bugs = []contract.Bug{b.plant}
 		}
-		ref, err := reference.New(cfg)
+		ref, err := reference.Open(ctx, opt)
 		require.NoError(t, err)
+		t.Cleanup(ref.Close)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		srv := ref.Serve(ctx, ln, slog.New(slog.DiscardHandler))
@@ -350,21 +336,11 @@ func deploy(t *testing.T, cluster *pgcluster.Cluster, spec *scenarios.Spec, b bu
 	if b.checkAfter > 0 {
 		after = b.checkAfter
 	}
-	check := &checker.Task{Store: store.New(pool), OfflineAfter: after, Scale: clock.Scale}
 	cctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(clock.Wall(plantedCheckEvery))
-		defer tick.Stop()
-		for {
-			select {
-			case <-cctx.Done():
-				return
-			case <-tick.C:
-				_, _ = check.Run(cctx, time.Now())
-			}
-		}
+		reference.RunOfflineCheck(cctx, pool, after, plantedCheckEvery, clock.Scale)
 	}()
 	t.Cleanup(func() { stop(); <-done })
 	return deployment{url: balance(t, served), db: db}
@@ -392,88 +368,9 @@ func balance(t *testing.T, urls []string) string {
 	return "http://" + ln.Addr().String()
 }
 
-// checkThenSetGap is how long (wall) checkThenSet leaves between its GET
-// and its SET.
-const checkThenSetGap = 20 * time.Millisecond
-
-// checkThenSet is the gate written the obvious wrong way: GET, and SET if
-// nothing was there. Callers arriving together all find nothing.
-type checkThenSet struct {
-	rc     *redis.Client
-	prefix string
-}
-
-func (g *checkThenSet) Acquire(ctx context.Context, key string, ttl time.Duration) (gate.Answer, error) {
-	n, err := g.rc.Exists(ctx, g.prefix+key).Result()
-	if err != nil || n > 0 {
-		return gate.Answer{}, err
-	}
-	// Between the GET and the SET a real client loses time: a Redis across
-	// the network, a Python process descheduled. Loopback and the web
-	// tier's CPU booking make the gap so narrow that a herd sometimes misses
-	// it on a loaded machine; the bug is the gap, so it is given the width it
-	// has in production, and the test checks the verifier catches it.
-	select {
-	case <-time.After(checkThenSetGap):
-	case <-ctx.Done():
-		return gate.Answer{}, ctx.Err()
-	}
-	if err := g.rc.Set(ctx, g.prefix+key, 1, max(ttl, time.Millisecond)).Err(); err != nil {
-		return gate.Answer{}, err
-	}
-	return gate.Answer{Won: true, At: time.Now(), Clock: gate.ClockProcess, Left: ttl}, nil
-}
-
-// secondsAsMillis passes the window on in the wrong unit: 30 s becomes 30 ms.
-type secondsAsMillis struct{ inner gate.Gate }
-
-func (g secondsAsMillis) Acquire(ctx context.Context, key string, ttl time.Duration) (gate.Answer, error) {
-	return g.inner.Acquire(ctx, key, ttl/1000)
-}
-
-// neverWins is a gate whose caller never gets to enqueue.
-type neverWins struct{}
-
-func (neverWins) Acquire(context.Context, string, time.Duration) (gate.Answer, error) {
-	return gate.Answer{}, nil
-}
-
-// dropping says it enqueued a heartbeat and did not.
-type dropping struct{ broker.Broker }
-
-func (d dropping) Enqueue(ctx context.Context, m broker.Message) error {
-	if m.Type == broker.TypeHeartbeat {
-		return nil
-	}
-	return d.Broker.Enqueue(ctx, m)
-}
-
-// redelivering delivers every heartbeat task a second time a while later,
-// as a broker whose visibility timeout ran out before the ack would.
-type redelivering struct {
-	broker.Broker
-	after time.Duration
-	wg    sync.WaitGroup
-}
-
-func (r *redelivering) Enqueue(ctx context.Context, m broker.Message) error {
-	if err := r.Broker.Enqueue(ctx, m); err != nil || m.Type != broker.TypeHeartbeat {
-		return err
-	}
-	r.wg.Go(func() {
-		time.Sleep(r.after)
-		_ = r.Broker.Enqueue(context.Background(), m)
-	})
-	return nil
-}
-
-// Pending forwards to the queue, so a run can still tell queued from lost.
-func (r *redelivering) Pending(ctx context.Context) ([]broker.Message, error) {
-	if l, ok := r.Broker.(broker.Lister); ok {
-		return l.Pending(ctx)
-	}
-	return nil, fmt.Errorf("the wrapped broker cannot list its queue")
-}
+// checkThenSetGap is how long (wall) the planted non-atomic gate leaves
+// between its GET and its SET.
+const checkThenSetGap = contract.NonAtomicGateGap
 
 // The acceptance above, on the verifier's own words: a sampled history
 // whose row writes keep the window passes at_most_one_per_window with

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/fleet"
-	"github.com/hbharness/hbharness/reference/store"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -15,13 +15,13 @@ import (
 // name, with its key's pipeline and project; a target that did not say its
 // services' names is refused before anything is sent.
 func TestWorkersRegistration(t *testing.T) {
-	named := store.Key{PipelineID: 4, ProjectID: 9, Slug: "moths", Services: []int64{11, 12, 13},
+	named := contract.Key{PipelineID: 4, ProjectID: 9, Slug: "moths", Services: []int64{11, 12, 13},
 		ServiceNames: []string{"fleet 1", "fleet 2", "fleet 3"}, Jobs: []int64{5}}
 	unnamed := named
 	unnamed.ServiceNames = nil
 	tests := []struct {
 		name string
-		key  store.Key
+		key  contract.Key
 		plan []scenarios.WorkerPlan
 		want []*fleet.Registration // per worker; nil: none
 		err  string
@@ -44,7 +44,7 @@ func TestWorkersRegistration(t *testing.T) {
 			for i := range tc.plan {
 				tc.plan[i].Behaviour = scenarios.BehaviourActive
 			}
-			d := &drive{setup: Setup{Name: "http://ext", URLs: []string{"http://ext"}, Keys: []store.Key{tc.key},
+			d := &drive{setup: Setup{Name: "http://ext", URLs: []string{"http://ext"}, Keys: []contract.Key{tc.key},
 				Token: "shared", ServiceTokens: true}}
 			ws, err := d.workers(tc.plan)
 			if tc.err != "" {

@@ -19,8 +19,7 @@ import (
 	"github.com/hbharness/hbharness/harness/results"
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reference/broker"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -46,9 +45,9 @@ type Options struct {
 	// ended, from one goroutine: it must return quickly.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
-	// plant wraps the in-process reference's broker: this package's tests
-	// plant broken brokers with it to prove the verdicts catch them.
-	plant func(broker.Broker) broker.Broker
+	// plant are bugs planted in the in-process reference: this package's
+	// tests plant them to prove the verdicts catch them.
+	plant []contract.Bug
 }
 
 func (o Options) sweeper() *sync.Once {
@@ -122,7 +121,7 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 	if err := checkScale(spec); err != nil {
 		return nil, err
 	}
-	scope, err := strategy.Scope(spec.Strategy)
+	scope, err := contract.Scope(spec.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEnvironment, err)
 	}

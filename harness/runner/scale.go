@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
-	"github.com/hbharness/hbharness/reference/gate"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -55,8 +55,8 @@ func MinScale(spec *scenarios.Spec) (modeltime.Scale, string) {
 	floors := []floor{
 		{float64(minSampleWall) / float64(spec.SampleEvery),
 			fmt.Sprintf("one sample every %s of model time must take at least %s of wall time", spec.SampleEvery, minSampleWall)},
-		{float64(2*gate.RedisResolution) / (maxToleranceShare * float64(spec.Settings.Throttle)),
-			fmt.Sprintf("Redis's %s resolution must stay under %.0f%% of the %s window", gate.RedisResolution, 100*maxToleranceShare, spec.Settings.Throttle)},
+		{float64(2*contract.RedisResolution) / (maxToleranceShare * float64(spec.Settings.Throttle)),
+			fmt.Sprintf("Redis's %s resolution must stay under %.0f%% of the %s window", contract.RedisResolution, 100*maxToleranceShare, spec.Settings.Throttle)},
 		{float64(minCheckerWall) / float64(spec.Settings.CheckerEvery),
 			fmt.Sprintf("the checker's %s period must last at least %s", spec.Settings.CheckerEvery, minCheckerWall)},
 	}

@@ -2,15 +2,15 @@ package runner
 
 import (
 	"context"
-	"github.com/hbharness/hbharness/reference/webtier"
 	"log/slog"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/fault"
 	"github.com/hbharness/hbharness/harness/history"
 	"github.com/hbharness/hbharness/harness/observe"
+	"github.com/hbharness/hbharness/reference"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -36,7 +36,7 @@ type Setup struct {
 	Name string // "in-process" or the external URL
 	URLs []string
 	// Keys are the gate keys to poll and the services each one marks.
-	Keys []store.Key
+	Keys []contract.Key
 	// Token is the shared token: attacks, and workers that have no own one.
 	Token string
 	// ServiceTokens makes each worker authenticate as its own service.
@@ -95,7 +95,7 @@ func newTarget(spec *scenarios.Spec, opt Options) (Target, error) {
 		return &inProcess{spec: spec, seed: opt.Seed, log: opt.Log.With("scenario", spec.Name, "strategy", spec.Strategy),
 			sweeper: opt.sweeper(), plant: opt.plant,
 			// One database server behind every replica: one count of its connections.
-			conns: webtier.NewConnections(webtier.AtScale(spec.Settings.WebDBConnections(), spec.TimeScale))}, nil
+			shared: reference.NewShared(spec.Settings, spec.TimeScale)}, nil
 	}
 	if len(spec.Faults) > 0 || spec.RandomFaults != nil {
 		return nil, envErr("scenario %s injects faults, which need the harness's own proxies in front of the services: run it in-process, not against --target", spec.Name)

@@ -2,8 +2,7 @@ package runner
 
 import (
 	"github.com/hbharness/hbharness/harness/verify"
-	"github.com/hbharness/hbharness/reference/gate"
-	"github.com/hbharness/hbharness/reference/strategy"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/scenarios"
 )
 
@@ -16,10 +15,10 @@ func ScenarioOptions() scenarios.Options {
 		outcomes = append(outcomes, string(o))
 	}
 	return scenarios.Options{
-		Strategies:      strategy.Names(),
-		DefaultStrategy: strategy.Default,
-		Policies:        gate.PolicyNames(),
-		DefaultPolicy:   string(gate.DefaultPolicy),
+		Strategies:      contract.Strategies(),
+		DefaultStrategy: contract.DefaultStrategy,
+		Policies:        contract.PolicyNames(),
+		DefaultPolicy:   string(contract.DefaultPolicy),
 		Invariants:      verify.Names(),
 		Outcomes:        outcomes,
 	}

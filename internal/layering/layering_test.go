@@ -41,6 +41,27 @@ type graph struct {
 	outside map[string][]string
 }
 
+// contractRule says what the harness may import of the reference: the
+// contract (the API, the heartbeat vocabulary, the settings and the names
+// in package contract) and the constructor (the root package reference),
+// never the machinery behind them (docs/design.md#architecture); its tests
+// may also write through the test support. The contract packages import
+// nothing of the reference but each other, so that importing them brings
+// none of it along.
+type contractRule struct {
+	contract    []string
+	constructor string
+	testSupport string
+}
+
+func harnessContract() contractRule {
+	return contractRule{
+		contract:    []string{"reference/antenna", "reference/contract", "reference/heartbeat", "reference/settings"},
+		constructor: "reference",
+		testSupport: "reference/referencetest",
+	}
+}
+
 func TestLayering(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -49,6 +70,76 @@ func TestLayering(t *testing.T) {
 	for _, v := range violations(g, rules()) {
 		t.Error(v)
 	}
+	for _, pkg := range harnessContract().contract {
+		require.Contains(t, g.imports, pkg, "a contract package the rule names exists")
+	}
+	for _, v := range contractViolations(g, harnessContract()) {
+		t.Error(v)
+	}
+}
+
+// The contract rule's checker on a fake graph: a harness package that
+// reaches past the contract, directly or in its tests, a contract package
+// that imports the machinery, and test support used outside tests are each
+// named; the constructor's own imports are not the harness's.
+func TestContractViolationsNameTheEdge(t *testing.T) {
+	g := graph{
+		imports: map[string][]string{
+			"harness/runner":          {"reference", "reference/contract", "reference/store", "harness/observe"},
+			"harness/observe":         {"reference/heartbeat", "reference/referencetest"},
+			"harness/fleet":           {"reference/antenna"},
+			"reference":               {"reference/store", "reference/gate", "reference/contract"},
+			"reference/contract":      {"reference/heartbeat"},
+			"reference/heartbeat":     {"reference/antenna"},
+			"reference/antenna":       nil,
+			"reference/settings":      {"reference/gate"},
+			"reference/store":         {"reference/heartbeat"},
+			"reference/gate":          nil,
+			"reference/referencetest": {"reference/store"},
+			"cmd/hbharness":           {"reference/store"},
+		},
+		tests: map[string][]string{
+			"harness/fleet":  {"reference/referencetest"},
+			"harness/runner": {"reference/gate"},
+		},
+	}
+	got := contractViolations(g, harnessContract())
+	require.ElementsMatch(t, []string{
+		"harness/runner imports reference/store: harness may import from reference only reference/antenna, reference/contract, reference/heartbeat, reference/settings and reference",
+		"harness/runner (tests) imports reference/gate: harness may import from reference only reference/antenna, reference/contract, reference/heartbeat, reference/settings and reference (and reference/referencetest in tests)",
+		"harness/observe imports reference/referencetest: reference/referencetest is for tests only",
+		"reference/settings imports reference/gate: a contract package imports nothing of the reference but the contract",
+	}, got)
+	require.Empty(t, contractViolations(graph{imports: map[string][]string{"harness/fleet": {"reference/antenna"}, "reference/antenna": nil}}, harnessContract()),
+		"the contract is the harness's to import")
+}
+
+// contractViolations lists every direct import that breaks r.
+func contractViolations(g graph, r contractRule) []string {
+	allowed := append(slices.Clone(r.contract), r.constructor)
+	list := strings.Join(r.contract, ", ") + " and " + r.constructor
+	var out []string
+	for pkg, imps := range g.imports {
+		for _, imp := range imps {
+			switch {
+			case imp == r.testSupport && pkg != r.testSupport:
+				out = append(out, pkg+" imports "+imp+": "+r.testSupport+" is for tests only")
+			case folder(pkg) == "harness" && folder(imp) == "reference" && !slices.Contains(allowed, imp):
+				out = append(out, pkg+" imports "+imp+": harness may import from reference only "+list)
+			case slices.Contains(r.contract, pkg) && folder(imp) == "reference" && !slices.Contains(r.contract, imp):
+				out = append(out, pkg+" imports "+imp+": a contract package imports nothing of the reference but the contract")
+			}
+		}
+	}
+	for pkg, imps := range g.tests {
+		for _, imp := range imps {
+			if folder(pkg) == "harness" && folder(imp) == "reference" && !slices.Contains(allowed, imp) && imp != r.testSupport {
+				out = append(out, pkg+" (tests) imports "+imp+": harness may import from reference only "+list+" (and "+r.testSupport+" in tests)")
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // The checker itself: an offending edge anywhere on the way is found and

@@ -21,9 +21,9 @@ import (
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/settings"
 	"github.com/hbharness/hbharness/reference/store"
-	"github.com/hbharness/hbharness/reference/strategy"
 )
 
 type quiet struct{}
@@ -78,7 +78,7 @@ func BenchmarkTasks(b *testing.B) {
 	env := testenv.New(b)
 	ctx := context.Background()
 	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
-	_, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	_, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(b, err)
 
 	var bare float64
@@ -98,7 +98,7 @@ func BenchmarkTasks(b *testing.B) {
 	// (PR #1194's fallback): it writes in the view only for its own tokens.
 	order := []string{"two-tier", "view-gate", "per-service", "per-service-sync", "view-gate-task-check",
 		"task-throttle", "none", "db-skip-locked", "inline"}
-	require.ElementsMatch(b, strategy.Names(), order, "every strategy is benchmarked")
+	require.ElementsMatch(b, contract.Strategies(), order, "every strategy is benchmarked")
 	for _, name := range order {
 		b.Run(name, func(b *testing.B) {
 			rctx, cancel := context.WithCancel(ctx)
@@ -139,7 +139,7 @@ func BenchmarkTasksFromNATS(b *testing.B) {
 	env := testenv.New(b)
 	ctx := context.Background()
 	require.NoError(b, store.ResetSchema(ctx, env.Pool, false))
-	keys, err := store.Seed(ctx, env.Pool, store.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
+	keys, err := store.Seed(ctx, env.Pool, contract.Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1})
 	require.NoError(b, err)
 	// Nothing acknowledges the tasks handed out here: without a roomy
 	// max_ack_pending the consumer would stop after 1,000 and the benchmark

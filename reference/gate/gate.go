@@ -39,10 +39,6 @@ const (
 	ClockProcess = "process"
 )
 
-// RedisResolution is how much closer than a TTL two wins on one key can be,
-// timed by Redis: it keeps and expires TTLs in whole milliseconds.
-const RedisResolution = time.Millisecond
-
 // Redis is cache.add(key, 1, timeout) on a shared Redis: cross-process atomic.
 type Redis struct {
 	client *redis.Client

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision/testenv"
+	"github.com/hbharness/hbharness/reference/contract"
 )
 
 // fakeNow is a settable clock for the local gate.
@@ -69,12 +70,12 @@ func (broken) Acquire(context.Context, string, time.Duration) (Answer, error) {
 func TestPolicies(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
-		policy   Policy
+		policy   contract.Policy
 		dispatch []bool // two calls in one window while Redis is down
 	}{
-		{FailClosed, []bool{false, false}},
-		{FailOpen, []bool{true, true}},
-		{FailOpenLocal, []bool{true, false}},
+		{contract.FailClosed, []bool{false, false}},
+		{contract.FailOpen, []bool{true, true}},
+		{contract.FailOpenLocal, []bool{true, false}},
 	} {
 		t.Run(string(c.policy), func(t *testing.T) {
 			g := Guarded{Inner: broken{}, Policy: c.policy, Fallback: NewLocal(time.Now)}
@@ -86,7 +87,7 @@ func TestPolicies(t *testing.T) {
 			}
 		})
 	}
-	_, err := ParsePolicy("fail-sideways")
+	_, err := contract.ParsePolicy("fail-sideways")
 	require.ErrorContains(t, err, "fail-closed, fail-open, fail-open-local")
 }
 
@@ -148,5 +149,5 @@ func TestRedisWinsAreAWindowApartOnRedisClock(t *testing.T) {
 		closest = min(closest, wins[i].Sub(wins[i-1]))
 	}
 	t.Logf("%d wins; closest two %v apart on Redis's clock (window %v)", len(wins), closest, ttl)
-	require.GreaterOrEqual(t, closest, ttl-RedisResolution)
+	require.GreaterOrEqual(t, closest, ttl-contract.RedisResolution)
 }

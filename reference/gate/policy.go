@@ -3,46 +3,10 @@ package gate
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/hbharness/hbharness/reference/contract"
 )
-
-// Policy names what a gate failure (Redis down or slow) means. Antenna's
-// cache client ignores exceptions, so cache.add returns a falsy value and no
-// heartbeat goes out: fail-closed.
-type Policy string
-
-const (
-	FailClosed    Policy = "fail-closed"
-	FailOpen      Policy = "fail-open"
-	FailOpenLocal Policy = "fail-open-local"
-)
-
-// DefaultPolicy is Antenna's.
-const DefaultPolicy = FailClosed
-
-// Policies lists the valid names.
-func Policies() []Policy { return []Policy{FailClosed, FailOpen, FailOpenLocal} }
-
-// PolicyNames lists the valid names as scenario files and flags spell them.
-func PolicyNames() []string {
-	ps := Policies()
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = string(p)
-	}
-	return out
-}
-
-// ParsePolicy validates a policy name.
-func ParsePolicy(s string) (Policy, error) {
-	for _, p := range Policies() {
-		if string(p) == s {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("unknown gate failure policy %q: use one of %s", s, strings.Join(PolicyNames(), ", "))
-}
 
 // Decision is what the gate said, after the policy.
 type Decision string
@@ -57,7 +21,7 @@ const (
 // Guarded applies a failure policy to a gate.
 type Guarded struct {
 	Inner  Gate
-	Policy Policy
+	Policy contract.Policy
 	// Fallback serves fail-open-local: one winner per process per window
 	// instead of a stampede on every request while Redis is away.
 	Fallback Gate
@@ -75,9 +39,9 @@ func (g Guarded) Acquire(ctx context.Context, key string, ttl time.Duration) (De
 		return Suppressed, false, a, nil
 	}
 	switch g.Policy {
-	case FailOpen:
+	case contract.FailOpen:
 		return Errored, true, Answer{Left: ttl}, err
-	case FailOpenLocal:
+	case contract.FailOpenLocal:
 		if g.Fallback == nil {
 			return Errored, false, Answer{}, fmt.Errorf("%w (and fail-open-local has no local gate configured)", err)
 		}

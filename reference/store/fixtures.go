@@ -6,57 +6,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hbharness/hbharness/reference/contract"
 )
-
-// Fixtures describes what to seed. Every (pipeline, project) pair is one
-// gate key with its own async services and jobs.
-type Fixtures struct {
-	Projects       int
-	Pipelines      int
-	ServicesPerKey int
-	JobsPerKey     int
-	TasksPerJob    int64 // 0 = unlimited
-}
-
-// DefaultFixtures is `serve --seed default`: 1 project, 1 pipeline (slug
-// "default"), 3 async services, job 1 with 10,000 tasks.
-func DefaultFixtures() Fixtures {
-	return Fixtures{Projects: 1, Pipelines: 1, ServicesPerKey: 3, JobsPerKey: 1, TasksPerJob: 10_000}
-}
-
-// Validate rejects fixtures that would seed nothing useful.
-func (f Fixtures) Validate() error {
-	if f.Projects < 1 || f.Pipelines < 1 || f.ServicesPerKey < 1 || f.JobsPerKey < 0 || f.TasksPerJob < 0 {
-		return fmt.Errorf("fixtures %+v: projects, pipelines and services_per_key must be >= 1, jobs_per_key and tasks_per_job >= 0", f)
-	}
-	return nil
-}
-
-// Slug names pipeline number i (1-based). The first is "default" so that the
-// default seed matches what a worker configured for it asks for.
-func Slug(i int) string {
-	if i == 1 {
-		return "default"
-	}
-	return fmt.Sprintf("pipeline-%d", i)
-}
-
-// Key is one seeded gate key.
-type Key struct {
-	Index      int
-	PipelineID int64
-	ProjectID  int64
-	Slug       string
-	Services   []int64
-	// ServiceNames are the services' names, as Services (what a worker
-	// registers its service by); nil when the target did not say them.
-	ServiceNames []string
-	Jobs         []int64
-}
 
 // Seed inserts the fixtures into a freshly reset schema and returns the keys
 // in (project, pipeline) order.
-func Seed(ctx context.Context, pool *pgxpool.Pool, f Fixtures) ([]Key, error) {
+func Seed(ctx context.Context, pool *pgxpool.Pool, f contract.Fixtures) ([]contract.Key, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,14 +34,14 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, f Fixtures) ([]Key, error) {
 	}
 	pipelines := make([]int64, f.Pipelines)
 	for i := range pipelines {
-		if pipelines[i], err = insert(`INSERT INTO ml_pipeline(name, slug) VALUES ($1, $2) RETURNING id`, fmt.Sprintf("pipeline %d", i+1), Slug(i+1)); err != nil {
+		if pipelines[i], err = insert(`INSERT INTO ml_pipeline(name, slug) VALUES ($1, $2) RETURNING id`, fmt.Sprintf("pipeline %d", i+1), contract.Slug(i+1)); err != nil {
 			return nil, fmt.Errorf("seeding pipeline %d: %w", i+1, err)
 		}
 	}
-	var keys []Key
+	var keys []contract.Key
 	for pi, project := range projects {
 		for qi, pipeline := range pipelines {
-			k := Key{Index: len(keys), PipelineID: pipeline, ProjectID: project, Slug: Slug(qi + 1)}
+			k := contract.Key{Index: len(keys), PipelineID: pipeline, ProjectID: project, Slug: contract.Slug(qi + 1)}
 			if k.Services, k.ServiceNames, err = seedServices(ctx, tx, k, f.ServicesPerKey); err != nil {
 				return nil, err
 			}
@@ -110,7 +66,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, f Fixtures) ([]Key, error) {
 	return keys, nil
 }
 
-func seedServices(ctx context.Context, tx pgx.Tx, k Key, n int) ([]int64, []string, error) {
+func seedServices(ctx context.Context, tx pgx.Tx, k contract.Key, n int) ([]int64, []string, error) {
 	ids, names := make([]int64, 0, n), make([]string, 0, n)
 	for s := 0; s < n; s++ {
 		var id int64

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 )
 
@@ -37,7 +38,7 @@ const (
 	TableJob      = "jobs_job"
 	TableJobLog   = "jobs_joblog"
 	TablePipeline = "ml_pipeline"
-	TableService  = "ml_processingservice"
+	TableService  = contract.ServiceTable
 )
 
 func (s *Store) note(table string) {
@@ -210,7 +211,7 @@ func targetCond(t heartbeat.Target, argBase int) (string, []any, error) {
 }
 
 // Tag names the dispatch a write belongs to. It is set, for the writing
-// transaction only, as the settings hbharness.dispatch and hbharness.key,
+// transaction only, as the settings contract.TagDispatch and TagKey,
 // which an audit trigger can read with current_setting(..., true): an
 // observer outside the reference then knows which dispatch made each write.
 type Tag struct {
@@ -221,7 +222,7 @@ type Tag struct {
 // tagFrom sets the tag for the statement's own transaction, from a FROM
 // item the planner evaluates before any row is written (AFTER triggers fire
 // at the end of the statement), so tagging costs no extra round trip.
-const tagFrom = ` FROM (SELECT set_config('hbharness.dispatch', $1, true), set_config('hbharness.key', $2, true)) AS hb_tag `
+const tagFrom = ` FROM (SELECT set_config('` + contract.TagDispatch + `', $1, true), set_config('` + contract.TagKey + `', $2, true)) AS hb_tag `
 
 // MarkSeen is the heartbeat UPDATE as Antenna runs it: every async service of
 // the target, last_seen = now, last_seen_live = true. It returns rows written.

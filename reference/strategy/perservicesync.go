@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/store"
 )
@@ -46,7 +47,7 @@ func (perServiceSync) Name() string { return "per-service-sync" }
 var errNoRows = errors.New("save with update_fields did not affect any rows")
 
 func (s perServiceSync) Heartbeat(ctx context.Context, c Call) error {
-	t := identifiedOnJobs(c)
+	t := contract.IdentifiedOnJobs(c.scoped())
 	if t.Kind != heartbeat.KindService {
 		if ok, won := s.admit(ctx, t.GateKey()); ok {
 			s.enqueue(ctx, c, t, false, won)
@@ -70,14 +71,4 @@ func (s perServiceSync) Heartbeat(ctx context.Context, c Call) error {
 	}
 	s.Metrics.Dispatch.WithLabelValues("enqueued").Inc()
 	return nil
-}
-
-// identifiedOnJobs is per-service-sync's scope: a /tasks or /result call
-// made with a service's own token is that service's; the list and
-// shared-token calls stay on what they polled.
-func identifiedOnJobs(c Call) heartbeat.Target {
-	if c.ServiceID != 0 && c.Target.Kind == heartbeat.KindJob {
-		return heartbeat.ServiceTarget(c.ServiceID)
-	}
-	return c.Target
 }

@@ -7,13 +7,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
+	"github.com/hbharness/hbharness/reference/contract"
 	"github.com/hbharness/hbharness/reference/gate"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 	"github.com/hbharness/hbharness/reference/metrics"
@@ -70,79 +69,35 @@ type Deps struct {
 	Release bool
 }
 
-// entry registers one strategy: how to build it and which target it
-// throttles and writes a call under.
-type entry struct {
-	build func(Deps) Strategy
-	scope func(Call) heartbeat.Target
-}
-
-// registry maps each strategy name to its entry. It is built on each call so
-// that no package-level state exists to be mutated.
-func registry() map[string]entry {
-	return map[string]entry{
-		"inline":               {newInline, callTarget},
-		"task-throttle":        {newTaskThrottle, callTarget},
-		"view-gate":            {newViewGate, callTarget},
-		"view-gate-task-check": {newViewGateTaskCheck, callTarget},
-		"per-service":          {newPerService, callingService},
-		"per-service-sync":     {newPerServiceSync, identifiedOnJobs},
-		"two-tier":             {newTwoTier, callTarget},
-		"db-skip-locked":       {newDBSkipLocked, callTarget},
-		"none":                 {newNone, callTarget},
+// registry maps each strategy named by contract.Strategies to how to build
+// it. It is built on each call so that no package-level state exists to be
+// mutated.
+func registry() map[string]func(Deps) Strategy {
+	return map[string]func(Deps) Strategy{
+		"inline":               newInline,
+		"task-throttle":        newTaskThrottle,
+		"view-gate":            newViewGate,
+		"view-gate-task-check": newViewGateTaskCheck,
+		"per-service":          newPerService,
+		"per-service-sync":     newPerServiceSync,
+		"two-tier":             newTwoTier,
+		"db-skip-locked":       newDBSkipLocked,
+		"none":                 newNone,
 	}
 }
 
-// Default is the merged PR's strategy.
-const Default = "view-gate"
-
-// Names lists the strategies, sorted.
-func Names() []string {
-	var n []string
-	for k := range registry() {
-		n = append(n, k)
-	}
-	slices.Sort(n)
-	return n
-}
-
-func lookup(name string) (entry, error) {
-	e, ok := registry()[name]
-	if !ok {
-		return entry{}, fmt.Errorf("unknown strategy %q: use one of %s", name, strings.Join(Names(), ", "))
-	}
-	return e, nil
-}
-
-// Scope returns the rule by which the named strategy picks the target a call
-// is throttled and written under, so an observer can put each poll on the
-// gate key it really hit without knowing strategies by name.
-func Scope(name string) (func(Call) heartbeat.Target, error) {
-	e, err := lookup(name)
-	return e.scope, err
-}
-
-// callTarget throttles a call under what it polled: its job's (pipeline,
-// project), or the list's pipelines or project. One poller marks every
-// service of that target live.
-func callTarget(c Call) heartbeat.Target { return c.Target }
-
-// callingService narrows a call to the service whose own token made it;
-// shared-token calls fall back to what they polled.
-func callingService(c Call) heartbeat.Target {
-	if c.ServiceID != 0 {
-		return heartbeat.ServiceTarget(c.ServiceID)
-	}
-	return c.Target
-}
+// scoped is the part of a call that decides its target (contract.Scope).
+func (c Call) scoped() contract.Call { return contract.Call{Target: c.Target, ServiceID: c.ServiceID} }
 
 // New builds the named strategy.
 func New(name string, d Deps) (Strategy, error) {
-	e, err := lookup(name)
-	if err != nil {
+	if err := contract.CheckStrategy(name); err != nil {
 		return nil, err
 	}
-	f := e.build
+	f, ok := registry()[name]
+	if !ok {
+		return nil, fmt.Errorf("strategy %q is in the contract but not built here", name)
+	}
 	if d.Events == nil {
 		d.Events = heartbeat.Discard{}
 	}
