@@ -33,6 +33,7 @@ type Env struct {
 // New provisions an Env or fails the test saying what is missing.
 func New(t testing.TB) *Env {
 	t.Helper()
+	NeedsServices(t)
 	ctx := context.Background()
 	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err, "tests need Postgres, Redis and NATS with JetStream (bash scripts/services.sh starts them)")
