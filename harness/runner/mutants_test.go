@@ -8,6 +8,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -28,6 +29,7 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/provision/pgcluster"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/internal/redisconn"
 	"github.com/hbharness/hbharness/reference"
 	"github.com/hbharness/hbharness/reference/broker"
@@ -196,19 +198,30 @@ func verdict(res *Result, name string) verify.Verdict {
 func runAgainst(t *testing.T, cluster *pgcluster.Cluster, b bug, mode string, scale modeltime.Scale) *Result {
 	t.Helper()
 	ctx := context.Background()
-	spec := planted(t, scale, b.herd)
-	dsn := deploy(t, cluster, spec, b)
 	token := plantedToken
 	if b.token != "" {
 		token = b.token
 	}
 	// These runs test what the invariants catch, not the generator: a shared
 	// runner's stalls make 1-2% of a 12-worker fleet's sends late by a few
-	// ms past 25 ms, which changes no verdict here, so 5% is allowed.
-	res, err := Run(ctx, spec, Options{Log: slog.New(slog.DiscardHandler), Seed: 1, SaturationTolerance: 0.05,
-		External: &External{Target: dsn.url, Token: token, ObserveDB: dsn.db, JobIDs: []int64{1}, Observe: mode}})
-	require.NoError(t, err)
-	return res
+	// ms past 25 ms, which changes no verdict here, so 5% is allowed. A
+	// machine too busy even for that reruns once, gentler: the same model
+	// at twice the time scale, on a fresh deployment.
+	for attempt := 0; ; attempt++ {
+		spec := planted(t, scale, b.herd)
+		dsn := deploy(t, cluster, spec, b)
+		res, err := Run(ctx, spec, Options{Log: slog.New(slog.DiscardHandler), Seed: 1, SaturationTolerance: 0.05,
+			External: &External{Target: dsn.url, Token: token, ObserveDB: dsn.db, JobIDs: []int64{1}, Observe: mode}})
+		if !errors.Is(err, ErrSaturated) {
+			require.NoError(t, err)
+			return res
+		}
+		if attempt == 1 {
+			testenv.SkipSaturated(t, err)
+		}
+		t.Logf("the load generator saturated at time scale %v; rerunning once, gentler, at %v: %v", scale, 2*scale, err)
+		scale *= 2
+	}
 }
 
 type deployment struct{ url, db string }
