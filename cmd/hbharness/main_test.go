@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,9 @@ func TestMain(m *testing.M) {
 // cli runs the binary to completion and returns its exit code and output.
 func cli(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	if startsWork(args) {
+		testenv.NeedsServices(t)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -68,6 +72,16 @@ func cli(t *testing.T, env []string, args ...string) (int, string, string) {
 		require.NoError(t, err)
 	}
 	return code, stdout.String(), stderr.String()
+}
+
+// startsWork says whether the command line may reach the shared servers
+// or run a scenario: every command but gc and report, unless it only asks
+// for usage. The fast tier (-short) skips those tests.
+func startsWork(args []string) bool {
+	if len(args) == 0 || args[0] == "gc" || args[0] == "report" || args[0] == "history" {
+		return false
+	}
+	return !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" })
 }
 
 // Asking a command for its usage is no error.

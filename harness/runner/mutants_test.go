@@ -171,13 +171,27 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 
 // A task delivered twice, in-process: the audit names the dispatch.
 func TestInProcessDoubleWriteIsCaught(t *testing.T) {
-	spec := planted(t, 0.033, false)
-	opt := Options{Log: slog.New(slog.DiscardHandler), Seed: 1,
-		plant: func(b broker.Broker) broker.Broker {
-			return &redelivering{Broker: b, after: spec.TimeScale.Wall(10 * time.Second)}
-		}}
-	res, err := Run(context.Background(), spec, opt)
-	require.NoError(t, err)
+	testenv.NeedsServices(t)
+	var res *Result
+	// A machine too busy for the schedule reruns once, gentler: the same
+	// model at twice the time scale.
+	for attempt, scale := 0, modeltime.Scale(0.033); ; attempt, scale = attempt+1, 2*scale {
+		spec := planted(t, scale, false)
+		opt := Options{Log: slog.New(slog.DiscardHandler), Seed: 1,
+			plant: func(b broker.Broker) broker.Broker {
+				return &redelivering{Broker: b, after: spec.TimeScale.Wall(10 * time.Second)}
+			}}
+		var err error
+		res, err = Run(context.Background(), spec, opt)
+		if !errors.Is(err, ErrSaturated) {
+			require.NoError(t, err)
+			break
+		}
+		if attempt == 1 {
+			testenv.SkipSaturated(t, err)
+		}
+		t.Logf("the load generator saturated at time scale %v; rerunning once, gentler, at %v: %v", scale, 2*scale, err)
+	}
 	v := verdict(res, verify.ObserversAgree)
 	require.Equal(t, verify.Fail, v.Outcome, v.Detail)
 	require.Regexp(t, `dispatch r0-\d+ \(key heartbeat:pipeline:1:project:1 at [^)]+\) written 2 times`, v.Detail)

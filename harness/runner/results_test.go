@@ -91,6 +91,7 @@ func tally(rs []vegeta.Result) history.RequestCounts {
 // counts, stamped as the summary times requests, and the progress reports
 // end on the summary's figures.
 func TestResultsFileAndProgressAgreeWithTheSummary(t *testing.T) {
+	testenv.NeedsServices(t)
 	var buf bytes.Buffer
 	stream := results.NewStream(&buf, 0)
 	var res *runner.Result
@@ -182,6 +183,7 @@ func TestResultsFileAndProgressAgreeWithTheSummary(t *testing.T) {
 // An interrupted run still leaves a file that decodes to its end, and it
 // counts what the partial summary counts.
 func TestInterruptedRunLeavesReadableResults(t *testing.T) {
+	testenv.NeedsServices(t)
 	var buf bytes.Buffer
 	stream := results.NewStream(&buf, 0)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -64,6 +64,7 @@ func outcomes(vs []verify.Verdict) map[string]verify.Outcome {
 // CI failed (testenv.SkipSaturated).
 func run(t *testing.T, s *scenarios.Spec) *runner.Result {
 	t.Helper()
+	testenv.NeedsServices(t)
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		res, err := runner.Run(ctx, s, runner.Options{Log: slog.New(slog.DiscardHandler), Seed: 1})
@@ -117,6 +118,7 @@ func TestVerdictsDoNotDependOnTimeScale(t *testing.T) {
 }
 
 func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
+	testenv.NeedsServices(t)
 	s := spec(t, "0.055", "view-gate")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(2*time.Second, cancel)
@@ -132,6 +134,7 @@ func TestInterruptedRunKeepsAPartialSummary(t *testing.T) {
 // heartbeat tasks and results go through a RabbitMQ queue (deleted after
 // the run) and the same verdicts hold.
 func TestEndToEndOnRabbitMQ(t *testing.T) {
+	testenv.NeedsServices(t)
 	const url = "amqp://guest:guest@127.0.0.1:5672/"
 	if err := provision.ProbeBroker(context.Background(), url, 2*time.Second); err != nil {
 		t.Skipf("RabbitMQ is not reachable at 127.0.0.1:5672 (%v); start it with `rabbitmq-server -detached`", err)
