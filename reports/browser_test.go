@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 )
 
 // browserPath finds a Chromium that runs headless, or skips the test saying
@@ -37,6 +38,7 @@ func browserPath(t *testing.T) string {
 // narrow window without a horizontal scroll bar. HBHARNESS_SCREENSHOTS=DIR
 // keeps a PNG of each page there, to look at.
 func TestPagesInABrowser(t *testing.T) {
+	testenv.Slow(t)
 	path := browserPath(t)
 	pages := []struct {
 		name     string

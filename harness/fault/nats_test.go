@@ -11,6 +11,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reference/taskqueue"
 )
 
@@ -19,6 +20,7 @@ import (
 // proxy, and a queue reaching it directly. The streams go when the test ends.
 func natsQueues(t *testing.T, scale modeltime.Scale) (proxied *taskqueue.Queue, p *Proxy, direct *taskqueue.Queue) {
 	t.Helper()
+	testenv.NeedsServices(t)
 	raw := provision.FromEnv().NATS
 	require.NoError(t, provision.ProbeNATS(t.Context(), raw, 3*time.Second), "these tests need NATS with JetStream (bash scripts/services.sh)")
 	prefix := provision.Prefix(provision.NewName("faulttest"))

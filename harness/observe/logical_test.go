@@ -15,6 +15,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/provision/pgcluster"
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 )
 
 var logicalSettings = map[string]string{"wal_level": "logical", "max_replication_slots": "4", "max_wal_senders": "4"}
@@ -84,6 +85,7 @@ func slotCount(t *testing.T, dsn string) int {
 func ptr[T any](v T) *T { return &v }
 
 func TestLogical(t *testing.T) {
+	testenv.NeedsServices(t)
 	began := time.Now()
 	c := pgcluster.ForTest(t, logicalSettings)
 	t.Logf("throwaway cluster (PostgreSQL %s) ready in %s", c.Version, time.Since(began).Round(time.Millisecond))
@@ -423,6 +425,7 @@ func TestLogical(t *testing.T) {
 // Against the machine's shared server, whose wal_level is not logical,
 // StartLogical says so, and creates nothing.
 func TestLogicalUnavailableOnSharedServer(t *testing.T) {
+	testenv.NeedsServices(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dsn := provision.FromEnv().Database

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hbharness/hbharness/internal/provision/testenv"
 	"github.com/hbharness/hbharness/reference/heartbeat"
 )
 
@@ -279,6 +280,7 @@ func TestAMQPCloseStopsConsumersAndIsIdempotent(t *testing.T) {
 // direct connection, when the test ends.
 func newTestAMQP(t *testing.T, url string, timeout time.Duration, log *slog.Logger) *AMQPQueue {
 	t.Helper()
+	testenv.NeedsServices(t)
 	conn, err := net.DialTimeout("tcp", rabbitAddr, time.Second)
 	if err != nil {
 		t.Skipf("RabbitMQ is not reachable at %s (%v): the AMQP queue tests need it running", rabbitAddr, err)
