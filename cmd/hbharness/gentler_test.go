@@ -1,0 +1,40 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hbharness/hbharness/internal/provision/testenv"
+)
+
+// saturatedRun says why a run exited 2 because its load generator could not
+// keep its schedule (a machine too busy to judge anything), or "" when it
+// did not.
+func saturatedRun(code int, stderr string) string {
+	if code == 2 && strings.Contains(stderr, "load generator saturated") {
+		return stderr
+	}
+	return ""
+}
+
+// gentler runs body at the time scale given and, when one of its runs says
+// the load generator saturated (body returns that run's stderr), once more
+// at twice the scale: the same model at half the wall rate, said in the log.
+// Twice saturated, nothing was judged: the test is skipped, or on CI fails
+// (testenv.SkipSaturated). These tests are about what the CLI writes and
+// judges, not the generator's ceiling.
+func gentler(t *testing.T, scale float64, body func(t *testing.T, scale string) (saturated string)) {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		why := body(t, strconv.FormatFloat(scale, 'f', -1, 64))
+		if why == "" {
+			return
+		}
+		if attempt == 1 || 2*scale > 1 {
+			testenv.SkipSaturated(t, why)
+		}
+		t.Logf("the load generator saturated at time scale %v; rerunning once, gentler, at %v: %s", scale, 2*scale, why)
+		scale *= 2
+	}
+}
