@@ -23,7 +23,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 		steady := []string{"run", "--scenario", "steady", "--strategy", "view-gate", "--time-scale", scale}
 		base := t.TempDir()
 		code, stdout, stderr := cli(t, nil, append(steady, "--out", base)...)
-		if why := saturatedRun(code, stderr); why != "" {
+		if why := saturatedRun(code, stderr) + starvedRun(t, code, base); why != "" {
 			return why
 		}
 		require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
@@ -31,7 +31,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 
 		again := t.TempDir()
 		code, stdout, stderr = cli(t, nil, append(steady, "--out", again, "--baseline", base)...)
-		if why := saturatedRun(code, stderr); why != "" {
+		if why := saturatedRun(code, stderr) + starvedRun(t, code, again); why != "" {
 			return why
 		}
 		require.Equal(t, 0, code, "a rerun is no regression\nstdout: %s\nstderr: %s", stdout, stderr)

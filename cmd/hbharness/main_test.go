@@ -317,7 +317,7 @@ fleet:
 	gentler(t, 0.08, func(t *testing.T, scale string) string {
 		inOut := t.TempDir()
 		code, stdout, stderr := cli(t, nil, "run", "--scenario", file, "--out", inOut, "--time-scale", scale)
-		if why := saturatedRun(code, stderr); why != "" {
+		if why := saturatedRun(code, stderr) + starvedRun(t, code, inOut); why != "" {
 			return why
 		}
 		require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
@@ -327,7 +327,7 @@ fleet:
 		exOut := t.TempDir()
 		code, stdout, stderr = cli(t, nil, "run", "--scenario", file, "--out", exOut,
 			"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default", "--time-scale", scale)
-		if why := saturatedRun(code, stderr); why != "" {
+		if why := saturatedRun(code, stderr) + starvedRun(t, code, exOut); why != "" {
 			return why
 		}
 		require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
