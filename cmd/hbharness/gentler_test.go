@@ -64,7 +64,7 @@ func gentler(t *testing.T, scale float64, body func(t *testing.T, scale string) 
 		if attempt == 1 || 2*scale > 1 {
 			testenv.SkipSaturated(t, why)
 		}
-		t.Logf("the load generator saturated at time scale %v; rerunning once, gentler, at %v: %s", scale, 2*scale, why)
+		t.Logf("too busy a machine to judge the run at time scale %v; rerunning once, gentler, at %v: %s", scale, 2*scale, why)
 		scale *= 2
 	}
 }
