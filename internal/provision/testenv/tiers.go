@@ -41,6 +41,7 @@ func SkipSaturated(t testing.TB, why any) {
 	t.Helper()
 	if OnCI() {
 		t.Fatalf("CI=true: the load generator saturated twice, the second time at the gentler retry, so nothing was judged; give the runner more CPU (or fewer parallel jobs): %v", why)
+		return
 	}
 	t.Skipf("skipped, nothing judged: the load generator saturated twice, the second time at the gentler retry, on this busy machine: %v", why)
 }
