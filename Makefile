@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/hbharness
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test lint lint-ci bench bench-load loadtest loadtest-full services fuzz clean
+.PHONY: all build test test-short lint lint-ci bench bench-load loadtest loadtest-full services fuzz clean
 
 # make loadtest|loadtest-full [OUT=DIR] [BASELINE=PATH]: OUT is the suite's
 # folder (default out/loadtest/<time>); BASELINE, a past summary.json or
@@ -44,6 +44,13 @@ test: services lint
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -x -e '.*/cmd/hbharness' -e '.*/harness/runner' -e '.*/hbharness/reference')
 	$(GO) test -count=1 -timeout 12m $(E2E)
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
+
+# The fast tier for the edit-test loop: the pure packages, under a minute
+# on 2 cores, no services needed. Tests that need the shared servers, a
+# browser or seconds of paced load skip under -short, saying so
+# (testenv.NeedsServices, testenv.Slow); `make test` runs them all.
+test-short:
+	$(GO) test -short -count=1 ./...
 
 # The pull-request subset (built-ins marked quick: every fault built-in and
 # the core ones), under 5 minutes on 2 cores; one table at the end. With

@@ -181,10 +181,14 @@ func (f *fixture) lastSeen(t testing.TB) []time.Time {
 	return out
 }
 
-// eventually waits for cond, failing with msg.
+// eventually waits for cond, failing with msg. It waits past the heartbeat
+// task's time limit (15 s at real time): a task that will write at all has
+// written by then, however long a starved machine (two CPU hogs beside the
+// other packages' tests) held it in the queue or on the database; 5 s was
+// seen to end before the write. A condition that holds returns at once.
 func eventually(t testing.TB, cond func() bool, msg string, a ...any) {
 	t.Helper()
-	require.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, fmt.Sprintf(msg, a...))
+	require.Eventually(t, cond, settings.Default().TaskTimeLimit+5*time.Second, 10*time.Millisecond, fmt.Sprintf(msg, a...))
 }
 
 // deadBroker is a client for a port nothing listens on.

@@ -43,6 +43,7 @@ func browserPath(t *testing.T) string {
 // narrow window without a horizontal scroll bar. HBHARNESS_SCREENSHOTS=DIR
 // keeps a PNG of each page there, to look at.
 func TestPagesInABrowser(t *testing.T) {
+	testdeps.Slow(t)
 	path := browserPath(t)
 	pages := []struct {
 		name     string

@@ -3,7 +3,6 @@ package attack
 import (
 	"context"
 	"encoding/json"
-	"github.com/hbharness/hbharness/reference/antenna"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hbharness/hbharness/reference/antenna"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/modeltime"
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // antenna is a minimal target of docs/design.md#wire-protocol that checks what the attacks send.
@@ -133,9 +135,34 @@ func run(t *testing.T, cfg Config) *Report {
 	return rep
 }
 
-// 250 requests per model second at scale 0.5 is 500 per wall second; two model
-// seconds last one wall second.
+// gentler runs an attack the machine should carry and, if the generator
+// still says it could not keep its schedule (a busy machine, -race), once
+// more at half the wall rate, the same model at twice the time scale,
+// saying so in the log. Twice saturated, nothing was judged: it skips, or on
+// CI fails (testenv.SkipSaturated). These tests are about what is sent and
+// counted, not the generator's ceiling (TestSaturatedWhenTheGeneratorCannotKeepUp).
+func gentler(t *testing.T, attempt func(t *testing.T, scale modeltime.Scale) (*Report, func()), scale modeltime.Scale) {
+	t.Helper()
+	for try := 0; ; try++ {
+		rep, judge := attempt(t, scale)
+		behind, why := rep.Saturated()
+		if !behind {
+			judge()
+			return
+		}
+		if try == 1 || 2*scale > 1 {
+			testdeps.Saturated(t, why)
+		}
+		t.Logf("the attack saturated at time scale %v; rerunning once, gentler, at %v: %s", scale, 2*scale, why)
+		scale *= 2
+	}
+}
+
+// 50 requests per model second at scale 0.5 is 100 per wall second, within
+// what a 2-core runner carries under -race beside other work; ten model
+// seconds last five wall seconds: 500 hits.
 func TestConstantRateSendsWhatWasAskedWithTheToken(t *testing.T) {
+	testdeps.Slow(t)
 	tests := []struct {
 		endpoint string
 		check    func(t *testing.T, a *fakeAntenna)
@@ -156,61 +183,69 @@ func TestConstantRateSendsWhatWasAskedWithTheToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.endpoint, func(t *testing.T) {
-			a, srv := newAntenna(t)
-			// A generous lag tolerance: this test is about what is sent, and a
-			// machine shared with other test runs may stall the pacer briefly.
-			rep := run(t, Config{Target: srv.URL, LagTolerance: 250 * time.Millisecond, Attacks: []Attack{{
-				Name: "burst", Endpoint: tc.endpoint, RatePerModelSecond: 250, Duration: 2 * time.Second, Targets: targets(3),
-			}}})
+			gentler(t, func(t *testing.T, scale modeltime.Scale) (*Report, func()) {
+				a, srv := newAntenna(t)
+				// A generous lag tolerance: this test is about what is sent, and a
+				// machine shared with other test runs may stall the pacer briefly.
+				rep := run(t, Config{Target: srv.URL, LagTolerance: 250 * time.Millisecond,
+					Run: modeltime.Run{Start: time.Now().Add(20 * time.Millisecond), Scale: scale}, Attacks: []Attack{{
+						Name: "burst", Endpoint: tc.endpoint, RatePerModelSecond: 50, Duration: 10 * time.Second, Targets: targets(3),
+					}}})
+				return rep, func() {
+					a.mu.Lock()
+					defer a.mu.Unlock()
+					// Never more than asked; vegeta's pacer may end its
+					// last stretch short on a stalled machine.
+					require.LessOrEqual(t, a.calls[tc.endpoint], 500)
+					require.GreaterOrEqual(t, a.calls[tc.endpoint], 450)
+					require.Empty(t, a.bad, "malformed bodies")
+					for tok, n := range a.byToken {
+						require.InDelta(t, a.calls[tc.endpoint]/3, n, 1, "round robin over targets: %s", tok)
+					}
+					tc.check(t, a)
 
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			// Never more than asked; on a starved machine (two CPU hogs beside
-			// -race) vegeta's pacer may end its second up to a tenth short.
-			require.LessOrEqual(t, a.calls[tc.endpoint], 500)
-			require.GreaterOrEqual(t, a.calls[tc.endpoint], 450)
-			require.Empty(t, a.bad, "malformed bodies")
-			for tok, n := range a.byToken {
-				require.InDelta(t, a.calls[tc.endpoint]/3, n, 1, "round robin over targets: %s", tok)
-			}
-			tc.check(t, a)
-
-			st := rep.Attacks[0]
-			require.Equal(t, "burst", st.Name)
-			require.Equal(t, uint64(a.calls[tc.endpoint]), st.Hits)
-			require.Equal(t, st.Hits, rep.Requests.OK)
-			require.Equal(t, rep.Requests, st.Requests)
-			require.InDelta(t, 500, st.RequestedPerWallSecond, 1)
-			require.InDelta(t, 250, st.RequestedPerModelSecond, 0.5)
-			require.InDelta(t, 500, st.AchievedPerWallSecond, 50)
-			require.InDelta(t, 250, st.AchievedPerModelSecond, 25)
-			require.False(t, st.Saturated, st.Reason)
-			behind, _ := rep.Saturated()
-			require.False(t, behind)
+					wall := scale.PerWall(50)
+					st := rep.Attacks[0]
+					require.Equal(t, "burst", st.Name)
+					require.Equal(t, uint64(a.calls[tc.endpoint]), st.Hits)
+					require.Equal(t, st.Hits, rep.Requests.OK)
+					require.Equal(t, rep.Requests, st.Requests)
+					require.InDelta(t, wall, st.RequestedPerWallSecond, wall/500)
+					require.InDelta(t, 50, st.RequestedPerModelSecond, 0.1)
+					require.InDelta(t, wall, st.AchievedPerWallSecond, wall/10)
+					require.InDelta(t, 50, st.AchievedPerModelSecond, 5)
+					require.False(t, st.Saturated, st.Reason)
+				}
+			}, 0.5)
 		})
 	}
 }
 
+// 20/s rising to 100/s over five wall seconds (scale 1): 300 hits, a third
+// of them in the first half. The rates are a fifth of what a quiet machine
+// manages, so a busy one's pacer keeps the ramp's shape.
 func TestLinearRampRisesAcrossTheAttack(t *testing.T) {
+	testdeps.Slow(t)
 	a, srv := newAntenna(t)
 	start := time.Now().Add(20 * time.Millisecond)
-	// 100/s rising to 500/s over one wall second (scale 1): 300 hits, a third
-	// of them in the first half.
 	rep := run(t, Config{Target: srv.URL, Run: modeltime.Run{Start: start, Scale: 1}, LagTolerance: 250 * time.Millisecond, Attacks: []Attack{{
-		Name: "ramp", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 100, RateToPerModelSecond: 500,
-		Duration: time.Second, Targets: targets(1),
+		Name: "ramp", Endpoint: antenna.EndpointTasks, RatePerModelSecond: 20, RateToPerModelSecond: 100,
+		Duration: 5 * time.Second, Targets: targets(1),
 	}}})
 
 	st := rep.Attacks[0]
+	if st.Saturated {
+		// Real time is the slowest scale there is: no gentler rerun.
+		testdeps.Saturated(t, st.Reason)
+	}
 	require.InDelta(t, 300, st.Hits, 15)
-	require.InDelta(t, 300, st.RequestedPerWallSecond, 1)
-	require.False(t, st.Saturated, st.Reason)
+	require.InDelta(t, 60, st.RequestedPerWallSecond, 0.2)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	arrivals := a.arrivals[antenna.EndpointTasks]
 	firstHalf := 0
 	for _, at := range arrivals {
-		if at.Before(start.Add(500 * time.Millisecond)) {
+		if at.Before(start.Add(2500 * time.Millisecond)) {
 			firstHalf++
 		}
 	}

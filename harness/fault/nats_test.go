@@ -13,6 +13,7 @@ import (
 	"github.com/hbharness/hbharness/faults"
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/reference/referencetest"
 )
 
@@ -21,6 +22,7 @@ import (
 // proxy, and a queue reaching it directly. The streams go when the test ends.
 func natsQueues(t *testing.T, scale modeltime.Scale) (proxied *referencetest.Queue, p *Proxy, direct *referencetest.Queue) {
 	t.Helper()
+	testdeps.NeedsServices(t)
 	raw := provision.FromEnv().NATS
 	require.NoError(t, provision.ProbeNATS(t.Context(), raw, 3*time.Second), "these tests need NATS with JetStream (bash scripts/services.sh)")
 	prefix := provision.Prefix(provision.NewName("faulttest"))

@@ -8,12 +8,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // realPostgres is the machine's shared Postgres (user postgres, trust auth).
 const realPostgres = "127.0.0.1:5432"
 
 func TestPostgresThroughProxy(t *testing.T) {
+	testdeps.NeedsServices(t)
 	conn, err := net.DialTimeout("tcp", realPostgres, time.Second)
 	require.NoError(t, err, "this test needs the machine's Postgres at %s", realPostgres)
 	_ = conn.Close()

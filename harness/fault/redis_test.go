@@ -12,6 +12,8 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // realRedis is the machine's shared Redis. These tests send it only PING and
@@ -38,6 +40,7 @@ func redisClient(t *testing.T, addr string, readTimeout time.Duration) *redis.Cl
 
 func startRedisProxy(t *testing.T) *Proxy {
 	t.Helper()
+	testdeps.NeedsServices(t)
 	conn, err := net.DialTimeout("tcp", realRedis, time.Second)
 	require.NoError(t, err, "these tests need the machine's Redis at %s", realRedis)
 	_ = conn.Close()

@@ -9,11 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // On loopback the database shares this machine's clock: the offset is ~0,
 // within a small uncertainty that is half a round trip.
 func TestClockOffsetOnLoopback(t *testing.T) {
+	testdeps.NeedsServices(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := pgxpool.New(ctx, provision.FromEnv().Database)

@@ -85,6 +85,7 @@ func slotCount(t *testing.T, dsn string) int {
 func ptr[T any](v T) *T { return &v }
 
 func TestLogical(t *testing.T) {
+	testdeps.NeedsServices(t)
 	began := time.Now()
 	c := pgcluster.ForTest(t, logicalSettings)
 	t.Logf("throwaway cluster (PostgreSQL %s) ready in %s", c.Version, time.Since(began).Round(time.Millisecond))
@@ -424,6 +425,7 @@ func TestLogical(t *testing.T) {
 // Against the machine's shared server, whose wal_level is not logical,
 // StartLogical says so, and creates nothing.
 func TestLogicalUnavailableOnSharedServer(t *testing.T) {
+	testdeps.NeedsServices(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dsn := provision.FromEnv().Database

@@ -77,6 +77,9 @@ func TestStartContainers(t *testing.T) {
 }
 
 func TestIsolation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs the shared servers; `make test` runs it")
+	}
 	ctx := context.Background()
 	svc, err := Resolve(ctx, FromEnv(), Options{Log: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)

@@ -142,6 +142,9 @@ func TestSweepNamesUnreachableServices(t *testing.T) {
 // cannot touch anyone else's leftovers: old things of ours go, fresh ones
 // and look-alikes of other origins stay.
 func TestSweepRemovesOnlyOldLeftoversOfOurs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: needs the shared servers; `make test` runs it")
+	}
 	cases := []struct {
 		name   string
 		rabbit bool

@@ -54,3 +54,37 @@ func require(t testing.TB, isShort, onCI bool, what string, missing error, how s
 	}
 	t.Skipf("skipped: %s is missing (%v); %s", what, missing, how)
 }
+
+// NeedsServices skips t under -short: it needs PostgreSQL, Redis, NATS or
+// RabbitMQ, which the fast tier (`go test -short ./...`, `make test-short`)
+// does not bring up.
+func NeedsServices(t testing.TB) {
+	t.Helper()
+	Short(t, "the shared servers (PostgreSQL, Redis, NATS, RabbitMQ); `make test` runs it")
+}
+
+// Slow skips t under -short: it is pure but runs for seconds (a paced load,
+// a model run), too long for the edit-test loop.
+func Slow(t testing.TB) {
+	t.Helper()
+	Short(t, "seconds of paced load or a model run; `make test` runs it")
+}
+
+// Saturated ends t when the load generator could not keep its schedule even
+// on the gentler retry: the machine was too busy for the run to judge the
+// code, and nothing was judged. Off CI that is a skip, saying why; on CI it
+// fails t, as a skip there would let the pipeline go green without the
+// evidence.
+func Saturated(t testing.TB, why any) {
+	t.Helper()
+	saturated(t, OnCI(), why)
+}
+
+func saturated(t testing.TB, onCI bool, why any) {
+	t.Helper()
+	if onCI {
+		t.Fatalf("CI=true: the load generator saturated twice, the second time at the gentler retry, so nothing was judged; give the runner more CPU (or fewer parallel jobs): %v", why)
+		return
+	}
+	t.Skipf("skipped, nothing judged: the load generator saturated twice, the second time at the gentler retry, on this busy machine: %v", why)
+}

@@ -51,3 +51,32 @@ func TestOnCIReadsCI(t *testing.T) {
 		assert.Equal(t, want, OnCI(), "CI=%q", v)
 	}
 }
+
+// A twice-saturated run skips a developer's test, saying why, and fails
+// CI's: a skip there would let the pipeline go green with nothing judged.
+func TestSaturatedSkipsOffCIAndFailsOnCI(t *testing.T) {
+	why := "fleet could not keep its schedule"
+	cases := []struct {
+		name     string
+		ci       bool
+		skipped  []string
+		failedTo []string
+	}{
+		{name: "off CI: skipped, saying why", skipped: []string{why, "nothing judged"}},
+		{name: "on CI: failed, saying why", ci: true, failedTo: []string{"CI=true", why}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeTB{TB: t}
+			saturated(f, tc.ci, why)
+			for _, s := range tc.skipped {
+				assert.Contains(t, f.skipped, s)
+			}
+			for _, s := range tc.failedTo {
+				assert.Contains(t, f.failed, s)
+			}
+			assert.Equal(t, tc.ci, f.failed != "", "failed")
+			assert.Equal(t, !tc.ci, f.skipped != "", "skipped")
+		})
+	}
+}

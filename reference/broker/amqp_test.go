@@ -289,6 +289,7 @@ func requireRabbit(t *testing.T) {
 // direct connection, when the test ends.
 func newTestAMQP(t *testing.T, url string, timeout time.Duration, log *slog.Logger) *AMQPQueue {
 	t.Helper()
+	testdeps.NeedsServices(t)
 	requireRabbit(t)
 	prefix := testPrefix()
 	// Registered first so that it runs last, after consumers stopped: a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/internal/provision"
+	"github.com/hbharness/hbharness/internal/testdeps"
 	"github.com/hbharness/hbharness/reference/antenna"
 	"github.com/hbharness/hbharness/reference/taskqueue"
 )
@@ -21,6 +22,7 @@ import (
 // whose streams are deleted when the test ends.
 func queue(t *testing.T, scale modeltime.Scale, edit ...func(*taskqueue.Config)) (*taskqueue.Queue, taskqueue.Config) {
 	t.Helper()
+	testdeps.NeedsServices(t)
 	url := provision.FromEnv().NATS
 	if err := provision.ProbeNATS(t.Context(), url, 3*time.Second); err != nil {
 		t.Fatalf("these tests need NATS with JetStream (bash scripts/services.sh starts it): %v", err)

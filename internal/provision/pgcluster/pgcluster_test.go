@@ -19,6 +19,9 @@ import (
 // A cluster starts with the settings asked for, answers on its DSN, and
 // leaves nothing behind when stopped (twice: Stop is idempotent).
 func TestStartStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a throwaway PostgreSQL server, for seconds; `make test` runs it")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	began := time.Now()
@@ -66,6 +69,9 @@ func TestStartStop(t *testing.T) {
 }
 
 func TestForTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a throwaway PostgreSQL server, for seconds; `make test` runs it")
+	}
 	c := ForTest(t, map[string]string{"max_connections": "20"})
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, c.DSN(""))
@@ -79,6 +85,9 @@ func TestForTest(t *testing.T) {
 // A server that will not start is reported with its log, and leaves no
 // directory behind.
 func TestFailedStartCleansUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a throwaway PostgreSQL server, for seconds; `make test` runs it")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := Start(ctx, Options{Settings: map[string]string{"wal_level": "bogus"}})

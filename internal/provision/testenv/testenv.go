@@ -16,6 +16,7 @@ import (
 
 	"github.com/hbharness/hbharness/internal/provision"
 	"github.com/hbharness/hbharness/internal/redisconn"
+	"github.com/hbharness/hbharness/internal/testdeps"
 )
 
 // Env is one test's services.
@@ -33,6 +34,7 @@ type Env struct {
 // New provisions an Env or fails the test saying what is missing.
 func New(t testing.TB) *Env {
 	t.Helper()
+	testdeps.NeedsServices(t)
 	ctx := context.Background()
 	svc, err := provision.Resolve(ctx, provision.FromEnv(), provision.Options{Log: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err, "tests need Postgres, Redis and NATS with JetStream (bash scripts/services.sh starts them)")
