@@ -10,31 +10,18 @@ import (
 
 	"github.com/hbharness/hbharness/reports/regression"
 	"github.com/hbharness/hbharness/summary"
+	"github.com/hbharness/hbharness/summary/summarytest"
 )
-
-// steadyRun is a passing 6-minute run of one key: 12 windows, one dispatch
-// and one write each, a fault got over in 20 s.
-func steadyRun(strategy string, p99, staleness float64) summary.Summary {
-	rec := 20.0
-	return summary.Summary{
-		Scenario: "steady", Strategy: strategy, TimeScale: 0.03, ModelDurationS: 360, ThrottleS: 30, Passed: true,
-		Requests:        summary.Requests{Total: 24000, OK: 24000, RPSModel: 66.7, P50MS: 1, P99MS: p99},
-		Keys:            []summary.KeyStats{{Key: "heartbeat:pipeline:1:project:1", Dispatches: 12, DBWrites: 12}},
-		Services:        []summary.ServiceStats{{ID: 1, MaxStalenessS: staleness}},
-		DispatchesTotal: 12, DBWritesTotal: 12, MaxStalenessS: staleness,
-		Faults: []summary.Fault{{Kind: "broker-down", AtS: 60, ForS: 30, RecoveryS: &rec}},
-	}
-}
 
 // The regression shows in the table, in the exit line and in JUnit as its
 // own test case; a run with nothing to be held against is skipped there.
 func TestBaselineReports(t *testing.T) {
-	base := steadyRun("two-tier", 20, 33)
+	base := summarytest.Steady("two-tier", 20, 33)
 	b, err := regression.NewBaseline("out/base", []summary.Summary{base})
 	require.NoError(t, err)
-	run := steadyRun("view-gate", 30, 33)
+	run := summarytest.Steady("view-gate", 30, 33)
 	run.Baseline = b.Check(run, regression.DefaultLimits())
-	lonely := steadyRun("view-gate", 30, 33)
+	lonely := summarytest.Steady("view-gate", 30, 33)
 	lonely.Scenario = "many-keys"
 	lonely.Baseline = b.Check(lonely, regression.DefaultLimits())
 
@@ -48,13 +35,13 @@ func TestBaselineReports(t *testing.T) {
 	assert.Contains(t, out, "1 regression(s) in 1 run(s)")
 
 	buf.Reset()
-	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{run, lonely, steadyRun("x", 1, 1)}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{run, lonely, summarytest.Steady("x", 1, 1)}))
 	out = buf.String()
 	assert.NotContains(t, out, "worst staleness", "several runs: regressions only")
 	assert.Contains(t, out, "1 run(s) had none to be held against")
 
 	buf.Reset()
-	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{steadyRun("x", 1, 1)}))
+	require.NoError(t, WriteBaselineTable(&buf, []summary.Summary{summarytest.Steady("x", 1, 1)}))
 	assert.Zero(t, buf.Len(), "no baseline, no section")
 
 	assert.Equal(t, []string{"steady/view-gate against two-tier: p99 latency 30 ms, baseline 20 ms (+50%), limit 25 ms (floor)"},
@@ -83,13 +70,13 @@ func TestBaselineReports(t *testing.T) {
 
 // A busier machine is said, in the check and in the table, not hidden.
 func TestBaselineSaysWhyLatencyWasNotJudged(t *testing.T) {
-	base := steadyRun("two-tier", 20, 33)
+	base := summarytest.Steady("two-tier", 20, 33)
 	base.LoadGenerator.ScheduleLagP99MS = 3
 	b, err := regression.NewBaseline("base", []summary.Summary{base})
 	require.NoError(t, err)
 	lim, err := regression.ParseLimits("")
 	require.NoError(t, err)
-	run := steadyRun("two-tier", 200, 33)
+	run := summarytest.Steady("two-tier", 200, 33)
 	run.LoadGenerator.ScheduleLagP99MS = 90
 	run.Baseline = b.Check(run, lim)
 	require.Empty(t, run.Baseline.Regressions())

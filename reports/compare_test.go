@@ -12,6 +12,7 @@ import (
 
 	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/summary"
+	"github.com/hbharness/hbharness/summary/summarytest"
 )
 
 // repeatedRuns is compare --repeat 3 of three strategies, interleaved:
@@ -20,7 +21,7 @@ import (
 // its runs saturated.
 func repeatedRuns(dir string) []summary.Summary {
 	mk := func(strategy string, i int, p99, staleness float64, perWindow int) summary.Summary {
-		s := steadyRun(strategy, p99, staleness)
+		s := summarytest.Steady(strategy, p99, staleness)
 		s.DispatchesTotal, s.DBWritesTotal = 12*perWindow, 12*perWindow
 		s.Invariants = []summary.Verdict{{Name: verify.AtMostOnePerWindow, Outcome: summary.Pass, Expected: summary.Pass, Passed: true}}
 		if perWindow > 1 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
+	"github.com/hbharness/hbharness/summary/summarytest"
 )
 
 // nightlies are three nights of steady, found out of order, and one run of
@@ -19,12 +20,12 @@ import (
 func nightlies() []summary.Summary {
 	var runs []summary.Summary
 	for i, night := range []int{3, 1, 2} {
-		s := steadyRun("view-gate", float64(10*night), 33)
+		s := summarytest.Steady("view-gate", float64(10*night), 33)
 		s.StartedAt = time.Date(2026, 11, night, 2, 0, 0, 0, time.UTC)
 		s.OutDir = "nightly/" + string(rune('a'+i))
 		runs = append(runs, s)
 	}
-	calm := steadyRun("two-tier", 5, 30)
+	calm := summarytest.Steady("two-tier", 5, 30)
 	calm.Scenario, calm.Faults = "many-keys", nil
 	calm.StartedAt = time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)
 	return append(runs, calm)

@@ -8,21 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hbharness/hbharness/summary"
+	"github.com/hbharness/hbharness/summary/summarytest"
 )
-
-// steadyRun is a passing 6-minute run of one key: 12 windows, one dispatch
-// and one write each, a fault got over in 20 s.
-func steadyRun(strategy string, p99, staleness float64) summary.Summary {
-	rec := 20.0
-	return summary.Summary{
-		Scenario: "steady", Strategy: strategy, TimeScale: 0.03, ModelDurationS: 360, ThrottleS: 30, Passed: true,
-		Requests:        summary.Requests{Total: 24000, OK: 24000, RPSModel: 66.7, P50MS: 1, P99MS: p99},
-		Keys:            []summary.KeyStats{{Key: "heartbeat:pipeline:1:project:1", Dispatches: 12, DBWrites: 12}},
-		Services:        []summary.ServiceStats{{ID: 1, MaxStalenessS: staleness}},
-		DispatchesTotal: 12, DBWritesTotal: 12, MaxStalenessS: staleness,
-		Faults: []summary.Fault{{Kind: "broker-down", AtS: 60, ForS: 30, RecoveryS: &rec}},
-	}
-}
 
 func regressed(c *summary.BaselineCheck) []string {
 	var out []string
@@ -35,10 +22,10 @@ func regressed(c *summary.BaselineCheck) []string {
 // A planted regression fails exactly the metrics that got worse beyond
 // their limit, and the same run again fails none.
 func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
-	base := steadyRun("two-tier", 20, 33)
+	base := summarytest.Steady("two-tier", 20, 33)
 	base.LoadGenerator.ScheduleLagP99MS = 2
 	worse := func(f func(*summary.Summary)) summary.Summary {
-		s := steadyRun("two-tier", 20, 33)
+		s := summarytest.Steady("two-tier", 20, 33)
 		s.LoadGenerator.ScheduleLagP99MS = 2
 		f(&s)
 		return s
@@ -92,8 +79,8 @@ func TestBaselineFailsExactlyWhatGotWorse(t *testing.T) {
 // Floors keep a change that is large in percent but tiny in its unit from
 // failing: 0 → 0.4 s of staleness is not an infinite
 func TestBaselineFloors(t *testing.T) {
-	base := steadyRun("view-gate", 0.5, 0)
-	run := steadyRun("view-gate", 4, 0.4)
+	base := summarytest.Steady("view-gate", 0.5, 0)
+	run := summarytest.Steady("view-gate", 4, 0.4)
 	b, err := NewBaseline("base", []summary.Summary{base})
 	require.NoError(t, err)
 	c := b.Check(run, DefaultLimits())
@@ -113,12 +100,12 @@ func TestBaselineFloors(t *testing.T) {
 func TestBaselineSpread(t *testing.T) {
 	var runs []summary.Summary
 	for _, p99 := range []float64{20, 35, 26} {
-		runs = append(runs, steadyRun("view-gate", p99, 33))
+		runs = append(runs, summarytest.Steady("view-gate", p99, 33))
 	}
 	b, err := NewBaseline("base", runs)
 	require.NoError(t, err)
 	check := func(p99 float64) summary.MetricCheck {
-		c := b.Check(steadyRun("view-gate", p99, 33), DefaultLimits())
+		c := b.Check(summarytest.Steady("view-gate", p99, 33), DefaultLimits())
 		require.Equal(t, 3, c.Runs)
 		for _, mc := range c.Metrics {
 			if mc.Metric == "p99" {
@@ -138,9 +125,9 @@ func TestBaselineSpread(t *testing.T) {
 }
 
 func TestBaselineMatching(t *testing.T) {
-	gate := steadyRun("view-gate", 20, 33)
-	tier := steadyRun("two-tier", 20, 33)
-	other := steadyRun("two-tier", 20, 33)
+	gate := summarytest.Steady("view-gate", 20, 33)
+	tier := summarytest.Steady("two-tier", 20, 33)
+	other := summarytest.Steady("two-tier", 20, 33)
 	other.Scenario = "many-keys"
 	tests := []struct {
 		name     string
@@ -173,13 +160,13 @@ func TestBaselineMatching(t *testing.T) {
 }
 
 func TestNewBaselineRefusesRunsThatProvedNothing(t *testing.T) {
-	s := steadyRun("view-gate", 20, 33)
+	s := summarytest.Steady("view-gate", 20, 33)
 	s.LoadGenerator.Saturated = true
 	_, err := NewBaseline("out/x", []summary.Summary{s})
 	require.ErrorContains(t, err, "unusable, saturated or interrupted")
 	_, err = NewBaseline("out/x", nil)
 	require.ErrorContains(t, err, "no summary.json")
-	b, err := NewBaseline("out/x", []summary.Summary{s, steadyRun("view-gate", 20, 33)})
+	b, err := NewBaseline("out/x", []summary.Summary{s, summarytest.Steady("view-gate", 20, 33)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, b.Skipped)
 }
