@@ -142,10 +142,13 @@ func TestReserveWithoutAStream(t *testing.T) {
 
 // A task not acknowledged within the ack wait is handed out again, at most
 // max_deliver times in all; one acknowledged by its reply subject never is.
-// The ack wait is model time: 10 s at scale 0.1 is 1 s of wall time.
+// The ack wait is model time: 30 s at scale 0.1 is 3 s of wall time, room
+// for the acknowledgement (a plain publish, flushed by the client when it
+// can) to reach the server on a CI runner busy with -race (at 1 s, task 2
+// was once handed out again though acknowledged).
 func TestRedeliveryAfterTheAckWaitUpToMaxDeliver(t *testing.T) {
 	const scale = modeltime.Scale(0.1)
-	q, c := queue(t, scale, func(c *taskqueue.Config) { c.TTR = 10 * time.Second; c.MaxDeliver = 2 })
+	q, c := queue(t, scale, func(c *taskqueue.Config) { c.TTR = 30 * time.Second; c.MaxDeliver = 2 })
 	require.NoError(t, q.Seed(t.Context(), []taskqueue.Job{{ID: 3, Tasks: 2}}))
 	// Taken before the delivery, so the ack wait cannot have begun earlier.
 	start := time.Now()
