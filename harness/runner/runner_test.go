@@ -107,13 +107,24 @@ func TestEndToEndNoGateIsCaught(t *testing.T) {
 	require.False(t, res.Passed())
 }
 
-// The time model: the same scenario at two scales gives the same verdicts.
+// The time model: the same scenario at two scales gives the same verdicts
+// on what the model fixes. requests_succeed is left out: it judges the
+// machine's capacity, and compressing time multiplies the wall rate (3.6
+// times here) while the client's timeout shrinks with the scale, so a busy
+// runner can time out requests at 0.055 that it answers at 0.2. Without a
+// gate every poll writes, which is where that showed (docs/limits.md).
 func TestVerdictsDoNotDependOnTimeScale(t *testing.T) {
+	modelled := func(vs []summary.Verdict) map[string]summary.Outcome {
+		o := outcomes(vs)
+		require.Contains(t, o, verify.RequestsSucceed)
+		delete(o, verify.RequestsSucceed)
+		return o
+	}
 	for _, strat := range []string{"view-gate", "none"} {
 		t.Run(strat, func(t *testing.T) {
 			a := run(t, spec(t, "0.055", strat))
 			b := run(t, spec(t, "0.2", strat))
-			require.Equal(t, outcomes(a.Verdicts), outcomes(b.Verdicts))
+			require.Equal(t, modelled(a.Verdicts), modelled(b.Verdicts))
 		})
 	}
 }

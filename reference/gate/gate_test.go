@@ -50,6 +50,9 @@ func TestRedisGateIsSetNX(t *testing.T) {
 	require.True(t, a.Won)
 	require.Equal(t, ClockRedis, a.Clock)
 	require.WithinDuration(t, before, a.At, time.Second, "timed by Redis's clock, the same host's")
+	exp := env.Redis.PExpireTime(ctx, env.Prefix+"heartbeat:pipeline:1:project:1").Val()
+	require.Equal(t, time.UnixMilli(exp.Milliseconds()), a.At.Add(200*time.Millisecond),
+		"the win is the instant Redis counts the window from: the key's expiry less the TTL")
 	a, _ = g.Acquire(ctx, "heartbeat:pipeline:1:project:1", 200*time.Millisecond)
 	require.False(t, a.Won)
 	require.True(t, a.At.IsZero(), "a loss has no time")
