@@ -136,7 +136,7 @@ func (q *Queue) ensureAdvisories(ctx context.Context, js jetstream.JetStream, jo
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return err
 	}
-	_, err = js.CreateStream(ctx, q.advisoryConfig(jobs))
+	_, err = createStream(ctx, js, q.advisoryConfig(jobs))
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return nil // another request created it first
 	}

@@ -73,7 +73,7 @@ func (q *Queue) Seed(ctx context.Context, jobs []Job) error {
 			"stream", q.names.Advisories(), "err", err)
 		cfg := q.advisoryConfig(nil)
 		cfg.Subjects = []string{q.names.Prefix + "hbharness.advisories.unused"}
-		_, err = js.CreateStream(ctx, cfg)
+		_, err = createStream(ctx, js, cfg)
 	}
 	if err != nil {
 		return fmt.Errorf("creating the advisory stream %s: %w", q.names.Advisories(), err)
@@ -97,7 +97,7 @@ func (q *Queue) startJob(ctx context.Context, js jetstream.JetStream, j Job) err
 	if err := js.DeleteStream(ctx, stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("deleting stream %s of an earlier seed: %w", stream, err)
 	}
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{q.names.Subject(j.ID)},
+	if _, err := createStream(ctx, js, jetstream.StreamConfig{Name: stream, Subjects: []string{q.names.Subject(j.ID)},
 		MaxAge: q.cfg.Scale.Wall(StreamMaxAge)}); err != nil {
 		return fmt.Errorf("creating stream %s: %w", stream, err)
 	}
