@@ -549,23 +549,28 @@ fleet: [{name: a, workers: *n}]
 
 func TestParseRejects(t *testing.T) {
 	for _, tc := range rejectCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			const file = "scenarios/x.yaml"
-			spec, err := Parse(src(tc.src), file, vocab())
-			require.Error(t, err)
-			require.Nil(t, spec)
-			var verr *ValidationError
-			require.True(t, errors.As(err, &verr), "error is %T, want *ValidationError", err)
-			for _, p := range verr.Problems {
-				if p.Line == tc.line && p.Field == tc.field && strings.Contains(p.Msg, tc.msg) {
-					require.Equal(t, file, p.File)
-					require.Contains(t, err.Error(), p.String())
-					return
-				}
-			}
-			t.Fatalf("no problem at line %d, field %q, containing %q; got:\n%v", tc.line, tc.field, tc.msg, err)
-		})
+		t.Run(tc.name, tc.check)
 	}
+}
+
+// check parses tc's scenario and requires the one problem it plants, at its
+// line and field, named with the file it came from.
+func (tc rejectCase) check(t *testing.T) {
+	t.Helper()
+	const file = "scenarios/x.yaml"
+	spec, err := Parse(src(tc.src), file, vocab())
+	require.Error(t, err)
+	require.Nil(t, spec)
+	var verr *ValidationError
+	require.True(t, errors.As(err, &verr), "error is %T, want *ValidationError", err)
+	for _, p := range verr.Problems {
+		if p.Line == tc.line && p.Field == tc.field && strings.Contains(p.Msg, tc.msg) {
+			require.Equal(t, file, p.File)
+			require.Contains(t, err.Error(), p.String())
+			return
+		}
+	}
+	t.Fatalf("no problem at line %d, field %q, containing %q; got:\n%v", tc.line, tc.field, tc.msg, err)
 }
 
 func TestParseErrorFormat(t *testing.T) {
