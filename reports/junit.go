@@ -48,6 +48,10 @@ type junitCase struct {
 	Failure   *junitFailure `xml:"failure"`
 	Error     *junitFailure `xml:"error"`
 	Skipped   *junitSkipped `xml:"skipped"`
+	// SystemOut carries an expected failure's finding: a passing testcase
+	// has no message of its own, and a CI viewer would show it as an
+	// ordinary pass. Jenkins, GitLab and GitHub's reporters show system-out.
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -61,7 +65,8 @@ type junitSkipped struct {
 }
 
 // WriteJUnit writes runs as JUnit XML: one testsuite per run named
-// scenario/strategy, one testcase per invariant. A verdict that missed its
+// scenario/strategy (with its label, "scenario/strategy [label]", so that
+// two runs of one scenario keep their IDs apart), one testcase per invariant. A verdict that missed its
 // expectation is a failure; an invariant that could not be judged is skipped.
 // An interrupted run gets one more, failing, testcase so that CI shows why
 // the run failed even when every verdict held.
@@ -93,7 +98,7 @@ func WriteJUnit(w io.Writer, runs []summary.Summary) error {
 }
 
 func junitRun(s summary.Summary) junitSuite {
-	name := s.Scenario + "/" + s.Strategy
+	name := s.Scenario + "/" + s.RunName()
 	suite := junitSuite{
 		Name: name,
 		Time: seconds(s.WallDurationS),
@@ -136,8 +141,11 @@ func junitRun(s summary.Summary) junitSuite {
 			}
 			suite.Failures++
 		case v.Outcome == summary.NotApplicable:
-			c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(v.Detail)}
+			c.Skipped = &junitSkipped{Message: notApplicable(v.Detail)}
 			suite.Skipped++
+		case v.Outcome == summary.Fail:
+			// Passed by failing as the scenario declared: say so, and what.
+			c.SystemOut = fmt.Sprintf("EXPECTED FAILURE: %s failed, as the scenario declares (expect: fail).\n%s", v.Name, v.Detail)
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
@@ -179,6 +187,16 @@ func junitRun(s summary.Summary) junitSuite {
 	}
 	suite.Tests = len(suite.Cases)
 	return suite
+}
+
+// notApplicable words an n/a verdict's skip message once, whether or not
+// its detail already opens with the words.
+func notApplicable(detail string) string {
+	d := oneLine(detail)
+	if strings.HasPrefix(strings.ToLower(d), "not applicable") {
+		return d
+	}
+	return "not applicable: " + d
 }
 
 func seconds(s float64) string {

@@ -35,14 +35,14 @@ func TestSuiteTableNamesTheTargetAndTheSkipped(t *testing.T) {
 		{"external", externalSuite(), []string{
 			"target: http://127.0.0.1:8000 (external deployment)\n",
 			"skipped broker-outage/view-gate: it injects faults (broker-down)\n",
-			"1 passed, 0 failed, 1 skipped\n",
+			"1 passed (1 with expected failures), 0 failed, 1 skipped\n",
 		}, nil},
 		{"in-process", []summary.Summary{testSummary()}, []string{"0 passed, 1 failed\n"}, []string{"target:", "skipped"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, WriteSuiteTable(&buf, tt.runs))
+			require.NoError(t, WriteSuiteTable(&buf, tt.runs, false))
 			out := buf.String()
 			for _, w := range tt.want {
 				assert.Contains(t, out, w)

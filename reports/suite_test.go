@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,13 +27,15 @@ func TestWriteSuiteTable(t *testing.T) {
 		want  []string
 	}{
 		{"none", nil, "0 passed, 0 failed\n", nil},
-		{"mixed", []summary.Summary{pass, fail, fail}, "1 passed, 2 failed\n",
+		{"mixed", []summary.Summary{pass, fail, fail}, "1 passed (1 with expected failures), 2 failed\n",
 			[]string{"steady", "out/steady", "FAIL (dispatch_at_most_one_per_window)", "95 s", "7.5 ms"}},
+		{"expected failures are named", []summary.Summary{pass, brokerOutage()}, "2 passed (2 with expected failures), 0 failed\n",
+			[]string{"PASS (expected fail: last_seen_never_stale)  ", "PASS (expected fail: last_seen_never_stale, never_marked_offline_while_polled)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, WriteSuiteTable(&buf, tt.runs))
+			require.NoError(t, WriteSuiteTable(&buf, tt.runs, false))
 			out := buf.String()
 			assert.True(t, strings.HasSuffix(out, tt.tally), out)
 			assert.Equal(t, len(tt.runs)+2, strings.Count(out, "\n"), "header, one line per run, tally")
@@ -41,6 +44,28 @@ func TestWriteSuiteTable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// On a terminal the verdicts are painted by the pages' colour rule (an
+// expected failure amber, not red) without moving the columns; off one,
+// nothing but text.
+func TestWriteSuiteTableColour(t *testing.T) {
+	pass := testSummary()
+	pass.Scenario, pass.Passed = "steady", true
+	for i := range pass.Invariants {
+		pass.Invariants[i].Passed = true
+	}
+	runs := []summary.Summary{pass, brokerOutage(), testSummary()}
+	var plain, painted bytes.Buffer
+	require.NoError(t, WriteSuiteTable(&plain, runs, false))
+	require.NoError(t, WriteSuiteTable(&painted, runs, true))
+	assert.NotContains(t, plain.String(), "\x1b[")
+	unpaint := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	assert.Equal(t, plain.String(), unpaint.ReplaceAllString(painted.String(), ""), "the same table, columns where they were")
+	out := painted.String()
+	assert.Contains(t, out, ansiGreen+"PASS"+ansiReset+" "+ansiAmber+"(expected fail: last_seen_never_stale, never_marked_offline_while_polled)"+ansiReset)
+	assert.Contains(t, out, ansiRed+"FAIL"+ansiReset+" "+ansiRed+"(dispatch_at_most_one_per_window)")
+	assert.NotContains(t, out, ansiRed+"PASS")
 }
 
 func TestWriteComparison(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,10 @@ type progressView interface {
 // isTerminal says whether w is a terminal, by mpb's own test, so the live
 // line is drawn exactly where mpb would draw it.
 func isTerminal(w io.Writer) bool { return cupwriter.New(w, false).IsTerminal() }
+
+// colourOn says whether verdicts printed to w are painted: on a terminal,
+// unless NO_COLOR is set (no-color.org).
+func colourOn(w io.Writer) bool { return isTerminal(w) && os.Getenv("NO_COLOR") == "" }
 
 // newProgressView picks the live line on a terminal, plain lines elsewhere.
 // A live line that completes stays on the screen when keep is set; a suite

@@ -51,7 +51,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 			return err
 		}
 	case runfolder.KindSuite:
-		if err := reports.WriteSuiteTable(stdout, sums); err != nil {
+		if err := reports.WriteSuiteTable(stdout, sums, colourOn(stdout)); err != nil {
 			return err
 		}
 		if err := reports.WriteSuiteFindings(stdout, sums); err != nil {

@@ -132,7 +132,7 @@ func runOne(ctx context.Context, spec *scenarios.Spec, opt runner.Options, out s
 			return sum, usageError{werr}
 		}
 		if con.quiet {
-			fmt.Fprintln(stdout, reports.SuiteLine(sum))
+			fmt.Fprintln(stdout, reports.SuiteLine(sum, colourOn(stdout)))
 		} else {
 			if terr := reports.WriteTable(stdout, sum); terr != nil {
 				log.Warn("could not print the table", "err", terr)

@@ -85,7 +85,7 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 		runs = append(runs, sum)
 	}
 	fmt.Fprintln(stdout)
-	if err := reports.WriteSuiteTable(stdout, runs); err != nil {
+	if err := reports.WriteSuiteTable(stdout, runs, colourOn(stdout)); err != nil {
 		return err
 	}
 	if err := reports.WriteSuiteFindings(stdout, runs); err != nil {
