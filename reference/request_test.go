@@ -22,13 +22,46 @@ import (
 type slowSupply struct {
 	hold time.Duration
 	n    int
+	// holds, when set, records when each reserve began and ended.
+	holds *holdLog
+}
+
+// holdLog is the spans of wall time reserves were held.
+type holdLog struct {
+	mu    sync.Mutex
+	spans [][2]time.Time
+}
+
+func (l *holdLog) add(from, to time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.spans = append(l.spans, [2]time.Time{from, to})
+}
+
+// overlapping counts the pairs of spans that were held at the same time.
+func (l *holdLog) overlapping() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for i, a := range l.spans {
+		for _, b := range l.spans[i+1:] {
+			if a[0].Before(b[1]) && b[0].Before(a[1]) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (s slowSupply) Reserve(ctx context.Context, job int64, n int) ([]antenna.Task, error) {
+	began := time.Now()
 	select {
 	case <-time.After(s.hold):
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+	if s.holds != nil {
+		s.holds.add(began, time.Now())
 	}
 	out := make([]antenna.Task, min(n, s.n))
 	for i := range out {
