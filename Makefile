@@ -38,11 +38,13 @@ lint:
 # it ours); -race multiplies our share several times over, and their
 # compressed-time runs then measure the race detector, not the target. The
 # concurrency they exercise (fleet, attack, observe, gate, broker,
-# taskqueue, webtier) is raced in those packages' own tests.
+# taskqueue, webtier) is raced in those packages' own tests. The timeouts
+# guard against a hang, not a slow machine: harness/runner takes about 5 min
+# on a quiet 2-core runner and took 11m41s beside two CPU hogs.
 E2E := ./cmd/hbharness ./harness/runner ./reference
 test: services lint
 	$(GO) test -race -count=1 -timeout 10m $$($(GO) list ./... | grep -v -x -e '.*/cmd/hbharness' -e '.*/harness/runner' -e '.*/hbharness/reference')
-	$(GO) test -count=1 -timeout 12m $(E2E)
+	$(GO) test -count=1 -timeout 25m $(E2E)
 	$(GO) test -count=1 -timeout 5m ./harness/fleet/
 
 # The fast tier for the edit-test loop: the pure packages, under a minute
