@@ -239,20 +239,24 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 			check: func(t *testing.T, e effect) {
 				assert.Contains(t, e.detail(verify.ObserversAgree), "written 2 times", "the redelivered task writes again, caught")
 			}},
-		{kind: "clock-skew behind", fault: `{kind: clock-skew, at: 1m, for: 50s, offset: -90s}`,
+		// The skewed cases at 0.1: a write must land inside the fault to
+		// carry the skew, and at 0.03 (1.5 s of wall) beside two CPU hogs
+		// only 2 dispatches fell inside it and no skewed write was read
+		// (worst staleness 41.5 s), so "behind" passed what it must fail.
+		{kind: "clock-skew behind", scale: 0.1, fault: `{kind: clock-skew, at: 1m, for: 50s, offset: -90s}`,
 			pass: []string{verify.AtMostOnePerWindow, verify.ObserversAgree},
 			fail: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled},
 			check: func(t *testing.T, e effect) {
 				assert.Positive(t, e.writes, "writes continue, from a clock 90 s behind")
 			}},
-		{kind: "clock-skew in a zone east of UTC", fault: `{kind: clock-skew, at: 1m, for: 50s, zone: Asia/Kolkata}`,
+		{kind: "clock-skew in a zone east of UTC", scale: 0.1, fault: `{kind: clock-skew, at: 1m, for: 50s, zone: Asia/Kolkata}`,
 			pass: []string{verify.AtMostOnePerWindow, verify.ObserversAgree},
 			fail: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled},
 			check: func(t *testing.T, e effect) {
 				assert.Equal(t, &faults.ClockSkew{Offset: faults.Duration(-(5*time.Hour + 30*time.Minute)), Zone: "Asia/Kolkata"},
 					e.res.History.Faults[0].Planned.Params, "UTC read as IST is 5h30 behind")
 			}},
-		{kind: "clock-skew ahead", fault: `{kind: clock-skew, at: 1m, for: 50s, offset: 10m}`,
+		{kind: "clock-skew ahead", scale: 0.1, fault: `{kind: clock-skew, at: 1m, for: 50s, offset: 10m}`,
 			pass: []string{verify.LastSeenNeverStale, verify.NeverOfflineWhilePolled, verify.AtMostOnePerWindow, verify.ObserversAgree},
 			check: func(t *testing.T, e effect) {
 				future := 0
