@@ -162,7 +162,7 @@ func Run(ctx context.Context, spec *scenarios.Spec, opt Options) (*Result, error
 		Load: loadGenerator(obs, opt.SaturationTolerance), Notes: seen.Notes, Interrupted: obs.interrupted,
 		Unusable: verify.Unusable(*h),
 	}
-	if w := scaleWarning(h); w != "" {
+	if w := scaleNote(spec.Strategy, h); w != "" {
 		setup.Log.Warn(w)
 		res.Notes = append(res.Notes, w)
 	}
@@ -188,6 +188,16 @@ func (r *Result) Passed() bool {
 
 func envErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrEnvironment, fmt.Sprintf(format, a...))
+}
+
+// scaleNote is scaleWarning for a run of strategy: nothing for a strategy
+// with no throttle, whose writes come every few polls by design (the
+// warning was a false alarm on every inline run).
+func scaleNote(strategy string, h *history.History) string {
+	if contract.Unthrottled(strategy) {
+		return ""
+	}
+	return scaleWarning(h)
 }
 
 // scaleWarning speaks up when the writes a target made are far from one

@@ -8,6 +8,17 @@ import (
 	"github.com/hbharness/hbharness/reference/heartbeat"
 )
 
+func TestUnthrottled(t *testing.T) {
+	var got []string
+	for _, name := range Strategies() {
+		if Unthrottled(name) {
+			got = append(got, name)
+		}
+	}
+	require.Equal(t, []string{"inline", "none"}, got, "the strategies that write on every request")
+	require.False(t, Unthrottled("no-such"))
+}
+
 func TestScopes(t *testing.T) {
 	job := heartbeat.JobTarget(1, 2)
 	list := heartbeat.PipelinesTarget([]string{"b", "a"})

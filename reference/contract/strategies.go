@@ -88,3 +88,9 @@ func IdentifiedOnJobs(c Call) heartbeat.Target {
 	}
 	return c.Target
 }
+
+// Unthrottled says whether a strategy has no throttle at all, so that its
+// writes come as often as its polls by design: inline writes in every
+// request, none enqueues a write from every request (docs/design.md#strategies).
+// Writes far closer than the window then say nothing about the time scale.
+func Unthrottled(name string) bool { return name == "inline" || name == "none" }
