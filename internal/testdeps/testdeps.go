@@ -83,8 +83,8 @@ func Saturated(t testing.TB, why any) {
 func saturated(t testing.TB, onCI bool, why any) {
 	t.Helper()
 	if onCI {
-		t.Fatalf("CI=true: the load generator saturated twice, the second time at the gentler retry, so nothing was judged; give the runner more CPU (or fewer parallel jobs): %v", why)
+		t.Fatalf("CI=true: the load generator saturated on every try, the last at the gentlest retry, so nothing was judged; give the runner more CPU (or fewer parallel jobs): %v", why)
 		return
 	}
-	t.Skipf("skipped, nothing judged: the load generator saturated twice, the second time at the gentler retry, on this busy machine: %v", why)
+	t.Skipf("skipped, nothing judged: the load generator saturated on every try, the last at the gentlest retry, on this busy machine: %v", why)
 }
