@@ -43,7 +43,7 @@ func runHeadline(s summary.Summary) headline {
 	case len(c.Missed) > 0:
 		v := c.Missed[0]
 		h = headline{Class: "fail", Lead: fmt.Sprintf("✗ %s %s, expected %s", v.Name, outcomeWord(v.Outcome), v.Expected),
-			Rest: findingText(s, v)}
+			Rest: headlineText(s, v)}
 		if n := len(c.Missed) - 1; n > 0 {
 			h.Rest += fmt.Sprintf(" (+%d more missed)", n)
 		}
@@ -53,11 +53,17 @@ func runHeadline(s summary.Summary) headline {
 			Rest: strings.TrimPrefix(oneLine(v.Detail), "inconclusive: ")}
 	case len(expected) > 0:
 		v := expected[0]
-		h = headline{Class: "expected", Lead: fmt.Sprintf("%s failed, as the scenario expects", v.Name), Rest: findingText(s, v)}
+		h = headline{Class: "expected", Lead: fmt.Sprintf("%s failed, as the scenario expects", v.Name), Rest: headlineText(s, v)}
 		if n := len(expected) - 1; n > 0 {
 			names := make([]string, 0, n)
 			for _, e := range expected[1:] {
-				names = append(names, e.Name)
+				name := e.Name
+				if e.Extent != nil {
+					// Its size too: db-lock's 692 dispatches against at
+					// most 7 is the rate verdict's, not the first one's.
+					name += fmt.Sprintf(" (%d of %d %s; %s)", e.Extent.Count, e.Extent.Of, e.Extent.Noun, worstText(e.Extent))
+				}
+				names = append(names, name)
 			}
 			h.Rest += " (also expected to fail, and did: " + strings.Join(names, ", ") + ")"
 		}
@@ -87,6 +93,14 @@ func outcomeWord(o summary.Outcome) string {
 		return "held"
 	}
 	return string(o)
+}
+
+// headlineText is a failed verdict's whole extent, then its worst place.
+func headlineText(s summary.Summary, v summary.Verdict) string {
+	if x := extentText(v.Extent); x != "" {
+		return x + " · at its worst: " + findingText(s, v)
+	}
+	return findingText(s, v)
 }
 
 // findingText says where and when a verdict's finding is, and which fault

@@ -67,6 +67,23 @@ func TestRunHeadline(t *testing.T) {
 				"also expected to fail, and did: never_marked_offline_while_polled"},
 		},
 		{
+			// clock-skew-behind: the worst place is the first half-minute,
+			// the staleness lasted the whole fault and reached an hour.
+			name:  "the headline sizes a violation whole: from, to, total, worst against its bound",
+			class: "expected",
+			s: func() summary.Summary {
+				s := brokerOutage()
+				s.Invariants[2].Where = &summary.Where{Subject: "service 3", FromS: ptr(61), ToS: ptr(90)}
+				s.Invariants[2].Extent = &summary.Extent{FromS: 60, ToS: 120, TotalS: 59, Worst: 3629.56, Bound: 60, Unit: "s", Limit: "max",
+					Count: 119, Of: 240, Noun: "judged samples"}
+				s.Invariants[3].Extent = &summary.Extent{Worst: 692, Bound: 7, Unit: "dispatches of one key", Limit: "max", Count: 1, Of: 1, Noun: "active keys"}
+				return s
+			},
+			want: []string{"119 of 240 judged samples", "59s in all, from 1m to 2m", "worst 1h0m30s against at most 1m",
+				"at its worst: service 3 · from 1m1s to 1m30s",
+				"never_marked_offline_while_polled (1 of 1 active keys; worst 692 dispatches of one key against at most 7)"},
+		},
+		{
 			name:  "after the fault, its aftermath",
 			class: "expected",
 			s: func() summary.Summary {

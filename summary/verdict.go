@@ -29,6 +29,34 @@ type Verdict struct {
 	// Where locates the finding behind a failed verdict; nil when it held,
 	// or when no one place explains it.
 	Where *Where `json:"where,omitempty"`
+	// Extent is the whole of a failed verdict's violation, where Where is
+	// only its worst place: a headline that gave the worst place alone
+	// would understate an hour of staleness as its first half-minute.
+	Extent *Extent `json:"extent,omitempty"`
+}
+
+// Extent sizes a violation three ways: how long it lasted, how bad it got
+// against its bound, and how much of what was judged it took in.
+type Extent struct {
+	// FromS and ToS bound the violation in model seconds: the first judged
+	// thing found wrong, and the end of the last.
+	FromS float64 `json:"from_s"`
+	ToS   float64 `json:"to_s"`
+	// TotalS is the model time in violation, overlaps counted once (it is
+	// less than ToS-FromS when the violation came and went).
+	TotalS float64 `json:"total_s"`
+	// Worst is the worst value judged, against Bound, both in Unit ("s",
+	// "dispatches", "requests"); Limit says which side of the bound is
+	// allowed: "max" (Worst should be at most Bound) or "min".
+	Worst float64 `json:"worst"`
+	Bound float64 `json:"bound"`
+	Unit  string  `json:"unit"`
+	Limit string  `json:"limit"`
+	// Count of Of judged things were wrong; Noun names them, plural
+	// ("judged samples", "gaps", "keys").
+	Count int    `json:"count"`
+	Of    int    `json:"of"`
+	Noun  string `json:"noun"`
 }
 
 // Where is what a failed verdict found wrong and when, as data rather than

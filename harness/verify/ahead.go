@@ -78,7 +78,18 @@ func checkAhead(h history.History) judgement {
 		"%d of %d writes ahead, from %s to %s, median %s (%s). Antenna reads such a service as fresh that much longer than it is%s",
 		atLeast, fmtDur(worst.Ahead()), fmtDur(worst.At), timer, fmtDur(worst.Stamp), plural(len(worst.Services)), idList(worst.Services),
 		len(ahead), len(stamped), fmtDur(first), fmtDur(last), fmtDur(offsets[len(offsets)/2]), rule, zoneHint(h, offsets[len(offsets)/2])), ev...).
-		locate(during("writer's clock", first, last))
+		locate(during("writer's clock", first, last)).
+		sized(aheadExtent(ahead, worst.Ahead(), tol, len(stamped)))
+}
+
+// aheadExtent sizes the writes whose stamps were ahead: each stands until
+// the next write, which the extent cannot know, so as an instant.
+func aheadExtent(ahead []history.Write, worst, tol time.Duration, judged int) *summary.Extent {
+	var ext extent
+	for _, w := range ahead {
+		ext.add(w.At, w.At)
+	}
+	return ext.size(worst.Seconds(), tol.Seconds(), "s ahead", "max", len(ahead), judged, "writes")
 }
 
 // zoneHint names the likely cause of an offset of whole hours: a writer that
@@ -103,6 +114,7 @@ func aheadFromSamples(h history.History, tol time.Duration, rule string) judgeme
 	var judged, ahead int
 	var worst history.Sample
 	var first, last time.Duration
+	var ext extent
 	for _, s := range h.Samples {
 		if s.Null || s.At > h.Duration {
 			continue
@@ -115,6 +127,7 @@ func aheadFromSamples(h history.History, tol time.Duration, rule string) judgeme
 			first, last = s.At, s.At
 		}
 		ahead++
+		ext.add(s.At, s.At+h.SampleEvery)
 		first, last = min(first, s.At), max(last, s.At)
 		if s.Staleness < worst.Staleness {
 			worst = s
@@ -131,7 +144,8 @@ func aheadFromSamples(h history.History, tol time.Duration, rule string) judgeme
 	return fail(fmt.Sprintf("the writer's clock is ahead by at least %s: service %d read last_seen %s in the future at %s (the database's clock); "+
 		"%d of %d samples read a future last_seen, from %s to %s (%s; sampled only, so the offset is a lower bound)",
 		fmtDur(-worst.Staleness), worst.ServiceID, fmtDur(-worst.Staleness), fmtDur(worst.At), ahead, judged, fmtDur(first), fmtDur(last), rule), ev...).
-		locate(during(fmt.Sprintf("service %d", worst.ServiceID), first, last))
+		locate(during(fmt.Sprintf("service %d", worst.ServiceID), first, last)).
+		sized(ext.size((-worst.Staleness).Seconds(), tol.Seconds(), "s ahead", "max", ahead, judged, "samples"))
 }
 
 // relative words a stamp's offset from its write: "before its write" for a

@@ -36,6 +36,7 @@ func checkAtMostOne(h history.History) judgement {
 		worstWhere                *summary.Where
 		worstGap                  time.Duration
 		found                     bool
+		ext                       extent
 	)
 	for _, key := range sortedKeys(groups) {
 		es := groups[key]
@@ -47,6 +48,7 @@ func checkAtMostOne(h history.History) judgement {
 			if gap < h.Throttle-tol {
 				violations++
 				bad = true
+				ext.add(es[i-1].At, es[i].At)
 			}
 			if !found || gap < worstGap {
 				found, worstGap = true, gap
@@ -66,7 +68,8 @@ func checkAtMostOne(h history.History) judgement {
 		return inconclusive("no key was ever polled, so no gate had anything to let through", ev...)
 	case violations > 0:
 		return fail(fmt.Sprintf("%s, under the window; %d gaps too short on %d of %d keys (%s)",
-			worst, violations, badKeys, len(groups), tol), ev...).locate(worstWhere)
+			worst, violations, badKeys, len(groups), tol), ev...).locate(worstWhere).
+			sized(ext.size(worstGap.Seconds(), h.Throttle.Seconds(), "s apart", "min", violations, gaps, "gaps"))
 	case !found:
 		return pass(fmt.Sprintf("no key had two dispatches (%d dispatches over %d windows of polling; %s)",
 			len(h.Dispatches), windows, tol), ev...)
@@ -109,6 +112,8 @@ func checkRowWrites(h history.History) judgement {
 		worst                             string
 		worstWhere                        *summary.Where
 		worstExcess                       int
+		worstN, worstBound                int
+		ext                               extent
 	)
 	ids := make([]int64, 0, len(perRow))
 	for id := range perRow {
@@ -140,8 +145,10 @@ func checkRowWrites(h history.History) judgement {
 			active := activeCovering(keys, at-h.QueueAllowance, at+h.Throttle)
 			if n > max(active, 1) {
 				violations++
+				ext.add(at, ats[strict])
 				if excess := n - max(active, 1); excess > worstExcess {
 					worstExcess = excess
+					worstN, worstBound = n, max(active, 1)
 					worst = fmt.Sprintf("service %d written %d times within %s from %s while %d of its keys were polled",
 						id, n, fmtDur(ats[strict]-at), fmtDur(at), active)
 					worstWhere = during(fmt.Sprintf("service %d", id), at, ats[strict])
@@ -156,7 +163,8 @@ func checkRowWrites(h history.History) judgement {
 	case judged == 0 && activeWindows(h) == 0:
 		return inconclusive("no key was ever polled and no write was seen", ev...)
 	case violations > 0:
-		return fail(fmt.Sprintf("%s; %d windows over the bound (%s)", worst, violations, rule), ev...).locate(worstWhere)
+		return fail(fmt.Sprintf("%s; %d windows over the bound (%s)", worst, violations, rule), ev...).locate(worstWhere).
+			sized(ext.size(float64(worstN), float64(worstBound), "writes of a row in a window", "max", violations, judged, "row writes"))
 	}
 	return pass(fmt.Sprintf("no row written more often than its polled keys allow: %d row writes on %d rows (%s)",
 		judged, rows, rule), ev...)

@@ -74,6 +74,7 @@ func Check(h history.History, opt Options) []summary.Verdict {
 			Detail:   j.detail,
 			Evidence: j.evidence,
 			Where:    j.where,
+			Extent:   j.extent,
 		})
 	}
 	return verdicts

@@ -77,6 +77,8 @@ func checkFalseLiveness(h history.History) judgement {
 		worst, first history.Sample
 		worstSilence time.Duration
 		firstSilence time.Duration
+		worstLimit   time.Duration
+		ext          extent
 	)
 	for _, s := range h.Samples {
 		gone := quiet.of(s.ServiceID, s.At)
@@ -91,8 +93,9 @@ func checkFalseLiveness(h history.History) judgement {
 		silentSvcs[s.ServiceID] = true
 		if isLive(s) {
 			live++
+			ext.add(s.At, s.At+h.SampleEvery)
 			if gone > worstSilence {
-				worst, worstSilence = s, gone
+				worst, worstSilence, worstLimit = s, gone, limit
 			}
 			if live == 1 || s.At < first.At {
 				first, firstSilence = s, gone
@@ -122,7 +125,8 @@ func checkFalseLiveness(h history.History) judgement {
 	if live > 0 {
 		return fail(fmt.Sprintf("service %d read live at %s, silent for %s, past its limit %s (service %d still at %s, silent for %s); %d of %d samples of silent services read live (%s)",
 			first.ServiceID, fmtDur(first.At), fmtDur(firstSilence), fmtDur(limits[first.ServiceID]), worst.ServiceID, fmtDur(worst.At), fmtDur(worstSilence),
-			live, judged, rule), ev...).locate(at(fmt.Sprintf("service %d", first.ServiceID), first.At))
+			live, judged, rule), ev...).locate(at(fmt.Sprintf("service %d", first.ServiceID), first.At)).
+			sized(ext.size(worstSilence.Seconds(), worstLimit.Seconds(), "s silent while read live", "max", live, judged, "samples of silent services"))
 	}
 	return pass(fmt.Sprintf("no silent service read live: %d samples of %d silent services (%s)", judged, len(silentSvcs), rule), ev...)
 }

@@ -23,6 +23,7 @@ func checkOffline(h history.History) judgement {
 	offline := make(map[int64]*record)
 	judged, total := 0, 0
 	var from, to time.Duration // the judged samples' span
+	var ext extent
 	for _, s := range h.Samples {
 		if !win.judges(s) {
 			continue
@@ -36,6 +37,7 @@ func checkOffline(h history.History) judgement {
 			continue
 		}
 		total++
+		ext.add(s.At, s.At+h.SampleEvery)
 		r := offline[s.ServiceID]
 		if r == nil {
 			offline[s.ServiceID] = &record{count: 1, first: s, last: s}
@@ -84,7 +86,8 @@ func checkOffline(h history.History) judgement {
 	}
 	return fail(fmt.Sprintf("service %d read offline (%s) from %s, %d samples; %d offline samples on %d services of %d judged",
 		worstID, what, fmtDur(worst.first.At), worst.count, total, len(offline), judged), ev...).
-		locate(during(fmt.Sprintf("service %d", worstID), worst.first.At, worst.last.At))
+		locate(during(fmt.Sprintf("service %d", worstID), worst.first.At, worst.last.At)).
+		sized(ext.size(float64(worst.count), 0, "offline reads of one service", "max", total, judged, "judged samples"))
 }
 
 // fmtDurs lists instants, the first few of many, "none" for none.

@@ -82,6 +82,9 @@ func checkRate(h history.History) judgement {
 		worst           string
 		worstWhere      *summary.Where
 		worstMargin     int
+		worstN, worstLo int
+		worstHi         int
+		ext             extent
 	)
 	for _, k := range mergedKeys(h) {
 		active := activeTime(k.Active)
@@ -96,9 +99,12 @@ func checkRate(h history.History) judgement {
 		margin := min(n-lo, hi-n)
 		if margin < 0 {
 			outside++
+			from, to := spanOf(k.Active)
+			ext.add(from, to)
 		}
 		if !found || margin < worstMargin {
 			found, worstMargin = true, margin
+			worstN, worstLo, worstHi = n, lo, hi
 			worst = fmt.Sprintf("key %s: %d %s over %s active, expected [%d, %d]",
 				k.Key, n, noun, fmtDur(active), lo, hi)
 			from, to := spanOf(k.Active)
@@ -115,7 +121,12 @@ func checkRate(h history.History) judgement {
 		return inconclusive(fmt.Sprintf("no key was ever polled (%d keys known), so no count was expected", len(h.Keys)), ev...)
 	}
 	if outside > 0 {
-		return fail(fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged), ev...).locate(worstWhere)
+		bound, limit := float64(worstHi), "max"
+		if worstN < worstLo {
+			bound, limit = float64(worstLo), "min"
+		}
+		return fail(fmt.Sprintf("%s; %d of %d active keys out of bounds", worst, outside, judged), ev...).locate(worstWhere).
+			sized(ext.size(float64(worstN), bound, noun+" of one key", limit, outside, judged, "active keys"))
 	}
 	return pass(fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged), ev...)
 }

@@ -22,9 +22,12 @@ func checkRequests(h history.History) judgement {
 		return inconclusive("no request was sent", ev...)
 	}
 	var over, overEndpoints []string
+	// The worst is the count furthest over its allowance.
+	var worstN, worstAllowed int64
 	if a := h.AllowedErrors; a.PerEndpoint == nil {
 		if r.Errors() > a.Total {
 			over = append(over, fmt.Sprintf("%d errors, %d allowed", r.Errors(), a.Total))
+			worstN, worstAllowed = r.Errors(), a.Total
 		}
 	} else {
 		for _, ep := range sortedKeys(r.ByEndpoint) {
@@ -32,13 +35,18 @@ func checkRequests(h history.History) judgement {
 			if allowed := a.PerEndpoint[ep]; c.Errors() > allowed {
 				over = append(over, fmt.Sprintf("%s: %d errors (%s), %d allowed", ep, c.Errors(), classes(c), allowed))
 				overEndpoints = append(overEndpoints, ep)
+				if c.Errors()-allowed > worstN-worstAllowed {
+					worstN, worstAllowed = c.Errors(), allowed
+				}
 			}
 		}
 	}
 	detail := fmt.Sprintf("%d requests, %d errors (%s); %s; p99 %s",
 		r.Total, r.Errors(), classes(r.RequestCounts), allowance(h.AllowedErrors), fmtDur(r.P99))
 	if len(over) > 0 {
-		return fail(strings.Join(over, "; ")+" — "+detail, ev...).locate(errorSpan(h, overEndpoints))
+		ext, errs := errorExtent(h, overEndpoints)
+		return fail(strings.Join(over, "; ")+" — "+detail, ev...).locate(errorSpan(h, overEndpoints)).
+			sized(ext.size(float64(worstN), float64(worstAllowed), "errors", "max", int(errs), int(r.Total), "requests"))
 	}
 	return pass(detail, ev...)
 }
@@ -76,6 +84,29 @@ func errorSpan(h history.History, endpoints []string) *summary.Where {
 		return &summary.Where{Subject: subject}
 	}
 	return during(subject, from, to)
+}
+
+// errorExtent is the request windows that had errors on the endpoints
+// (all, when none is named), and how many errors they held.
+func errorExtent(h history.History, endpoints []string) (extent, int64) {
+	var ext extent
+	var errs int64
+	for _, w := range h.Requests.Timeline {
+		var n int64
+		for ep, c := range w.ByEndpoint {
+			if len(endpoints) == 0 || slices.Contains(endpoints, ep) {
+				n += c.Errors()
+			}
+		}
+		if n > 0 {
+			errs += n
+			ext.add(w.From, w.From+w.Every)
+		}
+	}
+	if len(h.Requests.Timeline) == 0 {
+		errs = h.Requests.Errors()
+	}
+	return ext, errs
 }
 
 // classes names the error classes that occurred, by endpoint when known.

@@ -26,6 +26,7 @@ func checkStale(h history.History) judgement {
 		// sample read: Antenna's figure hides it when a clock runs ahead.
 		oldest      time.Duration
 		oldestKnown bool
+		ext         extent
 	)
 	for _, s := range h.Samples {
 		if !win.judges(s) {
@@ -38,6 +39,8 @@ func checkStale(h history.History) judgement {
 		age := win.staleness(s)
 		if age >= h.OfflineAfter {
 			stale++
+			// A stale read stands for the time until the next read.
+			ext.add(s.At, s.At+h.SampleEvery)
 			if t, ok := firstStale[s.ServiceID]; !ok || s.At < t {
 				firstStale[s.ServiceID] = s.At
 			}
@@ -74,7 +77,8 @@ func checkStale(h history.History) judgement {
 		from = worst.At
 	}
 	return fail(fmt.Sprintf("%s, %s; %d of %d judged samples stale (%s)", what, at, stale, judged, grace), ev...).
-		locate(during(fmt.Sprintf("service %d", worst.ServiceID), from, worst.At))
+		locate(during(fmt.Sprintf("service %d", worst.ServiceID), from, worst.At)).
+		sized(ext.size(worstAge.Seconds(), h.OfflineAfter.Seconds(), "s", "max", stale, judged, "judged samples"))
 }
 
 // blindNote says how long the sampler saw nothing: those stretches are

@@ -54,6 +54,7 @@ type judgement struct {
 	detail   string
 	evidence summary.Evidence
 	where    *summary.Where
+	extent   *summary.Extent
 }
 
 func pass(detail string, ev ...summary.Count) judgement {

@@ -83,6 +83,34 @@ func TestFailedVerdictsSayWhere(t *testing.T) {
 			assert.Equal(t, tc.subject, v.Where.Subject)
 			assert.Equal(t, fmtSecs(tc.from), fmtSecs(v.Where.FromS))
 			assert.Equal(t, fmtSecs(tc.to), fmtSecs(v.Where.ToS))
+			if tc.invariant == ObserversAgree {
+				assert.Nil(t, v.Extent, "a reconciliation's findings have no one measure to size them by")
+				return
+			}
+			x := v.Extent
+			require.NotNil(t, x, "a failed verdict is sized whole")
+			assert.Positive(t, x.Count, "something was wrong")
+			assert.LessOrEqual(t, x.Count, x.Of, "of what was judged")
+			assert.NotEmpty(t, x.Noun)
+			assert.NotEmpty(t, x.Unit)
+			switch x.Limit {
+			case "max":
+				assert.Greater(t, x.Worst, x.Bound, "the worst is past its bound")
+			case "min":
+				assert.Less(t, x.Worst, x.Bound, "the worst is short of its bound")
+			default:
+				t.Errorf("limit %q", x.Limit)
+			}
+			assert.LessOrEqual(t, x.FromS, x.ToS)
+			assert.LessOrEqual(t, x.TotalS, x.ToS-x.FromS+1e-9, "the union is no longer than the span")
+			if v.Where.FromS != nil {
+				to := *v.Where.FromS
+				if v.Where.ToS != nil {
+					to = *v.Where.ToS
+				}
+				assert.LessOrEqual(t, x.FromS, to+1e-9, "the worst place meets the whole")
+				assert.GreaterOrEqual(t, x.ToS+1e-9, *v.Where.FromS, "the worst place meets the whole")
+			}
 		})
 	}
 	for _, v := range Check(healthy(), Options{}) {
