@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -50,8 +51,16 @@ func (a *Acker) conn(ctx context.Context) (*nats.Conn, jetstream.JetStream, erro
 	return nc, js, nil
 }
 
+// ackFlushTimeout bounds the flush after an acknowledgement when the
+// caller set no deadline: nats-py's flush default, which upstream's bare
+// flush() uses (10 s; nats.go's Flush uses the same).
+const ackFlushTimeout = 10 * time.Second
+
 // Ack acknowledges the task reply names: acknowledge_task's publish of
-// +ACK (nats_queue.py:511–531).
+// +ACK, then its flush (nats_queue.py:511–531, the flush at 526). Without
+// the flush the +ACK may sit in the client's buffer while the ack wait
+// runs out, and the server hands the done task out again: seen beside two
+// CPU hogs, a task acknowledged at once came back after 3 s.
 func (a *Acker) Ack(ctx context.Context, reply string) error {
 	nc, _, err := a.conn(ctx)
 	if err != nil {
@@ -59,6 +68,14 @@ func (a *Acker) Ack(ctx context.Context, reply string) error {
 	}
 	if err := nc.Publish(reply, []byte("+ACK")); err != nil {
 		return fmt.Errorf("acknowledging %s: %w", reply, err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ackFlushTimeout)
+		defer cancel()
+	}
+	if err := nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("acknowledging %s: the +ACK did not reach NATS: %w", reply, err)
 	}
 	return nil
 }
