@@ -129,17 +129,26 @@ func firstHistories(runs []summary.Summary, hists []*history.History) []strategy
 	return out
 }
 
-// meritClass colours one strategy's bar by the metric itself, never by the
-// run's verdict: red where an invariant that judges the metric failed in
-// any of its runs (expected or not), orange where it is worse than the best
+// meritClass colours one strategy's bar by the metric itself, under the
+// colour rule of every page (paint.go): red where an invariant that judges
+// the metric failed unexpectedly in any of its runs, amber where it failed
+// only as the scenario expects, purple where it is worse than the best
 // strategy beyond noise, blue otherwise.
 func meritClass(m metric.Metric, sp Spread, runs []summary.Summary) string {
+	class := ""
 	for _, s := range runs {
 		for _, v := range s.Invariants {
-			if v.Outcome == summary.Fail && slices.Contains(m.JudgedBy, v.Name) {
-				return "bar bad"
+			if v.Outcome != summary.Fail || !slices.Contains(m.JudgedBy, v.Name) {
+				continue
 			}
+			if !expectedFailure(v) {
+				return "bar " + paintBad
+			}
+			class = "bar " + paintExpected
 		}
+	}
+	if class != "" {
+		return class
 	}
 	if !sp.Best && !sp.WithinNoise && m.Worse != metric.Neutral {
 		return "bar over"
@@ -166,7 +175,7 @@ const comparisonTemplate = `
 {{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{range .Legend}}<p class="meta">{{.}}</p>
-{{end}}<p class="meta">Bars are coloured by each metric's own merit: red where an invariant judging it failed (expected or not), orange where it is worse than the best strategy beyond noise; a metric spanning more than {{.LogSpan}}× is drawn on a log scale.</p>
+{{end}}<p class="meta">Bars are coloured by each metric's own merit: red where an invariant judging it failed unexpectedly, amber where it failed as the scenario expects, purple where it is worse than the best strategy beyond noise; a metric spanning more than {{.LogSpan}}× is drawn on a log scale.</p>
 </body>
 </html>
 {{end}}

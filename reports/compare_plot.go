@@ -15,8 +15,9 @@ type rangeBar struct {
 	Min, Max float64
 	Text     string
 	// Class colours the bar by the metric's own merit: "bar" (blue), "bar
-	// over" (orange: worse than the best beyond noise), "bar bad" (red: an
-	// invariant judging this metric failed).
+	// over" (purple: worse than the best beyond noise), "bar bad" (red: an
+	// invariant judging this metric failed unexpectedly), "bar expected"
+	// (amber: it failed as the scenario expects).
 	Class string
 	// Missing says why there is no bar (inconclusive, not measured).
 	Missing string

@@ -128,7 +128,7 @@ func TestComparisonHTML(t *testing.T) {
 	assert.Contains(t, p.svgs[0], `<text x="67.6" y="52" text-anchor="end" class="key-label">view-gate</text>
 <rect x="73.6" y="40.8" width="92.1"`, "a value of 1 on the log axis is a visible bar: the axis starts a decade lower")
 	assert.Contains(t, p.svgs[0], "log scale", "1 beside 60 per window is drawn on a log axis")
-	assert.Contains(t, p.svgs[0], `class="bar bad"`, "none's dispatches are red: its invariant failed, though as expected")
+	assert.Contains(t, p.svgs[0], `class="bar expected"`, "none's dispatches are amber: its invariant failed, as expected")
 	assert.Contains(t, p.svgs[len(p.svgs)-1], `class="bar over"`, "none's p99 is worse than the best beyond noise")
 	assert.Contains(t, p.raw, `href="view-gate/2/report.html"`)
 	assert.Contains(t, p.text(), "p99 latency ms")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -19,8 +20,8 @@ const maxLabelChars = 44
 
 // dispatchChart draws one row of tick marks per gate key over model time.
 // Marks closer than the throttle window (less the clock tolerance) to the
-// previous one on the same key are red: they are what fails
-// dispatch_at_most_one_per_window.
+// previous one on the same key are red (amber when the scenario expects
+// it): they are what fails dispatch_at_most_one_per_window.
 func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.Chart {
 	events, noun := heartbeatEvents(h)
 	byKey := eventsByKey(events)
@@ -48,6 +49,7 @@ func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.C
 	}
 	soon := h.Throttle - tol
 	violations := 0
+	paint := violationPaint(s, verify.AtMostOnePerWindow)
 	for i, key := range shown {
 		top := float64(rows - i) // data y of the row's upper edge
 		for _, iv := range active[key] {
@@ -62,7 +64,7 @@ func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.C
 				violations++
 			}
 		}
-		drawTicks(c, times, red, c.Py(top-0.15), c.Py(top-0.85)-c.Py(top-0.15))
+		drawTicks(c, times, red, paint, c.Py(top-0.15), c.Py(top-0.85)-c.Py(top-0.15))
 		label := key
 		if r := []rune(key); len(r) > maxLabelChars {
 			label = string(r[:maxLabelChars-1]) + "…"
@@ -82,11 +84,11 @@ func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.C
 	}
 	c.Caption += "Blue bands: the key was being polled. "
 	if h.Throttle > 0 {
-		c.Caption += fmt.Sprintf("Grey bands: every other %s throttle window. Red marks: %d came within %s (throttle less the %s clock tolerance) of the previous one on their key. ",
-			modelDuration(sec(h.Throttle)), violations, modelDuration(sec(soon)), modelDuration(sec(tol)))
+		c.Caption += fmt.Sprintf("Shaded bands: every other %s throttle window. %s marks: %d came within %s (throttle less the %s clock tolerance) of the previous one on their key. ",
+			modelDuration(sec(h.Throttle)), paintWord(paint), violations, modelDuration(sec(soon)), modelDuration(sec(tol)))
 	}
 	if len(h.Faults) > 0 {
-		c.Caption += "Orange bands: injected faults."
+		c.Caption += faultCaption
 	}
 	return c
 }
@@ -114,7 +116,7 @@ func eventsByKey(events []plotEvent) map[string][]time.Duration {
 // drawTicks draws sorted event times as tick marks, merging events that land
 // on adjacent pixel columns into one mark so that the SVG stays small however
 // many events there are (the none strategy dispatches on every request).
-func drawTicks(c *chart.Chart, times []time.Duration, red []bool, y, h float64) {
+func drawTicks(c *chart.Chart, times []time.Duration, red []bool, paint string, y, h float64) {
 	type span struct {
 		from, to int
 		red      bool
@@ -131,7 +133,7 @@ func drawTicks(c *chart.Chart, times []time.Duration, red []bool, y, h float64) 
 	for _, sp := range spans {
 		class := "tick-mark"
 		if sp.red {
-			class = "tick-mark bad"
+			class = "tick-mark " + paint
 		}
 		c.RectPx(float64(sp.from), y, float64(sp.to-sp.from)+1.5, h, class, "", "")
 	}

@@ -11,12 +11,10 @@ import (
 	"github.com/hbharness/hbharness/reports/chart"
 )
 
-// endpointColor colours an endpoint's errors; orange is left out, as fault
-// bands use it.
-func endpointColor(i int) string {
-	palette := [...]string{"#e15759", "#b07aa1", "#9c755f", "#4e79a7", "#59a14f", "#edc948", "#bab0ac"}
-	return palette[i%len(palette)]
-}
+// endpointColor colours an endpoint's errors as a data series: the series
+// palette, with no red, amber or grey, which say what the verdict found
+// (paint.go).
+func endpointColor(i int) string { return chart.SeriesColor(i) }
 
 // errorsChart draws the requests that failed in each timeline window,
 // stacked by endpoint, on an axis of their own so that a handful of errors
@@ -24,7 +22,7 @@ func endpointColor(i int) string {
 // fault bands. Where the errors used up what the scenario allows
 // (allowed_errors), a threshold line marks the window. It returns nil when
 // the run kept no timeline or no request failed.
-func errorsChart(h *history.History, left float64) *chart.Chart {
+func errorsChart(h *history.History, left float64, paint string) *chart.Chart {
 	if len(h.Requests.Timeline) == 0 {
 		return nil
 	}
@@ -98,8 +96,8 @@ func errorsChart(h *history.History, left float64) *chart.Chart {
 	crossed := allowanceCrossings(bars, h.AllowedErrors, end)
 	for _, x := range crossed {
 		px := c.Px(x.at)
-		c.LinePx(px, c.Top, px, c.Top+c.PlotH(), "threshold", "")
-		c.TextPx(px+3, c.Top+24, x.label, "start", "threshold-label", x.label)
+		c.LinePx(px, c.Top, px, c.Top+c.PlotH(), "threshold "+paint, "")
+		c.TextPx(px+3, c.Top+24, x.label, "start", "threshold-label "+paint, x.label)
 	}
 
 	lx := c.Left + c.PlotW() + 10
@@ -120,14 +118,14 @@ func errorsChart(h *history.History, left float64) *chart.Chart {
 		c.Caption += fmt.Sprintf("The scenario allows %d errors in all. ", h.AllowedErrors.Total)
 	}
 	if len(crossed) > 0 {
-		c.Caption += "Red lines: where the errors went past what the scenario allows, which fails requests_succeed. "
+		c.Caption += paintWord(paint) + " lines: where the errors went past what the scenario allows, which fails requests_succeed. "
 	}
 	if per > 1 {
 		c.Caption += fmt.Sprintf("The run's %d timeline windows are merged %d to a bar. ", len(h.Requests.Timeline), per)
 	}
 	c.Caption += "Each bar's tooltip gives the error classes. "
 	if len(h.Faults) > 0 {
-		c.Caption += "Orange bands: injected faults."
+		c.Caption += faultCaption
 	}
 	return c
 }

@@ -36,7 +36,7 @@ func TestErrorsChart(t *testing.T) {
 			h:    testHistory,
 			bars: 5,
 			caption: []string{"in each 2s window of model time", "stacked by endpoint: tasks 20", "The scenario allows 0 errors in all.",
-				"Red lines: where the errors went past what the scenario allows", "Orange bands: injected faults."},
+				"Red lines: where the errors went past what the scenario allows", faultCaption},
 			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "failed requests per 2s window, by endpoint", c.Title)
 				band := bandPx(t, c)
@@ -94,7 +94,7 @@ func TestErrorsChart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := errorsChart(tt.h(), 80)
+			c := errorsChart(tt.h(), 80, paintBad)
 			if tt.absent {
 				require.Nil(t, c)
 				return

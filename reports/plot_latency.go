@@ -104,7 +104,7 @@ func latencyChart(h *history.History, left float64) *chart.Chart {
 	}
 	c.Caption += "Lines break where a window had no answer. "
 	if len(h.Faults) > 0 {
-		c.Caption += "Orange bands: injected faults."
+		c.Caption += faultCaption
 	}
 	return c
 }

@@ -26,7 +26,7 @@ func TestLatencyChart(t *testing.T) {
 			name: "a fault's slow answers on a log axis",
 			h:    testHistory,
 			p99:  1, p50: 1, log: true,
-			caption: []string{"dark p99, light p50", "The axis is logarithmic", "Orange bands: injected faults."},
+			caption: []string{"dark p99, light p50", "The axis is logarithmic", faultCaption},
 			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "latency per 2s window: p50 and p99 of the answered requests", c.Title)
 				for _, tick := range []string{"1 ms", "10 ms", "100 ms", "1000 ms"} {

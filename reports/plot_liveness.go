@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -40,7 +41,9 @@ const (
 	liveFalse                   // read live while silent past the allowance: no_false_liveness fails
 )
 
-func (s liveState) class() string {
+// class is the read's class on the chart; paint is how no_false_liveness's
+// violations are drawn (red, or amber when the scenario expects them).
+func (s liveState) class(paint string) string {
 	switch s {
 	case liveNull:
 		return "live-null"
@@ -49,7 +52,9 @@ func (s liveState) class() string {
 	case liveOn:
 		return "live-on"
 	case liveFalse:
-		return "live-false"
+		return "live-false " + paint
+	case liveLate:
+		return "live-late"
 	}
 	return "live-silent"
 }
@@ -77,9 +82,10 @@ type liveRow struct {
 // by no_false_liveness's rule: a service silent (none of its own workers
 // polling, past the poll gap) for longer than its allowance (offline_after
 // plus what the checks as they ran took: verify.FalseLivenessAfter) must not
-// read live. Silence comes from verify.SilentFor, so the red here
-// is exactly what the verdict counts.
-func livenessChart(h *history.History, left float64) *chart.Chart {
+// read live. Silence comes from verify.SilentFor, so the red here (amber,
+// paint, when the scenario expects the failure) is exactly what the verdict
+// counts.
+func livenessChart(h *history.History, left float64, paint string) *chart.Chart {
 	limit := verify.FalseLivenessAfter(*h)
 	silentFor := verify.SilentFor(*h)
 	end := runEnd(h)
@@ -172,7 +178,7 @@ func livenessChart(h *history.History, left float64) *chart.Chart {
 				tip += fmt.Sprintf("%d changes too close to tell apart at this scale; worst: ", d.runs)
 			}
 			tip += liveStateText(d.liveRun, allowance)
-			c.RectPx(d.x0, y+liveStripY, max(d.x1-d.x0, 1), liveStripH, d.state.class(), "", tip)
+			c.RectPx(d.x0, y+liveStripY, max(d.x1-d.x0, 1), liveStripH, d.state.class(paint), "", tip)
 		}
 
 		tip := fmt.Sprintf("service %d", id)
@@ -190,7 +196,7 @@ func livenessChart(h *history.History, left float64) *chart.Chart {
 			value = modelDuration(sec(r.liveSilent))
 		}
 		if r.falseLive > 0 {
-			class = "value bad"
+			class = "value " + paint
 		}
 		c.TextPx(c.Left+c.PlotW()+8, mid+4, value, "start", class, tip)
 	}
@@ -210,9 +216,10 @@ func livenessChart(h *history.History, left float64) *chart.Chart {
 		}
 		c.Caption = fmt.Sprintf("One strip per service, one cell per read of last_seen_live%s: green read live, grey offline, pale NULL; the thin blue band above is when its own workers were polling, to the last poll plus the %s max poll gap. ",
 			every, modelDuration(sec(h.MaxPollGap)))
-		c.Caption += fmt.Sprintf("Amber: read live while silent, still within the allowance; red: read live while silent past it, which fails no_false_liveness (%s). ", rule)
+		c.Caption += fmt.Sprintf("Teal: read live while silent, still within the allowance; %s: read live while silent past it, which fails no_false_liveness (%s). ",
+			strings.ToLower(paintWord(paint)), rule)
 		if late {
-			c.Caption += "Reads after the run's end (a drain) are not judged: read live while silent, they are amber. "
+			c.Caption += "Reads after the run's end (a drain) are not judged: read live while silent, they are dark grey. "
 		}
 		c.Caption += fmt.Sprintf("Read live while silent: %s in all, %s of it past the allowance (each service's on its right). ",
 			modelDuration(sec(totalSilent)), modelDuration(sec(totalFalse)))
@@ -223,7 +230,7 @@ func livenessChart(h *history.History, left float64) *chart.Chart {
 		}
 	}
 	if len(h.Faults) > 0 {
-		c.Caption += "Orange bands: injected faults."
+		c.Caption += faultCaption
 	}
 	return c
 }

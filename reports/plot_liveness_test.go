@@ -79,11 +79,11 @@ func liveLabels(c *chart.Chart) []string {
 
 func TestLivenessChart(t *testing.T) {
 	threeServices := map[string][]string{
-		"live-polled": {"service 2, 0–2m5s", "service 3, 0–4m5s", "service 1, 0–10m"},
-		"live-false":  {"service 2, 3m16s–10m"},
-		"live-silent": {"service 2, 2m6s–3m16s", "service 3, 4m6s–5m"},
-		"live-on":     {"service 2, 0–2m6s", "service 3, 0–4m6s", "service 1, 0–10m"},
-		"live-off":    {"service 3, 5m–10m"},
+		"live-polled":    {"service 2, 0–2m5s", "service 3, 0–4m5s", "service 1, 0–10m"},
+		"live-false bad": {"service 2, 3m16s–10m"},
+		"live-silent":    {"service 2, 2m6s–3m16s", "service 3, 4m6s–5m"},
+		"live-on":        {"service 2, 0–2m6s", "service 3, 0–4m6s", "service 1, 0–10m"},
+		"live-off":       {"service 3, 5m–10m"},
 	}
 	tests := []struct {
 		name    string
@@ -106,10 +106,10 @@ func TestLivenessChart(t *testing.T) {
 				"(every 1s)",
 				"5s max poll gap",
 			},
-			absent: []string{"Orange bands", "after the run's end"},
+			absent: []string{"Violet bands", "after the run's end"},
 			check: func(t *testing.T, c *chart.Chart) {
 				for _, el := range c.Els {
-					if el.Class == "live-false" {
+					if el.Class == "live-false bad" {
 						require.Contains(t, el.Tip, "silent for up to 8m, past the 1m15s allowance")
 					}
 				}
@@ -136,11 +136,11 @@ func TestLivenessChart(t *testing.T) {
 			},
 			labels: []string{"svc 4", "svc 2", "svc 3", "svc 1"},
 			rects: map[string][]string{
-				"live-polled": threeServices["live-polled"], // none for service 4
-				"live-false":  {"service 4, 1m16s–10m", "service 2, 3m16s–10m"},
-				"live-silent": {"service 4, 1s–1m16s", "service 2, 2m6s–3m16s", "service 3, 4m6s–5m"},
-				"live-on":     {"service 4, 0–1s", "service 2, 0–2m6s", "service 3, 0–4m6s", "service 1, 0–10m"},
-				"live-off":    {"service 3, 5m–10m"},
+				"live-polled":    threeServices["live-polled"], // none for service 4
+				"live-false bad": {"service 4, 1m16s–10m", "service 2, 3m16s–10m"},
+				"live-silent":    {"service 4, 1s–1m16s", "service 2, 2m6s–3m16s", "service 3, 4m6s–5m"},
+				"live-on":        {"service 4, 0–1s", "service 2, 0–2m6s", "service 3, 0–4m6s", "service 1, 0–10m"},
+				"live-off":       {"service 3, 5m–10m"},
 			},
 			caption: []string{"Showing all 4 services"},
 		},
@@ -155,7 +155,7 @@ func TestLivenessChart(t *testing.T) {
 			},
 			labels: []string{"svc 9", "svc 2", "svc 3", "svc 1"},
 			check: func(t *testing.T, c *chart.Chart) {
-				require.Contains(t, liveRects(c)["live-false"], "service 9, 1m16s–10m")
+				require.Contains(t, liveRects(c)["live-false bad"], "service 9, 1m16s–10m")
 				var tip string
 				for _, el := range c.Els {
 					if el.Kind == "text" && el.Text == "svc 9" {
@@ -228,7 +228,7 @@ func TestLivenessChart(t *testing.T) {
 			},
 			labels:  []string{"svc 2", "svc 3", "svc 1"},
 			rects:   threeServices,
-			caption: []string{"Orange bands: injected faults."},
+			caption: []string{faultCaption},
 			check: func(t *testing.T, c *chart.Chart) {
 				require.True(t, hasClass(c, "fault"))
 				require.True(t, hasClass(c, "fault-label"))
@@ -245,8 +245,9 @@ func TestLivenessChart(t *testing.T) {
 			caption: []string{"Reads after the run's end (a drain) are not judged", "Read live while silent: 6m49s in all, 4m45s of it past the allowance"},
 			check: func(t *testing.T, c *chart.Chart) {
 				rects := liveRects(c)
-				require.Equal(t, []string{"service 2, 3m16s–8m1s"}, rects["live-false"])
-				require.Equal(t, []string{"service 2, 2m6s–3m16s", "service 2, 8m1s–10m", "service 3, 4m6s–5m"}, rects["live-silent"])
+				require.Equal(t, []string{"service 2, 3m16s–8m1s"}, rects["live-false bad"])
+				require.Equal(t, []string{"service 2, 2m6s–3m16s", "service 3, 4m6s–5m"}, rects["live-silent"])
+				require.Equal(t, []string{"service 2, 8m1s–10m"}, rects["live-late"], "grey: not judged")
 			},
 		},
 		{
@@ -263,7 +264,7 @@ func TestLivenessChart(t *testing.T) {
 			check: func(t *testing.T, c *chart.Chart) {
 				rects := liveRects(c)
 				require.Less(t, len(rects["live-on"])+len(rects["live-off"]), 700, "about one per two pixels, not one per read")
-				require.Empty(t, rects["live-false"])
+				require.Empty(t, rects["live-false bad"])
 				n := 0
 				for _, el := range c.Els {
 					if strings.Contains(el.Tip, "changes too close to tell apart") {
@@ -277,7 +278,7 @@ func TestLivenessChart(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.h()
-			c := livenessChart(h, 80)
+			c := livenessChart(h, 80, paintBad)
 			require.Equal(t, "liveness", c.ID)
 			require.Equal(t, tt.labels, liveLabels(c))
 			if tt.rects != nil {
@@ -313,7 +314,7 @@ func TestLivenessChart(t *testing.T) {
 func TestLivenessChartAgreesWithStats(t *testing.T) {
 	h := livenessHistory()
 	st := verify.Summarize(*h)
-	c := livenessChart(h, 80)
+	c := livenessChart(h, 80, paintBad)
 	require.Contains(t, c.Caption, fmt.Sprintf("Read live while silent: %s in all", modelDuration(st.Liveness.FalseLive.Seconds())))
 	for _, s := range st.Services {
 		want := "0"
@@ -350,7 +351,7 @@ func TestWriteHTMLLiveness(t *testing.T) {
 			require.Positive(t, idx, "the page has the liveness chart")
 			require.Contains(t, p.svgs[idx-1], "staleness over time", "right after the staleness chart")
 			svg := p.svgs[idx]
-			require.Equal(t, tt.reds, strings.Count(svg, `class="live-false"`))
+			require.Equal(t, tt.reds, strings.Count(svg, `class="live-false bad"`))
 			require.Contains(t, svg, `class="live-polled"`)
 			require.Contains(t, svg, `class="live-on"`)
 			require.Contains(t, svg, "<title>service ")
@@ -358,7 +359,7 @@ func TestWriteHTMLLiveness(t *testing.T) {
 			for _, w := range tt.want {
 				require.Contains(t, text, w)
 			}
-			require.Contains(t, p.raw, "svg .live-false{", "the page styles the strips")
+			require.Contains(t, p.raw, "svg .live-false.bad", "the page styles the strips")
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/hbharness/hbharness/harness/history"
+	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reports/chart"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
@@ -30,6 +31,16 @@ func windowChart(s summary.Summary, h *history.History, left float64) *chart.Cha
 		return nil
 	}
 	events, noun := heartbeatEvents(h)
+	// A bar over its keys is a violation only when the verdict found one;
+	// otherwise it is inside the clock tolerance, and purple, not red.
+	over, overWord := "over", "purple"
+	if failed(s, verify.AtMostOnePerWindow) {
+		over = violationPaint(s, verify.AtMostOnePerWindow)
+		overWord = "red"
+		if over == paintExpected {
+			overWord = "amber (as the scenario expects)"
+		}
+	}
 	counts := make([]int, n)
 	for _, e := range events {
 		i := min(max(int(sec(e.At)/w), 0), n-1)
@@ -67,7 +78,7 @@ func windowChart(s summary.Summary, h *history.History, left float64) *chart.Cha
 		tip := fmt.Sprintf("%s–%s: %d %s, %d keys polled", timeLabel(from), timeLabel(to), k, noun, keysActive[i])
 		class := "bar"
 		if k > keysActive[i] && len(h.Keys) > 0 {
-			class = "bar over" // more than one per polled key
+			class = "bar " + over // more than one per polled key
 		}
 		// A one-pixel inset keeps neighbouring bars apart.
 		x0, x1 := c.Px(from)+0.5, c.Px(to)-0.5
@@ -108,8 +119,8 @@ func windowChart(s summary.Summary, h *history.History, left float64) *chart.Cha
 	}
 
 	perWindow := s.Requests.RPSModel * w
-	c.Caption = fmt.Sprintf("Bars: %s in each %s throttle window (%d in all); orange bars exceed the keys polled in their window. ",
-		noun, modelDuration(w), len(events))
+	c.Caption = fmt.Sprintf("Bars: %s in each %s throttle window (%d in all); %s bars exceed the keys polled in their window. ",
+		noun, modelDuration(w), len(events), overWord)
 	if len(h.Keys) > 0 {
 		c.Caption += "Black line: gate keys polled in the window, the view gate's ideal of one dispatch per key per window. "
 	}

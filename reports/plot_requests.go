@@ -103,7 +103,7 @@ func requestsChart(h *history.History, left float64) *chart.Chart {
 	c.RectPx(lx, c.Top+19, 16, 8, "bar err", "", "")
 	c.TextPx(lx+20, c.Top+27, "errors", "start", "legend", "")
 
-	c.Caption = fmt.Sprintf("Requests per model second in each %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, red the errors stacked on top (%d errors",
+	c.Caption = fmt.Sprintf("Requests per model second in each %s window of model time, by the instant each was meant to be sent (%d in all): blue answered ok, brown the errors stacked on top (%d errors",
 		modelDuration(width), all.Total, all.Errors())
 	if cl := errorClasses(all); cl != "" {
 		c.Caption += ": " + cl
@@ -117,7 +117,7 @@ func requestsChart(h *history.History, left float64) *chart.Chart {
 		c.Caption += fmt.Sprintf("%d requests meant for after the run's end are counted but not drawn. ", late)
 	}
 	if len(h.Faults) > 0 {
-		c.Caption += "Orange bands: injected faults."
+		c.Caption += faultCaption
 	}
 	return c
 }

@@ -71,7 +71,7 @@ func TestRequestsChart(t *testing.T) {
 			errs: 5,
 			caption: []string{
 				"Requests per model second in each 2s window of model time", "(12000 in all)", "(20 errors: 20 5xx)",
-				"Orange bands: injected faults.",
+				faultCaption,
 			},
 			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "requests per second (model), per 2s window", c.Title)
@@ -129,7 +129,7 @@ func TestRequestsChart(t *testing.T) {
 			check: func(t *testing.T, c *chart.Chart) {
 				require.Equal(t, "3s–4s: 10 requests, 0 ok, 10 errors (10 transport) · tasks 10, 10 errors (10 transport) · no answers, so no latency",
 					reqRects(c)["bar err"][0])
-				require.NotContains(t, c.Caption, "Orange bands")
+				require.NotContains(t, c.Caption, "Violet bands")
 			},
 		},
 		{

@@ -18,10 +18,11 @@ const maxStaleSeries = 9
 // stalenessChart draws now - last_seen per service from the sampler, with the
 // offline_after line. Only staleness while a service's workers poll counts
 // against it (last_seen_never_stale): those stretches are solid and turn red
-// at or above the line; the rest are dashed and grey, and the y axis is
+// at or above the line (amber, paint, when the scenario expects the
+// failure); the rest are dashed and faded, and the y axis is
 // scaled to the polled stretches so that a service left alone on purpose
 // does not flatten everything else.
-func stalenessChart(h *history.History, left float64) *chart.Chart {
+func stalenessChart(h *history.History, left float64, paint string) *chart.Chart {
 	bySvc := make(map[int64][]history.Sample)
 	for _, s := range h.Samples {
 		bySvc[s.ServiceID] = append(bySvc[s.ServiceID], s)
@@ -102,13 +103,13 @@ func stalenessChart(h *history.History, left float64) *chart.Chart {
 			}
 			c.Polyline(seg.pts, "series", color, "")
 			if clip != "" && slices.ContainsFunc(seg.pts, func(p [2]float64) bool { return p[1] >= sec(h.OfflineAfter) }) {
-				c.Polyline(seg.pts, "series bad", "", clip)
+				c.Polyline(seg.pts, "series "+paint, "", clip)
 			}
 		}
 		for _, s := range bySvc[id] {
 			if s.Null {
 				nulls++
-				c.RectPx(c.Px(sec(s.At))-1, c.Top, 2, 6, "null-mark", "", fmt.Sprintf("%s: last_seen NULL at %s", g.name(), timeLabel(sec(s.At))))
+				c.RectPx(c.Px(sec(s.At))-1, c.Top, 2, 6, "null-mark "+paint, "", fmt.Sprintf("%s: last_seen NULL at %s", g.name(), timeLabel(sec(s.At))))
 			}
 		}
 		ly := c.Top + 12 + float64(i)*16
@@ -142,16 +143,16 @@ func stalenessChart(h *history.History, left float64) *chart.Chart {
 		c.Caption += "Services whose lines would lie on top of each other (written by the same heartbeat) are drawn as one line, named together in the legend. "
 	}
 	if len(hidden) > 0 {
-		c.Caption += fmt.Sprintf("Showing the stalest while polled; grey band: the range of the other %d services' polled staleness. ", len(hidden))
+		c.Caption += fmt.Sprintf("Showing the stalest while polled; pale blue band: the range of the other %d services' polled staleness. ", len(hidden))
 	}
 	if h.OfflineAfter > 0 {
-		c.Caption += "Red: at or above offline_after while polled, where Antenna shows the service offline. "
+		c.Caption += paintWord(paint) + ": at or above offline_after while polled, where Antenna shows the service offline. "
 	}
 	if unpolled {
-		c.Caption += "Dashed: no worker was polling the service, so staleness is expected there and not held against it (cut at the top of the plot). "
+		c.Caption += "Dashed grey: no worker was polling the service, so staleness is expected there and not judged (cut at the top of the plot). "
 	}
 	if nulls > 0 {
-		c.Caption += fmt.Sprintf("Red marks at the top: %d reads of a NULL last_seen.", nulls)
+		c.Caption += fmt.Sprintf("%s marks at the top: %d reads of a NULL last_seen.", paintWord(paint), nulls)
 	}
 	return c
 }

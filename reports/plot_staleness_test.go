@@ -81,12 +81,12 @@ func TestStalenessLinesThatCoincideAreMerged(t *testing.T) {
 			h:        sawtooth(14, func(i int) time.Duration { return time.Duration(i) * 2 * time.Second }),
 			series:   maxStaleSeries,
 			envelope: true,
-			caption:  []string{"grey band: the range of the other 5 services' polled staleness"},
+			caption:  []string{"pale blue band: the range of the other 5 services' polled staleness"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := stalenessChart(tt.h, 80)
+			c := stalenessChart(tt.h, 80, paintBad)
 			assert.Equal(t, tt.series, countKind(c, "polyline", "series"), "solid lines")
 			got := legends(c)
 			if tt.envelope {

@@ -50,7 +50,7 @@ type runPage struct {
 // archived as a CI artifact and opened anywhere.
 func WriteHTML(w io.Writer, s summary.Summary, h *history.History) error {
 	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s),
-		KeyTint: tint(s, verify.RateNearExpected), ServiceTint: tint(s, verify.NeverOfflineWhilePolled)}
+		KeyTint: violationPaint(s, verify.RateNearExpected), ServiceTint: violationPaint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
 	svcs := slices.Clone(s.Services)
@@ -74,23 +74,15 @@ func runCharts(s summary.Summary, h *history.History) []*chart.Chart {
 		return nil
 	}
 	left := plotLeft(s, h)
-	charts := []*chart.Chart{dispatchChart(s, h, left), stalenessChart(h, left), livenessChart(h, left)}
-	for _, c := range []*chart.Chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left), windowChart(s, h, left)} {
+	charts := []*chart.Chart{dispatchChart(s, h, left),
+		stalenessChart(h, left, violationPaint(s, verify.LastSeenNeverStale)),
+		livenessChart(h, left, violationPaint(s, verify.NoFalseLiveness))}
+	for _, c := range []*chart.Chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left, violationPaint(s, verify.RequestsSucceed)), windowChart(s, h, left)} {
 		if c != nil {
 			charts = append(charts, c)
 		}
 	}
 	return charts
-}
-
-// tint is the class of the rows that explain an invariant's verdict.
-func tint(s summary.Summary, invariant string) string {
-	for _, v := range s.Invariants {
-		if v.Name == invariant && expectedFailure(v) {
-			return "expected"
-		}
-	}
-	return "bad"
 }
 
 // fold splits rows, worst first, into those shown, those folded away, and

@@ -33,19 +33,23 @@ table.verdicts tr:first-child{display:none} table.verdicts td{border:0} table.ve
 svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
 svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
 svg .tick{fill:#555} svg .axis{stroke:#444} svg .grid{stroke:#ececec}
-svg .window{fill:#f1f1f1} svg .fault{fill:#f28e2b;fill-opacity:.16} svg .fault-label{fill:#a85600}
-svg .active{fill:#4e79a7;fill-opacity:.16} svg .tick-mark{fill:#333} svg .tick-mark.bad{fill:#d62728}
+svg .window{fill:#edf2f8} svg .fault{fill:#8e6bbf;fill-opacity:.16} svg .fault-label{fill:#5b3a8c}
+svg .active{fill:#4e79a7;fill-opacity:.16} svg .tick-mark{fill:#333}
 svg .key-label{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10.5px}
-svg .threshold{stroke:#d62728;stroke-dasharray:5 3} svg .threshold-label{fill:#d62728}
-svg .series{fill:none;stroke-width:1.4} svg .series.bad{stroke:#d62728;stroke-width:2}
-svg .series.unpolled{stroke-dasharray:3 3;stroke-opacity:.45} svg .legend-line{stroke-width:2} svg .null-mark{fill:#d62728}
+svg .threshold{stroke:#333;stroke-dasharray:5 3} svg .threshold-label{fill:#333}
+svg .series{fill:none;stroke-width:1.4} svg .series.bad,svg .series.expected{stroke-width:2}
+svg .series.unpolled{stroke:#9e9e9e;stroke-dasharray:3 3} svg .legend-line{stroke-width:2}
 svg .live-polled{fill:#4e79a7} svg .live-on{fill:#59a14f} svg .live-off{fill:#d4d4d4} svg .live-null{fill:#f1f1f1;stroke:#d4d4d4;stroke-width:.5}
-svg .live-silent{fill:#f0a202} svg .live-false{fill:#d62728} svg .value.bad{fill:#d62728;font-weight:600}
-svg .bar{fill:#4e79a7} svg .bar.over{fill:#f28e2b} svg .bar.bad{fill:#d62728} svg .bar.err{fill:#e15759}
+svg .live-silent{fill:#76b7b2} svg .live-late{fill:#757575} svg .value.bad,svg .value.expected{font-weight:600}
+svg .bar{fill:#4e79a7} svg .bar.over{fill:#7b4fa0} svg .bar.err{fill:#9c755f}
+svg .tick-mark.bad,svg .null-mark.bad,svg .live-false.bad,svg .value.bad,svg .bar.bad,svg .threshold-label.bad{fill:#d62728}
+svg .series.bad,svg .threshold.bad{stroke:#d62728}
+svg .tick-mark.expected,svg .null-mark.expected,svg .live-false.expected,svg .bar.expected{fill:#d99a00} svg .value.expected,svg .threshold-label.expected{fill:#8a6500}
+svg .series.expected,svg .threshold.expected{stroke:#d99a00}
 svg .latency{fill:none;stroke:#222;stroke-width:1.25;stroke-linejoin:round}
 svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
 svg .latency.p50{stroke:#8fb1d3;stroke-width:1.25} svg .reqline{fill:none;stroke:#59a14f;stroke-width:1.5} svg .reqtick{fill:#3d7a35}
-svg .envelope{fill:#bab0ac;fill-opacity:.35;stroke:none}
+svg .envelope{fill:#a0cbe8;fill-opacity:.45;stroke:none}
 svg .finding{fill:#d62728;fill-opacity:.10;stroke:#d62728;stroke-dasharray:4 3} svg .finding-label{fill:#b71c1c;font-weight:600}
 svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding-label.expected{fill:#8a6500}
 </style>

@@ -50,11 +50,13 @@ type El struct {
 	Tip    string // hover tooltip
 }
 
-// SeriesColor picks from Tableau 10, distinct on white and for most
-// color-blind readers; red is left out because plots use it for violations.
+// SeriesColor picks a data series' colour, from Tableau 10 and its darker
+// kin, distinct on white and for most colour-blind readers. Red, orange,
+// yellow, pink and grey are left out: every page keeps red for a violation
+// nobody expected, amber for an expected one and grey for what was not
+// judged, and violet for faults, so that a series never reads as a verdict.
 func SeriesColor(i int) string {
-	palette := [...]string{"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2",
-		"#edc948", "#9c755f", "#ff9da7", "#bab0ac"}
+	palette := [...]string{"#4e79a7", "#59a14f", "#76b7b2", "#9c755f", "#1f3b73", "#17becf", "#2e6b30"}
 	return palette[i%len(palette)]
 }
 
