@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -39,29 +40,43 @@ func browserPath(t *testing.T) string {
 }
 
 // TestPagesInABrowser loads each kind of page in headless Chromium: it
-// renders, writes nothing to the console, shows its headline, and fits a
-// narrow window without a horizontal scroll bar. HBHARNESS_SCREENSHOTS=DIR
-// keeps a PNG of each page there, to look at.
+// renders, writes nothing to the console, shows its headline, colours an
+// expected failure amber and never red, and fits a 400 px window with
+// nothing scrolling sideways but a chart inside its own box.
+// HBHARNESS_SCREENSHOTS=DIR keeps a PNG of each page there, to look at.
 func TestPagesInABrowser(t *testing.T) {
 	testdeps.Slow(t)
 	path := browserPath(t)
 	pages := []struct {
-		name     string
-		write    func(w io.Writer) error
-		headline string // in #headline; "" for a page without one
+		name string
+		// write puts the page (and what it links to) into dir, and names
+		// the file to open.
+		write    func(t *testing.T, dir string) string
+		headline []string // in #headline; none for a page without one
 		svgs     int
+		// amberOnly selects what holds only expected failures: nothing in
+		// it may be red, and something in it must be amber.
+		amberOnly string
+		// links is how many run pages the page must link to, each a file
+		// that exists.
+		links int
 	}{
-		{"failing-run", func(w io.Writer) error { return WriteHTML(w, testSummary(), testHistory()) },
-			"✗ dispatch_at_most_one_per_window failed, expected pass", 7},
-		{"expected-failures", func(w io.Writer) error { return WriteHTML(w, brokerOutage(), testHistory()) },
-			"last_seen_never_stale failed, as the scenario expects", 7},
-		{"run-without-history", func(w io.Writer) error { return WriteHTML(w, testSummary(), nil) },
-			"✗ dispatch_at_most_one_per_window", 0},
-		{"comparison", func(w io.Writer) error {
+		{name: "failing-run", write: page("failing-run", func(w io.Writer) error { return WriteHTML(w, testSummary(), testHistory(), RunLinks{}) }),
+			headline: []string{"✗ dispatch_at_most_one_per_window failed, expected pass"}, svgs: 7},
+		{name: "expected-failure-run", write: page("expected-failure-run", func(w io.Writer) error {
+			s, h := expectedFailureRun()
+			return WriteHTML(w, s, h, RunLinks{Up: Link{Text: "the suite's index", Href: "index.html"}})
+		}), headline: []string{"last_seen_never_stale failed, as the scenario expects", "180 of 3960 judged samples",
+			"1m in all, from 3m33s to 4m33s", "worst 2m against at most 1m"}, svgs: 7, amberOnly: "body"},
+		{name: "run-without-history", write: page("run-without-history", func(w io.Writer) error { return WriteHTML(w, testSummary(), nil, RunLinks{}) }),
+			headline: []string{"✗ dispatch_at_most_one_per_window"}},
+		{name: "comparison", write: page("comparison", func(w io.Writer) error {
 			other := testSummary()
 			other.Strategy = "inline"
 			return WriteComparisonHTML(w, []summary.Summary{testSummary(), other}, "", "report.html", []*history.History{testHistory(), testHistory()})
-		}, "", 6}, // two metric bar charts, then each strategy over time in two rows
+		}), svgs: 6}, // two metric bar charts, then each strategy over time in two rows
+		{name: "suite-index", write: suiteIndex, headline: []string{"1 passed (1 with expected failures), 2 failed, 1 skipped"},
+			svgs: 4, amberOnly: "table.suite tr.run:nth-child(3)", links: 3},
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -73,16 +88,21 @@ func TestPagesInABrowser(t *testing.T) {
 	t.Cleanup(cancelBrowser)
 	require.NoError(t, chromedp.Do(browser), "start %s", path)
 
-	// The check itself: a page that logs an error and loads something from
-	// elsewhere is caught, so that a quiet console means something.
-	t.Run("the console check sees errors", func(t *testing.T) {
+	// The checks themselves: a page that logs an error and loads something
+	// from elsewhere is caught, and so is red inside what must be amber,
+	// so that a quiet console and a clean colour check mean something.
+	t.Run("the checks see errors and red", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "noisy.html")
 		require.NoError(t, os.WriteFile(file, []byte(`<!DOCTYPE html><html><body><p id="headline">x</p>`+
+			`<svg width="10" height="10"><rect width="5" height="5" fill="#d62728"/><rect x="5" width="5" height="5" fill="#d99a00"/></svg>`+
 			`<script>console.error("planted error")</script><img src="missing.png"></body></html>`), 0o644))
 		tab, closeTab := chromedp.NewContext(browser)
 		defer closeTab()
 		console := collectConsole(t, tab)
 		require.NoError(t, chromedp.Do(tab, chromedp.Navigate("file://"+file)))
+		red, amber := colours(t, tab, "body")
+		assert.NotEmpty(t, red, "a red rect is seen")
+		assert.Positive(t, amber, "an amber rect is seen")
 		got := strings.Join(console(), "\n")
 		assert.Contains(t, got, "planted error")
 		assert.Contains(t, got, "Failed to load resource", "a failed load is reported too")
@@ -91,15 +111,13 @@ func TestPagesInABrowser(t *testing.T) {
 	shots := os.Getenv("HBHARNESS_SCREENSHOTS")
 	for _, pg := range pages {
 		t.Run(pg.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			require.NoError(t, pg.write(&buf))
-			file := filepath.Join(t.TempDir(), pg.name+".html")
-			require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+			dir := t.TempDir()
+			file := pg.write(t, dir)
 
 			tab, closeTab := chromedp.NewContext(browser)
 			defer closeTab()
 			console := collectConsole(t, tab)
-			require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(1100, 900), chromedp.Navigate("file://"+file)))
+			require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(1280, 900), chromedp.Navigate("file://"+file)))
 
 			title, err := chromedp.Run(tab, chromedp.Title())
 			require.NoError(t, err)
@@ -107,15 +125,25 @@ func TestPagesInABrowser(t *testing.T) {
 			n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll("svg").length`))
 			require.NoError(t, err)
 			assert.Equal(t, pg.svgs, n, "charts")
-			widths, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("svg")].map(s => s.getBoundingClientRect().width)`))
-			require.NoError(t, err)
-			for i, w := range widths {
-				assert.Greater(t, w, 300.0, "chart %d is drawn", i)
-			}
-			if pg.headline != "" {
+			if len(pg.headline) > 0 {
 				text, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("headline")))
 				require.NoError(t, err)
-				assert.Contains(t, text, pg.headline)
+				for _, want := range pg.headline {
+					assert.Contains(t, text, want)
+				}
+			}
+			if pg.amberOnly != "" {
+				red, amber := colours(t, tab, pg.amberOnly)
+				assert.Empty(t, red, "an expected failure is amber, never red")
+				assert.Positive(t, amber, "the expected failure is drawn, in amber")
+			}
+			if pg.links > 0 {
+				hrefs, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.suite a")].map(a => decodeURI(new URL(a.href).pathname))`))
+				require.NoError(t, err)
+				assert.Len(t, hrefs, pg.links, "the index links every run that ran")
+				for _, h := range hrefs {
+					assert.FileExists(t, h, "a link to a run's page finds it")
+				}
 			}
 			if shots != "" {
 				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
@@ -123,23 +151,27 @@ func TestPagesInABrowser(t *testing.T) {
 				require.NoError(t, os.WriteFile(filepath.Join(shots, pg.name+".png"), png, 0o644))
 			}
 
-			// A phone-sized window: charts shrink to fit, wide tables scroll
-			// in their own box, and the page itself does not.
+			// A phone-sized window: the page does not scroll sideways; a
+			// chart keeps its width and scrolls inside its own box.
 			require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(400, 800)))
-			if pg.headline != "" { // the comparison page's table is its own
-				overflow, err := chromedp.Run(tab, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
-				require.NoError(t, err)
-				assert.LessOrEqual(t, overflow, 0.0, "the page scrolls sideways in a narrow window")
-			}
-			details, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("table.verdicts td.detail")].map(td => td.getBoundingClientRect().right)`))
+			overflow, err := chromedp.Run(tab, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
+			require.NoError(t, err)
+			assert.LessOrEqual(t, overflow, 0.0, "the page scrolls sideways in a narrow window")
+			details, err := chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("table.verdicts td.detail, table.suite td.finding")].map(td => td.getBoundingClientRect().right)`))
 			require.NoError(t, err)
 			for i, right := range details {
-				assert.LessOrEqual(t, right, 400.0, "verdict %d's detail is on screen, not scrolled off", i)
+				assert.LessOrEqual(t, right, 400.0, "text %d is on screen, not scrolled off", i)
 			}
-			widths, err = chromedp.Run(tab, chromedp.Evaluate[[]float64](`[...document.querySelectorAll("svg")].map(s => s.getBoundingClientRect().right)`))
+			boxes, err := chromedp.Run(tab, chromedp.Evaluate[[]map[string]float64](`[...document.querySelectorAll("svg")].map(s => {
+				const box = s.closest(".chart-box");
+				return {boxed: box ? 1 : 0, right: box ? box.getBoundingClientRect().right : 1e9,
+					width: s.getBoundingClientRect().width, natural: s.width.baseVal.value};
+			})`))
 			require.NoError(t, err)
-			for i, right := range widths {
-				assert.LessOrEqual(t, right, 400.0, "chart %d fits the window", i)
+			for i, b := range boxes {
+				assert.Equal(t, 1.0, b["boxed"], "chart %d is in a box of its own", i)
+				assert.LessOrEqual(t, b["right"], 400.0, "chart %d's box fits the window", i)
+				assert.InDelta(t, b["natural"], b["width"], 0.5, "chart %d keeps its width, its labels readable", i)
 			}
 			if shots != "" {
 				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
@@ -151,6 +183,71 @@ func TestPagesInABrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// page writes one self-contained page into a test's folder.
+func page(name string, write func(io.Writer) error) func(*testing.T, string) string {
+	return func(t *testing.T, dir string) string {
+		var buf bytes.Buffer
+		require.NoError(t, write(&buf))
+		file := filepath.Join(dir, name+".html")
+		require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+		return file
+	}
+}
+
+// suiteIndex writes a suite of four runs into dir, as a suite leaves it: a
+// failing run, one that passed by failing as declared, one whose history
+// was not kept, and one skipped; then their index.
+func suiteIndex(t *testing.T, dir string) string {
+	failing := testSummary()
+	expected, eh := expectedFailureRun()
+	plain := testSummary()
+	plain.Scenario = "steady"
+	skipped := summary.Summary{Scenario: "replica-kill", Strategy: "view-gate", Skipped: "needs the reference's replicas"}
+	runs := []summary.Summary{failing, expected, plain, skipped}
+	hists := []*history.History{testHistory(), eh, nil, nil}
+	for i, name := range []string{"broker-outage", "broker-outage-expected", "steady"} {
+		runs[i].OutDir = filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(runs[i].OutDir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(runs[i].OutDir, "report.html"), []byte("<!DOCTYPE html><title>hbharness · run</title>"), 0o644))
+	}
+	var buf bytes.Buffer
+	require.NoError(t, WriteSuiteHTML(&buf, runs, hists, dir, "report.html", []Link{{Text: "junit.xml", Href: "junit.xml"}}))
+	file := filepath.Join(dir, "index.html")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+	return file
+}
+
+// colours lists what is drawn red under the elements scope selects
+// (fill, stroke, text or background, as the browser computed them) and
+// counts what is drawn amber.
+func colours(t *testing.T, tab context.Context, scope string) (red []string, amber int) {
+	t.Helper()
+	type found struct {
+		Red   []string `json:"red"`
+		Amber int      `json:"amber"`
+	}
+	f, err := chromedp.Run(tab, chromedp.Evaluate[found](`(() => {
+		const red = new Set(["rgb(214, 39, 40)", "rgb(198, 40, 40)", "rgb(183, 28, 28)", "rgb(225, 87, 89)", "rgb(253, 236, 234)"]);
+		const amber = new Set(["rgb(217, 154, 0)", "rgb(138, 101, 0)", "rgb(255, 244, 214)", "rgb(184, 134, 11)"]);
+		const out = {red: [], amber: 0};
+		for (const root of document.querySelectorAll(`+strconv.Quote(scope)+`)) {
+			for (const el of [root, ...root.querySelectorAll("*")]) {
+				const cs = getComputedStyle(el);
+				if (cs.display === "none" || cs.visibility === "hidden") continue;
+				const props = ["fill", "stroke", "backgroundColor", "borderLeftColor"];
+				if (el.childElementCount === 0 && el.textContent.trim() !== "") props.push("color");
+				for (const p of props) {
+					if (red.has(cs[p])) out.red.push(el.tagName + "." + (el.getAttribute("class") || "") + " " + p);
+					if (amber.has(cs[p])) out.amber++;
+				}
+			}
+		}
+		return out;
+	})()`))
+	require.NoError(t, err)
+	return f.Red, f.Amber
 }
 
 // collectConsole gathers what the tab writes to its console (console API

@@ -32,12 +32,7 @@ type comparisonHead struct {
 	Verdict      string
 	Inconclusive bool
 	Passed       bool
-	Links        []reportLink
-}
-
-type reportLink struct {
-	Text string
-	Href string
+	Links        []Link
 }
 
 // WriteComparisonHTML writes one scenario under several strategies as a
@@ -71,7 +66,7 @@ func WriteComparisonHTML(w io.Writer, runs []summary.Summary, dir, runPage strin
 			if len(c.Runs) > 1 {
 				text = strconv.Itoa(i + 1)
 			}
-			h.Links = append(h.Links, reportLink{Text: text, Href: filepath.ToSlash(filepath.Join(rel, runPage))})
+			h.Links = append(h.Links, Link{Text: text, Href: filepath.ToSlash(filepath.Join(rel, runPage))})
 		}
 		page.Columns = append(page.Columns, h)
 	}
@@ -167,11 +162,11 @@ const comparisonTemplate = `
 <tr><th>strategy</th><th>verdict</th><th>reports</th></tr>
 {{range .Columns}}<tr><td><code>{{.Name}}</code></td><td{{if .Inconclusive}} style="color:#8a6d00;font-weight:600"{{else if .Passed}} class="ok"{{else}} class="no"{{end}}>{{if .Inconclusive}}inconclusive: {{end}}{{.Verdict}}</td><td>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{else}}—{{end}}</td></tr>
 {{end}}</table>
-<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
+<div class="charts">{{range .Charts}}<figure><div class="chart-box">{{template "svg" .}}</div></figure>{{end}}</div>
 {{range .OverTime}}<h2>{{.Title}}</h2>
-<div class="charts">{{range .Charts}}<figure>{{template "svg" .}}</figure>{{end}}</div>
+<div class="charts">{{range .Charts}}<figure><div class="chart-box">{{template "svg" .}}</div></figure>{{end}}</div>
 {{end}}{{if .OverTime}}<p class="meta">The first usable run of each strategy; shaded bands are faults, the line is the offline threshold (staleness) or one heartbeat per key per window.</p>
-{{end}}<table>
+{{end}}<table class="compare">
 {{range $i, $row := .Rows}}<tr>{{range $j, $c := $row}}{{if or (eq $i 0) (eq $j 0)}}<th>{{$c}}</th>{{else}}<td{{if bad $c}} class="no"{{end}}>{{$c}}</td>{{end}}{{end}}</tr>
 {{end}}</table>
 {{range .Legend}}<p class="meta">{{.}}</p>

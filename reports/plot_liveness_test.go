@@ -340,7 +340,7 @@ func TestWriteHTMLLiveness(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, WriteHTML(&buf, testSummary(), tt.h))
+			require.NoError(t, WriteHTML(&buf, testSummary(), tt.h, RunLinks{}))
 			p := parsePage(t, buf.String())
 			idx := -1
 			for i, svg := range p.svgs {

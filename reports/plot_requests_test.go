@@ -235,7 +235,7 @@ func TestWriteHTMLRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			require.NoError(t, WriteHTML(&buf, testSummary(), tt.h()))
+			require.NoError(t, WriteHTML(&buf, testSummary(), tt.h(), RunLinks{}))
 			p := parsePage(t, buf.String())
 			require.Len(t, p.svgs, tt.svgs)
 			require.NotContains(t, strings.ToLower(p.raw), "<script")

@@ -17,6 +17,9 @@ type headline struct {
 	Class string
 	Lead  string // the bold opening: which invariant, what outcome
 	Rest  string
+	// Short is Rest cut to the finding's size (its extent, or the gist of
+	// its detail), for one line on a suite's index.
+	Short string
 }
 
 // runHeadline picks the one finding a reader should see first: a run that
@@ -43,7 +46,7 @@ func runHeadline(s summary.Summary) headline {
 	case len(c.Missed) > 0:
 		v := c.Missed[0]
 		h = headline{Class: "fail", Lead: fmt.Sprintf("✗ %s %s, expected %s", v.Name, outcomeWord(v.Outcome), v.Expected),
-			Rest: headlineText(s, v)}
+			Rest: headlineText(s, v), Short: shortText(v)}
 		if n := len(c.Missed) - 1; n > 0 {
 			h.Rest += fmt.Sprintf(" (+%d more missed)", n)
 		}
@@ -53,7 +56,7 @@ func runHeadline(s summary.Summary) headline {
 			Rest: strings.TrimPrefix(oneLine(v.Detail), "inconclusive: ")}
 	case len(expected) > 0:
 		v := expected[0]
-		h = headline{Class: "expected", Lead: fmt.Sprintf("%s failed, as the scenario expects", v.Name), Rest: headlineText(s, v)}
+		h = headline{Class: "expected", Lead: fmt.Sprintf("%s failed, as the scenario expects", v.Name), Rest: headlineText(s, v), Short: shortText(v)}
 		if n := len(expected) - 1; n > 0 {
 			names := make([]string, 0, n)
 			for _, e := range expected[1:] {
@@ -72,9 +75,14 @@ func runHeadline(s summary.Summary) headline {
 	default:
 		h = headline{Class: "pass", Lead: "✓ every verdict matched its expectation", Rest: passTally(s.Invariants)}
 	}
+	if h.Short == "" {
+		h.Short = h.Rest
+	}
 	if s.Interrupted {
 		h.Class = "void"
-		h.Rest += fmt.Sprintf(" · the run was interrupted after %s of model time", modelDuration(s.ModelDurationS))
+		cut := fmt.Sprintf(" · the run was interrupted after %s of model time", modelDuration(s.ModelDurationS))
+		h.Rest += cut
+		h.Short += cut
 	}
 	return h
 }
@@ -101,6 +109,15 @@ func headlineText(s summary.Summary, v summary.Verdict) string {
 		return x + " · at its worst: " + findingText(s, v)
 	}
 	return findingText(s, v)
+}
+
+// shortText sizes a failed verdict in a few words: its extent, or failing
+// that the gist of its detail.
+func shortText(v summary.Verdict) string {
+	if x := extentText(v.Extent); x != "" {
+		return x
+	}
+	return gist(v.Detail)
 }
 
 // findingText says where and when a verdict's finding is, and which fault

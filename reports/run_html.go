@@ -41,15 +41,17 @@ type runPage struct {
 	KeyTint     string
 	ServiceTint string
 	Charts      []*chart.Chart
+	Links       RunLinks
 }
 
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
 // table, the run's numbers and, when h is not nil, plots of dispatches,
 // staleness, liveness, requests and dispatches per throttle window as inline
 // SVG. It loads nothing from elsewhere and runs no script, so it can be
-// archived as a CI artifact and opened anywhere.
-func WriteHTML(w io.Writer, s summary.Summary, h *history.History) error {
-	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s),
+// archived as a CI artifact and opened anywhere; links says what else it
+// points to (the suite or comparison it belongs to, its own files).
+func WriteHTML(w io.Writer, s summary.Summary, h *history.History, links RunLinks) error {
+	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s), Links: links,
 		KeyTint: violationPaint(s, verify.RateNearExpected), ServiceTint: violationPaint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
@@ -63,7 +65,7 @@ func WriteHTML(w io.Writer, s summary.Summary, h *history.History) error {
 	page.Services, page.FoldedServices, page.MoreServices = fold(svcs)
 	page.Charts = runCharts(s, h)
 	markFindings(page.Charts, s)
-	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.Strategy))
+	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.RunName()))
 }
 
 // runCharts draws every chart a run's history allows, in reading order:
@@ -110,7 +112,7 @@ func render(w io.Writer, name string, data any, what string) error {
 		"bad":          func(cell string) bool { return strings.Contains(cell, "✗") },
 		"expectedFail": expectedFailure,
 		"rows":         func(rows any, tint string) map[string]any { return map[string]any{"Rows": rows, "Tint": tint} },
-	}).Parse(pageTemplates + comparisonTemplate + trendTemplate)
+	}).Parse(pageTemplates + comparisonTemplate + trendTemplate + suiteTemplate)
 	if err != nil {
 		return fmt.Errorf("parse report templates (a bug in package reports): %w", err)
 	}

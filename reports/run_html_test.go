@@ -85,7 +85,7 @@ func (p parsedPage) text() string {
 func renderHTML(t *testing.T, s summary.Summary, h *history.History) parsedPage {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, WriteHTML(&buf, s, h))
+	require.NoError(t, WriteHTML(&buf, s, h, RunLinks{}))
 	return parsePage(t, buf.String())
 }
 

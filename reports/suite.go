@@ -22,19 +22,12 @@ func WriteSuiteTable(w io.Writer, runs []summary.Summary, colour bool) error {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tSTRATEGY\tVERDICT\tDISPATCHES\tMAX STALENESS\tP99\tOUT")
-	passed, unusable, skipped := 0, 0, 0
 	verdicts := make([]string, len(runs))
 	for i, s := range runs {
 		verdicts[i] = suiteVerdict(s)
-		switch {
-		case s.Skipped != "":
-			skipped++
+		if s.Skipped != "" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t—\t—\t—\t—\n", s.Scenario, s.RunName(), verdicts[i])
 			continue
-		case s.LoadGenerator.Saturated || s.Unusable != "":
-			unusable++
-		case s.Passed:
-			passed++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s s\t%s ms\t%s\n", s.Scenario, s.RunName(), verdicts[i],
 			s.DispatchesTotal, metric.Num(s.MaxStalenessS, 2), metric.Num(s.Requests.P99MS, 2), orDash(s.OutDir))
@@ -52,19 +45,36 @@ func WriteSuiteTable(w io.Writer, runs []summary.Summary, colour bool) error {
 		fmt.Fprint(ew, l)
 	}
 	writeSkipped(ew, runs)
-	fmt.Fprintf(ew, "%d passed", passed)
-	if n := expectedFailRuns(runs); n > 0 {
-		fmt.Fprintf(ew, " (%d with expected failures)", n)
+	fmt.Fprintln(ew, suiteTally(runs))
+	return ew.err
+}
+
+// suiteTally counts a suite's runs by verdict: "17 passed (8 with expected
+// failures), 2 failed, 1 unusable (...)", for the table and the index page.
+func suiteTally(runs []summary.Summary) string {
+	passed, unusable, skipped := 0, 0, 0
+	for _, s := range runs {
+		switch {
+		case s.Skipped != "":
+			skipped++
+		case s.LoadGenerator.Saturated || s.Unusable != "":
+			unusable++
+		case s.Passed:
+			passed++
+		}
 	}
-	fmt.Fprintf(ew, ", %d failed", len(runs)-passed-unusable-skipped)
+	out := fmt.Sprintf("%d passed", passed)
+	if n := expectedFailRuns(runs); n > 0 {
+		out += fmt.Sprintf(" (%d with expected failures)", n)
+	}
+	out += fmt.Sprintf(", %d failed", len(runs)-passed-unusable-skipped)
 	if unusable > 0 {
-		fmt.Fprintf(ew, ", %d unusable (load generator saturated, nothing answered, or time scale refused)", unusable)
+		out += fmt.Sprintf(", %d unusable (load generator saturated, nothing answered, or time scale refused)", unusable)
 	}
 	if skipped > 0 {
-		fmt.Fprintf(ew, ", %d skipped", skipped)
+		out += fmt.Sprintf(", %d skipped", skipped)
 	}
-	fmt.Fprintln(ew)
-	return ew.err
+	return out
 }
 
 // expectedFailLead opens the verdict of a run that passed by failing as

@@ -21,7 +21,15 @@ th{font-weight:600;white-space:nowrap} td.n{text-align:right;font-variant-numeri
 tr.bad td{background:#fdecea} .ok{color:#2e7d32} .no{color:#c62828;font-weight:600}
 code{font-size:13px}
 figure{margin:18px 0} figcaption{color:#555;font-size:12.5px;max-width:960px}
-svg{max-width:100%;height:auto} .table-wrap{max-width:100%;overflow-x:auto}
+.chart-box{max-width:100%;overflow-x:auto} svg{display:block} .table-wrap{max-width:100%;overflow-x:auto}
+a{color:#1f5fa8} .nav{margin:0 0 6px}
+table.suite td{vertical-align:middle} table.suite td.finding{font-size:12.5px;max-width:340px}
+td.v-pass{color:#2e7d32;font-weight:600} td.v-expected{color:#8a6500;font-weight:600;background:#fff4d6} td.v-fail{color:#c62828;font-weight:600;background:#fdecea} td.v-void{color:#666;font-weight:600}
+td.sparks .spark{margin:0 0 4px}
+@media (max-width:900px){table.suite,table.suite tbody{display:block} table.suite tr:first-child{display:none}
+table.suite tr.run{display:grid;grid-template-columns:minmax(0,1fr) auto;border-bottom:1px solid #e4e4e4;padding:4px 0}
+table.compare th{white-space:normal;overflow-wrap:anywhere} table.compare th,table.compare td{padding:3px 5px}
+table.suite td{border:0;min-width:0} table.suite td.finding{grid-column:1/-1;max-width:none;overflow-wrap:anywhere} table.suite td.sparks{grid-column:1/-1} td.sparks .spark{display:inline-block;vertical-align:top;margin:0 6px 4px 0}}
 .headline{margin:10px 0 4px;padding:8px 12px;border-left:5px solid;border-radius:3px}
 .headline.fail{background:#fdecea;border-color:#c62828} .headline.expected{background:#fff4d6;border-color:#d99a00}
 .headline.pass{background:#e8f5e9;border-color:#2e7d32} .headline.void{background:#f1f1f1;border-color:#777}
@@ -29,7 +37,7 @@ tr.expected td{background:#fff4d6} .amber{color:#8a6500;font-weight:600}
 details{margin:0 0 12px} summary{cursor:pointer;color:#555}
 @media (max-width:640px){table.verdicts,table.verdicts tbody{display:block} table.verdicts tr{display:grid;grid-template-columns:1fr auto auto auto;border-bottom:1px solid #e4e4e4}
 table.verdicts tr:first-child{display:none} table.verdicts td{border:0} table.verdicts td.detail{grid-column:1/-1;padding-top:0} table.verdicts code{word-break:break-all}}
-.charts{display:flex;flex-wrap:wrap;gap:12px}
+.charts{display:flex;flex-wrap:wrap;gap:12px} .charts figure{min-width:0;max-width:100%}
 svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
 svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
 svg .tick{fill:#555} svg .axis{stroke:#444} svg .grid{stroke:#ececec}
@@ -77,9 +85,10 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{end}}</table></div>
 <p class="meta">✓ the outcome matched the scenario's expectation · ✗ it did not. Red rows: verdicts that did not match. Amber rows: failures the scenario expects of a known-bad setup, shown to be bad as declared; they pass.</p>{{end}}
 
-{{define "run"}}{{template "head" (printf "hbharness · %s · %s · %s" .S.Scenario .S.Strategy .Verdict)}}
+{{define "run"}}{{template "head" (printf "hbharness · %s · %s · %s" .S.Scenario .S.RunName .Verdict)}}
 <body>
-<h1>{{.S.Scenario}} · {{.S.Strategy}} <span class="badge {{if .S.Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h1>
+{{if or .Links.Up.Href .Links.Files}}<p class="meta nav">{{with .Links.Up}}{{if .Href}}<a href="{{.Href}}">← {{.Text}}</a>{{if $.Links.Files}} · {{end}}{{end}}{{end}}{{if .Links.Files}}files: {{range $i, $f := .Links.Files}}{{if $i}} · {{end}}<a href="{{$f.Href}}">{{$f.Text}}</a>{{end}}{{end}}</p>
+{{end}}<h1>{{.S.Scenario}} · {{.S.RunName}} <span class="badge {{if .S.Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h1>
 <p class="meta">time scale {{num .S.TimeScale 4}} · model {{dur .S.ModelDurationS}}
 {{- if not .S.StartedAt.IsZero}} · started {{.S.StartedAt.Format "2006-01-02 15:04:05 MST"}}{{end}} · wall {{num .S.WallDurationS 1}} s
 · target {{target .S}} · failure policy {{orDash .S.FailurePolicy}} · replicas {{.S.Replicas}} · clock tolerance {{num .S.ClockToleranceMS 1}} ms</p>
@@ -102,7 +111,7 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{end}}{{range .S.Notes}}<tr><th>note</th><td>{{.}}</td></tr>
 {{end}}</table>
 
-{{range .Charts}}<figure>{{template "svg" .}}<figcaption>{{.Caption}}</figcaption></figure>
+{{range .Charts}}<figure><div class="chart-box">{{template "svg" .}}</div><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
 {{if .Keys}}<h2>Keys</h2>
 <p class="meta">Worst first: furthest outside the expected dispatch count, then the closest two dispatches. The expected range is the one dispatch_rate_near_expected judged.</p>

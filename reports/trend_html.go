@@ -111,7 +111,7 @@ const trendTemplate = `
 {{define "trend"}}{{template "head" "hbharness · history"}}
 <body>
 <h1>history · {{.Runs}} runs</h1>
-{{range .Charts}}<figure>{{template "svg" .}}</figure>
+{{range .Charts}}<figure><div class="chart-box">{{template "svg" .}}</div></figure>
 {{end}}
 <table>
 {{range $i, $row := .Rows}}<tr>{{range $row}}{{if eq $i 0}}<th>{{.}}</th>{{else}}<td>{{.}}</td>{{end}}{{end}}</tr>

@@ -23,6 +23,16 @@ const (
 	ResultsFile = "results.bin"
 )
 
+// IndexFile is a suite's page: every run's verdict, headline finding and
+// small multiples, linking to each run's ReportFile.
+const IndexFile = "index.html"
+
+// runFiles are the files a run's page links to, when its folder has them,
+// in the order it lists them.
+func runFiles() []string {
+	return []string{SummaryFile, JUnitFile, LogFile, ResultsFile, HistoryFile}
+}
+
 // The files only a comparison's folder holds beside its runs.
 const (
 	ComparisonFile     = "comparison.html"

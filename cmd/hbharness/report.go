@@ -38,15 +38,17 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		if hists[i], err = r.History(); err != nil {
 			return usagef("report: %w", err)
 		}
-		if err := runfolder.Render(r.Dir, r.Summary, hists[i]); err != nil {
-			return usageError{err}
-		}
 		if hists[i] == nil {
 			fmt.Fprintln(stdout, "note:", r.MissingCharts())
 		}
 	}
 	switch folder.Kind {
 	case runfolder.KindRun:
+		// A suite's and a comparison's runs are rendered with their
+		// folder's page, which they link back to.
+		if err := runfolder.Render(folder.Runs[0].Dir, sums[0], hists[0], runfolder.Up(folder.Runs[0].Dir)); err != nil {
+			return usageError{err}
+		}
 		if err := reports.WriteTable(stdout, sums[0]); err != nil {
 			return err
 		}
@@ -57,7 +59,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 		if err := reports.WriteSuiteFindings(stdout, sums); err != nil {
 			return err
 		}
-		if err := runfolder.WriteSuite(dir, sums); err != nil {
+		if err := runfolder.WriteSuite(dir, sums, hists); err != nil {
 			return usageError{err}
 		}
 	case runfolder.KindComparison:
@@ -75,7 +77,7 @@ func cmdReport(_ context.Context, args []string, stdout io.Writer, _ *slog.Logge
 func renderedFiles(k runfolder.Kind) string {
 	switch k {
 	case runfolder.KindSuite:
-		return "each run's report.html and junit.xml, and the suite's junit.xml"
+		return "each run's report.html and junit.xml, and the suite's junit.xml and index.html"
 	case runfolder.KindComparison:
 		return "each run's report.html and junit.xml, comparison.html, compare.json and junit.xml"
 	}

@@ -91,13 +91,13 @@ func cmdSuite(ctx context.Context, args []string, con *console, log *slog.Logger
 	if err := reports.WriteSuiteFindings(stdout, runs); err != nil {
 		return err
 	}
-	if err := runfolder.WriteSuite(*out, runs); err != nil {
+	if err := runfolder.WriteSuite(*out, runs, nil); err != nil {
 		return err
 	}
 	if err := reports.WriteBaselineTable(stdout, runs); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "files: %s\n", *out)
+	fmt.Fprintf(stdout, "files: %s · open %s\n", *out, filepath.Join(*out, runfolder.IndexFile))
 	if len(unusable) > 0 {
 		return usagef("%d run(s) did not produce a result:\n  %s", len(unusable), strings.Join(unusable, "\n  "))
 	}
