@@ -25,6 +25,7 @@ type parsedJUnit struct {
 		Time     string `xml:"time,attr"`
 		Cases    []struct {
 			Name    string `xml:"name,attr"`
+			Time    string `xml:"time,attr"`
 			Failure *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"failure"`
@@ -49,16 +50,20 @@ func TestWriteJUnit(t *testing.T) {
 	var got parsedJUnit
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got), buf.String())
 
-	assert.Equal(t, 6+5+6, got.Tests)
+	assert.Equal(t, 7+6+6, got.Tests, "each run's verdicts, and its run_completed")
 	assert.Equal(t, 1+0+2, got.Failures)
 	assert.Equal(t, 1+1+0, got.Skipped)
 	require.Len(t, got.Suites, 3)
 
 	s := got.Suites[0]
 	assert.Equal(t, "broker-outage/view-gate", s.Name)
-	assert.Equal(t, []int{6, 1, 1}, []int{s.Tests, s.Failures, s.Skipped})
+	assert.Equal(t, []int{7, 1, 1}, []int{s.Tests, s.Failures, s.Skipped})
 	assert.Equal(t, "31.200", s.Time)
-	require.Len(t, s.Cases, 6)
+	require.Len(t, s.Cases, 7)
+	assert.Equal(t, "run_completed", s.Cases[6].Name)
+	assert.Equal(t, "31.200", s.Cases[6].Time, "the run's case carries its wall time")
+	assert.Nil(t, s.Cases[6].Failure)
+	assert.Equal(t, "0", s.Cases[0].Time, "a verdict is judged in no time worth counting")
 	assert.Equal(t, verify.AtMostOnePerWindow, s.Cases[0].Name)
 	require.NotNil(t, s.Cases[0].Failure)
 	assert.Contains(t, s.Cases[0].Failure.Message, "outcome fail, expected pass: key heartbeat:pipeline:2:project:1: gap 10.0s < 30s")

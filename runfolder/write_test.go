@@ -55,3 +55,40 @@ func TestWriteFileLeavesNothingHalfWritten(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 }
+
+// A suite's folder gets its index, which links every run that ran; each
+// run's page links back to it and to the run's own files, and rendering
+// one run again (report DIR/run) keeps the link.
+func TestWriteSuiteLinksIndexAndRuns(t *testing.T) {
+	dir := t.TempDir()
+	var runs []summary.Summary
+	for _, name := range []string{"steady", "broker-outage"} {
+		s := summary.Summary{Scenario: name, Strategy: "view-gate", ModelDurationS: 60, OutDir: filepath.Join(dir, name)}
+		require.NoError(t, os.MkdirAll(s.OutDir, 0o755))
+		require.NoError(t, Write(s.OutDir, s, &history.History{Duration: time.Minute}))
+		runs = append(runs, s)
+	}
+	runs = append(runs, summary.Summary{Scenario: "replica-kill", Strategy: "view-gate", Skipped: "needs replicas"})
+	require.NoError(t, WriteSuite(dir, runs, nil))
+
+	index := read(t, filepath.Join(dir, IndexFile))
+	for _, want := range []string{`href="steady/report.html"`, `href="broker-outage/report.html"`, `href="junit.xml"`, "replica-kill", "1 skipped"} {
+		require.Contains(t, index, want)
+	}
+	page := read(t, filepath.Join(dir, "steady", ReportFile))
+	require.Contains(t, page, `href="../index.html"`, "the run's page links back to its suite")
+	for _, f := range []string{SummaryFile, JUnitFile, HistoryFile} {
+		require.Contains(t, page, `href="`+f+`"`, "and to its own files")
+	}
+	require.NotContains(t, page, `href="`+LogFile+`"`, "but not to one it does not have")
+
+	require.Equal(t, filepath.Join(dir, IndexFile), Up(filepath.Join(dir, "steady")))
+	require.Empty(t, Up(dir), "a folder whose parent has no index stands alone")
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
