@@ -33,7 +33,8 @@ func findingCharts(invariant string) []string {
 // chart that shows it: a red band over the span (a line for an instant; on
 // a chart drawn in rows, over the subject's row only), amber for a failure
 // the scenario expects. Labels naming the invariant and the span go above the
-// plot, right-aligned, so that they never cover the data. Verdicts that
+// plot, right-aligned, one per line, so that they never cover the data or
+// each other. Verdicts that
 // carry no time (written before they did) are left unmarked.
 func markFindings(charts []*chart.Chart, s summary.Summary) {
 	type label struct{ text, class, tip string }
@@ -75,13 +76,12 @@ func markFindings(charts []*chart.Chart, s summary.Summary) {
 		labels[c] = append(labels[c], l)
 	}
 	for _, c := range order {
-		x := c.Left + c.PlotW()
-		ls := labels[c]
-		for i := len(ls) - 1; i >= 0; i-- {
-			c.TextPx(x, c.Top-8, ls[i].text, "end", ls[i].class, ls[i].tip)
-			// An estimate of the bold label's width: 6.3 px a character.
-			x -= 6.3*float64(len([]rune(ls[i].text))) + 14
+		// One line each: side by side, two long labels ran into each other.
+		var lines []chart.El
+		for _, l := range labels[c] {
+			lines = append(lines, chart.El{Text: l.text, Class: l.class, Tip: l.tip})
 		}
+		c.StackAbove(lines)
 	}
 }
 

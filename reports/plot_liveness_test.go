@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -365,7 +366,7 @@ func TestWriteHTMLLiveness(t *testing.T) {
 }
 
 func hasText(c *chart.Chart, s string) bool {
-	for _, el := range c.Els {
+	for _, el := range append(slices.Clone(c.Els), c.Above...) {
 		if el.Kind == "text" && el.Text == s {
 			return true
 		}

@@ -42,6 +42,7 @@ type runPage struct {
 	ServiceTint string
 	Charts      []*chart.Chart
 	Links       RunLinks
+	Facts       []fact
 }
 
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
@@ -51,7 +52,7 @@ type runPage struct {
 // archived as a CI artifact and opened anywhere; links says what else it
 // points to (the suite or comparison it belongs to, its own files).
 func WriteHTML(w io.Writer, s summary.Summary, h *history.History, links RunLinks) error {
-	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s), Links: links,
+	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s), Links: links, Facts: runFacts(s),
 		KeyTint: violationPaint(s, verify.RateNearExpected), ServiceTint: violationPaint(s, verify.NeverOfflineWhilePolled)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)

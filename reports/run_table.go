@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hbharness/hbharness/harness/verify"
 	"github.com/hbharness/hbharness/reports/metric"
 	"github.com/hbharness/hbharness/summary"
 )
@@ -43,38 +44,8 @@ func WriteTable(w io.Writer, s summary.Summary) error {
 	}
 	fmt.Fprintln(ew)
 
-	r := s.Requests
-	fmt.Fprintf(ew, "requests    %d total, %d ok, %d errors · %s req/s (model) · p50 %s ms · p99 %s ms\n",
-		r.Total, r.OK, r.Errors, metric.Num(r.RPSModel, 1), metric.Num(r.P50MS, 2), metric.Num(r.P99MS, 2))
-	fmt.Fprintf(ew, "totals      %d dispatches · %d db writes · max staleness %s s\n",
-		s.DispatchesTotal, s.DBWritesTotal, metric.Num(s.MaxStalenessS, 2))
-	if lv := s.Liveness; lv.Stopped > 0 || lv.FalseLiveS > 0 {
-		fmt.Fprintf(ew, "liveness    %s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s\n",
-			metric.Num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), metric.Num(lv.BoundsS[0], 0), metric.Num(lv.BoundsS[1], 0))
-	}
-	if l := s.DatabaseLocks; l != nil && (l.WaitingBackendS > 0 || l.Deadlocks > 0 || l.Errors > 0) {
-		fmt.Fprintf(ew, "db locks    %s backend-s waiting on locks · at most %d at once · %d deadlocks · %d samples every %s s%s\n",
-			metric.Num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, metric.Num(l.SampleEveryS, 3), lockErrors(l))
-	}
-	if v := s.Views; v != nil && len(v.ByRoute) > 0 {
-		fmt.Fprintf(ew, "views       %s%s\n", viewsText(v), refusedText(v.Refused))
-	}
-	lg := s.LoadGenerator
-	if lg != (summary.LoadGenerator{}) {
-		fmt.Fprintf(ew, "load gen    schedule lag p99 %s ms · %d late · %d dropped%s\n",
-			metric.Num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))
-	}
-	for _, f := range s.Faults {
-		kind := f.Kind
-		if d := f.Planned.Describe(); d != "" {
-			kind += " (" + d + ")"
-		}
-		fmt.Fprintf(ew, "fault       %s at %s for %s · %d dispatches, %d writes, worst staleness %s s%s · %s\n",
-			kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
-			metric.Num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))
-	}
-	for _, n := range s.Notes {
-		fmt.Fprintf(ew, "note        %s\n", oneLine(n))
+	for _, f := range runFacts(s) {
+		fmt.Fprintf(ew, "%-11s %s\n", f.Label, f.Text)
 	}
 
 	if len(s.Keys) > 0 {
@@ -197,6 +168,68 @@ func (e *errWriter) Write(p []byte) (int, error) {
 		e.err = fmt.Errorf("write report: %w", err)
 	}
 	return n, e.err
+}
+
+// fact is one line of a run's numbers: the terminal table prints it as
+// "label text", the page as a row, so that both say the same.
+type fact struct {
+	Label string
+	Text  string
+	// Class tints the page's row: "bad" (red) or "expected" (amber) when it
+	// shows a verdict's violation; "" otherwise.
+	Class string
+}
+
+// runFacts are the numbers that explain a run's verdicts: requests,
+// totals, liveness, locks, views, the load generator, each fault's impact
+// and recovery, and the notes.
+func runFacts(s summary.Summary) []fact {
+	r := s.Requests
+	facts := []fact{
+		{Label: "requests", Text: fmt.Sprintf("%d total, %d ok, %d errors · %s req/s (model) · p50 %s ms · p99 %s ms",
+			r.Total, r.OK, r.Errors, metric.Num(r.RPSModel, 1), metric.Num(r.P50MS, 2), metric.Num(r.P99MS, 2))},
+		{Label: "totals", Text: fmt.Sprintf("%d dispatches · %d db writes · max staleness %s s (Antenna's, from the stored last_seen) · oldest age since a write %s s",
+			s.DispatchesTotal, s.DBWritesTotal, metric.Num(s.MaxStalenessS, 2), metric.Num(s.MaxAgeSinceWriteS, 2))},
+	}
+	if lv := s.Liveness; lv.Stopped > 0 || lv.FalseLiveS > 0 {
+		f := fact{Label: "liveness", Text: fmt.Sprintf("%s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s",
+			metric.Num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), metric.Num(lv.BoundsS[0], 0), metric.Num(lv.BoundsS[1], 0))}
+		if failed(s, verify.NoFalseLiveness) {
+			f.Class = violationPaint(s, verify.NoFalseLiveness)
+		}
+		facts = append(facts, f)
+	}
+	if l := s.DatabaseLocks; l != nil && (l.WaitingBackendS > 0 || l.Deadlocks > 0 || l.Errors > 0) {
+		facts = append(facts, fact{Label: "db locks", Text: fmt.Sprintf("%s backend-s waiting on locks · at most %d at once · %d deadlocks · %d samples every %s s%s",
+			metric.Num(l.WaitingBackendS, 1), l.MaxWaiting, l.Deadlocks, l.Samples, metric.Num(l.SampleEveryS, 3), lockErrors(l))})
+	}
+	if v := s.Views; v != nil && len(v.ByRoute) > 0 {
+		facts = append(facts, fact{Label: "views", Text: viewsText(v) + refusedText(v.Refused)})
+	}
+	if lg := s.LoadGenerator; lg != (summary.LoadGenerator{}) {
+		facts = append(facts, fact{Label: "load gen", Text: fmt.Sprintf("schedule lag p99 %s ms · %d late · %d dropped%s",
+			metric.Num(lg.ScheduleLagP99MS, 2), lg.LateSends, lg.DroppedSends, saturatedNote(lg))})
+	}
+	for _, f := range s.Faults {
+		kind := f.Kind
+		if d := f.Planned.Describe(); d != "" {
+			kind += " (" + d + ")"
+		}
+		ft := fact{Label: "fault", Text: fmt.Sprintf("%s at %s for %s · %d dispatches, %d writes, worst staleness %s s%s · %s",
+			kind, modelDuration(f.AtS), modelDuration(f.ForS), f.During.Dispatches, f.During.DBWrites,
+			metric.Num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))}
+		if f.RecoveryS == nil || *f.RecoveryS > f.RecoveryBoundS {
+			// Got over too slowly: recovers_after_fault's finding.
+			if failed(s, verify.RecoversAfterFault) {
+				ft.Class = violationPaint(s, verify.RecoversAfterFault)
+			}
+		}
+		facts = append(facts, ft)
+	}
+	for _, n := range s.Notes {
+		facts = append(facts, fact{Label: "note", Text: oneLine(n)})
+	}
+	return facts
 }
 
 // timeToOffline states how long detection took, when any was detected.

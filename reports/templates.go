@@ -67,7 +67,10 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{define "svg"}}<svg xmlns="http://www.w3.org/2000/svg" width="{{px .Width}}" height="{{px .Height}}" viewBox="0 0 {{px .Width}} {{px .Height}}" role="img" aria-label="{{.Title}}">
 {{- if .Clips}}<defs>{{range .Clips}}<clipPath id="{{.ID}}"><rect x="{{px .X}}" y="{{px .Y}}" width="{{px .W}}" height="{{px .H}}"/></clipPath>{{end}}</defs>{{end}}
 <text x="{{px .Left}}" y="14" class="title">{{.Title}}</text>
-{{range .Els}}{{template "el" .}}
+{{if .Lower}}<g transform="translate(0 {{px .Lower}})">
+{{end}}{{range .Els}}{{template "el" .}}
+{{end}}{{if .Lower}}</g>
+{{end}}{{range .Above}}{{template "el" .}}
 {{end}}</svg>{{end}}
 
 {{define "el"}}
@@ -101,15 +104,10 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{template "verdicts" .S.Invariants}}
 
 <h2>Run</h2>
-<table>
-<tr><th>requests</th><td>{{.S.Requests.Total}} total, {{.S.Requests.OK}} ok, {{.S.Requests.Errors}} errors · {{num .S.Requests.RPSModel 1}} req/s (model) · p50 {{num .S.Requests.P50MS 2}} ms · p99 {{num .S.Requests.P99MS 2}} ms</td></tr>
-<tr><th>heartbeats</th><td>{{.S.DispatchesTotal}} dispatches · {{.S.DBWritesTotal}} database writes</td></tr>
-<tr><th>max staleness</th><td>{{num .S.MaxStalenessS 2}} s (model; Antenna's figure, from the stored last_seen)</td></tr>
-<tr><th>oldest age since a write</th><td>{{num .S.MaxAgeSinceWriteS 2}} s (model; by the write's database time)</td></tr>
-<tr><th>load generator</th><td>schedule lag p99 {{num .S.LoadGenerator.ScheduleLagP99MS 2}} ms · {{.S.LoadGenerator.LateSends}} late · {{.S.LoadGenerator.DroppedSends}} dropped{{if .S.LoadGenerator.Saturated}} · <span class="no">saturated</span>{{end}}</td></tr>
-{{range .S.Faults}}<tr><th>fault</th><td>{{.Kind}} at {{dur .AtS}} for {{dur .ForS}}{{with .Planned.Describe}} ({{.}}){{end}}</td></tr>
-{{end}}{{range .S.Notes}}<tr><th>note</th><td>{{.}}</td></tr>
+<table class="facts">
+{{range .Facts}}<tr{{if .Class}} class="{{.Class}}"{{end}}><th>{{.Label}}</th><td>{{.Text}}</td></tr>
 {{end}}</table>
+<p class="meta">Staleness and ages are model seconds; a fault's worst staleness runs until it was got over, and its recovery is from its end until every polled service read fresh and live again.</p>
 
 {{range .Charts}}<figure><div class="chart-box">{{template "svg" .}}</div><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}

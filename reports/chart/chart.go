@@ -25,6 +25,12 @@ type Chart struct {
 	Bottom  float64
 	Clips   []Clip
 	Els     []El
+	// Above are drawn over the plot without Lower's shift: labels stacked
+	// in the room Lower made above it.
+	Above []El
+	// Lower moves everything but the title and Above down by this many
+	// pixels, making room above the plot; Height includes it.
+	Lower float64
 
 	x0, x1, y0, y1 float64
 }
@@ -263,6 +269,24 @@ func (c *Chart) Polygon(pts [][2]float64, class string) {
 		b.WriteString(FmtPx(p[1]))
 	}
 	c.Els = append(c.Els, El{Kind: "polygon", Points: b.String(), Class: class})
+}
+
+// StackAbove writes lines of text right-aligned above the plot, one under
+// the other, moving the plot down to make room for all but the first, so
+// that no two of them can run into each other however long they are.
+func (c *Chart) StackAbove(lines []El) {
+	if len(lines) == 0 {
+		return
+	}
+	const lineH = 13
+	extra := lineH * float64(len(lines)-1)
+	c.Lower += extra
+	c.Height += extra
+	for i, l := range lines {
+		l.Kind, l.Anchor = "text", "end"
+		l.X, l.Y = c.Left+c.PlotW(), c.Top-8+float64(i)*lineH
+		c.Above = append(c.Above, l)
+	}
 }
 
 // X0, X1, Y0 and Y1 are the data window: what the plot area shows.

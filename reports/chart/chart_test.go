@@ -29,3 +29,38 @@ func TestTicks(t *testing.T) {
 		})
 	}
 }
+
+// Labels stacked above the plot each get a line of their own, the plot
+// moving down to make room, so that no two can overlap however long.
+func TestStackAbove(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines int
+		lower float64
+	}{
+		{"none", 0, 0},
+		{"one fits the margin", 1, 0},
+		{"three push the plot down two lines", 3, 26},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New("c", "title", 400, 200)
+			var els []El
+			for range tt.lines {
+				els = append(els, El{Text: "expected: last_seen_never_stale 1m–2m", Class: "finding-label"})
+			}
+			c.StackAbove(els)
+			assert.Equal(t, tt.lower, c.Lower)
+			assert.Equal(t, 200+tt.lower, c.Height)
+			require.Len(t, c.Above, tt.lines)
+			for i := 1; i < len(c.Above); i++ {
+				assert.GreaterOrEqual(t, c.Above[i].Y-c.Above[i-1].Y, 13.0, "one line each")
+			}
+			if len(c.Above) > 0 {
+				last := c.Above[len(c.Above)-1]
+				assert.Less(t, last.Y, c.Top+c.Lower, "every label is above the plot it moved down")
+				assert.Greater(t, c.Above[0].Y, 14.0, "and below the title")
+			}
+		})
+	}
+}
