@@ -15,6 +15,28 @@ import (
 // apart; the stalest are kept.
 const maxStaleSeries = 9
 
+// The staleness axis breaks when the worst staleness is more than
+// staleLogPast times offline_after: linear up to staleBreak times it,
+// logarithmic above.
+const (
+	staleLogPast = 10
+	staleBreak   = 2
+)
+
+// logTimeTicks are round durations above from up to top for a logarithmic
+// stretch of axis, no two closer than a factor of 2.
+func logTimeTicks(from, top float64) []float64 {
+	var out []float64
+	last := from
+	for _, t := range []float64{300, 600, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 604800} {
+		if t > from && t <= top && t >= last*2 {
+			out = append(out, t)
+			last = t
+		}
+	}
+	return out
+}
+
 // stalenessChart draws now - last_seen per service from the sampler, with the
 // offline_after line. Only staleness while a service's workers poll counts
 // against it (last_seen_never_stale): those stretches are solid and turn red
@@ -64,6 +86,16 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 	c.Left = left
 	c.Right = plotRight
 	c.SetRange(0, end, 0, top)
+	yTicks := chart.TimeTicks(0, top, 6)
+	threshold := sec(h.OfflineAfter)
+	broken := threshold > 0 && top > staleLogPast*threshold
+	if broken {
+		// An hour of staleness (clock-skew-behind) on a linear axis left the
+		// 30 s sawtooth and the 60 s line at the floor.
+		brk := staleBreak * threshold
+		c.YScale = chart.LogAbove(brk)
+		yTicks = append(chart.TimeTicks(0, brk, 4), logTimeTicks(brk, top)...)
+	}
 	polledAt := func(id int64) func(time.Duration) bool {
 		return func(at time.Duration) bool { return polled(id, at) }
 	}
@@ -72,7 +104,12 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 		drawStaleEnvelope(c, hidden, bySvc, polledAt)
 	}
 	shadeFaults(c, h.Faults)
-	c.YAxis(chart.TimeTicks(0, top, 6), timeLabel, "staleness")
+	c.YAxis(yTicks, timeLabel, "staleness")
+	if broken {
+		y := c.Py(staleBreak * threshold)
+		c.TextPx(c.Left-3, y+4, "≈", "end", "axis-break", "")
+		c.LinePx(c.Left-4, y, c.Left+4, y, "axis", "")
+	}
 	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")
 
 	var clip string
@@ -147,6 +184,10 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 	}
 	if h.OfflineAfter > 0 {
 		c.Caption += paintWord(paint) + ": at or above offline_after while polled, where Antenna shows the service offline. "
+	}
+	if broken {
+		c.Caption += fmt.Sprintf("The axis is linear up to %s (≈ on the axis) and logarithmic above it, each decade as tall as that: the worst staleness, %s, is more than %d× offline_after. ",
+			modelDuration(staleBreak*threshold), modelDuration(top/1.05), staleLogPast)
 	}
 	if unpolled {
 		c.Caption += "Dashed grey: no worker was polling the service, so staleness is expected there and not judged (cut at the top of the plot). "

@@ -103,3 +103,41 @@ func TestStalenessLinesThatCoincideAreMerged(t *testing.T) {
 		})
 	}
 }
+
+// A staleness of an hour beside a 60 s threshold breaks the axis: linear
+// up to twice the threshold, logarithmic above, so that the threshold and
+// the sawtooth under it stay readable; under ten times it the axis stays
+// linear.
+func TestStalenessAxisBreaksPastTenTimesTheThreshold(t *testing.T) {
+	tests := []struct {
+		name   string
+		worst  time.Duration
+		broken bool
+	}{
+		{"a minute past the threshold: linear", 2 * time.Minute, false},
+		{"an hour: broken", time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := sawtooth(2, func(i int) time.Duration { return time.Duration(i) * 10 * time.Second })
+			for i, s := range h.Samples {
+				if s.ServiceID == 1 && s.At >= 2*time.Minute && s.At < 3*time.Minute {
+					h.Samples[i].Staleness = tt.worst
+				}
+			}
+			c := stalenessChart(h, 80, paintExpected)
+			threshold := c.Py(0) - c.Py(60)
+			if !tt.broken {
+				assert.Nil(t, c.YScale)
+				assert.NotContains(t, c.Caption, "logarithmic")
+				return
+			}
+			require.NotNil(t, c.YScale)
+			assert.Contains(t, c.Caption, "linear up to 2m")
+			assert.Contains(t, c.Caption, "logarithmic above it")
+			assert.Greater(t, threshold, 0.15*c.PlotH(), "the 60 s line stands clear of the floor")
+			assert.True(t, hasText(c, "1h"), "the axis names the hour")
+			assert.True(t, hasText(c, "≈"), "and marks its break")
+		})
+	}
+}

@@ -40,7 +40,7 @@ table.verdicts tr:first-child{display:none} table.verdicts td{border:0} table.ve
 .charts{display:flex;flex-wrap:wrap;gap:12px} .charts figure{min-width:0;max-width:100%}
 svg text{font:11px system-ui,-apple-system,"Segoe UI",sans-serif;fill:#333}
 svg .title{font-size:13px;font-weight:600;fill:#222} svg .axis-title{fill:#555}
-svg .tick{fill:#555} svg .axis{stroke:#444} svg .grid{stroke:#ececec}
+svg .tick{fill:#555} svg .axis{stroke:#444} svg .axis-break{font-weight:700;fill:#444} svg .grid{stroke:#ececec}
 svg .window{fill:#edf2f8} svg .fault{fill:#8e6bbf;fill-opacity:.16} svg .fault-label{fill:#5b3a8c}
 svg .active{fill:#4e79a7;fill-opacity:.16} svg .tick-mark{fill:#333}
 svg .key-label{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10.5px}

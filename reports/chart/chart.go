@@ -31,6 +31,9 @@ type Chart struct {
 	// Lower moves everything but the title and Above down by this many
 	// pixels, making room above the plot; Height includes it.
 	Lower float64
+	// YScale, when set, maps data y to axis units before the linear
+	// mapping to pixels (LogAbove); nil is a linear axis.
+	YScale func(float64) float64
 
 	x0, x1, y0, y1 float64
 }
@@ -94,8 +97,24 @@ func (c *Chart) Px(x float64) float64 {
 }
 
 func (c *Chart) Py(y float64) float64 {
-	f := clamp01((y - c.y0) / (c.y1 - c.y0))
+	u := func(v float64) float64 { return v }
+	if c.YScale != nil {
+		u = c.YScale
+	}
+	f := clamp01((u(y) - u(c.y0)) / (u(c.y1) - u(c.y0)))
 	return c.Top + (1-f)*c.PlotH()
+}
+
+// LogAbove is an axis linear up to b and logarithmic past it, each decade
+// above b as tall as 0..b: a staleness of an hour then leaves room for the
+// 30 s sawtooth below it, instead of flattening it to the floor.
+func LogAbove(b float64) func(float64) float64 {
+	return func(y float64) float64 {
+		if y <= b || b <= 0 {
+			return y
+		}
+		return b * (1 + math.Log10(y/b))
+	}
 }
 
 func clamp01(f float64) float64 {
