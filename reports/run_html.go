@@ -2,11 +2,9 @@ package reports
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"html/template"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -32,17 +30,16 @@ type runPage struct {
 	Keys           []summary.KeyStats
 	FoldedKeys     []summary.KeyStats
 	MoreKeys       int
-	Services       []summary.ServiceStats
-	FoldedServices []summary.ServiceStats
+	Services       []serviceRow
+	FoldedServices []serviceRow
 	MoreServices   int
-	// KeyTint and ServiceTint colour the rows that explain a failed
-	// verdict: "bad" (red), or "expected" (amber) when the scenario
-	// expects that verdict to fail.
-	KeyTint     string
-	ServiceTint string
-	Charts      []*chart.Chart
-	Links       RunLinks
-	Facts       []fact
+	// KeyTint colours the key rows that explain a failed rate verdict:
+	// "bad" (red), or "expected" (amber) when the scenario expects that
+	// verdict to fail. Service rows carry their own (serviceRows).
+	KeyTint string
+	Charts  []*chart.Chart
+	Links   RunLinks
+	Facts   []fact
 }
 
 // WriteHTML writes one run as a single self-contained HTML file: the verdict
@@ -53,17 +50,10 @@ type runPage struct {
 // points to (the suite or comparison it belongs to, its own files).
 func WriteHTML(w io.Writer, s summary.Summary, h *history.History, links RunLinks) error {
 	page := runPage{S: s, Verdict: verdictWord(s), Headline: runHeadline(s), Links: links, Facts: runFacts(s),
-		KeyTint: violationPaint(s, verify.RateNearExpected), ServiceTint: violationPaint(s, verify.NeverOfflineWhilePolled)}
+		KeyTint: violationPaint(s, verify.RateNearExpected)}
 	keys := worstKeys(s.Keys)
 	page.Keys, page.FoldedKeys, page.MoreKeys = fold(keys)
-	svcs := slices.Clone(s.Services)
-	slices.SortStableFunc(svcs, func(a, b summary.ServiceStats) int {
-		if c := cmp.Compare(b.MaxStalenessS, a.MaxStalenessS); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	page.Services, page.FoldedServices, page.MoreServices = fold(svcs)
+	page.Services, page.FoldedServices, page.MoreServices = fold(serviceRows(s))
 	page.Charts = runCharts(s, h)
 	markFindings(page.Charts, s)
 	return render(w, "run", page, fmt.Sprintf("HTML report of %s/%s", s.Scenario, s.RunName()))

@@ -118,10 +118,10 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{template "keys" (rows .FoldedKeys .KeyTint)}}</details>{{end}}
 {{if .MoreKeys}}<p class="meta">(+{{.MoreKeys}} more in summary.json)</p>{{end}}{{end}}
 {{if .Services}}<h2>Services</h2>
-<p class="meta">Stalest first; the max staleness is over the samples last_seen_never_stale judged.</p>
-{{template "services" (rows .Services .ServiceTint)}}
+<p class="meta">Worst first: rows that show a failed verdict, then the longest read live while silent, then the stalest. Max staleness is over the samples last_seen_never_stale judged (while polled); read live while silent is what no_false_liveness judges; a stopped service's time to offline runs from its last poll, against its bound.</p>
+{{template "services" (rows .Services "")}}
 {{if .FoldedServices}}<details><summary>{{len .FoldedServices}} more services</summary>
-{{template "services" (rows .FoldedServices .ServiceTint)}}</details>{{end}}
+{{template "services" (rows .FoldedServices "")}}</details>{{end}}
 {{if .MoreServices}}<p class="meta">(+{{.MoreServices}} more in summary.json)</p>{{end}}{{end}}
 </body>
 </html>
@@ -133,8 +133,8 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 {{end}}</table></div>{{end}}
 
 {{define "services"}}<div class="table-wrap"><table>
-<tr><th>service</th><th>max staleness</th><th>offline flips</th></tr>
-{{$tint := .Tint}}{{range .Rows}}<tr{{if .OfflineFlips}} class="{{$tint}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td></tr>
+<tr><th>service</th><th>max staleness</th><th>offline flips</th><th>read live while silent</th><th>stopped: read offline after</th></tr>
+{{range .Rows}}<tr{{if .Class}} class="{{.Class}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td><td class="n">{{num .FalseLiveS 1}} s</td><td class="n">{{.Offline}}</td></tr>
 {{end}}</table></div>{{end}}
 
 `
