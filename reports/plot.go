@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -79,4 +80,26 @@ func shadeWindows(c *chart.Chart, throttle time.Duration, end float64) {
 	for from := w; from < end; from += 2 * w {
 		c.Rect(from, c.Y0(), min(from+w, end), c.Y1(), "window", "", "")
 	}
+}
+
+// markEvents marks what the scenario did to its fleet (a fleet stopping,
+// crashing, starting late) as a dark dotted line across the plot, named at
+// its foot; the tooltip says it whole. Dark, not red or grey: an event is
+// neither a violation nor unjudged.
+func markEvents(c *chart.Chart, events []history.Event) {
+	for _, e := range events {
+		x := c.Px(sec(e.At))
+		tip := fmt.Sprintf("%s at %s", e.What, timeLabel(sec(e.At)))
+		c.LinePx(x, c.Top, x, c.Top+c.PlotH(), "event", "")
+		name, _, _ := strings.Cut(e.What, ":")
+		c.TextPx(x+3, c.Top+c.PlotH()-4, "▸ "+strings.TrimPrefix(name, "fleet "), "start", "event-label", tip)
+	}
+}
+
+// eventCaption says what markEvents drew, when it drew anything.
+func eventCaption(events []history.Event) string {
+	if len(events) == 0 {
+		return ""
+	}
+	return "Dark dotted lines: the scenario's own events (" + events[0].What + "; each line's tooltip names its own). "
 }

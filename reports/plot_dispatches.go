@@ -38,6 +38,7 @@ func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.C
 	c.SetRange(0, end, 0, float64(rows))
 	shadeWindows(c, h.Throttle, end)
 	shadeFaults(c, h.Faults)
+	markEvents(c, h.Events)
 
 	active := make(map[string][]history.Interval)
 	for _, k := range h.Keys {
@@ -87,6 +88,7 @@ func dispatchChart(s summary.Summary, h *history.History, left float64) *chart.C
 		c.Caption += fmt.Sprintf("Shaded bands: every other %s throttle window. %s marks: %d came within %s (throttle less the %s clock tolerance) of the previous one on their key. ",
 			modelDuration(sec(h.Throttle)), paintWord(paint), violations, modelDuration(sec(soon)), modelDuration(sec(tol)))
 	}
+	c.Caption += eventCaption(h.Events)
 	if len(h.Faults) > 0 {
 		c.Caption += faultCaption
 	}

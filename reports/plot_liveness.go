@@ -162,6 +162,7 @@ func livenessChart(h *history.History, left float64, paint string) *chart.Chart 
 	c.Height = c.Top + pad + float64(max(len(shown), 1)*liveRowH) + c.Bottom
 	c.SetRange(0, end, 0, 1)
 	shadeFaults(c, h.Faults)
+	markEvents(c, h.Events)
 
 	allowance := modelDuration(sec(limit))
 	for i, id := range shown {
@@ -229,6 +230,7 @@ func livenessChart(h *history.History, left float64, paint string) *chart.Chart 
 			c.Caption += fmt.Sprintf("Showing all %d services, worst first. ", len(shown))
 		}
 	}
+	c.Caption += eventCaption(h.Events)
 	if len(h.Faults) > 0 {
 		c.Caption += faultCaption
 	}

@@ -104,6 +104,7 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 		drawStaleEnvelope(c, hidden, bySvc, polledAt)
 	}
 	shadeFaults(c, h.Faults)
+	markEvents(c, h.Events)
 	c.YAxis(yTicks, timeLabel, "staleness")
 	if broken {
 		y := c.Py(staleBreak * threshold)
@@ -192,6 +193,7 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 	if unpolled {
 		c.Caption += "Dashed grey: no worker was polling the service, so staleness is expected there and not judged (cut at the top of the plot). "
 	}
+	c.Caption += eventCaption(h.Events)
 	if nulls > 0 {
 		c.Caption += fmt.Sprintf("%s marks at the top: %d reads of a NULL last_seen.", paintWord(paint), nulls)
 	}

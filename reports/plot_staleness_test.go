@@ -141,3 +141,23 @@ func TestStalenessAxisBreaksPastTenTimesTheThreshold(t *testing.T) {
 		})
 	}
 }
+
+// The scenario's own events are marked on the charts over model time, with
+// a name at the line's foot and the whole event in its tooltip.
+func TestChartsMarkTheScenariosEvents(t *testing.T) {
+	h := testHistory()
+	h.Events = []history.Event{{At: 5 * time.Minute, What: "fleet dead stops: 40 workers"}}
+	s := testSummary()
+	for _, c := range []*chart.Chart{dispatchChart(s, h, 80), stalenessChart(h, 80, paintBad), livenessChart(h, 80, paintBad)} {
+		t.Run(c.ID, func(t *testing.T) {
+			var line, label bool
+			for _, el := range c.Els {
+				line = line || (el.Kind == "line" && el.Class == "event" && el.X == c.Px(300))
+				label = label || (el.Class == "event-label" && el.Text == "▸ dead stops" && el.Tip == "fleet dead stops: 40 workers at 5m")
+			}
+			assert.True(t, line, "a line at 5m")
+			assert.True(t, label, "named, with the event in its tooltip")
+			assert.Contains(t, c.Caption, "the scenario's own events (fleet dead stops: 40 workers")
+		})
+	}
+}

@@ -57,6 +57,7 @@ svg .series.expected,svg .threshold.expected{stroke:#d99a00}
 svg .latency{fill:none;stroke:#222;stroke-width:1.25;stroke-linejoin:round}
 svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
 svg .latency.p50{stroke:#8fb1d3;stroke-width:1.25} svg .reqline{fill:none;stroke:#59a14f;stroke-width:1.5} svg .reqtick{fill:#3d7a35}
+svg .event{stroke:#333;stroke-dasharray:1 2} svg .event-label{fill:#333;font-size:10px}
 svg .envelope{fill:#a0cbe8;fill-opacity:.45;stroke:none}
 svg .finding{fill:#d62728;fill-opacity:.10;stroke:#d62728;stroke-dasharray:4 3} svg .finding-label{fill:#b71c1c;font-weight:600}
 svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding-label.expected{fill:#8a6500}

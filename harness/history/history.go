@@ -176,6 +176,13 @@ type Allowance struct {
 	PerEndpoint map[string]int64 `json:"per_endpoint,omitempty"`
 }
 
+// Event is one thing the scenario does to its fleet: At is model time, What
+// says it ("fleet dead stops: 40 workers").
+type Event struct {
+	At   time.Duration `json:"at"`
+	What string        `json:"what"`
+}
+
 // Fault is one injected fault: as planned, and as it actually happened.
 type Fault struct {
 	Kind string `json:"kind"`
@@ -278,6 +285,10 @@ type History struct {
 	Requests      Requests  `json:"requests"`
 	AllowedErrors Allowance `json:"allowed_errors"`
 	Faults        []Fault   `json:"faults"`
+	// Events are what the scenario itself does to the fleet, at its own
+	// times: a fleet starting late, stopping or crashing. Charts mark them;
+	// verdicts read the same facts from Services' polling.
+	Events []Event `json:"events,omitempty"`
 	// Locks is the database's lock contention over the run, as Postgres
 	// reported it; nil when it was not watched.
 	Locks *Locks `json:"locks,omitempty"`

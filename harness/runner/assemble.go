@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -99,6 +101,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		h.Faults = append(h.Faults, history.Fault{Kind: f.Kind, At: f.Started, For: end - f.Started, Planned: f.Fault,
 			StopsDispatch: k.StopsDispatch, SpendsWindow: k.SpendsWindow && !spec.Settings.ReleaseOnEnqueueFailure})
 	}
+	h.Events = fleetEvents(spec.Fleet, h.Duration)
 	reqs, tl, err := requestTotals(obs)
 	if err != nil {
 		return nil, err
@@ -161,5 +164,23 @@ func gaps(run modeltime.Run, observer string, gs []observe.Gap) []history.Gap {
 	for _, g := range gs {
 		out = append(out, history.Gap{Observer: observer, From: run.Since(g.From), To: run.Since(g.To), Reason: g.Reason})
 	}
+	return out
+}
+
+// fleetEvents lists what the scenario does to its fleets within the run:
+// a fleet starting after the run did, stopping or crashing before its end.
+func fleetEvents(fleet []scenarios.Group, d time.Duration) []history.Event {
+	var out []history.Event
+	for _, g := range fleet {
+		if g.StartAt > 0 && g.StartAt < d {
+			out = append(out, history.Event{At: g.StartAt, What: fmt.Sprintf("fleet %s starts: %d workers", g.Name, g.Workers)})
+		}
+		if g.CrashAt > 0 && g.CrashAt < d {
+			out = append(out, history.Event{At: g.CrashAt, What: fmt.Sprintf("fleet %s crashes: %d workers vanish mid-cycle", g.Name, g.Workers)})
+		} else if g.StopAt > 0 && g.StopAt < d {
+			out = append(out, history.Event{At: g.StopAt, What: fmt.Sprintf("fleet %s stops: %d workers", g.Name, g.Workers)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b history.Event) int { return cmp.Compare(a.At, b.At) })
 	return out
 }
