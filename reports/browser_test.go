@@ -162,6 +162,13 @@ func TestPagesInABrowser(t *testing.T) {
 			for i, right := range details {
 				assert.LessOrEqual(t, right, 400.0, "text %d is on screen, not scrolled off", i)
 			}
+			scrollers, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")].filter(el => {
+				const cs = getComputedStyle(el);
+				return !el.closest(".chart-box") && el.tagName !== "svg" && !el.closest("svg") &&
+					(cs.overflowX === "auto" || cs.overflowX === "scroll") && el.scrollWidth > el.clientWidth + 1;
+			}).map(el => el.tagName + "." + el.className + " " + el.scrollWidth + ">" + el.clientWidth)`))
+			require.NoError(t, err)
+			assert.Empty(t, scrollers, "only a chart scrolls sideways, inside its own box")
 			boxes, err := chromedp.Run(tab, chromedp.Evaluate[[]map[string]float64](`[...document.querySelectorAll("svg")].map(s => {
 				const box = s.closest(".chart-box");
 				return {boxed: box ? 1 : 0, right: box ? box.getBoundingClientRect().right : 1e9,

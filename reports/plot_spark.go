@@ -78,7 +78,7 @@ func sparkStaleness(id string, s summary.Summary, h *history.History) *chart.Cha
 	}
 	label := "peak " + modelDuration(peak)
 	if capped {
-		label += fmt.Sprintf(" (cut at %d× offline_after)", sparkCap)
+		label += " (cut)"
 	}
 	c.TextPx(c.Left+c.PlotW(), 14, label, "end", "tick", "")
 	if len(ats) == 0 {

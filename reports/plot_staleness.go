@@ -108,7 +108,7 @@ func stalenessChart(h *history.History, left float64, paint string) *chart.Chart
 	c.YAxis(yTicks, timeLabel, "staleness")
 	if broken {
 		y := c.Py(staleBreak * threshold)
-		c.TextPx(c.Left-3, y+4, "≈", "end", "axis-break", "")
+		c.TextPx(c.Left+3, y+4, "≈", "start", "axis-break", "")
 		c.LinePx(c.Left-4, y, c.Left+4, y, "axis", "")
 	}
 	c.XAxis(chart.TimeTicks(0, end, 12), timeLabel, "model time")

@@ -28,7 +28,8 @@ td.v-pass{color:#2e7d32;font-weight:600} td.v-expected{color:#8a6500;font-weight
 td.sparks .spark{margin:0 0 4px}
 @media (max-width:900px){table.suite,table.suite tbody{display:block} table.suite tr:first-child{display:none}
 table.suite tr.run{display:grid;grid-template-columns:minmax(0,1fr) auto;border-bottom:1px solid #e4e4e4;padding:4px 0}
-table.compare th{white-space:normal;overflow-wrap:anywhere} table.compare th,table.compare td{padding:3px 5px}
+table.compare th,table.rows th{white-space:normal;overflow-wrap:anywhere} table.rows th,table.rows td{padding:3px 4px;font-size:12px} table.rows code{word-break:break-all}
+table.facts th{white-space:normal} table.compare th,table.compare td{padding:3px 5px}
 table.suite td{border:0;min-width:0} table.suite td.finding{grid-column:1/-1;max-width:none;overflow-wrap:anywhere} table.suite td.sparks{grid-column:1/-1} td.sparks .spark{display:inline-block;vertical-align:top;margin:0 6px 4px 0}}
 .headline{margin:10px 0 4px;padding:8px 12px;border-left:5px solid;border-radius:3px}
 .headline.fail{background:#fdecea;border-color:#c62828} .headline.expected{background:#fff4d6;border-color:#d99a00}
@@ -128,12 +129,12 @@ svg .finding.expected{fill:#d99a00;fill-opacity:.12;stroke:#b8860b} svg .finding
 </html>
 {{end}}
 
-{{define "keys"}}<div class="table-wrap"><table>
+{{define "keys"}}<div class="table-wrap"><table class="rows">
 <tr><th>key</th><th>dispatches</th><th>expected</th><th>min gap</th><th>db writes</th></tr>
 {{$tint := .Tint}}{{range .Rows}}<tr{{if outside .}} class="{{$tint}}"{{end}}><td><code>{{.Key}}</code></td><td class="n">{{.Dispatches}}</td><td class="n">{{range2 .}}</td><td class="n">{{minGap .}}</td><td class="n">{{.DBWrites}}</td></tr>
 {{end}}</table></div>{{end}}
 
-{{define "services"}}<div class="table-wrap"><table>
+{{define "services"}}<div class="table-wrap"><table class="rows">
 <tr><th>service</th><th>max staleness</th><th>offline flips</th><th>read live while silent</th><th>stopped: read offline after</th></tr>
 {{range .Rows}}<tr{{if .Class}} class="{{.Class}}"{{end}}><td class="n">{{.ID}}</td><td class="n">{{num .MaxStalenessS 2}} s</td><td class="n">{{.OfflineFlips}}</td><td class="n">{{num .FalseLiveS 1}} s</td><td class="n">{{.Offline}}</td></tr>
 {{end}}</table></div>{{end}}
