@@ -111,7 +111,7 @@ func suiteVerdict(s summary.Summary) string {
 func expectedFailures(s summary.Summary) []string {
 	var out []string
 	for _, v := range s.Invariants {
-		if v.Passed && v.Outcome == summary.Fail && v.Expected == summary.Fail {
+		if expectedFailure(v) {
 			out = append(out, v.Name)
 		}
 	}

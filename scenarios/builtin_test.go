@@ -198,7 +198,9 @@ func TestBuiltinsProveWhatTheySay(t *testing.T) {
 			require.Positive(t, s.AllowedErrors.PerEndpoint["result"], "results answer 503 while the broker is down")
 			require.Zero(t, s.AllowedErrors.PerEndpoint["tasks"], "but /tasks keeps answering")
 			require.Contains(t, s.AllowedErrors.PerEndpoint, "tasks", "and says so")
-			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "fail"}, s.Expect)
+			// The offline flip races the first heartbeat after the outage:
+			// the check rides the same broker.
+			require.Equal(t, map[string]string{"last_seen_never_stale": "fail", "never_marked_offline_while_polled": "either"}, s.Expect)
 		},
 		"nats-down": func(t *testing.T, s *Spec) {
 			require.Len(t, s.Faults, 1)

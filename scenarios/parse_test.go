@@ -23,7 +23,7 @@ func vocab() Options {
 		Invariants: []string{"dispatch_at_most_one_per_window", "dispatch_rate_near_expected", "last_seen_never_stale",
 			"never_marked_offline_while_polled", "requests_succeed", "observers_agree", "no_false_liveness",
 			"recovers_after_fault", "last_seen_not_in_future"},
-		Outcomes: []string{"pass", "fail"},
+		Outcomes: []string{"pass", "fail", "either"},
 	}
 }
 
@@ -275,7 +275,7 @@ name: x
 duration: 10m
 fleet: [{name: a, workers: 1}]
 expect: [requests_succeed]
-`, line: 4, field: "expect", msg: "expected a mapping of invariant: pass|fail, got a list"},
+`, line: 4, field: "expect", msg: "expected a mapping of invariant: pass|fail|either, got a list"},
 		{name: "duplicate group names", src: `
 name: x
 duration: 10m

@@ -12,6 +12,10 @@ const (
 	// Inconclusive: it could have been judged, but the run gave it nothing
 	// to judge. Never a pass (docs/design.md#invariants).
 	Inconclusive Outcome = "inconclusive"
+	// Either is an expectation only, never an outcome: the design leaves
+	// the verdict to a race, so a pass and a fail both match it and the
+	// outcome is reported as it fell (docs/design.md#invariants).
+	Either Outcome = "either"
 )
 
 // Verdict is one invariant's result, as the verifier reached it and

@@ -12,8 +12,9 @@ import (
 
 // Options carries what a scenario declares about its own verdicts.
 type Options struct {
-	// Expect maps an invariant name to "pass" or "fail", from the scenario's
-	// expect: block; invariants it leaves out are expected to pass.
+	// Expect maps an invariant name to "pass", "fail" or "either", from the
+	// scenario's expect: block; invariants it leaves out are expected to
+	// pass.
 	Expect map[string]string
 }
 
@@ -26,8 +27,9 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("expect: %q is not an invariant; use one of %s", name, strings.Join(Names(), ", ")))
 			continue
 		}
-		if v := summary.Outcome(o.Expect[name]); v != summary.Pass && v != summary.Fail {
-			errs = append(errs, fmt.Errorf("expect: %s: %q is not an outcome; use %q or %q", name, o.Expect[name], summary.Pass, summary.Fail))
+		if v := summary.Outcome(o.Expect[name]); !slices.Contains(Expectable(), v) {
+			errs = append(errs, fmt.Errorf("expect: %s: %q is not an outcome; use %q, %q or %q (a verdict the design leaves to a race)",
+				name, o.Expect[name], summary.Pass, summary.Fail, summary.Either))
 		}
 	}
 	return errors.Join(errs...)
@@ -70,7 +72,7 @@ func Check(h history.History, opt Options) []summary.Verdict {
 			Name:     inv.name,
 			Outcome:  j.outcome,
 			Expected: expected,
-			Passed:   j.outcome == expected || j.outcome == summary.NotApplicable,
+			Passed:   matches(j.outcome, expected),
 			Detail:   j.detail,
 			Evidence: j.evidence,
 			Where:    j.where,

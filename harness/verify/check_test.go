@@ -52,6 +52,10 @@ func TestCheckExpectations(t *testing.T) {
 			ObserversAgree, summary.NotApplicable, summary.Fail, true, true},
 		{"external mode judges the rest from writes", external, nil,
 			AtMostOnePerWindow, summary.Pass, summary.Pass, true, true},
+		{"either matches a fail", stale, map[string]string{LastSeenNeverStale: "either"},
+			LastSeenNeverStale, summary.Fail, summary.Either, true, true},
+		{"either matches a pass", nil, map[string]string{LastSeenNeverStale: "either"},
+			LastSeenNeverStale, summary.Pass, summary.Either, true, true},
 		{"an expectation that is not an outcome never matches", nil, map[string]string{RequestsSucceed: "maybe"},
 			RequestsSucceed, summary.Pass, summary.Outcome("maybe"), false, false},
 	}

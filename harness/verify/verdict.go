@@ -26,7 +26,22 @@ func Names() []string {
 }
 
 // Expectable lists the outcomes a scenario may expect.
-func Expectable() []summary.Outcome { return []summary.Outcome{summary.Pass, summary.Fail} }
+func Expectable() []summary.Outcome {
+	return []summary.Outcome{summary.Pass, summary.Fail, summary.Either}
+}
+
+// matches reports whether an outcome meets an expectation: the same
+// outcome; a pass or a fail where either was expected; n/a always, since
+// the invariant cannot apply. Inconclusive never does.
+func matches(outcome, expected summary.Outcome) bool {
+	switch {
+	case outcome == summary.NotApplicable:
+		return true
+	case expected == summary.Either:
+		return outcome == summary.Pass || outcome == summary.Fail
+	}
+	return outcome == expected
+}
 
 // at locates a finding at one model time.
 func at(subject string, t time.Duration) *summary.Where {
