@@ -1,6 +1,10 @@
 package reports
 
-import "github.com/hbharness/hbharness/summary"
+import (
+	"slices"
+
+	"github.com/hbharness/hbharness/summary"
+)
 
 // The one colour rule of every page and chart (docs/reports.md#colours):
 // red is a violation nobody expected, amber one the scenario declares (an
@@ -10,6 +14,7 @@ import "github.com/hbharness/hbharness/summary"
 const (
 	paintBad      = "bad"      // red
 	paintExpected = "expected" // amber
+	paintUnjudged = "unjudged" // grey
 )
 
 // violationPaint is the class a chart or table draws an invariant's
@@ -29,6 +34,21 @@ func violationPaint(s summary.Summary, invariant string) string {
 // uses, so that a fault never reads as a failure.
 const faultCaption = "Violet bands: injected faults."
 
+// findingPaint is how a chart draws what crosses an invariant's line:
+// violationPaint when the run's verdict failed; grey when it held, since
+// what crossed then lay where the verdict does not judge (a polled span's
+// first offline_after, say) and red would be a false alarm; red when the
+// summary has no such verdict at all.
+func findingPaint(s summary.Summary, invariant string) string {
+	switch {
+	case failed(s, invariant):
+		return violationPaint(s, invariant)
+	case slices.ContainsFunc(s.Invariants, func(v summary.Verdict) bool { return v.Name == invariant }):
+		return paintUnjudged
+	}
+	return paintBad
+}
+
 // failed reports whether the run's verdict on invariant failed, expected
 // or not.
 func failed(s summary.Summary, invariant string) bool {
@@ -42,8 +62,11 @@ func failed(s summary.Summary, invariant string) bool {
 
 // paintWord names a paint in a caption.
 func paintWord(paint string) string {
-	if paint == paintExpected {
+	switch paint {
+	case paintExpected:
 		return "Amber (a failure the scenario expects)"
+	case paintUnjudged:
+		return "Grey (where the verdict does not judge, such as a polled span's first offline_after; it held)"
 	}
 	return "Red"
 }

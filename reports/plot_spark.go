@@ -73,7 +73,7 @@ func sparkStaleness(id string, s summary.Summary, h *history.History) *chart.Cha
 		y := c.Py(threshold)
 		c.LinePx(c.Left, y, c.Left+c.PlotW(), y, "threshold", "")
 		if peak >= threshold {
-			c.Polyline(pts, "series "+violationPaint(s, verify.LastSeenNeverStale), "", c.ClipAbove("stale", threshold))
+			c.Polyline(pts, "series "+findingPaint(s, verify.LastSeenNeverStale), "", c.ClipAbove("stale", threshold))
 		}
 	}
 	label := "peak " + modelDuration(peak)

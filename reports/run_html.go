@@ -68,7 +68,7 @@ func runCharts(s summary.Summary, h *history.History) []*chart.Chart {
 	}
 	left := plotLeft(s, h)
 	charts := []*chart.Chart{dispatchChart(s, h, left),
-		stalenessChart(h, left, violationPaint(s, verify.LastSeenNeverStale)),
+		stalenessChart(h, left, findingPaint(s, verify.LastSeenNeverStale)),
 		livenessChart(h, left, violationPaint(s, verify.NoFalseLiveness))}
 	for _, c := range []*chart.Chart{requestsChart(h, left), latencyChart(h, left), errorsChart(h, left, violationPaint(s, verify.RequestsSucceed)), windowChart(s, h, left)} {
 		if c != nil {

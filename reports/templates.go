@@ -55,6 +55,7 @@ svg .tick-mark.bad,svg .null-mark.bad,svg .live-false.bad,svg .value.bad,svg .ba
 svg .series.bad,svg .threshold.bad{stroke:#d62728}
 svg .tick-mark.expected,svg .null-mark.expected,svg .live-false.expected,svg .bar.expected{fill:#d99a00} svg .value.expected,svg .threshold-label.expected{fill:#8a6500}
 svg .series.expected,svg .threshold.expected{stroke:#d99a00}
+svg .series.unjudged{stroke:#9e9e9e;stroke-width:2} svg .null-mark.unjudged{fill:#9e9e9e}
 svg .latency{fill:none;stroke:#222;stroke-width:1.25;stroke-linejoin:round}
 svg .ideal{fill:none;stroke:#222;stroke-width:1.5} svg .empty{fill:#888;font-style:italic} svg .value{fill:#333}
 svg .latency.p50{stroke:#8fb1d3;stroke-width:1.25} svg .reqline{fill:none;stroke:#59a14f;stroke-width:1.5} svg .reqtick{fill:#3d7a35}
