@@ -19,13 +19,16 @@ import (
 // `make loadtest TARGET=…`, about 10 minutes. The scale is 0.1 (42 s): at
 // 0.05, under -race beside the other packages' tests, the list path's
 // answers came late enough for the fleet to miss its schedule (saturated).
+// Beside two CPU hogs, `serve` in its own process answered a few requests
+// too late even at 0.1 (2 and 9 of about 2,500 failed requests_succeed,
+// p99 1.4-1.5 s of wall): a run that fails on that alone gets one gentler
+// try at 0.2, on a target of its own, which must pass whole.
 func TestSuiteJudgesATargetServedElsewhere(t *testing.T) {
-	env := testenv.New(t)
-	s := serve(t, env, nil, "--seed", "default", "--time-scale", "0.1")
-	out := t.TempDir()
-	code, stdout, stderr := cli(t, nil, "suite", "--scenarios", "predeploy-steady,predeploy-idle,broker-outage",
-		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default",
-		"--time-scale", "0.1", "--out", out)
+	s, out, code, stdout, stderr := suiteAgainstServe(t, "0.1")
+	if code != 0 && strings.Contains(stdout, "FAIL (requests_succeed)") && strings.Count(stdout, "· FAIL (") == 1 {
+		t.Logf("requests_succeed failed at 0.1, the machine too busy to answer in time? again at 0.2:\n%s", stdout)
+		s, out, code, stdout, stderr = suiteAgainstServe(t, "0.2")
+	}
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 
 	assert.Contains(t, stdout, "suite against "+s.url+": 2 run(s) judged, 1 skipped")
@@ -47,4 +50,17 @@ func TestSuiteJudgesATargetServedElsewhere(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(out, runfolder.JUnitFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `<skipped message="not run: it injects faults (broker-down)`)
+}
+
+// suiteAgainstServe serves the reference at scale in another process, on a
+// database of its own, and runs the pre-deploy suite against it.
+func suiteAgainstServe(t *testing.T, scale string) (s *server, out string, code int, stdout, stderr string) {
+	t.Helper()
+	env := testenv.New(t)
+	s = serve(t, env, nil, "--seed", "default", "--time-scale", scale)
+	out = t.TempDir()
+	code, stdout, stderr = cli(t, nil, "suite", "--scenarios", "predeploy-steady,predeploy-idle,broker-outage",
+		"--target", s.url, "--token", "dev-token", "--observe-db", env.DSN, "--slugs", "default",
+		"--time-scale", scale, "--out", out)
+	return s, out, code, stdout, stderr
 }
