@@ -19,7 +19,10 @@ import (
 // p99 is left out (p99=off): it is wall time, and on this shared 2-core
 // machine one scenario's p99 moved from 5 to 112 ms between three runs, which
 // no limit on a single baseline run covers (a repeated baseline's spread
-// does). Every other checked metric runs under the default 10%.
+// does). Every other checked metric is held to 25%, not the default 10%:
+// beside two CPU hogs a rerun's worst staleness came out 13% above its
+// baseline's (34.4 s against 30.5 s; tasks a few hundred ms of wall late at
+// 0.055). The planted regression doubles what it plants, far past either.
 func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 	gentler(t, 0.055, func(t *testing.T, scale string) string {
 		steady := []string{"run", "--scenario", "steady", "--strategy", "view-gate", "--time-scale", scale}
@@ -29,7 +32,7 @@ func TestBaselineCatchesAPlantedRegression(t *testing.T) {
 			return why
 		}
 		require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
-		steady = append(steady, "--max-regression", "10%,p99=off")
+		steady = append(steady, "--max-regression", "25%,p99=off")
 
 		again := t.TempDir()
 		code, stdout, stderr = cli(t, nil, append(steady, "--out", again, "--baseline", base)...)
