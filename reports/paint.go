@@ -40,24 +40,26 @@ const faultCaption = "Violet bands: injected faults."
 // first offline_after, say) and red would be a false alarm; red when the
 // summary has no such verdict at all.
 func findingPaint(s summary.Summary, invariant string) string {
+	if p := failurePaint(s, invariant); p != "" {
+		return p
+	}
 	switch {
-	case failed(s, invariant):
-		return violationPaint(s, invariant)
 	case slices.ContainsFunc(s.Invariants, func(v summary.Verdict) bool { return v.Name == invariant }):
 		return paintUnjudged
 	}
 	return paintBad
 }
 
-// failed reports whether the run's verdict on invariant failed, expected
-// or not.
-func failed(s summary.Summary, invariant string) bool {
+// failurePaint is how a row or bar that shows an invariant's violation is
+// tinted: violationPaint when the run's verdict on it failed, expected or
+// not; "" when it held, for then nothing it judged was wrong.
+func failurePaint(s summary.Summary, invariant string) string {
 	for _, v := range s.Invariants {
 		if v.Name == invariant && v.Outcome == summary.Fail {
-			return true
+			return violationPaint(s, invariant)
 		}
 	}
-	return false
+	return ""
 }
 
 // paintWord names a paint in a caption.

@@ -34,10 +34,9 @@ func windowChart(s summary.Summary, h *history.History, left float64) *chart.Cha
 	// A bar over its keys is a violation only when the verdict found one;
 	// otherwise it is inside the clock tolerance, and purple, not red.
 	over, overWord := "over", "purple"
-	if failed(s, verify.AtMostOnePerWindow) {
-		over = violationPaint(s, verify.AtMostOnePerWindow)
-		overWord = "red"
-		if over == paintExpected {
+	if p := failurePaint(s, verify.AtMostOnePerWindow); p != "" {
+		over, overWord = p, "red"
+		if p == paintExpected {
 			overWord = "amber (as the scenario expects)"
 		}
 	}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -116,10 +117,7 @@ func sparkDispatches(id string, s summary.Summary, h *history.History) *chart.Ch
 	}
 	c := newSpark(id, noun, end, top*1.1)
 	sparkFaults(c, h.Faults)
-	over := "over"
-	if failed(s, verify.AtMostOnePerWindow) {
-		over = violationPaint(s, verify.AtMostOnePerWindow)
-	}
+	over := cmp.Or(failurePaint(s, verify.AtMostOnePerWindow), "over")
 	for i, k := range counts {
 		class := "bar"
 		if len(h.Keys) > 0 && k > keys[i] {

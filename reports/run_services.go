@@ -30,18 +30,20 @@ type serviceRow struct {
 // is reading live while silent, which now leads.
 func serviceRows(s summary.Summary) []serviceRow {
 	rows := make([]serviceRow, 0, len(s.Services))
+	flips, live, stale := failurePaint(s, verify.NeverOfflineWhilePolled), failurePaint(s, verify.NoFalseLiveness),
+		failurePaint(s, verify.LastSeenNeverStale)
 	for _, sv := range s.Services {
 		r := serviceRow{ServiceStats: sv, Offline: "—"}
 		if sv.Stopped {
 			r.Offline, r.late = offlineText(sv)
 		}
 		switch {
-		case sv.OfflineFlips > 0 && failed(s, verify.NeverOfflineWhilePolled):
-			r.Class = violationPaint(s, verify.NeverOfflineWhilePolled)
-		case (r.late || sv.FalseLiveS > 0) && failed(s, verify.NoFalseLiveness):
-			r.Class = violationPaint(s, verify.NoFalseLiveness)
-		case sv.MaxStalenessS > 0 && failed(s, verify.LastSeenNeverStale) && s.MaxStalenessS == sv.MaxStalenessS:
-			r.Class = violationPaint(s, verify.LastSeenNeverStale)
+		case sv.OfflineFlips > 0 && flips != "":
+			r.Class = flips
+		case (r.late || sv.FalseLiveS > 0) && live != "":
+			r.Class = live
+		case sv.MaxStalenessS > 0 && stale != "" && s.MaxStalenessS == sv.MaxStalenessS:
+			r.Class = stale
 		}
 		rows = append(rows, r)
 	}

@@ -194,9 +194,7 @@ func runFacts(s summary.Summary) []fact {
 	if lv := s.Liveness; lv.Stopped > 0 || lv.FalseLiveS > 0 {
 		f := fact{Label: "liveness", Text: fmt.Sprintf("%s s read live while silent · %d of %d stopped services read offline%s · bounds [%s, %s] s",
 			metric.Num(lv.FalseLiveS, 1), lv.Detected, lv.Stopped, timeToOffline(lv), metric.Num(lv.BoundsS[0], 0), metric.Num(lv.BoundsS[1], 0))}
-		if failed(s, verify.NoFalseLiveness) {
-			f.Class = violationPaint(s, verify.NoFalseLiveness)
-		}
+		f.Class = failurePaint(s, verify.NoFalseLiveness)
 		facts = append(facts, f)
 	}
 	if l := s.DatabaseLocks; l != nil && (l.WaitingBackendS > 0 || l.Deadlocks > 0 || l.Errors > 0) {
@@ -220,9 +218,7 @@ func runFacts(s summary.Summary) []fact {
 			metric.Num(f.During.WorstStalenessS, 1), faultErrors(f.During), recoveryText(f))}
 		if f.RecoveryS == nil || *f.RecoveryS > f.RecoveryBoundS {
 			// Got over too slowly: recovers_after_fault's finding.
-			if failed(s, verify.RecoversAfterFault) {
-				ft.Class = violationPaint(s, verify.RecoversAfterFault)
-			}
+			ft.Class = failurePaint(s, verify.RecoversAfterFault)
 		}
 		facts = append(facts, ft)
 	}
