@@ -91,8 +91,18 @@ func TestEndToEndViewGatePasses(t *testing.T) {
 	}
 	require.True(t, res.Passed())
 	st := verify.Summarize(*res.History)
-	require.Len(t, st.Keys, 2, "two (pipeline, project) keys")
+	// An active worker whose /tasks came back empty polls the jobs list, as
+	// the ADC does, and that has a gate key of its own: seen once on a
+	// quiet CI run (one dispatch on heartbeat:list:pipelines:default).
+	var pairs []verify.KeyStats
 	for _, k := range st.Keys {
+		if strings.HasPrefix(k.Key, "heartbeat:list:") {
+			continue
+		}
+		pairs = append(pairs, k)
+	}
+	require.Len(t, pairs, 2, "two (pipeline, project) keys, and no other kind: %v", st.Keys)
+	for _, k := range pairs {
 		assert.GreaterOrEqual(t, k.Dispatches, 5, "3m / 30s windows on %s", k.Key)
 		assert.LessOrEqual(t, k.Dispatches, 7, "3m / 30s windows on %s", k.Key)
 	}
