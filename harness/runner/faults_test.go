@@ -59,6 +59,18 @@ type effect struct {
 	maxLatency         time.Duration // wall, of a request out during the fault
 }
 
+// held is how long a request that a blackhole holds is answered after at
+// the least: a quarter of the fault's wall time. A held request waits to
+// the heal (or its client's timeout, never under a second of wall), so the
+// first one out in the fault waits nearly all of it (1.5 s at 0.03); but a
+// fleet stalled beside two CPU hogs has sent its first request of the fault
+// a second late (475 ms, 0 errors), and a refused one answers in under
+// 100 ms, so a quarter still tells holding from refusing.
+func (e effect) held() time.Duration {
+	f := e.res.History.Faults[0]
+	return e.res.TimeScale.Wall(f.For) / 4
+}
+
 func (e effect) outcome(name string) summary.Outcome {
 	for _, v := range e.res.Verdicts {
 		if v.Name == name {
@@ -120,8 +132,8 @@ func faultRun(t *testing.T, scale float64, strategy string, replicas int, fault 
 			e.maxLatency = max(e.maxLatency, w.Max)
 		}
 	}
-	t.Logf("%s under %s: %d dispatches and %d writes inside the fault, %d errors, slowest request %s; verdicts %v",
-		fault, strategy, e.dispatches, e.writes, e.errors, e.maxLatency, outcomesOf(e.res))
+	t.Logf("%s under %s: %d dispatches and %d writes inside the fault, %d errors, slowest request %s (load generator: lag p99 %s, %d late); verdicts %v",
+		fault, strategy, e.dispatches, e.writes, e.errors, e.maxLatency, e.res.Load.ScheduleLagP99, e.res.Load.Late, outcomesOf(e.res))
 	return e
 }
 
@@ -154,7 +166,7 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 			pass: []string{verify.AtMostOnePerWindow, verify.RecoversAfterFault},
 			check: func(t *testing.T, e effect) {
 				assert.Zero(t, e.writes, "no task reaches a worker while the broker's network drops everything")
-				assert.GreaterOrEqual(t, e.maxLatency, 500*time.Millisecond, "a publish waits out its timeout")
+				assert.GreaterOrEqual(t, e.maxLatency, e.held(), "a publish waits out its timeout")
 				// A publish that timed out is retried (as Celery's is); the
 				// held first attempt is delivered too when the network heals,
 				// and its task runs twice. Caught, when it happens, by name.
@@ -178,7 +190,7 @@ func TestEveryFaultKindEndToEnd(t *testing.T) {
 		{kind: "redis-blackhole", fault: `{kind: redis-blackhole, at: 1m, for: 50s}`, pass: sound,
 			check: func(t *testing.T, e effect) {
 				assert.Zero(t, e.dispatches, "fail-closed: no answer from the gate, no dispatch")
-				assert.GreaterOrEqual(t, e.maxLatency, 500*time.Millisecond, "each request waits out the cache timeout")
+				assert.GreaterOrEqual(t, e.maxLatency, e.held(), "the cache has no read timeout: a request waits for the network to heal")
 			}},
 		{kind: "redis-slow", fault: `{kind: redis-slow, at: 1m, for: 50s, latency: 5s}`, pass: sound,
 			check: func(t *testing.T, e effect) {
