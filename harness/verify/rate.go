@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -86,29 +87,40 @@ func checkRate(h history.History) judgement {
 		worstHi         int
 		ext             extent
 	)
-	for _, k := range mergedKeys(h) {
-		active := activeTime(k.Active)
+	for _, u := range rateUnits(h) {
+		var n, lo, hi int
+		var spans []history.Interval
+		for _, k := range u.keys {
+			if len(k.Active) == 0 {
+				continue // never polled: no expectation
+			}
+			klo, khi := keyBounds(h, k.Active)
+			lo, hi = lo+klo, satAdd(hi, khi)
+			n += counts[k.Key]
+			spans = append(spans, k.Active...)
+		}
+		// A key polled only in instants (a list between rounds of work)
+		// may add a dispatch to its unit, but is not judged alone.
+		active := activeTime(history.Union(spans))
 		if active <= 0 {
 			continue
 		}
 		judged++
-		lo, hi := keyBounds(h, k.Active)
-		n := counts[k.Key]
 		// The margin is how far inside the nearer bound the count sits;
 		// negative when outside, so the smallest one is the worst key.
 		margin := min(n-lo, hi-n)
 		if margin < 0 {
 			outside++
-			from, to := spanOf(k.Active)
+			from, to := spanOf(spans)
 			ext.add(from, to)
 		}
 		if !found || margin < worstMargin {
 			found, worstMargin = true, margin
 			worstN, worstLo, worstHi = n, lo, hi
-			worst = fmt.Sprintf("key %s: %d %s over %s active, expected [%d, %d]",
-				k.Key, n, noun, fmtDur(active), lo, hi)
-			from, to := spanOf(k.Active)
-			worstWhere = during("key "+k.Key, from, to)
+			worst = fmt.Sprintf("%s: %d %s over %s active, expected [%d, %d]",
+				u.name, n, noun, fmtDur(active), lo, hi)
+			from, to := spanOf(spans)
+			worstWhere = during(u.name, from, to)
 		}
 	}
 
@@ -129,6 +141,65 @@ func checkRate(h history.History) judgement {
 			sized(ext.size(float64(worstN), bound, noun+" of one key", limit, outside, judged, "active keys"))
 	}
 	return pass(fmt.Sprintf("tightest: %s; all %d active keys within bounds", worst, judged), ev...)
+}
+
+// rateUnit is what one count is judged on: one key, or keys whose writes
+// cannot be told apart.
+type rateUnit struct {
+	name string
+	keys []history.Key
+}
+
+// rateUnits are the keys the rate is judged on, in order. Where writes
+// stand for dispatches (an external target), keys that mark the same
+// services are one unit: a write names its services, not its key, so which
+// of them wrote it is the history's guess (the key polled at the time), and
+// a list key polled once between rounds of work would lend its write to the
+// job key beside it. Their counts are then judged together, against their
+// bounds summed.
+func rateUnits(h history.History) []rateUnit {
+	keys := mergedKeys(h)
+	if h.HaveDispatches {
+		out := make([]rateUnit, len(keys))
+		for i, k := range keys {
+			out[i] = rateUnit{name: "key " + k.Key, keys: []history.Key{k}}
+		}
+		return out
+	}
+	var out []rateUnit
+	index := map[string]int{}
+	for _, k := range keys {
+		sig := fmt.Sprint(sortedIDs(k.Services))
+		i, ok := index[sig]
+		if !ok {
+			index[sig] = len(out)
+			out = append(out, rateUnit{name: "key " + k.Key})
+			i = len(out) - 1
+		} else {
+			out[i].name += " + " + k.Key
+		}
+		out[i].keys = append(out[i].keys, k)
+	}
+	for i := range out {
+		if len(out[i].keys) > 1 {
+			out[i].name = "keys " + strings.TrimPrefix(out[i].name, "key ") + " (one set of services: writes name no key)"
+		}
+	}
+	return out
+}
+
+func sortedIDs(ids []int64) []int64 {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	return s
+}
+
+// satAdd adds two bounds, an unbounded one (math.MaxInt) staying unbounded.
+func satAdd(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
 }
 
 // keyBounds is the dispatch count a key polled over spans may show, as

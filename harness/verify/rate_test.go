@@ -130,6 +130,34 @@ func TestCheckRate(t *testing.T) {
 			detail: []string{"key " + key2, "0 writes over 10m0s active, expected [16, 21]", "2 of 2 active keys"},
 		},
 		{
+			// The external visitor test beside two CPU hogs: /tasks came back
+			// empty, the worker listed, and the list key's write (on the same
+			// services) was put down to the job key, 12 writes against [6, 9].
+			name: "external mode judges keys on one set of services together",
+			edit: func(h *history.History) {
+				h.HaveDispatches = false
+				list := "heartbeat:list:pipelines:default"
+				h.Keys = append(h.Keys[:1], history.Key{Key: list, Services: []int64{1},
+					Active: []history.Interval{{From: 5 * time.Minute, To: 5 * time.Minute}}})
+				h.Writes = append(h.Writes, history.Write{At: 5*time.Minute + time.Second, Key: key1, Services: []int64{1}})
+			},
+			want:   summary.Pass,
+			detail: []string{"keys " + key1 + " + heartbeat:list:pipelines:default (one set of services: writes name no key): 21 writes over 10m0s active, expected [16, 22]"},
+		},
+		{
+			name: "keys on one set of services still fail together",
+			edit: func(h *history.History) {
+				h.HaveDispatches = false
+				h.Keys = append(h.Keys[:1], history.Key{Key: "heartbeat:list:pipelines:default", Services: []int64{1},
+					Active: []history.Interval{{From: 5 * time.Minute, To: 5 * time.Minute}}})
+				for at := time.Minute; at < 2*time.Minute; at += 10 * time.Second { // 6 more
+					h.Writes = append(h.Writes, history.Write{At: at, Key: key1, Services: []int64{1}})
+				}
+			},
+			want:   summary.Fail,
+			detail: []string{"26 writes over 10m0s active, expected [16, 22]"},
+		},
+		{
 			name:   "no active key judges nothing",
 			edit:   func(h *history.History) { h.Keys = nil },
 			want:   summary.Inconclusive,
