@@ -57,6 +57,11 @@ type Summary struct {
 	FaultSchedule []faults.Fault `json:"fault_schedule"`
 	Seed          int64          `json:"seed"`
 	Source        string         `json:"source"`
+	// Mode is "sim" for a run of `hbharness sim` (the reference's code on
+	// in-memory stand-ins and a virtual clock); absent for a real run.
+	Mode string `json:"mode,omitempty"`
+	// Sim says what a simulated run modelled and how; nil for a real run.
+	Sim *Sim `json:"sim,omitempty"`
 
 	// Interrupted marks a run stopped before its model duration elapsed; its
 	// verdicts judge only the part that ran.

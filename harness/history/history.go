@@ -7,6 +7,7 @@
 package history
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hbharness/hbharness/faults"
@@ -359,4 +360,23 @@ func (h History) BlindTime(observer string, from, to time.Duration) time.Duratio
 		}
 	}
 	return d
+}
+
+// Union merges overlapping or touching intervals.
+func Union(ivs []Interval) []Interval {
+	if len(ivs) == 0 {
+		return nil
+	}
+	s := slices.Clone(ivs)
+	slices.SortFunc(s, func(a, b Interval) int { return int(a.From - b.From) })
+	out := []Interval{s[0]}
+	for _, iv := range s[1:] {
+		last := &out[len(out)-1]
+		if iv.From <= last.To {
+			last.To = max(last.To, iv.To)
+		} else {
+			out = append(out, iv)
+		}
+	}
+	return out
 }

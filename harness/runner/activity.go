@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"slices"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/fleet"
@@ -106,10 +105,10 @@ func deriveActivity(spec *scenarios.Spec, keys []contract.Key, plan []scenarios.
 		}
 	}
 	for k, ivs := range act.keys {
-		act.keys[k] = union(ivs)
+		act.keys[k] = history.Union(ivs)
 	}
 	for s, ivs := range act.services {
-		act.services[s] = union(ivs)
+		act.services[s] = history.Union(ivs)
 	}
 	return act
 }
@@ -152,23 +151,4 @@ func listKeys(keys map[string][]history.Interval, ls []time.Duration, list strin
 		keys[list] = append(keys[list], history.Interval{From: at, To: to})
 	}
 	return keys
-}
-
-// union merges overlapping or touching intervals.
-func union(ivs []history.Interval) []history.Interval {
-	if len(ivs) == 0 {
-		return nil
-	}
-	s := slices.Clone(ivs)
-	slices.SortFunc(s, func(a, b history.Interval) int { return int(a.From - b.From) })
-	out := []history.Interval{s[0]}
-	for _, iv := range s[1:] {
-		last := &out[len(out)-1]
-		if iv.From <= last.To {
-			last.To = max(last.To, iv.To)
-		} else {
-			out = append(out, iv)
-		}
-	}
-	return out
 }

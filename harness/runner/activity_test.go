@@ -17,12 +17,6 @@ func iv(a, b int) history.Interval {
 	return history.Interval{From: time.Duration(a) * time.Second, To: time.Duration(b) * time.Second}
 }
 
-func TestUnion(t *testing.T) {
-	require.Nil(t, union(nil))
-	require.Equal(t, []history.Interval{iv(0, 10), iv(20, 30)}, union([]history.Interval{iv(20, 25), iv(0, 5), iv(4, 10), iv(25, 30)}))
-	require.Equal(t, []history.Interval{iv(0, 10)}, union([]history.Interval{iv(0, 10), iv(2, 3)}), "contained")
-}
-
 // With one project the tasks path and the list path mark the same services:
 // a write goes to whichever of the two keys was being polled at the time.
 func TestKeyOfPrefersTheActiveKey(t *testing.T) {

@@ -29,7 +29,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		CheckerExpires: spec.Settings.CheckerExpires,
 		MaxPollGap:     spec.MaxPollGap(),
 		SampleEvery:    spec.SampleEvery,
-		Tolerance:      tolerances(spec.TimeScale, spec.Settings.Throttle),
+		Tolerance:      Tolerances(spec.TimeScale, spec.Settings.Throttle),
 		Observation:    seen.Observation,
 		DetectionLimit: seen.DetectionLimit,
 		QueueAllowance: seen.QueueAllowance,
@@ -39,7 +39,7 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 		Samples:        setup.Sampler.Samples(),
 		SamplerReads:   setup.Sampler.Reads(),
 		SamplerErrors:  int64(setup.Sampler.Errors()),
-		AllowedErrors:  allowance(spec.AllowedErrors),
+		AllowedErrors:  Allowance(spec.AllowedErrors),
 	}
 	if obs.interrupted {
 		h.Duration = min(spec.Duration, run.Since(obs.end))
@@ -64,20 +64,13 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 				Key: heartbeat.JobTarget(k.PipelineID, k.ProjectID).GateKey(), Polled: act.services[s]})
 		}
 	}
+	h.Dispatches, h.Tasks, h.Checks = EventRecords(run, seen.Events)
 	dispatchKey := map[string]string{}
-	for _, e := range seen.Events {
-		switch e.Kind {
-		case heartbeat.EventDispatch:
-			h.Dispatches = append(h.Dispatches, history.Dispatch{At: run.Since(e.At), Key: e.Key, Replica: e.Replica,
-				ID: e.DispatchID, Clock: history.Clock(e.Clock)})
-			dispatchKey[e.DispatchID] = e.Key
-		case heartbeat.EventTask:
-			h.Tasks = append(h.Tasks, history.Task{DispatchID: e.DispatchID, Result: history.TaskResult(e.Result), Rows: e.Rows})
-		}
+	for _, d := range h.Dispatches {
+		dispatchKey[d.ID] = d.Key
 	}
-	slices.SortFunc(h.Dispatches, func(a, b history.Dispatch) int { return int(a.At - b.At) })
 	// A target that reports its dispatches reports its offline checks too.
-	h.Checks, h.ChecksKnown = checks(run, seen.Events), seen.HaveDispatches
+	h.ChecksKnown = seen.HaveDispatches
 	for _, w := range seen.Writes {
 		at := run.Since(w.at)
 		// A tagged write belongs to its dispatch's key; an untagged one (an
@@ -116,12 +109,30 @@ func assemble(spec *scenarios.Spec, setup Setup, obs *observed, seen Observation
 	return h, nil
 }
 
-// tolerances says, per clock, how much closer than the window two of its
+// EventRecords turns the reference's own reports into the history's
+// dispatches (in time order), task outcomes and offline checks.
+func EventRecords(run modeltime.Run, events []heartbeat.Event) ([]history.Dispatch, []history.Task, []history.Check) {
+	var ds []history.Dispatch
+	var ts []history.Task
+	for _, e := range events {
+		switch e.Kind {
+		case heartbeat.EventDispatch:
+			ds = append(ds, history.Dispatch{At: run.Since(e.At), Key: e.Key, Replica: e.Replica,
+				ID: e.DispatchID, Clock: history.Clock(e.Clock)})
+		case heartbeat.EventTask:
+			ts = append(ts, history.Task{DispatchID: e.DispatchID, Result: history.TaskResult(e.Result), Rows: e.Rows})
+		}
+	}
+	slices.SortFunc(ds, func(a, b history.Dispatch) int { return int(a.At - b.At) })
+	return ds, ts, checks(run, events)
+}
+
+// Tolerances says, per clock, how much closer than the window two of its
 // timestamps may be without a violation, in model time. Redis keeps TTLs in
 // whole milliseconds: the window is rounded down to one when set, and a key
 // expires on a millisecond boundary. The database and this process keep
 // last_seen to the microsecond.
-func tolerances(scale modeltime.Scale, throttle time.Duration) map[history.Clock]time.Duration {
+func Tolerances(scale modeltime.Scale, throttle time.Duration) map[history.Clock]time.Duration {
 	window := scale.Wall(throttle)
 	truncated := window - max(window.Truncate(time.Millisecond), time.Millisecond)
 	micro := scale.Model(time.Microsecond)
@@ -132,7 +143,7 @@ func tolerances(scale modeltime.Scale, throttle time.Duration) map[history.Clock
 	}
 }
 
-func allowance(a scenarios.Allowance) history.Allowance {
+func Allowance(a scenarios.Allowance) history.Allowance {
 	if a.PerEndpoint == nil {
 		return history.Allowance{Total: int64(a.Total)}
 	}

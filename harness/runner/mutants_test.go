@@ -407,7 +407,7 @@ func TestBlindSamplingNamesTheVerifiersPass(t *testing.T) {
 	const key = "heartbeat:pipeline:1:project:1"
 	h := history.History{
 		Duration: 3 * time.Minute, TimeScale: 0.033, Throttle: 30 * time.Second,
-		Tolerance:      tolerances(0.033, 30*time.Second),
+		Tolerance:      Tolerances(0.033, 30*time.Second),
 		Observation:    history.ObservedBySampling,
 		DetectionLimit: time.Second,
 		QueueAllowance: DefaultQueueAllowance(30*time.Second, 0.033),

@@ -89,6 +89,8 @@ type Result struct {
 	// Unusable says why the run tested nothing about its target (every
 	// request refused, a sampler that read nothing); "" when it did.
 	Unusable string
+	// Sim, for a run of `hbharness sim`, says what it modelled and how.
+	Sim *summary.Sim
 }
 
 // LoadGenerator says whether the load generator kept its schedule. A

@@ -97,6 +97,9 @@ func (r *Result) Summary() summary.Summary {
 	}
 	s.FaultSchedule = append([]faults.Fault{}, r.PlannedFaults...)
 	s.Seed, s.Source = r.Seed, r.Source
+	if r.Sim != nil {
+		s.Mode, s.Sim = "sim", r.Sim
+	}
 	s.ThrottleS = h.Throttle.Seconds()
 	lg := r.Load
 	s.LoadGenerator = summary.LoadGenerator{ScheduleLagP99MS: millis(lg.ScheduleLagP99), LateSends: lg.Late,

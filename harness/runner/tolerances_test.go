@@ -40,7 +40,7 @@ func TestClockTolerances(t *testing.T) {
 				history.ClockRedis:    tc.redis,
 				history.ClockPostgres: tc.database,
 				history.ClockProcess:  tc.database,
-			}, tolerances(tc.scale, tc.throttle))
+			}, Tolerances(tc.scale, tc.throttle))
 		})
 	}
 }

@@ -5,6 +5,7 @@
 package modeltime
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -128,10 +129,47 @@ type Clock struct {
 	// Skew (wall time) sets the clock ahead (positive) or behind: a host
 	// whose clock is wrong.
 	Skew time.Duration
+	// Source, when set, is where the time is read instead of the machine's
+	// clock: a simulation's virtual clock, so that the reference's own code
+	// runs unchanged on simulated time.
+	Source Source
 }
 
-// Now is the wall clock, skewed.
-func (c Clock) Now() time.Time { return time.Now().Add(c.Skew) }
+// Source tells the time.
+type Source interface{ Now() time.Time }
+
+// Spender is a Source whose caller passes time by spending it (a
+// discrete-event simulation's): Sleep spends instead of waiting.
+type Spender interface{ Spend(d time.Duration) }
+
+// Sleep waits the model duration d on this clock: wall time (scaled), or,
+// on a Source that is a Spender, at once by spending it. It returns ctx's
+// error if ctx ends first.
+func (c Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if s, ok := c.Source.(Spender); ok {
+		s.Spend(c.Wall(d))
+		return ctx.Err()
+	}
+	t := time.NewTimer(c.Wall(d))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// True is the time without the skew: the wall clock, or the Source.
+func (c Clock) True() time.Time {
+	if c.Source != nil {
+		return c.Source.Now()
+	}
+	return time.Now()
+}
+
+// Now is the wall clock (or the Source), skewed.
+func (c Clock) Now() time.Time { return c.True().Add(c.Skew) }
 
 // Wall converts a model duration into the wall duration it lasts.
 func (c Clock) Wall(model time.Duration) time.Duration { return c.Scale.Wall(model) }

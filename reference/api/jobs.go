@@ -59,7 +59,10 @@ func (s *Server) job(r *http.Request, v *view) (store.Job, error) {
 // transaction; job is the job whose logger a failed dispatch writes to (0:
 // none, the list's heartbeats).
 func (s *Server) heartbeat(ctx context.Context, v *view, t heartbeat.Target, job int64) error {
-	c := strategy.Call{Target: t, ServiceID: serviceFrom(ctx), DB: v.st}
+	c := strategy.Call{Target: t, ServiceID: serviceFrom(ctx)}
+	if v.st != nil { // a nil *Store in the interface would not read as nil
+		c.DB = v.st
+	}
 	if job != 0 {
 		c.JobLog = func(ctx context.Context, level, msg string) { s.jobLine(ctx, v, job, level, msg) }
 	}

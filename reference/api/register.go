@@ -89,7 +89,11 @@ func (s *Server) markRegistered(ctx context.Context, v *view, service int64) err
 	if !ok {
 		return fmt.Errorf("strategy %s cannot mark a registration seen", s.strategy.Name())
 	}
-	return reg.MarkRegistered(ctx, v.st, service)
+	var db store.Heartbeats // a nil *Store in the interface would not read as nil
+	if v.st != nil {
+		db = v.st
+	}
+	return reg.MarkRegistered(ctx, db, service)
 }
 
 // DecodeRegister parses and validates a registration body: a

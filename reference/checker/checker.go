@@ -19,7 +19,6 @@ import (
 	"github.com/hbharness/hbharness/internal/modeltime"
 	"github.com/hbharness/hbharness/reference/broker"
 	"github.com/hbharness/hbharness/reference/heartbeat"
-	"github.com/hbharness/hbharness/reference/store"
 )
 
 // Metrics counts the check's copies: what the beat sent and what became of
@@ -115,10 +114,16 @@ func (b *Beat) Fire(ctx context.Context) error {
 	return err
 }
 
+// Marker flips stale services offline: the Store on Postgres, or a
+// simulation's rows in memory.
+type Marker interface {
+	MarkStaleOffline(ctx context.Context, cutoff time.Time) ([]int64, error)
+}
+
 // Task is the check's body as a task worker runs it; the worker owns the
 // queue's side (expiry, time limits, outcome).
 type Task struct {
-	Store *store.Store
+	Store Marker
 	// OfflineAfter is PROCESSING_SERVICE_LAST_SEEN_MAX (model time).
 	OfflineAfter time.Duration
 	Scale        modeltime.Scale

@@ -61,13 +61,30 @@ func acquire(ctx context.Context, pool *pgxpool.Pool, waited func(float64)) (*pg
 // New wraps a pool; the caller owns and closes it.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, db: pool} }
 
+// Heartbeats are the schema's heartbeat writes: what a strategy writes in
+// the view and a heartbeat task writes in the worker. The Store implements
+// them on Postgres; a simulation implements them on rows in memory, so that
+// the strategies and the worker run unchanged on either.
+type Heartbeats interface {
+	MarkSeen(ctx context.Context, t heartbeat.Target, now time.Time, tag Tag) (int64, error)
+	MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag Tag) (int64, error)
+	MarkStaleSkipLocked(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag Tag) (int64, error)
+	MarkServiceSeen(ctx context.Context, id int64, now time.Time, tag Tag) (int64, error)
+}
+
+// Writer is Heartbeats that can run several of them in one transaction.
+type Writer interface {
+	Heartbeats
+	Atomically(ctx context.Context, fn func(Heartbeats) error) error
+}
+
 // Atomically runs fn's heartbeat writes (MarkSeen, MarkSeenIfStale) in one
 // transaction, committed only once fn has returned without error. A heartbeat
 // task killed at its hard time limit cancels ctx mid-statement; pgx then drops
 // the connection without a cancel request, so an UPDATE waiting on a row lock
 // in autocommit would still commit once the lock is granted. Here the server
 // is left waiting for a COMMIT that never comes, and rolls the UPDATE back.
-func (s *Store) Atomically(ctx context.Context, fn func(*Store) error) error {
+func (s *Store) Atomically(ctx context.Context, fn func(Heartbeats) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		return fn(&Store{pool: s.pool, db: tx})
 	})

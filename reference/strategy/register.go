@@ -15,7 +15,7 @@ import (
 // (live=True) after create_pipelines; processing_service.py:177-184). Every
 // strategy is one: the method is Deps's.
 type Registrar interface {
-	MarkRegistered(ctx context.Context, db *store.Store, service int64) error
+	MarkRegistered(ctx context.Context, db store.Heartbeats, service int64) error
 }
 
 // MarkRegistered is mark_seen for a registration. Its write is reported as
@@ -23,7 +23,7 @@ type Registrar interface {
 // tagged with it), so the audit reconciles it, under a key of its own
 // (antenna.RegisterKey): registrations are not throttled, and no gate key's
 // window holds them. A nil db writes on the replica's own store.
-func (d Deps) MarkRegistered(ctx context.Context, db *store.Store, service int64) error {
+func (d Deps) MarkRegistered(ctx context.Context, db store.Heartbeats, service int64) error {
 	if db == nil {
 		db = d.Store
 	}

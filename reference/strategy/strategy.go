@@ -28,14 +28,14 @@ type Call struct {
 	// DB is the request's transaction (ATOMIC_REQUESTS): a strategy that
 	// writes in the view writes there, and its row locks last until the
 	// view ends. Nil outside a request: the replica's own store.
-	DB *store.Store
+	DB store.Heartbeats
 	// JobLog writes a line to the polled job's log (job.logger) in the
 	// request's transaction; nil when the call polled no job (the list).
 	JobLog func(ctx context.Context, level, msg string)
 }
 
 // db is where a write in the view goes.
-func (c Call) db(d Deps) *store.Store {
+func (c Call) db(d Deps) store.Heartbeats {
 	if c.DB != nil {
 		return c.DB
 	}
@@ -56,7 +56,7 @@ type Deps struct {
 	Gate     gate.Guarded
 	Local    *gate.Local // the in-process pre-gate of two-tier
 	Broker   broker.Broker
-	Store    *store.Store
+	Store    store.Heartbeats
 	Clock    modeltime.Clock
 	Throttle time.Duration // model time
 	Metrics  *metrics.Metrics

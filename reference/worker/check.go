@@ -21,21 +21,21 @@ var errCheckTimeLimit = errors.New("offline check killed at its hard time limit"
 // under the task's own time limits (soft 120 s, hard 150 s model time:
 // settings.CheckerSoftTimeLimit, CheckerTimeLimit). Its outcome is reported
 // as an event, timed by this process's clock (time.Now, the axis every other
-// event shares; a skewed worker clock decides what the check does, not when
-// it happened).
+// event shares, or the simulation's; a skewed worker clock decides what the
+// check does, not when it happened).
 func (p *Pool) check(ctx context.Context, c broker.Check) error {
 	if p.Check == nil {
 		return fmt.Errorf("offline check %s reached a pool that does not run checks", c.ID)
 	}
 	m := p.Check.Metrics
-	taken := time.Now()
+	taken := p.Clock.True()
 	waited := p.Clock.Model(taken.Sub(c.EnqueuedAt))
 	if m != nil {
 		m.Waited.Observe(waited.Seconds())
 	}
 	report := func(result string, flipped int) {
 		if p.Events != nil {
-			p.Events.Record(heartbeat.Event{Kind: heartbeat.EventCheck, At: time.Now(), Enqueued: c.EnqueuedAt,
+			p.Events.Record(heartbeat.Event{Kind: heartbeat.EventCheck, At: p.Clock.True(), Enqueued: c.EnqueuedAt,
 				DispatchID: c.ID, Result: result, Rows: int64(flipped), Replica: p.Replica})
 		}
 	}
@@ -49,9 +49,10 @@ func (p *Pool) check(ctx context.Context, c broker.Check) error {
 		report(heartbeat.CheckDropped, 0)
 		return nil
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, p.Clock.Scale.Timeout(settings.CheckerTimeLimit), errCheckTimeLimit)
+	softWall, hardWall := limits(p.Clock.Scale, settings.CheckerSoftTimeLimit, settings.CheckerTimeLimit)
+	tctx, cancel := context.WithTimeoutCause(ctx, hardWall, errCheckTimeLimit)
 	defer cancel()
-	soft := time.AfterFunc(p.Clock.Scale.Timeout(settings.CheckerSoftTimeLimit), func() {
+	soft := time.AfterFunc(softWall, func() {
 		p.logger().Warn("offline check exceeded its soft time limit", "check", c.ID,
 			"soft_time_limit", settings.CheckerSoftTimeLimit, "time_limit", settings.CheckerTimeLimit)
 	})

@@ -25,7 +25,7 @@ import (
 // Pool runs Size consumers on one broker.
 type Pool struct {
 	Broker broker.Broker
-	Store  *store.Store
+	Store  store.Writer
 	// Cache is cachalot (nil: off): the task's ORM read and its write's
 	// invalidation are Redis round trips before the UPDATE.
 	Cache    *cachalot.Cache
@@ -133,6 +133,18 @@ func (p *Pool) Skew(d time.Duration) { p.skew.Store(int64(d)) }
 
 func (p *Pool) now() time.Time { return p.Clock.Now().Add(time.Duration(p.skew.Load())) }
 
+// limits converts a task's soft and hard time limits (model) to wall time.
+// Each is floored at modeltime.MinTimeout; when the floor lifts the hard
+// one, the soft one keeps its share of it, so that it still fires first
+// (10 s and 15 s at 0.01 would both be 1 s, and race).
+func limits(scale modeltime.Scale, soft, hard time.Duration) (softWall, hardWall time.Duration) {
+	softWall, hardWall = scale.Timeout(soft), scale.Timeout(hard)
+	if soft > 0 && hard > soft && softWall >= hardWall {
+		softWall = time.Duration(float64(hardWall) * float64(soft) / float64(hard))
+	}
+	return softWall, hardWall
+}
+
 // errTimeLimit is the cause of a heartbeat task's context ended by the hard limit.
 var errTimeLimit = errors.New("heartbeat task killed at its hard time limit")
 
@@ -190,12 +202,8 @@ func (p *Pool) Handle(ctx context.Context, m broker.Message) error {
 		// Result processing is outside the heartbeat's concern, but it takes
 		// the same workers' time: heartbeat tasks queue behind it.
 		if p.ResultCost > 0 {
-			t := time.NewTimer(p.Clock.Wall(p.ResultCost))
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
+			if err := p.Clock.Sleep(ctx, p.ResultCost); err != nil {
+				return err
 			}
 		}
 		if p.Finisher != nil && m.Result != nil {
@@ -221,13 +229,14 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 	key := t.Target.GateKey()
 	tag := store.Tag{DispatchID: t.DispatchID, Key: key}
 	tctx := ctx
+	softWall, hardWall := limits(p.Clock.Scale, p.SoftLimit, p.HardLimit)
 	if p.HardLimit > 0 {
 		var cancel context.CancelFunc
-		tctx, cancel = context.WithTimeoutCause(ctx, p.Clock.Scale.Timeout(p.HardLimit), errTimeLimit)
+		tctx, cancel = context.WithTimeoutCause(ctx, hardWall, errTimeLimit)
 		defer cancel()
 	}
 	if p.SoftLimit > 0 {
-		soft := time.AfterFunc(p.Clock.Scale.Timeout(p.SoftLimit), func() {
+		soft := time.AfterFunc(softWall, func() {
 			p.logger().Warn("heartbeat task exceeded its soft time limit", "key", key, "dispatch", t.DispatchID,
 				"soft_time_limit", p.SoftLimit, "time_limit", p.HardLimit)
 		})
@@ -246,7 +255,7 @@ func (p *Pool) heartbeat(ctx context.Context, t heartbeat.Task) error {
 	// while it waits on a row lock (see store.Atomically).
 	var rows int64
 	start := time.Now()
-	err := p.Store.Atomically(tctx, func(st *store.Store) (err error) {
+	err := p.Store.Atomically(tctx, func(st store.Heartbeats) (err error) {
 		if t.Check {
 			rows, err = st.MarkSeenIfStale(tctx, t.Target, now, p.Clock.Wall(p.Throttle), tag)
 		} else {
