@@ -2,7 +2,6 @@ package verify
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hbharness/hbharness/harness/history"
@@ -132,28 +131,50 @@ func (d CheckerDelay) ranBetween(from, to time.Duration) int {
 	return n
 }
 
-// heartbeatLag is how long after its last poll a service's own last
-// heartbeat landed: the task of the last dispatch its polling caused waits
-// in the queue like any other (behind a results backlog under
+// lagIndex answers, per service, how long after its last poll its own
+// last heartbeat landed: the task of the last dispatch its polling caused
+// waits in the queue like any other (behind a results backlog under
 // heartbeat_queue shared), and it is stale only offline_after after that
 // write. Dispatches up to one poll gap after the last poll count as its
 // own (a sibling's in that gap only lengthens the allowance by it). 0 when
-// the target does not report its dispatches.
-func heartbeatLag(h history.History, id int64, lastPoll time.Duration) time.Duration {
+// the target does not report its dispatches. Built in one pass over the
+// history, so that asking for every service of a large run stays linear.
+type lagIndex struct {
+	maxPollGap time.Duration
+	// writes are, per service, each tagged write's dispatch time and commit.
+	writes map[int64][]dispatchWrite
+}
+
+type dispatchWrite struct{ dispatched, wrote time.Duration }
+
+func newLagIndex(h history.History) lagIndex {
+	x := lagIndex{maxPollGap: h.MaxPollGap, writes: map[int64][]dispatchWrite{}}
 	if !h.HaveDispatches {
-		return 0
+		return x
 	}
 	dispatched := make(map[string]time.Duration, len(h.Dispatches))
 	for _, d := range h.Dispatches {
 		dispatched[d.ID] = d.At
 	}
-	var lag time.Duration
 	for _, w := range h.Writes {
 		at, ok := dispatched[w.DispatchID]
-		if !ok || w.DispatchID == "" || at > lastPoll+h.MaxPollGap || !slices.Contains(w.Services, id) {
+		if !ok || w.DispatchID == "" {
 			continue
 		}
-		lag = max(lag, w.At-lastPoll)
+		for _, id := range w.Services {
+			x.writes[id] = append(x.writes[id], dispatchWrite{dispatched: at, wrote: w.At})
+		}
+	}
+	return x
+}
+
+// of is service id's lag after its last poll at lastPoll.
+func (x lagIndex) of(id int64, lastPoll time.Duration) time.Duration {
+	var lag time.Duration
+	for _, w := range x.writes[id] {
+		if w.dispatched <= lastPoll+x.maxPollGap {
+			lag = max(lag, w.wrote-lastPoll)
+		}
 	}
 	return lag
 }
@@ -163,10 +184,11 @@ func heartbeatLag(h history.History, id int64, lastPoll time.Duration) time.Dura
 // landed, plus the check's allowance.
 func livenessLimits(h history.History, quiet silence, d CheckerDelay) map[int64]time.Duration {
 	out := map[int64]time.Duration{}
+	lags := newLagIndex(h)
 	for _, svc := range h.Services {
 		lag := time.Duration(0)
 		if last, ok := quiet.lastPoll(svc.ID); ok {
-			lag = heartbeatLag(h, svc.ID, last)
+			lag = lags.of(svc.ID, last)
 		}
 		out[svc.ID] = h.OfflineAfter + lag + d.Allowance
 	}

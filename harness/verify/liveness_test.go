@@ -276,8 +276,8 @@ func TestHeartbeatLag(t *testing.T) {
 			// The last dispatch before 4m is at 3m31s; 4m01s is past the poll gap.
 			deadAt(&h, 3*time.Minute+31*time.Second, tc.lag, h.Duration)
 			h.HaveDispatches = !tc.external
-			require.Equal(t, tc.want, heartbeatLag(h, 2, 3*time.Minute+31*time.Second))
-			require.Equal(t, tc.early, heartbeatLag(h, 2, 2*time.Minute), "writes of dispatches well after its last poll are not its own")
+			require.Equal(t, tc.want, newLagIndex(h).of(2, 3*time.Minute+31*time.Second))
+			require.Equal(t, tc.early, newLagIndex(h).of(2, 2*time.Minute), "writes of dispatches well after its last poll are not its own")
 		})
 	}
 }

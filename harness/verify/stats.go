@@ -207,6 +207,7 @@ func serviceStats(h history.History) []ServiceStats {
 	quiet := newSilence(h)
 	writes := newLastWrites(h)
 	limits := livenessLimits(h, quiet, checkerDelay(h))
+	lags := newLagIndex(h)
 	stats := make([]ServiceStats, 0, len(order)+len(extra))
 	for _, id := range append(order, extra...) {
 		ss := ServiceStats{ID: id}
@@ -215,7 +216,7 @@ func serviceStats(h history.History) []ServiceStats {
 		last, polled := quiet.lastPoll(id)
 		ss.Stopped = polled && last+quiet.gap < h.Duration
 		if ss.Stopped {
-			ss.HeartbeatLag = heartbeatLag(h, id, last)
+			ss.HeartbeatLag = lags.of(id, last)
 			ss.TimeToOfflineBound = limits[id]
 		}
 		for i, s := range seq {
@@ -252,13 +253,14 @@ func unmeasured(h history.History, d CheckerDelay) string {
 		return ""
 	}
 	quiet := newSilence(h)
+	lags := newLagIndex(h)
 	var names []string
 	for _, svc := range h.Services {
 		last, ok := quiet.lastPoll(svc.ID)
 		if !ok || last+quiet.gap >= h.Duration {
 			continue
 		}
-		stale := last + heartbeatLag(h, svc.ID, last) + h.OfflineAfter
+		stale := last + lags.of(svc.ID, last) + h.OfflineAfter
 		if d.ranBetween(stale, h.Duration) == 0 {
 			names = append(names, fmt.Sprintf("service %d (stale from %s)", svc.ID, fmtDur(stale)))
 		}
