@@ -78,6 +78,7 @@ lint-ci:
 # Throughput of /tasks per strategy against a bare handler, over loopback HTTP.
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./reference/bench/
+	$(GO) test -run '^$$' -bench SimulatedTenMinutes -benchtime 1x ./harness/sim/
 
 # Load-generator figures: fleet capacity (2 min), attack overhead vs plain
 # vegeta, and the cost of streaming results.bin as a ratio (30 s).

@@ -49,6 +49,20 @@ regression: exit 1, each named.`,
 			run:   cmdRun,
 		},
 		{
+			name:     "sim",
+			summary:  "run one scenario on a virtual clock: the reference's code on in-memory stand-ins",
+			synopsis: []string{"--scenario NAME|FILE [--workers N] [--keys N] [--duration D] [--seed N] [flags]"},
+			notes: `Runs the reference's own strategy, task worker and offline check on stand-ins for
+Redis, the broker and Postgres, driven by a discrete-event queue, and judges the result
+with the same verifier as run. Writes the same files as run; summary.json says "mode":
+"sim" and lists the stand-ins' service times, which are stated parameters, not
+measurements. One seed gives one event log (its hash is printed). A scenario using what
+the simulation does not model (faults, attacks, workers other than active, more than
+one replica) is refused: exit 2. See docs/sim.md.`,
+			flags: func(con *console) *flag.FlagSet { fs, _ := simFlags(con); return fs },
+			run:   cmdSim,
+		},
+		{
 			name:     "compare",
 			summary:  "run one scenario under several strategies, side by side",
 			synopsis: []string{"--scenario NAME|FILE --strategies a,b,c [flags]"},

@@ -16,7 +16,7 @@ import (
 // heartbeat's WHERE clause reads. Each statement takes Update; a row
 // another statement is writing is locked until that statement commits, so
 // a write to it starts only then (row locks as service-time queues, in the
-// order the statements arrive). A row keeps its previous value until its
+// order the statements arrive). A row keeps its previous value until a
 // write commits, so a read between the call and the commit (the sampler,
 // the offline check) sees what Postgres would.
 type DB struct {
@@ -41,11 +41,17 @@ var ErrDBDown = errors.New("simulated database refused the connection")
 
 type row struct {
 	id int64
-	// cur is the value the last write left, committed at commit; prev is
-	// what a read before commit sees.
-	cur, prev value
-	commit    time.Time
-	lockedTo  time.Time // the last writer's commit: a later write waits for it
+	// versions are the values its writes left, by commit, oldest first:
+	// the one committed last before an instant is what a read then sees.
+	// Versions no read can reach any more (older than the latest committed
+	// at the running event's instant) are dropped as writes come.
+	versions []version
+	lockedTo time.Time // the last writer's commit: a later write waits for it
+}
+
+type version struct {
+	value
+	commit time.Time
 }
 
 // value is one row's heartbeat columns.
@@ -114,12 +120,37 @@ func (d *DB) rowsOf(t heartbeat.Target) ([]int, error) {
 	return nil, fmt.Errorf("heartbeat target of unknown kind %q", t.Kind)
 }
 
+// rowsFor is rowsOf for a statement, or the error a database the
+// simulation has taken away gives it; doing says what the statement does,
+// %s standing for the target's key.
+func (d *DB) rowsFor(t heartbeat.Target, doing string) ([]int, error) {
+	if d.Down {
+		return nil, fmt.Errorf("%s: %w", fmt.Sprintf(doing, t.GateKey()), ErrDBDown)
+	}
+	return d.rowsOf(t)
+}
+
 // read is a row as a statement starting at `at` sees it.
 func (r *row) read(at time.Time) value {
-	if at.Before(r.commit) {
-		return r.prev
+	for i := len(r.versions) - 1; i >= 0; i-- {
+		if !r.versions[i].commit.After(at) {
+			return r.versions[i].value
+		}
 	}
-	return r.cur
+	return value{}
+}
+
+// put adds the value v committed at commit, dropping versions that no read
+// from now on can see.
+func (r *row) put(v value, commit, now time.Time) {
+	keep := 0
+	for i, old := range r.versions {
+		if !old.commit.After(now) {
+			keep = i
+		}
+	}
+	r.versions = append(r.versions[keep:], version{value: v, commit: commit})
+	r.lockedTo = commit
 }
 
 // write runs one UPDATE of rows: it starts once every row's last writer has
@@ -134,12 +165,10 @@ func (d *DB) write(rows []int, stamp time.Time, tag store.Tag) int64 {
 	}
 	commit := start.Add(d.update.Draw(d.rng))
 	ids := make([]int64, len(rows))
+	now := d.clock.Now()
 	for n, i := range rows {
-		r := &d.rows[i]
-		r.prev = r.read(commit)
-		r.cur = value{lastSeen: stamp, seen: true, live: true}
-		r.commit, r.lockedTo = commit, commit
-		ids[n] = r.id
+		d.rows[i].put(value{lastSeen: stamp, seen: true, live: true}, commit, now)
+		ids[n] = d.rows[i].id
 	}
 	d.clock.Spend(commit.Sub(d.clock.Now()))
 	if len(rows) > 0 {
@@ -150,10 +179,7 @@ func (d *DB) write(rows []int, stamp time.Time, tag store.Tag) int64 {
 
 // MarkSeen implements store.Heartbeats.
 func (d *DB) MarkSeen(_ context.Context, t heartbeat.Target, now time.Time, tag store.Tag) (int64, error) {
-	if d.Down {
-		return 0, fmt.Errorf("marking %s seen: %w", t.GateKey(), ErrDBDown)
-	}
-	rows, err := d.rowsOf(t)
+	rows, err := d.rowsFor(t, "marking %s seen")
 	if err != nil {
 		return 0, err
 	}
@@ -163,10 +189,7 @@ func (d *DB) MarkSeen(_ context.Context, t heartbeat.Target, now time.Time, tag 
 // MarkSeenIfStale implements store.Heartbeats: a read, then the UPDATE
 // when any row is older than the window.
 func (d *DB) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag store.Tag) (int64, error) {
-	if d.Down {
-		return 0, fmt.Errorf("reading freshness of %s: %w", t.GateKey(), ErrDBDown)
-	}
-	rows, err := d.rowsOf(t)
+	rows, err := d.rowsFor(t, "reading freshness of %s")
 	if err != nil {
 		return 0, err
 	}
@@ -188,10 +211,7 @@ func (d *DB) MarkSeenIfStale(ctx context.Context, t heartbeat.Target, now time.T
 // MarkStaleSkipLocked implements store.Heartbeats: rows older than the
 // window, less those another statement is writing now.
 func (d *DB) MarkStaleSkipLocked(_ context.Context, t heartbeat.Target, now time.Time, window time.Duration, tag store.Tag) (int64, error) {
-	if d.Down {
-		return 0, fmt.Errorf("marking stale rows of %s seen: %w", t.GateKey(), ErrDBDown)
-	}
-	rows, err := d.rowsOf(t)
+	rows, err := d.rowsFor(t, "marking stale rows of %s seen")
 	if err != nil {
 		return 0, err
 	}
@@ -249,9 +269,8 @@ func (d *DB) MarkStaleOffline(_ context.Context, cutoff time.Time) ([]int64, err
 		if !v.live || !v.seen || !v.lastSeen.Before(cutoff) {
 			continue
 		}
-		r.prev = v
 		v.live = false
-		r.cur, r.commit, r.lockedTo = v, commit, commit
+		r.put(v, commit, d.clock.Now())
 		ids = append(ids, r.id)
 	}
 	d.clock.Spend(commit.Sub(d.clock.Now()))
