@@ -80,7 +80,7 @@ func cli(t *testing.T, env []string, args ...string) (int, string, string) {
 // or run a scenario: every command but gc and report, unless it only asks
 // for usage. The fast tier (-short) skips those tests.
 func startsWork(args []string) bool {
-	if len(args) == 0 || args[0] == "gc" || args[0] == "report" || args[0] == "history" {
+	if len(args) == 0 || args[0] == "gc" || args[0] == "report" || args[0] == "history" || args[0] == "sim" {
 		return false
 	}
 	return !slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" })

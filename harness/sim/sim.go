@@ -124,6 +124,9 @@ func Check(spec *scenarios.Spec) error {
 			why = append(why, fmt.Sprintf("fleet %s: named keys (keys:)", g.Name))
 		}
 	}
+	if spec.Expect[verify.RequestsSucceed] == "fail" {
+		why = append(why, "an expected request failure (the web tier that refuses requests is not simulated)")
+	}
 	if len(why) == 0 {
 		return nil
 	}
