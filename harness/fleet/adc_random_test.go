@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -42,6 +41,12 @@ func (a *fakeAntenna) listRandom(w http.ResponseWriter, r *http.Request, tok str
 			ids = append(ids, id)
 		}
 	}
+	slices.Sort(ids)
+	pick := int64(0)
+	if len(ids) > 0 {
+		pick = ids[a.handed%len(ids)]
+		a.handed++
+	}
 	a.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if len(ids) == 0 {
@@ -53,10 +58,11 @@ func (a *fakeAntenna) listRandom(w http.ResponseWriter, r *http.Request, tok str
 		next = `"http://x/api/v2/jobs/?ids_only=1&limit=1&offset=1"`
 	}
 	fmt.Fprintf(w, `{"count":%d,"next":%s,"previous":null,"results":[{"id":%d,"pipeline_slug":"a"}]}`,
-		len(ids), next, ids[rand.N(len(ids))])
+		len(ids), next, pick)
 }
 
-// Against a list that answers one random job of several, an adc worker
+// Against a list that answers one job of several (Antenna picks at random;
+// this fake hands them in turn, so that no run draws only the dry one), an adc worker
 // lists, drains the job it got, and lists again, as _worker_loop does: every
 // job is drained, each worker's rounds say which job it worked when, and a
 // job that answers no task (listed though dry) costs the 5 s sleep even

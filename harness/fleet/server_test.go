@@ -42,6 +42,10 @@ type fakeAntenna struct {
 	listQuery  []string               // raw queries of slash-form list requests
 	tasksAt    map[string][]time.Time // token → when each tasks request arrived
 	listAt     map[string][]time.Time // token → when each list request arrived
+	// handed counts the lists answered by listRandom: it hands the jobs in
+	// turn, which tells the fleet no more than a random pick does, and no
+	// run can draw the dry job every time.
+	handed int
 	batchSizes map[int]int            // batch_size asked for → tasks requests
 	// emptyBy counts, per token and job, tasks answers that carried none.
 	emptyBy map[string]map[int64]int
