@@ -45,8 +45,8 @@ type fakeAntenna struct {
 	// handed counts the lists answered by listRandom: it hands the jobs in
 	// turn, which tells the fleet no more than a random pick does, and no
 	// run can draw the dry job every time.
-	handed int
-	batchSizes map[int]int            // batch_size asked for → tasks requests
+	handed     int
+	batchSizes map[int]int // batch_size asked for → tasks requests
 	// emptyBy counts, per token and job, tasks answers that carried none.
 	emptyBy map[string]map[int64]int
 	// inflight and maxInflight count, per token and endpoint, requests the
