@@ -21,12 +21,17 @@ import (
 // answers came late enough for the fleet to miss its schedule (saturated).
 // Beside two CPU hogs, `serve` in its own process answered a few requests
 // too late even at 0.1 (2 and 9 of about 2,500 failed requests_succeed,
-// p99 1.4-1.5 s of wall): a run that fails on that alone gets one gentler
-// try at 0.2, on a target of its own, which must pass whole.
+// p99 1.4-1.5 s of wall), or its load generator saturated: a suite that
+// fails on that alone gets one gentler try at 0.2, on a target of its own,
+// which must pass whole.
 func TestSuiteJudgesATargetServedElsewhere(t *testing.T) {
 	s, out, code, stdout, stderr := suiteAgainstServe(t, "0.1")
-	if code != 0 && strings.Contains(stdout, "FAIL (requests_succeed)") && strings.Count(stdout, "· FAIL (") == 1 {
-		t.Logf("requests_succeed failed at 0.1, the machine too busy to answer in time? again at 0.2:\n%s", stdout)
+	lateAnswers := strings.Contains(stdout, "FAIL (requests_succeed)") && strings.Count(stdout, "· FAIL (") == 1
+	// Or the load generator saturated (26 of 1,443 sends late beside two
+	// hogs): the suite rightly judged nothing, and exits 2.
+	saturated := strings.Contains(stdout, " 0 failed, ") && strings.Contains(stderr, "load generator saturated")
+	if code != 0 && (lateAnswers || saturated) {
+		t.Logf("too busy a machine at 0.1 (late answers or a saturated load generator)? again at 0.2:\n%s", stdout)
 		s, out, code, stdout, stderr = suiteAgainstServe(t, "0.2")
 	}
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
